@@ -1,0 +1,71 @@
+"""Errors a user can fix.
+
+Every mistake in the user's input is raised as :class:`InputError` with one sentence that
+names the file, the row or column, and the fix. The command line prints that sentence
+and exits with status 2; any other exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class InputError(ValueError):
+    """A problem with the user's input, explained in one sentence.
+
+    Parameters
+    ----------
+    message : str
+        The sentence shown to the user: what is wrong, where, and how to fix it.
+    """
+
+
+class InputWarning(UserWarning):
+    """Something in the input that the analysis worked around (e.g. a model left out)."""
+
+
+def close_matches(name: str, candidates: Iterable[str], *, limit: int = 3) -> list[str]:
+    """Return up to ``limit`` candidates that look like ``name`` (case-insensitive).
+
+    Parameters
+    ----------
+    name : str
+        The name the user typed.
+    candidates : iterable of str
+        The names that exist.
+    limit : int, default 3
+        Maximum number of suggestions.
+
+    Returns
+    -------
+    list of str
+        Suggestions, closest first; empty when nothing is close.
+    """
+    pool = list(candidates)
+    lowered = {candidate.lower(): candidate for candidate in pool}
+    hits = difflib.get_close_matches(name.lower(), list(lowered), n=limit, cutoff=0.6)
+    return [lowered[hit] for hit in hits]
+
+
+def suggestion(name: str, candidates: Iterable[str]) -> str:
+    """Phrase close matches as the end of an error sentence ("did you mean ...?").
+
+    Parameters
+    ----------
+    name : str
+        The name the user typed.
+    candidates : iterable of str
+        The names that exist.
+
+    Returns
+    -------
+    str
+        ``" (did you mean 'a' or 'b'?)"`` or an empty string.
+    """
+    hits = close_matches(name, candidates)
+    if not hits:
+        return ""
+    quoted = [f"'{hit}'" for hit in hits]
+    joined = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f" (did you mean {joined}?)"
