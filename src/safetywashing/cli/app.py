@@ -18,6 +18,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Does a safety benchmark measure safety, or mostly general capabilities?"""
+
+
 def _register() -> None:
     from safetywashing.cli import audit as audit_command
 
@@ -48,24 +53,16 @@ def main(argv: list[str] | None = None) -> int:
     _register()
     warnings.showwarning = _show_warning
     try:
-        app(args=argv, standalone_mode=False)
+        # Standalone mode: the CLI framework reports usage errors itself (exit 2) and
+        # always ends with SystemExit; our own user errors arrive as InputError.
+        app(args=argv, prog_name="safetywashing")
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except typer.Exit as done:
-        return int(done.exit_code)
-    except typer.Abort:
-        print("Aborted.", file=sys.stderr)
-        return 1
     except SystemExit as done:
-        return int(done.code or 0) if not isinstance(done.code, str) else 1
-    except Exception as error:
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
-            error.show()
-            return error.exit_code
-        raise
+        if done.code is None:
+            return 0
+        return done.code if isinstance(done.code, int) else 1
     return 0
 
 

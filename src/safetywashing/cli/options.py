@@ -1,0 +1,74 @@
+"""Options shared by commands that read a scores table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safetywashing.io.readers import ColumnMap
+
+ScoresArgument = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Scores table (CSV, TSV, Parquet; wide or long). Omit to use the bundled "
+        "synthetic demo panel.",
+        show_default=False,
+    ),
+]
+BenchmarksOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--benchmarks",
+        help="Benchmark metadata file (benchmark, name, metric, role, area, direction, reference).",
+    ),
+]
+ModelColumn = Annotated[str, typer.Option("--model-column", help="Model id column.")]
+NameColumn = Annotated[str, typer.Option("--name-column", help="Display name column.")]
+ClassColumn = Annotated[str, typer.Option("--class-column", help="Model class column.")]
+ParamsColumn = Annotated[str, typer.Option("--params-column", help="Parameter count column.")]
+FlopColumn = Annotated[str, typer.Option("--flop-column", help="Training FLOP column.")]
+FamilyColumn = Annotated[str, typer.Option("--family-column", help="Model family column.")]
+FlopScale = Annotated[
+    float, typer.Option("--flop-scale", help="Multiply the FLOP column by this (1e21 for 1E21).")
+]
+ParamsScale = Annotated[
+    float, typer.Option("--params-scale", help="Multiply the parameter column by this (1e9 for B).")
+]
+IgnoreColumns = Annotated[
+    list[str] | None,
+    typer.Option("--ignore-column", help="A non-score column to skip (repeatable)."),
+]
+DefaultClass = Annotated[
+    str,
+    typer.Option("--default-class", help="Class of every model when there is no class column."),
+]
+
+
+def column_map(
+    *,
+    model_column: str,
+    name_column: str,
+    class_column: str,
+    params_column: str,
+    flop_column: str,
+    family_column: str,
+    flop_scale: float,
+    params_scale: float,
+    ignore_columns: list[str] | None,
+    default_class: str,
+) -> ColumnMap:
+    """Build a :class:`ColumnMap` from the command-line options."""
+    return ColumnMap(
+        model=model_column,
+        name=name_column,
+        model_class=class_column,
+        parameters=params_column,
+        flop=flop_column,
+        family=family_column,
+        flop_scale=flop_scale,
+        parameters_scale=params_scale,
+        ignore=tuple(ignore_columns or ()),
+        default_class=default_class,
+    )
