@@ -43,7 +43,7 @@ from safetywashing.stats.pca import (
     mean_offdiagonal,
     standardize,
 )
-from safetywashing.table import ScoreTable
+from safetywashing.table import DEFAULT_CLASS, ScoreTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -581,6 +581,7 @@ def _audit_class(
     values, flipped = table.oriented()
     flipped_set = set(flipped)
     model_ids = table.model_ids
+    kind = "" if name == DEFAULT_CLASS else f"{name} "
     capability_columns = [table.benchmark_index(b) for b in capability_ids]
     capability_block = values[:, capability_columns]
     for position, benchmark_id in enumerate(capability_ids):
@@ -588,7 +589,7 @@ def _audit_class(
         present = column[~np.isnan(column)]
         if present.size == 0:
             raise InputError(
-                f"Capability benchmark '{benchmark_id}' has no scores for the {name} models; "
+                f"Capability benchmark '{benchmark_id}' has no scores for the {kind}models; "
                 "drop it from the capability benchmarks or add scores."
             )
     complete = ~np.isnan(capability_block).any(axis=1)
@@ -607,7 +608,7 @@ def _audit_class(
     n_complete = int(complete.sum())
     if n_complete < MIN_MODELS:
         raise InputError(
-            f"Only {n_complete} {name} model{'s' if n_complete != 1 else ''} "
+            f"Only {n_complete} {kind}model{'s' if n_complete != 1 else ''} "
             f"ha{'ve' if n_complete != 1 else 's'} every capability benchmark; the method needs "
             f"at least {MIN_MODELS} (add models or drop capability benchmarks with gaps)."
         )
@@ -615,7 +616,7 @@ def _audit_class(
     for position, benchmark_id in enumerate(capability_ids):
         if not std[position] > 0:
             raise InputError(
-                f"Capability benchmark '{benchmark_id}' has the same score for every {name} "
+                f"Capability benchmark '{benchmark_id}' has the same score for every {kind}"
                 "model, so it carries no information; drop it from the capability benchmarks."
             )
     component = capability_component(z_complete, kind=config.matrix)

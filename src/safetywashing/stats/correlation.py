@@ -22,6 +22,10 @@ def pearson(x: FloatArray, y: FloatArray) -> float:
     """
     if x.size < 2:
         return float("nan")
+    # Test constancy exactly: the centred values of a constant column are not always
+    # exactly zero in floating point, which would give a spurious +-1.
+    if x.min() == x.max() or y.min() == y.max():
+        return float("nan")
     dx = x - x.mean()
     dy = y - y.mean()
     denominator = np.sqrt(np.dot(dx, dx) * np.dot(dy, dy))

@@ -1,0 +1,180 @@
+"""``safetywashing audit``: outputs, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from safetywashing.cli.app import main
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_demo_audit_prints_a_table_labelled_synthetic(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["audit"], capsys)
+    assert code == 0
+    assert "SYNTHETIC DATA" in out
+    assert "base models" in out and "chat models" in out
+    assert "Machine ethics" in out and "syn_ethics_qa" in out
+
+
+def test_paper_chat_to_json(paper_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = paper_dir / "benchmarks_chat_models.csv"
+    code, out, _ = run(["audit", str(path), "--preset", "paper", "--format", "json"], capsys)
+    assert code == 0
+    document = json.loads(out)
+    assert document["schema_version"] == "1.0"
+    assert document["synthetic"] is False
+    assert document["provenance"]["inputs"][0]["sha256"]
+    chat = document["classes"]["chat"]
+    assert chat["capability_benchmarks"][0] == "logiqa"
+    # The paper's ETHICS row, 82.2 percent (datasets README).
+    assert round(100 * chat["benchmarks"]["ethics_all"]["capabilities_correlation"], 1) == 82.2
+    assert "NaN" not in out
+
+
+@pytest.mark.parametrize("fmt", ["csv", "markdown"])
+def test_other_formats(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["audit", "--format", fmt], capsys)
+    assert code == 0
+    if fmt == "csv":
+        assert out.splitlines()[0].startswith("model_class,benchmark,name,area")
+        assert len(out.splitlines()) == 1 + 2 * 27
+    else:
+        assert out.startswith("# Safetywashing audit") and "| Machine ethics |" in out
+
+
+def test_out_folder_is_written_and_not_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "results"
+    code, _, err = run(["audit", "--out", str(out_dir), "--format", "json"], capsys)
+    assert code == 0 and "wrote 5 files" in err
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert names == [
+        "audit.json", "benchmarks.csv", "capability_scores.csv", "loadings.csv", "summary.md",
+    ]  # fmt: skip
+    (out_dir / "summary.md").write_text("my notes", encoding="utf-8")
+    code, _, err = run(["audit", "--out", str(out_dir)], capsys)
+    assert code == 2
+    assert err.startswith("error: ") and "already exist; pass --force" in err
+    assert (out_dir / "summary.md").read_text(encoding="utf-8") == "my notes"
+    code, _, _ = run(["audit", "--out", str(out_dir), "--force", "--format", "csv"], capsys)
+    assert code == 0
+    assert (out_dir / "summary.md").read_text(encoding="utf-8").startswith("# Safetywashing")
+
+
+def test_obsscaling_with_column_flags(
+    datasets_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = datasets_dir / "obsscaling" / "instruct_llm_benchmark_eval.csv"
+    args = [
+        "audit", str(path), "--model-column", "Model", "--family-column", "Model Family",
+        "--flop-column", "FLOPs (1E21)", "--flop-scale", "1e21",
+        "--params-column", "Model Size (B)", "--params-scale", "1e9",
+        "--ignore-column", "Pretraining Data Size (T)",
+        "--capabilities", "MMLU,ARC-C,HellaSwag,Winogrande,GSM8K,HumanEval",
+        "--format", "json",
+    ]  # fmt: skip
+    code, out, err = run(args, capsys)
+    assert code == 0
+    document = json.loads(out)
+    klass = document["classes"]["all"]
+    assert "Arena-Elo" in klass["benchmarks"]
+    # Models with a capability gap are named in a warning and left out, never misaligned.
+    assert klass["excluded_models"]
+    assert "left out of the capability score" in err
+
+
+BAD_INPUT = [
+    (["audit", "{tmp}/missing.csv"], r"missing.csv: no such file; check the path."),
+    (["audit", "{tmp}/empty.csv"], r"empty.csv is empty; give a table"),
+    (
+        ["audit", "{tmp}/text.csv", "--capabilities", "a,b"],
+        r"text.csv, row 3 (model 'm2'), column 'b': 'oops' is not a number",
+    ),
+    (["audit", "{tmp}/dupmodel.csv"], r"model 'm1' already appears in row 2"),
+    (["audit", "{tmp}/dupcol.csv"], r"the column 'a' appears twice in the header"),
+    (
+        ["audit", "{tmp}/good.csv", "--capabilities", "a,bb"],
+        r"Capability benchmark 'bb' is not a column of the scores (did you mean 'b'?)",
+    ),
+    (
+        ["audit", "{tmp}/two.csv", "--capabilities", "a,b"],
+        r"Only 2 models have every capability benchmark; the method needs at least 3",
+    ),
+    (
+        ["audit", "{tmp}/constant.csv", "--capabilities", "a,b"],
+        r"Capability benchmark 'b' has the same score for every model",
+    ),
+    (
+        ["audit", "{tmp}/allmissing.csv", "--capabilities", "a,b"],
+        r"Capability benchmark 'b' has no scores for the models",
+    ),
+    (["audit", "{tmp}/good.csv"], r"No capability benchmarks are given; name them with"),
+    (
+        ["audit", "{tmp}/good.csv", "--benchmarks", "{tmp}/info.csv"],
+        r"info.csv describes benchmark 'zeta', which is not a column of the scores",
+    ),
+    (
+        ["audit", "{tmp}/good.csv", "--preset", "paper"],
+        r"The 'paper' preset needs capability benchmark 'logiqa'",
+    ),
+    (
+        ["audit", "{tmp}/good.csv", "--preset", "paper", "--capabilities", "a"],
+        r"--preset and --capabilities both choose the capability benchmarks; give one.",
+    ),
+    (["audit", "--preset", "papr"], r"There is no preset 'papr' (did you mean 'paper'?)"),
+]
+
+
+@pytest.fixture
+def bad_files(tmp_path: Path) -> Path:
+    files = {
+        "empty.csv": "",
+        "text.csv": "model,a,b,s\nm1,1,2,3\nm2,2,oops,4\n",
+        "dupmodel.csv": "model,a,b\nm1,1,2\nm2,2,3\nm1,3,4\n",
+        "dupcol.csv": "model,a,a\nm1,1,2\n",
+        "good.csv": "model,a,b,s\nm1,1,2,3\nm2,2,3,1\nm3,3,5,2\nm4,4,4,4\n",
+        "two.csv": "model,a,b,s\nm1,1,2,3\nm2,2,3,1\nm3,3,,2\n",
+        "constant.csv": "model,a,b,s\nm1,1,2,3\nm2,2,2,1\nm3,3,2,2\n",
+        "allmissing.csv": "model,a,b,s\nm1,1,,3\nm2,2,,1\nm3,3,,2\n",
+        "info.csv": "benchmark,role\na,capability\nb,capability\nzeta,safety\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_INPUT)
+def test_bad_input_is_one_line_and_exit_2(
+    bad_files: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run([a.format(tmp=bad_files) for a in args], capsys)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    assert message in lines[0]
+    assert "Traceback" not in err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["audit", "--format", "yaml"], capsys)
+    assert code == 2
+    assert "yaml" in err and "Traceback" not in err
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0
+    assert "audit" in out
+    code, out, _ = run(["audit", "--help"], capsys)
+    assert code == 0 and "--preset" in out
