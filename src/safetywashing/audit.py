@@ -630,7 +630,10 @@ def _audit_class(
     flop = table.flop
     score_compute, score_compute_n = correlation(scores, flop, config.method)
 
-    reported = [j for j, b in enumerate(table.benchmarks) if b.role != "ignore"]
+    # A benchmark with no score in this class (e.g. a chat-only leaderboard when auditing
+    # base models from a combined table) is not part of this class's audit.
+    has_scores = np.asarray(~np.isnan(values).all(axis=0), dtype=bool)
+    reported = [j for j, b in enumerate(table.benchmarks) if b.role != "ignore" and has_scores[j]]
     reported_values = values[:, reported]
     capability_r, capability_n = correlate_columns(scores, reported_values, config.method)
     compute_r, compute_n = correlate_columns(flop, reported_values, config.method)

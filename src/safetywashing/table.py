@@ -359,6 +359,51 @@ class ScoreTable:
             sources=sources,
         )
 
+    @classmethod
+    def concat(cls, tables: Sequence[ScoreTable]) -> ScoreTable:
+        """Stack tables of different models (e.g. the paper's base and chat files).
+
+        Benchmark columns are the union, in order of first appearance; a model lacking a
+        column gets NaN there. Benchmark metadata comes from the first table that has the
+        column.
+
+        Raises
+        ------
+        InputError
+            If a model id appears in more than one table.
+        """
+        if not tables:
+            raise InputError("No score tables were given; name at least one scores file.")
+        if len(tables) == 1:
+            return tables[0]
+        owner: dict[str, str] = {}
+        benchmarks: dict[str, BenchmarkInfo] = {}
+        for table in tables:
+            label = table.sources[0].path if table.sources else "a table"
+            for model in table.model_ids:
+                if model in owner:
+                    raise InputError(
+                        f"Model '{model}' is in both {owner[model]} and {label}; give each "
+                        "model one row across the files."
+                    )
+                owner[model] = label
+            for info in table.benchmarks:
+                benchmarks.setdefault(info.id, info)
+        column = {benchmark_id: j for j, benchmark_id in enumerate(benchmarks)}
+        blocks = []
+        for table in tables:
+            block = np.full((len(table.models), len(benchmarks)), np.nan)
+            block[:, [column[b] for b in table.benchmark_ids]] = table.values
+            blocks.append(block)
+        return cls(
+            values=np.vstack(blocks),
+            models=tuple(m for table in tables for m in table.models),
+            benchmarks=tuple(benchmarks.values()),
+            sources=tuple(s for table in tables for s in table.sources),
+            synthetic=any(table.synthetic for table in tables),
+            notes=tuple(n for table in tables for n in table.notes),
+        )
+
     def summary(self) -> dict[str, Any]:
         """Counts for display: models, benchmarks, classes, missing cells."""
         return {

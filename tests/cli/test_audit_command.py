@@ -178,3 +178,23 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "audit" in out
     code, out, _ = run(["audit", "--help"], capsys)
     assert code == 0 and "--preset" in out
+
+
+def test_both_paper_files_in_one_command(
+    paper_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [
+        str(paper_dir / "benchmarks_base_models.csv"),
+        str(paper_dir / "benchmarks_chat_models.csv"),
+    ]
+    code, out, _ = run(["audit", *files, "--preset", "paper", "--format", "json"], capsys)
+    assert code == 0
+    document = json.loads(out)
+    assert list(document["classes"]) == ["base", "chat"]
+    assert len(document["provenance"]["inputs"]) == 2
+    # Chat-only columns are not part of the base audit.
+    assert "LMSYS_Chatbot_Arena" not in document["classes"]["base"]["benchmarks"]
+    assert document["classes"]["chat"]["benchmarks"]["LMSYS_Chatbot_Arena"]["n"] == 20
+    # The datasets README: PC1 explains 78.3% (base) and 70.8% (chat).
+    assert round(100 * document["classes"]["base"]["variance_explained"], 1) == 78.3
+    assert round(100 * document["classes"]["chat"]["variance_explained"], 1) == 70.8

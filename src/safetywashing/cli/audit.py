@@ -25,6 +25,7 @@ from safetywashing.cli.options import (
     column_map,
 )
 from safetywashing.errors import InputError
+from safetywashing.table import ScoreTable
 
 
 class OutputFormat(StrEnum):
@@ -114,7 +115,7 @@ def audit_command(
         raise InputError(
             "--preset and --capabilities both choose the capability benchmarks; give one."
         )
-    if scores is None:
+    if not scores:
         from safetywashing.datasets import load_demo_panel
 
         table = load_demo_panel()
@@ -131,7 +132,7 @@ def audit_command(
             ignore_columns=ignore_columns,
             default_class=default_class,
         )
-        table = read_scores(scores, columns=columns)
+        table = ScoreTable.concat([read_scores(path, columns=columns) for path in scores])
     if benchmarks is not None:
         table = apply_benchmark_metadata(table, read_benchmark_info(benchmarks))
     capability_list = split_names(capabilities) if capabilities is not None else None

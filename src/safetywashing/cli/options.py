@@ -10,10 +10,11 @@ import typer
 from safetywashing.io.readers import ColumnMap
 
 ScoresArgument = Annotated[
-    Path | None,
+    list[Path] | None,
     typer.Argument(
-        help="Scores table (CSV, TSV, Parquet; wide or long). Omit to use the bundled "
-        "synthetic demo panel.",
+        help="Scores tables (CSV, TSV, Parquet; wide or long); several files are stacked "
+        "(e.g. the paper's base and chat files). Omit to use the bundled synthetic demo "
+        "panel.",
         show_default=False,
     ),
 ]

@@ -111,7 +111,7 @@ def markdown_summary(result: AuditResult) -> str:
     config = result.config
     lines += [
         f"Capabilities correlation: {config.method.capitalize()} correlation with the "
-        f"capability score (PC1 of the {config.matrix} matrix of the capability "
+        f"capability score (PC1 of the {config.matrix.capitalize()} matrix of the capability "
         f"benchmarks). The paper reads below {config.low_threshold:.2f} as low. "
         "Values in percent.",
         "",
