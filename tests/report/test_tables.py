@@ -56,8 +56,7 @@ def test_markdown_escapes_pipes_and_tags() -> None:
 
     table = load_demo_panel()
     renamed = tuple(
-        replace(b, name="a|b <script>") if b.id == "syn_ethics_qa" else b
-        for b in table.benchmarks
+        replace(b, name="a|b <script>") if b.id == "syn_ethics_qa" else b for b in table.benchmarks
     )
     text = markdown_summary(audit(table.with_benchmarks(renamed)))
     assert "a\\|b &lt;script&gt;" in text
