@@ -44,6 +44,7 @@ BENCHMARK_COLUMNS = [
     "n_compute",
     "compute_correlation",
     "note",
+    "synthetic",
 ]
 
 
@@ -65,6 +66,7 @@ def benchmarks_csv(result: AuditResult) -> str:
             b.n_compute,
             b.compute_correlation,
             b.note,
+            result.synthetic,
         ]
         for c in result.classes
         for b in c.benchmarks
@@ -75,23 +77,25 @@ def benchmarks_csv(result: AuditResult) -> str:
 def scores_csv(result: AuditResult) -> str:
     """Capability score per (class, model); empty for models left out."""
     rows = [
-        [c.model_class, model, name, score, flop]
+        [c.model_class, model, name, score, flop, result.synthetic]
         for c in result.classes
         for model, name, score, flop in zip(
             c.model_ids, c.model_names, c.capability_scores, c.flop, strict=True
         )
     ]
-    return _csv_text(["model_class", "model", "name", "capability_score", "flop"], rows)
+    return _csv_text(
+        ["model_class", "model", "name", "capability_score", "flop", "synthetic"], rows
+    )
 
 
 def loadings_csv(result: AuditResult) -> str:
     """PC1 loading per (class, capability benchmark)."""
     rows = [
-        [c.model_class, benchmark, loading]
+        [c.model_class, benchmark, loading, result.synthetic]
         for c in result.classes
         for benchmark, loading in zip(c.capability_benchmarks, c.loadings, strict=True)
     ]
-    return _csv_text(["model_class", "benchmark", "loading"], rows)
+    return _csv_text(["model_class", "benchmark", "loading", "synthetic"], rows)
 
 
 def _percent(value: float) -> str:
