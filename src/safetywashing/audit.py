@@ -354,11 +354,9 @@ class AuditResult:
             "classes": {c.model_class: c.to_dict() for c in self.classes},
         }
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per (class, benchmark), columns in a fixed order, raw values."""
-        import pandas as pd
-
-        rows = [
+    def benchmark_records(self) -> list[dict[str, Any]]:
+        """One dict per (class, benchmark), keys as in :data:`BENCHMARK_COLUMNS`, raw values."""
+        return [
             {
                 "model_class": c.model_class,
                 "benchmark": b.id,
@@ -371,6 +369,11 @@ class AuditResult:
                 "correlated_with": b.correlated_with,
                 "n": b.n,
                 "capabilities_correlation": b.capabilities_correlation,
+                "ci_low": b.ci_low,
+                "ci_high": b.ci_high,
+                "p_value": b.p_value,
+                "p_adjusted": b.p_adjusted,
+                "verdict": b.verdict,
                 "n_compute": b.n_compute,
                 "compute_correlation": b.compute_correlation,
                 "note": b.note,
@@ -378,29 +381,37 @@ class AuditResult:
             for c in self.classes
             for b in c.benchmarks
         ]
-        return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
 
-    def scores_frame(self) -> pd.DataFrame:
-        """Capability score per (class, model)."""
-        import pandas as pd
-
-        rows = [
+    def score_records(self) -> list[dict[str, Any]]:
+        """One dict per (class, model), keys as in :data:`SCORE_COLUMNS`, raw values."""
+        return [
             {
                 "model_class": c.model_class,
                 "model": model,
                 "name": name,
-                "capability_score": score,
-                "flop": flop,
+                "capability_score": float(score),
+                "flop": float(flop),
             }
             for c in self.classes
             for model, name, score, flop in zip(
                 c.model_ids, c.model_names, c.capability_scores, c.flop, strict=True
             )
         ]
-        return pd.DataFrame(rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (class, benchmark), columns in a fixed order, raw values."""
+        import pandas as pd
+
+        return pd.DataFrame(self.benchmark_records(), columns=BENCHMARK_COLUMNS)
+
+    def scores_frame(self) -> pd.DataFrame:
+        """Capability score per (class, model)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.score_records(), columns=SCORE_COLUMNS)
 
 
-_FRAME_COLUMNS = [
+BENCHMARK_COLUMNS = [
     "model_class",
     "benchmark",
     "name",
@@ -412,10 +423,16 @@ _FRAME_COLUMNS = [
     "correlated_with",
     "n",
     "capabilities_correlation",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adjusted",
+    "verdict",
     "n_compute",
     "compute_correlation",
     "note",
 ]
+SCORE_COLUMNS = ["model_class", "model", "name", "capability_score", "flop"]
 
 
 def _json_float(value: float) -> float | None:

@@ -8,7 +8,7 @@ import json
 import math
 from typing import Any
 
-from safetywashing.audit import AuditResult
+from safetywashing.audit import BENCHMARK_COLUMNS, SCORE_COLUMNS, AuditResult
 from safetywashing.report.reading import grouped_benchmarks, reading, synthetic_banner
 
 
@@ -29,69 +29,25 @@ def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
     return buffer.getvalue()
 
 
-BENCHMARK_COLUMNS = [
-    "model_class",
-    "benchmark",
-    "name",
-    "area",
-    "role",
-    "metric",
-    "direction",
-    "flipped",
-    "correlated_with",
-    "n",
-    "capabilities_correlation",
-    "n_compute",
-    "compute_correlation",
-    "note",
-    "synthetic",
-]
+def _records_csv(records: list[dict[str, Any]], columns: list[str], synthetic: bool) -> str:
+    rows = [[record[column] for column in columns] + [synthetic] for record in records]
+    return _csv_text([*columns, "synthetic"], rows)
 
 
 def benchmarks_csv(result: AuditResult) -> str:
     """One row per (class, benchmark), raw values; empty cell where undefined."""
-    rows = [
-        [
-            c.model_class,
-            b.id,
-            b.name,
-            b.area,
-            b.role,
-            b.metric,
-            b.direction,
-            b.flipped,
-            b.correlated_with,
-            b.n,
-            b.capabilities_correlation,
-            b.n_compute,
-            b.compute_correlation,
-            b.note,
-            result.synthetic,
-        ]
-        for c in result.classes
-        for b in c.benchmarks
-    ]
-    return _csv_text(BENCHMARK_COLUMNS, rows)
+    return _records_csv(result.benchmark_records(), BENCHMARK_COLUMNS, result.synthetic)
 
 
 def scores_csv(result: AuditResult) -> str:
     """Capability score per (class, model); empty for models left out."""
-    rows = [
-        [c.model_class, model, name, score, flop, result.synthetic]
-        for c in result.classes
-        for model, name, score, flop in zip(
-            c.model_ids, c.model_names, c.capability_scores, c.flop, strict=True
-        )
-    ]
-    return _csv_text(
-        ["model_class", "model", "name", "capability_score", "flop", "synthetic"], rows
-    )
+    return _records_csv(result.score_records(), SCORE_COLUMNS, result.synthetic)
 
 
 def loadings_csv(result: AuditResult) -> str:
     """PC1 loading per (class, capability benchmark)."""
     rows = [
-        [c.model_class, benchmark, loading, result.synthetic]
+        [c.model_class, benchmark, float(loading), result.synthetic]
         for c in result.classes
         for benchmark, loading in zip(c.capability_benchmarks, c.loadings, strict=True)
     ]
