@@ -256,7 +256,8 @@ class ScoreTable:
         import pandas as pd
 
         return pd.DataFrame(
-            np.array(self.values), index=pd.Index(self.model_ids, name="model"),
+            np.array(self.values),
+            index=pd.Index(self.model_ids, name="model"),
             columns=list(self.benchmark_ids),
         )
 

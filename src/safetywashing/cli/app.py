@@ -20,8 +20,10 @@ app = typer.Typer(
 
 def _register() -> None:
     from safetywashing.cli import audit as audit_command
+    from safetywashing.cli import ingest as ingest_command
 
     audit_command.register(app)
+    ingest_command.register(app)
 
 
 def _show_warning(

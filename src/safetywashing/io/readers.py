@@ -172,9 +172,10 @@ def _read_parquet_rows(path: Path) -> list[list[str]]:
     if frame.index.name is not None:
         frame = frame.reset_index()
     header = [str(column) for column in frame.columns]
-    body = [["" if _is_missing(cell) else str(cell) for cell in row] for row in frame.itertuples(
-        index=False, name=None
-    )]
+    body = [
+        ["" if _is_missing(cell) else str(cell) for cell in row]
+        for row in frame.itertuples(index=False, name=None)
+    ]
     return [header, *body]
 
 
@@ -329,9 +330,7 @@ def _read_wide(
                     f"'{header[position]}': '{cell.strip()}' is not a number; write a number "
                     "or leave the cell empty for a missing score."
                 ) from None
-        models.append(
-            _model_info(path, row_number, model_id, row, header, meta_positions, columns)
-        )
+        models.append(_model_info(path, row_number, model_id, row, header, meta_positions, columns))
     if not np.isfinite(values[~np.isnan(values)]).all():
         bad = np.argwhere(np.isinf(values))[0]
         raise InputError(
