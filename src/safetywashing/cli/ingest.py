@@ -22,7 +22,7 @@ _MAX_NOTES = 20
 
 def register(app: typer.Typer) -> None:
     """Add the ``ingest`` command to ``app``."""
-    app.command("ingest", help=_HELP, no_args_is_help=True)(ingest_command)
+    app.command("ingest", help=_HELP)(ingest_command)
 
 
 def ingest_command(

@@ -113,7 +113,7 @@ def _collect(paths: Iterable[str | Path]) -> _Found:
                 if name.startswith("."):
                     found.other["hidden"] += 1
                 elif suite and suffix == ".json":
-                    found.helm_files += 1
+                    found.helm_files += name != helm.SCHEMA
                 elif suffix in _CANDIDATE_SUFFIXES:
                     if file_path not in seen:
                         seen.add(file_path)
