@@ -117,6 +117,10 @@ def write_files(folder: Path, n_files: int) -> int:
 
 def main() -> None:
     n_files = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    try:
+        import safetywashing  # noqa: F401
+    except ImportError:  # run from a checkout without installing
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     from safetywashing.io.frameworks import ingest
     from safetywashing.io.frameworks.output import write_long
 

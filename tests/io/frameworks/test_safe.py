@@ -51,6 +51,17 @@ def test_lying_zstd_bomb_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         archive.read("header.json")
 
 
+def test_oversized_compressed_member(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import make_inspect_fixtures as build
+
+    monkeypatch.setattr(_safe, "MAX_MEMBER_BYTES", 10_000)
+    noise = bytes(range(256)) * 1000  # stored: compressed size = 256,000 bytes
+    members = [("header.json", noise, build.STORED)]
+    path = build.write_zip(tmp_path / "s.eval", members, declared_size=5)
+    with SafeZip(path) as archive, pytest.raises(Unreadable, match="compressed, over the"):
+        archive.read("header.json")
+
+
 @pytest.mark.parametrize(
     ("name", "unsafe"),
     [

@@ -168,6 +168,11 @@ class SafeZip:
                 f"entry '{name}' would expand to {_megabytes(info.file_size)}, over the "
                 f"{_megabytes(cap)} limit (a zip bomb?)"
             )
+        if info.compress_size > cap + 65536:
+            raise Unreadable(
+                f"entry '{name}' is {_megabytes(info.compress_size)} compressed, over the "
+                f"{_megabytes(cap)} limit"
+            )
         raw = self._raw(info)
         method = info.compress_type
         if method == _STORED:
