@@ -25,8 +25,10 @@ def _root() -> None:
 
 def _register() -> None:
     from safetywashing.cli import audit as audit_command
+    from safetywashing.cli import ingest as ingest_command
 
     audit_command.register(app)
+    ingest_command.register(app)
 
 
 def _show_warning(

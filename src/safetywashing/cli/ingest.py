@@ -1,0 +1,134 @@
+"""``safetywashing ingest``: turn evaluation-framework output into a scores table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from safetywashing.io.frameworks import IngestReport
+
+_HELP = (
+    "Read lm-evaluation-harness, Inspect, HELM and Open LLM Leaderboard results from files "
+    "and folders, and write a scores table (long by default, --wide for models x "
+    "benchmarks)."
+)
+_MAX_NOTES = 20
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``ingest`` command to ``app``."""
+    app.command("ingest", help=_HELP)(ingest_command)
+
+
+def ingest_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Result files or folders (searched recursively).", show_default=False),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="CSV file to write.", show_default=False),
+    ] = None,
+    format: Annotated[
+        str,
+        typer.Option("--format", "-f", help="auto, lm-eval, inspect, helm or openllm."),
+    ] = "auto",
+    metrics: Annotated[
+        Path | None,
+        typer.Option(
+            "--metrics",
+            help="Metric map (CSV or JSON): which metric to read per task.",
+            show_default=False,
+        ),
+    ] = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Write the models x benchmarks matrix.")
+    ] = False,
+    subtasks: Annotated[
+        bool,
+        typer.Option("--subtasks", help="Also read subtasks of lm-eval groups (MMLU subjects)."),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the output file.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show every note, not the first 20.")
+    ] = False,
+) -> None:
+    """Read framework results and write a scores table."""
+    from rich.console import Console
+
+    from safetywashing.errors import InputError
+    from safetywashing.io.frameworks import ingest
+    from safetywashing.io.frameworks.output import write_long, write_wide
+
+    if not paths:
+        raise InputError("No results given; name the result files or folders to read.")
+    if output is None:
+        raise InputError("No output file given; add -o scores.csv.")
+    if output.exists() and not force:
+        raise InputError(
+            f"{output} already exists; choose another name or pass --force to overwrite it."
+        )
+    report = ingest(paths, format=format, metric_map=metrics, subtasks=subtasks)
+    out = Console(soft_wrap=True, highlight=False)
+    err = Console(stderr=True, soft_wrap=True, highlight=False)
+    if report.skipped:
+        err.print(f"Skipped {len(report.skipped)} file(s):", style="yellow")
+        for item in report.skipped:
+            err.print(f"  {item}", markup=False)
+    shown = report.notes if verbose else report.notes[:_MAX_NOTES]
+    if shown:
+        err.print("Notes:", style="cyan")
+        for note in shown:
+            err.print(f"  {note}", markup=False)
+        hidden = len(report.notes) - len(shown)
+        if hidden:
+            err.print(f"  ... and {hidden} more notes (show them with --verbose).", markup=False)
+    if not report.records:
+        where = ", ".join(str(p) for p in paths)
+        reason = "every file was skipped (see above)" if report.skipped else "no results files"
+        raise InputError(
+            f"No scores could be read from {where}: {reason}; check the paths or --format."
+        )
+    if wide:
+        table = report.to_table()
+        write_wide(table, output, force=force)
+        lower = [b.id for b in table.benchmarks if b.direction == "lower"]
+    else:
+        write_long(report, output, force=force)
+        lower = sorted({r.benchmark for r in report.records if r.higher_is_better is False})
+    _summary(out, report)
+    if lower:
+        out.print(
+            f"Lower is better for: {', '.join(lower)} (give them direction=lower in the "
+            "benchmark metadata).",
+            markup=False,
+        )
+    kind = "wide matrix" if wide else "long table"
+    out.print(f"Wrote {output} ({kind}).", markup=False)
+
+
+def _summary(console: Console, report: IngestReport) -> None:
+    from rich.table import Table
+
+    console.print(
+        f"Read {len(report.records)} scores: {len(report.models)} models x "
+        f"{len(report.benchmarks)} benchmarks from {len(report.sources)} files.",
+        markup=False,
+    )
+    table = Table(box=None, pad_edge=False)
+    for column in ("framework", "models", "benchmarks", "scores"):
+        table.add_column(column, justify="left" if column == "framework" else "right")
+    for framework in report.framework_counts():
+        records = [r for r in report.records if r.framework == framework]
+        table.add_row(
+            framework,
+            str(len({r.model for r in records})),
+            str(len({r.benchmark for r in records})),
+            str(len(records)),
+        )
+    console.print(table)
