@@ -198,3 +198,35 @@ def test_both_paper_files_in_one_command(
     # The datasets README: PC1 explains 78.3% (base) and 70.8% (chat).
     assert round(100 * document["classes"]["base"]["variance_explained"], 1) == 78.3
     assert round(100 * document["classes"]["chat"]["variance_explained"], 1) == 70.8
+
+
+def test_audit_reads_a_folder_of_lm_eval_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Six models' lm-evaluation-harness 0.4 results: two capability tasks track model
+    # size, a safety task runs against it. The audit must detect the format by itself.
+    tasks = {"mmlu": 1.0, "arc_challenge": 1.0, "refusal": -1.0}
+    for size in range(1, 7):
+        model = f"org/model-{size}b"
+        folder = tmp_path / "results" / model.replace("/", "__")
+        folder.mkdir(parents=True)
+        results = {
+            task: {"alias": task, "acc,none": 0.5 + sign * 0.05 * size, "acc_stderr,none": "N/A"}
+            for task, sign in tasks.items()
+        }
+        document = {
+            "results": results,
+            "higher_is_better": {task: {"acc": True} for task in tasks},
+            "model_name": model,
+            "config": {"model": "hf", "model_args": f"pretrained={model}"},
+        }
+        (folder / "results_2024-06-01T00-00-00.000000.json").write_text(
+            json.dumps(document), encoding="utf-8"
+        )
+    args = ["audit", str(tmp_path / "results"), "--capabilities", "mmlu,arc_challenge"]
+    code, out, err = run([*args, "--format", "json"], capsys)
+    assert code == 0, err
+    klass = json.loads(out)["classes"]["all"]
+    assert len(klass["models"]) == 6
+    # Perfectly monotone in opposite directions: Spearman -1 (by construction above).
+    assert klass["benchmarks"]["refusal"]["capabilities_correlation"] == pytest.approx(-1.0)

@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import types
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "io" / "fixtures"
-
-
-@pytest.fixture(autouse=True)
-def _audit_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stand in for the audit command where this branch does not have it yet."""
-    if importlib.util.find_spec("safetywashing.cli.audit") is not None:
-        return
-
-    def register(app: object) -> None:
-        @app.command("audit")  # type: ignore[attr-defined]
-        def audit() -> None:
-            """Stand-in."""
-
-    stub = types.ModuleType("safetywashing.cli.audit")
-    stub.register = register  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "safetywashing.cli.audit", stub)
 
 
 def run(*args: str) -> int:

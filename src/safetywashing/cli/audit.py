@@ -25,6 +25,7 @@ from safetywashing.cli.options import (
     column_map,
 )
 from safetywashing.errors import InputError
+from safetywashing.io.readers import ColumnMap
 from safetywashing.table import ScoreTable
 
 
@@ -107,7 +108,6 @@ def audit_command(
     from safetywashing.io.readers import (
         apply_benchmark_metadata,
         read_benchmark_info,
-        read_scores,
         split_names,
     )
 
@@ -132,7 +132,7 @@ def audit_command(
             ignore_columns=ignore_columns,
             default_class=default_class,
         )
-        table = ScoreTable.concat([read_scores(path, columns=columns) for path in scores])
+        table = ScoreTable.concat([_read_input(path, columns) for path in scores])
     if benchmarks is not None:
         table = apply_benchmark_metadata(table, read_benchmark_info(benchmarks))
     capability_list = split_names(capabilities) if capabilities is not None else None
@@ -176,6 +176,16 @@ def audit_command(
         # Piped output gets a fixed, wide layout instead of the 80-column fallback.
         console = Console() if sys.stdout.isatty() else Console(width=110)
         print_audit(result, console)
+
+
+def _read_input(path: Path, columns: ColumnMap) -> ScoreTable:
+    """A scores table, or a folder/file of evaluation-framework results (format detected)."""
+    from safetywashing.io.frameworks import looks_like_results, read_results
+    from safetywashing.io.readers import read_scores
+
+    if looks_like_results(path):
+        return read_results(path)
+    return read_scores(path, columns=columns)
 
 
 def register(app: typer.Typer) -> None:
