@@ -258,6 +258,9 @@ class ClassAudit:
     capability_mean, capability_std : ndarray of shape (k,) or None
         Standardization of the capability benchmarks (over the models with a score,
         imputed values included), aligned with ``capability_benchmarks``.
+    capability_block : ndarray of shape (n_models, k) or None
+        Oriented capability scores per model of ``model_ids``, imputed cells filled
+        (gaps of left-out models stay NaN).
     """
 
     model_class: str
@@ -278,6 +281,7 @@ class ClassAudit:
     coverage: ClassCoverage | None = None
     capability_mean: FloatArray | None = None
     capability_std: FloatArray | None = None
+    capability_block: FloatArray | None = None
 
     @property
     def loadings(self) -> FloatArray:
@@ -737,6 +741,7 @@ def _audit_class(
         ),
         capability_mean=capability_mean,
         capability_std=std,
+        capability_block=capability_block,
     )
 
 

@@ -27,6 +27,13 @@ def _register() -> None:
     from safetywashing.cli import audit as audit_command
 
     audit_command.register(app)
+    from safetywashing.cli import check as check_command
+    from safetywashing.cli import datasets as datasets_command
+    from safetywashing.cli import panel as panel_command
+
+    panel_command.register(app)
+    check_command.register(app)
+    datasets_command.register(app)
 
 
 def _show_warning(

@@ -150,9 +150,11 @@ def closest_names(name: str, panel_ids: Sequence[str], *, limit: int = 3) -> tup
     key = normalize_name(name) or name.lower()
     scored = sorted(
         panel_ids,
-        key=lambda candidate: -difflib.SequenceMatcher(
-            None, key, normalize_name(candidate) or candidate.lower()
-        ).ratio(),
+        key=lambda candidate: (
+            -difflib.SequenceMatcher(
+                None, key, normalize_name(candidate) or candidate.lower()
+            ).ratio()
+        ),
     )
     return tuple(scored[:limit])
 
