@@ -86,9 +86,9 @@ def test_shuffled_rows_with_a_gap_give_the_same_results() -> None:
     order = np.random.default_rng(0).permutation(len(table.models))
     shuffled = gapped.select_models(order)
     with pytest.warns(InputWarning, match="'model-05'.*left out of the capability score"):
-        first = audit(gapped)["all"]
+        first = audit(gapped, impute="none")["all"]
     with pytest.warns(InputWarning, match="'model-05'"):
-        second = audit(shuffled)["all"]
+        second = audit(shuffled, impute="none")["all"]
     assert first.excluded_models == (("model-05", "missing capability benchmark capability_03"),)
     assert math.isnan(first.score_of("model-05"))
     for model in table.model_ids:
@@ -104,7 +104,7 @@ def test_excluded_model_scores_are_computed_without_it() -> None:
     table = panel()
     values = np.array(table.values)
     values[0, 0] = np.nan
-    with_gap = quiet_audit(replace(table, values=values))["all"]
+    with_gap = quiet_audit(replace(table, values=values), impute="none")["all"]
     without = audit(table.select_models(range(1, len(table.models))))["all"]
     for model in without.model_ids:
         assert with_gap.score_of(model) == pytest.approx(without.score_of(model), abs=1e-12)
@@ -112,7 +112,9 @@ def test_excluded_model_scores_are_computed_without_it() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 19), st.integers(0, 7)), max_size=15))
-def test_any_missing_pattern_keeps_models_aligned(cells: list[tuple[int, int]]) -> None:
+def test_complete_case_keeps_models_aligned_for_any_missing_pattern(
+    cells: list[tuple[int, int]],
+) -> None:
     table = panel()
     values = np.array(table.values)
     for row, column in cells:
@@ -121,9 +123,9 @@ def test_any_missing_pattern_keeps_models_aligned(cells: list[tuple[int, int]]) 
     complete = ~np.isnan(values[:, :5]).any(axis=1)
     if complete.sum() < 3:
         with pytest.raises(InputError, match="needs at least 3"):
-            quiet_audit(gapped)
+            quiet_audit(gapped, impute="none")
         return
-    result = quiet_audit(gapped)["all"]
+    result = quiet_audit(gapped, impute="none")["all"]
     scores = np.array([result.score_of(m) for m in table.model_ids])
     assert np.array_equal(np.isnan(scores), ~complete)
     reference = audit(table.select_models(np.flatnonzero(complete)))["all"]
@@ -132,6 +134,20 @@ def test_any_missing_pattern_keeps_models_aligned(cells: list[tuple[int, int]]) 
     for benchmark in result.benchmarks:
         column = values[:, table.benchmark_index(benchmark.id)]
         assert benchmark.n == int((complete & ~np.isnan(column)).sum())
+
+
+def test_imputation_is_invariant_to_row_order() -> None:
+    table = panel()
+    values = np.array(table.values)
+    values[4, 2] = np.nan
+    values[7, 0] = np.nan
+    gapped = replace(table, values=values)
+    order = np.random.default_rng(1).permutation(len(table.models))
+    first = quiet_audit(gapped)["all"]
+    second = quiet_audit(gapped.select_models(order))["all"]
+    assert not first.excluded_models
+    for model in table.model_ids:
+        assert first.score_of(model) == pytest.approx(second.score_of(model), abs=1e-8)
 
 
 def test_classes_are_analysed_separately_and_pooled_on_request() -> None:
@@ -230,6 +246,11 @@ def tiny_table(n_models: int, constant: bool = False) -> ScoreTable:
 def test_too_few_models_is_an_error() -> None:
     with pytest.raises(InputError, match=r"Only 2 models have every capability benchmark"):
         audit(tiny_table(2))
+    table = tiny_table(4)
+    values = np.array(table.values)
+    values[1:3, 0] = np.nan
+    with pytest.raises(InputError, match=r"Only 2 models have every capability benchmark"):
+        quiet_audit(replace(table, values=values), impute="none")
 
 
 def test_constant_capability_column_is_an_error() -> None:

@@ -22,12 +22,13 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from safetywashing import __version__
+from safetywashing.coverage import ClassCoverage, class_coverage
 from safetywashing.errors import InputError, InputWarning, suggestion
 from safetywashing.stats.correlation import (
     CORRELATION_METHODS,
@@ -35,6 +36,7 @@ from safetywashing.stats.correlation import (
     correlate_columns,
     correlation,
 )
+from safetywashing.stats.impute import DEFAULT_MAX_ITER, DEFAULT_TOLERANCE, impute_pca
 from safetywashing.stats.pca import (
     MATRIX_KINDS,
     CapabilityComponent,
@@ -54,6 +56,8 @@ SCHEMA_VERSION = "1.0"
 MIN_MODELS = 3
 LOW_CORRELATION = 0.40
 CAPABILITY_SCORE = "capability score"
+ImputeMethod = Literal["none", "pca"]
+IMPUTE_METHODS: tuple[ImputeMethod, ...] = ("none", "pca")
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,17 @@ class AuditConfig:
         Name of the preset applied to the table, for the record.
     low_threshold : float
         Correlations below this are read as "low" (the paper's 0.40).
+    impute : {"pca", "none"}
+        How models with missing capability scores are handled: "pca" fills the gaps by
+        iterative PCA of the capability block; "none" leaves such models out
+        (complete-case, the paper's computation). On complete data both agree.
+    impute_rank : int
+        Rank of the imputation's PCA.
+    min_observed : int or None
+        Fewest observed capability benchmarks a model needs to be imputed; None means
+        half of the capability benchmarks, rounded up (at least 2).
+    impute_tolerance, impute_max_iter : float, int
+        Convergence tolerance and iteration cap of the imputation.
     """
 
     capabilities: tuple[str, ...] | None = None
@@ -85,8 +100,14 @@ class AuditConfig:
     pool_classes: bool = False
     preset: str | None = None
     low_threshold: float = LOW_CORRELATION
+    impute: ImputeMethod = "pca"
+    impute_rank: int = 1
+    min_observed: int | None = None
+    impute_tolerance: float = DEFAULT_TOLERANCE
+    impute_max_iter: int = DEFAULT_MAX_ITER
 
     def __post_init__(self) -> None:
+        _check_impute_settings(self)
         if self.method not in CORRELATION_METHODS:
             raise InputError(
                 f"The correlation method must be one of {', '.join(CORRELATION_METHODS)}; "
@@ -112,6 +133,11 @@ class AuditConfig:
             "pool_classes": self.pool_classes,
             "preset": self.preset,
             "low_threshold": self.low_threshold,
+            "impute": self.impute,
+            "impute_rank": self.impute_rank,
+            "min_observed": self.min_observed,
+            "impute_tolerance": self.impute_tolerance,
+            "impute_max_iter": self.impute_max_iter,
         }
 
 
@@ -208,7 +234,8 @@ class ClassAudit:
         Display names, aligned with ``model_ids``.
     capability_benchmarks : tuple of str
     capability_model_ids : tuple of str
-        Models with every capability benchmark: those with a capability score.
+        Models with a capability score: those with every capability benchmark, and
+        those whose gaps were imputed.
     excluded_models : tuple of (str, str)
         Models left out of the capability score, with the reason.
     component : CapabilityComponent
@@ -224,6 +251,16 @@ class ClassAudit:
     score_compute_n : int
     benchmarks : tuple of BenchmarkResult
         Every benchmark whose role is not "ignore", in table order.
+    imputed_cells : tuple of (str, str)
+        (model, capability benchmark) cells filled by imputation.
+    coverage : ClassCoverage or None
+        Which models have which benchmarks, and what was dropped or imputed.
+    capability_mean, capability_std : ndarray of shape (k,) or None
+        Standardization of the capability benchmarks (over the models with a score,
+        imputed values included), aligned with ``capability_benchmarks``.
+    capability_block : ndarray of shape (n_models, k) or None
+        Oriented capability scores per model of ``model_ids``, imputed cells filled
+        (gaps of left-out models stay NaN).
     """
 
     model_class: str
@@ -240,6 +277,11 @@ class ClassAudit:
     score_compute_correlation: float
     score_compute_n: int
     benchmarks: tuple[BenchmarkResult, ...]
+    imputed_cells: tuple[tuple[str, str], ...] = ()
+    coverage: ClassCoverage | None = None
+    capability_mean: FloatArray | None = None
+    capability_std: FloatArray | None = None
+    capability_block: FloatArray | None = None
 
     @property
     def loadings(self) -> FloatArray:
@@ -292,6 +334,23 @@ class ClassAudit:
             "score_compute_correlation": _json_float(self.score_compute_correlation),
             "score_compute_n": self.score_compute_n,
             "benchmarks": {result.id: result.to_dict() for result in self.benchmarks},
+            "imputed_cells": [
+                {"model": model, "benchmark": benchmark} for model, benchmark in self.imputed_cells
+            ],
+            "standardization": (
+                {
+                    benchmark: {"mean": _json_float(mean), "std": _json_float(std)}
+                    for benchmark, mean, std in zip(
+                        self.capability_benchmarks,
+                        self.capability_mean,
+                        self.capability_std,
+                        strict=True,
+                    )
+                }
+                if self.capability_mean is not None and self.capability_std is not None
+                else None
+            ),
+            "coverage": self.coverage.to_dict() if self.coverage is not None else None,
         }
 
 
@@ -457,6 +516,9 @@ def audit(
     pool_classes: bool = False,
     preset: str | None = None,
     low_threshold: float = LOW_CORRELATION,
+    impute: ImputeMethod = "pca",
+    impute_rank: int = 1,
+    min_observed: int | None = None,
 ) -> AuditResult:
     """Run the Safetywashing audit on a score table.
 
@@ -478,6 +540,16 @@ def audit(
         Apply a named preset (e.g. ``"paper"``) to the table first.
     low_threshold : float, default 0.40
         The paper's line below which a correlation is read as low.
+    impute : {"pca", "none"}, default "pca"
+        "pca" fills missing capability cells by iterative PCA of the capability block
+        (never of the safety columns) so that a model with a gap keeps its capability
+        score; "none" leaves it out (complete-case). Without gaps both give the same
+        numbers. Every imputed cell is recorded in the result.
+    impute_rank : int, default 1
+        Rank of the imputation (1 = the capability component itself).
+    min_observed : int, optional
+        A model with fewer observed capability benchmarks is left out, with a warning
+        naming it; by default half of them, rounded up.
 
     Returns
     -------
@@ -513,6 +585,9 @@ def audit(
         pool_classes=pool_classes,
         preset=preset,
         low_threshold=low_threshold,
+        impute=impute,
+        impute_rank=impute_rank,
+        min_observed=min_observed,
     )
     capability_ids = _capability_ids(table, config.capabilities)
     if capabilities is not None:
@@ -609,33 +684,10 @@ def _audit_class(
                 f"Capability benchmark '{benchmark_id}' has no scores for the {kind}models; "
                 "drop it from the capability benchmarks or add scores."
             )
-    complete = ~np.isnan(capability_block).any(axis=1)
-    excluded: list[tuple[str, str]] = []
-    for row in np.flatnonzero(~complete):
-        missing = [capability_ids[j] for j in np.flatnonzero(np.isnan(capability_block[row]))]
-        reason = f"missing capability benchmark{'s' if len(missing) > 1 else ''} " + ", ".join(
-            missing
-        )
-        excluded.append((model_ids[row], reason))
-        warnings.warn(
-            f"Model '{model_ids[row]}' ({name}) is left out of the capability score: {reason}.",
-            InputWarning,
-            stacklevel=3,
-        )
-    n_complete = int(complete.sum())
-    if n_complete < MIN_MODELS:
-        raise InputError(
-            f"Only {n_complete} {kind}model{'s' if n_complete != 1 else ''} "
-            f"ha{'ve' if n_complete != 1 else 's'} every capability benchmark; the method needs "
-            f"at least {MIN_MODELS} (add models or drop capability benchmarks with gaps)."
-        )
-    z_complete, _, std = standardize(capability_block[complete])
-    for position, benchmark_id in enumerate(capability_ids):
-        if not std[position] > 0:
-            raise InputError(
-                f"Capability benchmark '{benchmark_id}' has the same score for every {kind}"
-                "model, so it carries no information; drop it from the capability benchmarks."
-            )
+    complete, capability_block, excluded, imputed_cells, run = _capability_rows(
+        name, model_ids, capability_ids, capability_block, config
+    )
+    z_complete, capability_mean, std = standardize(capability_block[complete])
     component = capability_component(z_complete, kind=config.matrix)
     scores = np.full(len(model_ids), np.nan)
     scores[complete] = component.scores
@@ -696,7 +748,149 @@ def _audit_class(
         score_compute_correlation=score_compute,
         score_compute_n=score_compute_n,
         benchmarks=tuple(results),
+        imputed_cells=imputed_cells,
+        coverage=class_coverage(
+            table,
+            capability_ids,
+            imputed_cells=imputed_cells,
+            excluded=excluded,
+            impute=config.impute,
+            rank=config.impute_rank if config.impute == "pca" else 0,
+            min_observed=run[0],
+            iterations=run[1],
+            converged=run[2],
+        ),
+        capability_mean=capability_mean,
+        capability_std=std,
+        capability_block=capability_block,
     )
+
+
+def _check_impute_settings(config: AuditConfig) -> None:
+    if config.impute not in IMPUTE_METHODS:
+        raise InputError(
+            f"The imputation must be one of {', '.join(IMPUTE_METHODS)}; got '{config.impute}'."
+        )
+    if config.impute_rank < 1:
+        raise InputError(f"The imputation rank must be at least 1; got {config.impute_rank}.")
+    if config.min_observed is not None and config.min_observed < 1:
+        raise InputError(
+            "The minimum of observed capability benchmarks must be at least 1; "
+            f"got {config.min_observed}."
+        )
+    if not config.impute_tolerance > 0 or config.impute_max_iter < 1:
+        raise InputError(
+            "The imputation tolerance must be positive and its iteration cap at least 1; "
+            f"got {config.impute_tolerance} and {config.impute_max_iter}."
+        )
+
+
+def _capability_rows(
+    name: str,
+    model_ids: tuple[str, ...],
+    capability_ids: tuple[str, ...],
+    block: FloatArray,
+    config: AuditConfig,
+) -> tuple[
+    npt.NDArray[np.bool_],
+    FloatArray,
+    list[tuple[str, str]],
+    tuple[tuple[str, str], ...],
+    tuple[int, int, bool],
+]:
+    """Choose the models that get a capability score and complete their block.
+
+    Returns the row mask, the block (imputed where allowed), the excluded models with
+    reasons, the imputed cells, and (min_observed, iterations, converged).
+    """
+    k = len(capability_ids)
+    kind = "" if name == DEFAULT_CLASS else f"{name} "
+    observed = (~np.isnan(block)).sum(axis=1)
+    imputing = config.impute == "pca"
+    if imputing:
+        minimum = config.min_observed if config.min_observed is not None else max(2, -(-k // 2))
+        if minimum > k:
+            raise InputError(
+                f"The minimum of observed capability benchmarks ({minimum}) exceeds the "
+                f"{k} capability benchmarks; lower --min-observed."
+            )
+        keep = observed >= minimum
+    else:
+        minimum = k
+        keep = observed == k
+    excluded: list[tuple[str, str]] = []
+    for row in np.flatnonzero(~keep):
+        missing = [capability_ids[j] for j in np.flatnonzero(np.isnan(block[row]))]
+        reason = f"missing capability benchmark{'s' if len(missing) > 1 else ''} " + ", ".join(
+            missing
+        )
+        if imputing:
+            reason += f" (has {int(observed[row])} of {k}; imputation needs at least {minimum})"
+        excluded.append((model_ids[row], reason))
+        warnings.warn(
+            f"Model '{model_ids[row]}' ({name}) is left out of the capability score: {reason}.",
+            InputWarning,
+            stacklevel=4,
+        )
+    n_kept = int(keep.sum())
+    if n_kept < MIN_MODELS:
+        which = (
+            f"at least {minimum} of the {k} capability benchmarks"
+            if imputing and minimum < k
+            else "every capability benchmark"
+        )
+        raise InputError(
+            f"Only {n_kept} {kind}model{'s' if n_kept != 1 else ''} "
+            f"ha{'ve' if n_kept != 1 else 's'} {which}; the method needs at least {MIN_MODELS} "
+            "(add models or drop capability benchmarks with gaps)."
+        )
+    kept = block[keep]
+    _, _, std = standardize(kept)
+    for position, benchmark_id in enumerate(capability_ids):
+        if not std[position] > 0:
+            raise InputError(
+                f"Capability benchmark '{benchmark_id}' has the same score for every {kind}"
+                "model, so it carries no information; drop it from the capability benchmarks."
+            )
+    if not imputing or not np.isnan(kept).any():
+        return keep, block, excluded, (), (minimum, 0, True)
+    if config.impute_rank >= k:
+        raise InputError(
+            f"The imputation rank ({config.impute_rank}) must be below the number of capability "
+            f"benchmarks ({k}); lower --impute-rank."
+        )
+    run = impute_pca(
+        kept,
+        rank=config.impute_rank,
+        tolerance=config.impute_tolerance,
+        max_iter=config.impute_max_iter,
+    )
+    completed = np.array(block, dtype=np.float64)
+    completed[keep] = run.completed
+    kept_rows = np.flatnonzero(keep)
+    cells: list[tuple[str, str]] = []
+    for local_row, column in zip(*np.nonzero(run.missing), strict=True):
+        cells.append((model_ids[kept_rows[local_row]], capability_ids[column]))
+    per_model: dict[str, list[str]] = {}
+    for model, benchmark in cells:
+        per_model.setdefault(model, []).append(benchmark)
+    for model, filled in per_model.items():
+        warnings.warn(
+            f"Model '{model}' ({name}) has {len(filled)} imputed capability "
+            f"value{'s' if len(filled) > 1 else ''} ({', '.join(filled)}), filled by rank-"
+            f"{config.impute_rank} iterative PCA of the capability benchmarks.",
+            InputWarning,
+            stacklevel=4,
+        )
+    if not run.converged:
+        warnings.warn(
+            f"The imputation of the {name} capability benchmarks stopped after "
+            f"{run.iterations} iterations without converging (last relative change "
+            f"{run.change:.2e}); raise the iteration cap or use --impute none.",
+            InputWarning,
+            stacklevel=4,
+        )
+    return keep, completed, excluded, tuple(cells), (minimum, run.iterations, run.converged)
 
 
 def _covariance_to_correlation(covariance: FloatArray) -> FloatArray:

@@ -87,7 +87,13 @@ def test_obsscaling_with_column_flags(
     document = json.loads(out)
     klass = document["classes"]["all"]
     assert "Arena-Elo" in klass["benchmarks"]
-    # Models with a capability gap are named in a warning and left out, never misaligned.
+    # By default a gap in the capability block is imputed, and the output says where.
+    assert klass["imputed_cells"] and not klass["excluded_models"]
+    assert "imputed capability" in err
+    # Complete-case on request: models with a gap are named and left out, never misaligned.
+    code, out, err = run([*args, "--impute", "none"], capsys)
+    assert code == 0
+    klass = json.loads(out)["classes"]["all"]
     assert klass["excluded_models"]
     assert "left out of the capability score" in err
 

@@ -29,6 +29,13 @@ from safetywashing.io.readers import ColumnMap
 from safetywashing.table import ScoreTable
 
 
+class Impute(StrEnum):
+    """How models with missing capability scores are handled."""
+
+    pca = "pca"
+    none = "none"
+
+
 class OutputFormat(StrEnum):
     """What ``audit`` prints on stdout."""
 
@@ -85,6 +92,25 @@ def audit_command(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="What to print on stdout.")
     ] = OutputFormat.table,
+    impute: Annotated[
+        Impute,
+        typer.Option(
+            "--impute",
+            help="Fill missing capability scores by iterative PCA of the capability "
+            "benchmarks (pca) or leave such models out (none).",
+        ),
+    ] = Impute.pca,
+    impute_rank: Annotated[
+        int, typer.Option("--impute-rank", help="Rank of the imputation's PCA.")
+    ] = 1,
+    min_observed: Annotated[
+        int | None,
+        typer.Option(
+            "--min-observed",
+            help="Fewest observed capability benchmarks a model needs to be imputed "
+            "(default: half, rounded up).",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Folder to write audit.json, CSV tables and summary.md into."),
@@ -144,6 +170,9 @@ def audit_command(
         matrix=matrix.value,
         model_class=model_class,
         pool_classes=pool,
+        impute=impute.value,
+        impute_rank=impute_rank,
+        min_observed=min_observed,
     )
     from safetywashing.report import tables
 

@@ -73,6 +73,13 @@ def print_audit(result: AuditResult, console: Console) -> None:
         console.print(Text(banner, style="bold yellow"))
     for audit_of_class in result.classes:
         console.print(class_table(result, audit_of_class))
+        if audit_of_class.coverage is not None:
+            from safetywashing.report.coverage import coverage_sentence, coverage_table
+
+            console.print(Text(coverage_sentence(audit_of_class.coverage), style="dim"))
+            gaps = coverage_table(audit_of_class.coverage, audit_of_class.model_class)
+            if gaps is not None:
+                console.print(gaps)
         console.print(
             Text(
                 f"Reading: below {result.config.low_threshold:.2f} is low (the paper's line; "

@@ -99,8 +99,12 @@ def markdown_summary(result: AuditResult) -> str:
             lines.append(
                 f"- left out of the capability score: {_escape_markdown(model)} ({reason})"
             )
+        lines.append("")
+        if audit_of_class.coverage is not None:
+            from safetywashing.report.coverage import coverage_markdown
+
+            lines += coverage_markdown(audit_of_class.coverage)
         lines += [
-            "",
             "| area | benchmark | n | capabilities corr. | reading | compute corr. | n (FLOP) |",
             "|---|---|---:|---:|---|---:|---:|",
         ]

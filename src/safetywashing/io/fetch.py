@@ -1,0 +1,170 @@
+"""The paper's released data, downloaded once, verified, cached for offline use.
+
+``fetch_paper()`` downloads the three CSV files of Ren et al.'s repository
+(``centerforaisafety/safetywashing``) at a pinned commit, checks each file's SHA-256
+against the value recorded here, and only then writes them to the cache. The cache is
+``$SAFETYWASHING_DATA_DIR`` when set, else ``$XDG_CACHE_HOME/safetywashing`` or
+``~/.cache/safetywashing``. The download location can be changed with
+``$SAFETYWASHING_BASE_URL`` (or ``base_url=``), e.g. to a mirror; the hashes still decide
+what is accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from safetywashing.errors import InputError
+
+PAPER_REPOSITORY = "centerforaisafety/safetywashing"
+PAPER_COMMIT = "bee302c11f174afb064d721123b16b810d34f4fd"
+PAPER_BASE_URL = f"https://raw.githubusercontent.com/{PAPER_REPOSITORY}/{PAPER_COMMIT}/data/"
+PAPER_FILES: dict[str, str] = {
+    "benchmarks_base_models.csv": (
+        "52b0af4f6d6c4426614f4b95d21086d25955fa8c978d88349bdeed82bdcb1be5"
+    ),
+    "benchmarks_chat_models.csv": (
+        "5ede988872d8bba23d0bb87fcebb9704d7fe7d4e6f065226b691499333f57c58"
+    ),
+    "benchmarks_info.csv": "a043fd235bff9b38897e7cd2a566dbdf041f56eb779dcdd0c45e55809e758470",
+}
+DATA_DIR_ENV = "SAFETYWASHING_DATA_DIR"
+BASE_URL_ENV = "SAFETYWASHING_BASE_URL"
+TIMEOUT_SECONDS = 60.0
+
+
+def cache_dir() -> Path:
+    """Folder where fetched data sets live (see the module docstring)."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    root = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return root / "safetywashing"
+
+
+def paper_dir() -> Path:
+    """Folder of the paper's files inside the cache."""
+    return cache_dir() / "safetywashing-paper"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What :func:`fetch_paper` did.
+
+    Attributes
+    ----------
+    folder : Path
+    downloaded : tuple of str
+        Files downloaded in this call.
+    cached : tuple of str
+        Files already present with the right hash.
+    base_url : str
+    """
+
+    folder: Path
+    downloaded: tuple[str, ...]
+    cached: tuple[str, ...]
+    base_url: str
+
+
+def _download(url: str) -> bytes:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
+            data: bytes = response.read()
+            return data
+    except urllib.error.HTTPError as error:
+        raise InputError(
+            f"Downloading {url} failed (HTTP {error.code}); check the address or set "
+            f"{BASE_URL_ENV} to a mirror."
+        ) from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise InputError(
+            f"Downloading {url} failed ({reason}); check the network connection or set "
+            f"{BASE_URL_ENV} to a mirror."
+        ) from None
+
+
+def fetch_paper(*, base_url: str | None = None, force: bool = False) -> FetchResult:
+    """Download, verify and cache the paper's three CSV files.
+
+    Every file is downloaded and verified before any is written, so a bad download
+    leaves the cache as it was.
+
+    Parameters
+    ----------
+    base_url : str, optional
+        Folder URL holding the files; default ``$SAFETYWASHING_BASE_URL`` or the
+        authors' repository at the pinned commit.
+    force : bool, default False
+        Download even files already cached with the right hash.
+
+    Returns
+    -------
+    FetchResult
+
+    Raises
+    ------
+    InputError
+        A download fails or a file's SHA-256 differs from the pinned value.
+    """
+    from safetywashing.io.writers import write_atomic
+
+    base = base_url or os.environ.get(BASE_URL_ENV) or PAPER_BASE_URL
+    if not base.endswith("/"):
+        base += "/"
+    folder = paper_dir()
+    cached: list[str] = []
+    payloads: dict[str, bytes] = {}
+    for name, expected in PAPER_FILES.items():
+        target = folder / name
+        if not force and target.is_file() and _sha256(target.read_bytes()) == expected:
+            cached.append(name)
+            continue
+        url = base + name
+        data = _download(url)
+        digest = _sha256(data)
+        if digest != expected:
+            raise InputError(
+                f"{url} has SHA-256 {digest}, not the pinned {expected}; the download is "
+                "corrupt or the file changed, so nothing was cached (retry, or check the "
+                f"mirror set in {BASE_URL_ENV})."
+            )
+        payloads[name] = data
+    for name, data in payloads.items():
+        write_atomic(folder / name, data)
+    return FetchResult(folder, tuple(payloads), tuple(cached), base)
+
+
+def paper_file(name: str) -> Path:
+    """Path of one cached, verified file of the paper's data.
+
+    Raises
+    ------
+    InputError
+        The file is not cached (run the fetch) or its hash does not match.
+    """
+    expected = PAPER_FILES[name]
+    path = paper_dir() / name
+    if not path.is_file():
+        raise InputError(
+            f"The paper's data is not in the cache ({path} is missing); run "
+            "`safetywashing datasets fetch paper` once (or point "
+            f"{DATA_DIR_ENV} at a folder holding safetywashing-paper/)."
+        )
+    if _sha256(path.read_bytes()) != expected:
+        raise InputError(
+            f"{path} does not have the pinned SHA-256; run `safetywashing datasets fetch paper "
+            "--force` to download it again."
+        )
+    return path

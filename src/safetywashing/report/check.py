@@ -1,0 +1,222 @@
+"""A checked benchmark in words: a paragraph for a paper, a LaTeX row, tables."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from safetywashing.panel import CheckResult
+from safetywashing.report.reading import reading
+
+
+def _pct(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{100 * value:.1f}%"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def check_reading(result: CheckResult) -> str:
+    """The paper's reading of the new benchmark's capabilities correlation."""
+    return reading(
+        result.capabilities_correlation,
+        low=result.low_threshold,
+        high=result.mean_capability_correlation,
+    )
+
+
+def paragraph(result: CheckResult) -> str:
+    """A short plain-language paragraph ready to paste into a paper."""
+    label = check_reading(result)
+    interval = (
+        f" (95% interval {_pct(result.ci_low)} to {_pct(result.ci_high)})"
+        if not math.isnan(result.ci_low)
+        else ""
+    )
+    meaning = {
+        "high": "as high as capability benchmarks correlate with one another, so its scores "
+        "largely track general capabilities",
+        "moderate": "above the paper's low line but below the correlation among capability "
+        "benchmarks themselves, so its scores partly track general capabilities",
+        "low": "below the paper's line for a low correlation, so its scores are not mainly "
+        "explained by general capabilities",
+        "inverse": "strongly negative, so the property it measures worsens as general "
+        "capabilities grow",
+        "n/a": "undefined on these models",
+    }[label]
+    text = (
+        f"Following Ren et al. (2024), we computed the capabilities correlation of "
+        f"{result.benchmark}: the Spearman correlation between its scores and a capability "
+        f"score (the first principal component of {result.model_class} models' standard "
+        f"capability benchmarks) over the {result.n} models it shares with the "
+        f"{result.panel} reference panel. It is {_pct(result.capabilities_correlation)}"
+        f"{interval}, which is {meaning}"
+        f" (the capability benchmarks correlate at {_pct(result.mean_capability_correlation)} "
+        "on average). "
+    )
+    if result.verdict:
+        text += f"The interval-based verdict is '{result.verdict}'. "
+    text += (
+        f"It ranks {_ordinal(result.rank)} of {result.n_ranked} benchmarks in the panel by "
+        f"capabilities correlation. Its correlation with training compute is "
+        f"{_pct(result.compute_correlation)} (n = {result.n_compute})."
+    )
+    return text
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def _latex_escape(text: str) -> str:
+    return "".join(_LATEX_SPECIAL.get(char, char) for char in text)
+
+
+def latex_row(result: CheckResult) -> str:
+    """One booktabs row: benchmark & n & capabilities corr. & [interval &] compute corr."""
+
+    def number(value: float) -> str:
+        return "--" if math.isnan(value) else f"{100 * value:.1f}"
+
+    cells = [
+        _latex_escape(result.benchmark),
+        str(result.n),
+        number(result.capabilities_correlation),
+    ]
+    if not math.isnan(result.ci_low):
+        cells.append(f"[{number(result.ci_low)}, {number(result.ci_high)}]")
+    cells += [number(result.compute_correlation), str(result.n_compute)]
+    return " & ".join(cells) + r" \\"
+
+
+def _escape_md(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def check_markdown(result: CheckResult) -> str:
+    """Markdown: the numbers, the matching report, the paragraph and the LaTeX row."""
+    lines = [
+        f"# {_escape_md(result.benchmark)} against the {_escape_md(result.panel)} panel "
+        f"({_escape_md(result.model_class)} models)",
+        "",
+        "| quantity | value |",
+        "|---|---|",
+        f"| capabilities correlation | {_pct(result.capabilities_correlation)} |",
+    ]
+    if not math.isnan(result.ci_low):
+        lines.append(f"| interval | {_pct(result.ci_low)} to {_pct(result.ci_high)} |")
+    if result.verdict:
+        lines.append(f"| verdict | {_escape_md(result.verdict)} |")
+    lines += [
+        f"| reading | {check_reading(result)} |",
+        f"| n | {result.n} |",
+        f"| compute correlation | {_pct(result.compute_correlation)} (n = {result.n_compute}) |",
+        f"| rank in panel | {result.rank} of {result.n_ranked} |",
+        f"| models matched | {result.n_matched} of {result.panel_models} panel models |",
+        "",
+        "## Paragraph",
+        "",
+        paragraph(result),
+        "",
+        "## LaTeX row",
+        "",
+        "```latex",
+        latex_row(result),
+        "```",
+        "",
+    ]
+    lines += matching_markdown(result)
+    return "\n".join(lines) + "\n"
+
+
+def matching_markdown(result: CheckResult) -> list[str]:
+    """Markdown lines listing every name that matched by normalization or alias, or not."""
+    lines = ["## Model names", ""]
+    indirect = [m for m in result.matching.matches if m.how != "exact"]
+    exact = len(result.matching.matches) - len(indirect)
+    lines.append(f"{exact} names matched exactly.")
+    lines.append("")
+    if indirect:
+        lines += ["| name | panel model | how |", "|---|---|---|"]
+        lines += [
+            f"| {_escape_md(m.name)} | {_escape_md(m.panel_id)} | {m.how} |" for m in indirect
+        ]
+        lines.append("")
+    if result.matching.unmatched:
+        lines += ["Not matched (left out):", "", "| name | closest panel models |", "|---|---|"]
+        for u in result.matching.unmatched:
+            note = " (ambiguous)" if u.ambiguous else ""
+            lines.append(f"| {_escape_md(u.name)}{note} | {_escape_md(', '.join(u.closest))} |")
+        lines.append("")
+    return lines
+
+
+def check_json(result: CheckResult) -> str:
+    """The JSON document of a check, with the paragraph and the LaTeX row."""
+    document = result.to_dict()
+    document["reading"] = check_reading(result)
+    document["paragraph"] = paragraph(result)
+    document["latex_row"] = latex_row(result)
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def print_check(result: CheckResult, console: Console) -> None:
+    """A rich table of the check, the unmatched names, the paragraph and the LaTeX row."""
+    table = Table(
+        title=f"{result.benchmark} vs the {result.panel} panel ({result.model_class} models)",
+        title_justify="left",
+    )
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    table.add_row("capabilities correlation", _pct(result.capabilities_correlation))
+    if not math.isnan(result.ci_low):
+        table.add_row("interval", f"{_pct(result.ci_low)} to {_pct(result.ci_high)}")
+    if result.verdict:
+        table.add_row("verdict", result.verdict)
+    table.add_row("reading", check_reading(result))
+    table.add_row("n", str(result.n))
+    table.add_row(
+        "compute correlation", f"{_pct(result.compute_correlation)} (n={result.n_compute})"
+    )
+    table.add_row("rank in panel", f"{result.rank} of {result.n_ranked}")
+    if result.above is not None:
+        table.add_row(
+            "just above", f"{result.above.id} ({_pct(result.above.capabilities_correlation)})"
+        )
+    if result.below is not None:
+        table.add_row(
+            "just below", f"{result.below.id} ({_pct(result.below.capabilities_correlation)})"
+        )
+    table.add_row("models matched", f"{result.n_matched} of {result.panel_models}")
+    console.print(table)
+    indirect = [m for m in result.matching.matches if m.how != "exact"]
+    for m in indirect:
+        console.print(Text(f"matched {m.name} -> {m.panel_id} ({m.how})", style="dim"))
+    for u in result.matching.unmatched:
+        console.print(
+            Text(
+                f"not matched: {u.name}{' (ambiguous)' if u.ambiguous else ''}; closest panel "
+                f"models: {', '.join(u.closest)}",
+                style="yellow",
+            )
+        )
+    console.print()
+    console.print(paragraph(result))
+    console.print()
+    console.print(Text(latex_row(result)), soft_wrap=True)

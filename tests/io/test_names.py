@@ -1,0 +1,137 @@
+"""Model-name normalization, aliases and the matching report."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from safetywashing.errors import InputError
+from safetywashing.io.names import match_names, normalize_name, read_aliases
+from safetywashing.io.readers import ColumnMap, read_scores
+
+OBSSCALING_COLUMNS = ColumnMap(
+    model="Model",
+    family="Model Family",
+    flop="FLOPs (1E21)",
+    flop_scale=1e21,
+    parameters="Model Size (B)",
+    parameters_scale=1e9,
+    ignore=("Pretraining Data Size (T)",),
+)
+
+
+def _datasets() -> Path:
+    folder = Path(
+        os.environ.get(
+            "SAFETYWASHING_DATASETS",
+            Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets",
+        )
+    )
+    if not (folder / "obsscaling").is_dir():
+        pytest.skip(f"reference datasets not found at {folder}")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("meta-llama/Llama-2-7b-hf", "llama27b"),
+        ("Llama-2-7b-hf", "llama27b"),
+        ("hf/Llama-2-7b", "llama27b"),
+        ("LLAMA_2 7B", "llama27b"),
+        ("Qwen/Qwen1.5-0.5B", "qwen1505b"),
+        ("-hf", "hf"),
+        ("...", ""),
+    ],
+)
+def test_normalize_name(name: str, key: str) -> None:
+    assert normalize_name(name) == key
+
+
+def test_match_order_exact_alias_normalized_and_unmatched_with_suggestions() -> None:
+    panel = ["Llama-2-7b-hf", "Qwen1.5-7B", "gemma-7b"]
+    report = match_names(
+        ["Llama-2-7b-hf", "meta-llama/Llama-2-7b-hf", "qwen-7b-v1.5", "google/gemma-7b", "gpt-4"],
+        panel,
+        aliases={"qwen-7b-v1.5": "Qwen1.5-7B"},
+    )
+    assert [(m.name, m.panel_id, m.how) for m in report.matches] == [
+        ("Llama-2-7b-hf", "Llama-2-7b-hf", "exact"),
+        ("meta-llama/Llama-2-7b-hf", "Llama-2-7b-hf", "normalized"),
+        ("qwen-7b-v1.5", "Qwen1.5-7B", "alias"),
+        ("google/gemma-7b", "gemma-7b", "normalized"),
+    ]
+    assert len(report.unmatched) == 1
+    assert report.unmatched[0].name == "gpt-4"
+    assert len(report.unmatched[0].closest) == 3
+    assert report.to_dict()["unmatched"][0]["name"] == "gpt-4"
+
+
+def test_a_key_shared_by_two_panel_models_is_ambiguous_not_guessed() -> None:
+    report = match_names(["org/model-a"], ["model_a", "Model-A"])
+    assert report.matches == ()
+    assert report.unmatched[0].ambiguous
+    assert report.unmatched[0].closest == ("Model-A", "model_a")
+
+
+def test_alias_to_an_unknown_panel_model_is_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        match_names(["x"], ["Llama-2-7b-hf"], aliases={"x": "Llama-2-7b"})
+    assert str(caught.value) == (
+        "The alias 'x' points to 'Llama-2-7b', which is not a model of the panel (did you mean "
+        "'Llama-2-7b-hf'?); fix the alias file."
+    )
+
+
+def test_read_aliases(tmp_path: Path) -> None:
+    path = tmp_path / "aliases.csv"
+    path.write_text("alias,model\nllama2-7b,Llama-2-7b-hf\n\nyi,Yi-6B\n", encoding="utf-8")
+    assert read_aliases(path) == {"llama2-7b": "Llama-2-7b-hf", "yi": "Yi-6B"}
+    path.write_text("alias,model\nyi,Yi-6B\nyi,Yi-34B\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 3: alias 'yi' already points to 'Yi-6B'"):
+        read_aliases(path)
+    path.write_text("alias,model\nyi,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2: an alias row needs two names"):
+        read_aliases(path)
+
+
+def test_obsscaling_names_match_the_papers_base_models() -> None:
+    # Expected pairs read off the two files: ObsScaling writes Hugging Face ids with the
+    # organisation ('meta-llama/Llama-2-7b-hf'), the paper the bare id ('Llama-2-7b-hf').
+    # Of the paper's 27 base models, Yi-9B and dbrx-base are not in ObsScaling's file
+    # (grep finds neither), so 25 match.
+    folder = _datasets()
+    obs = read_scores(
+        folder / "obsscaling" / "base_llm_benchmark_eval.csv", columns=OBSSCALING_COLUMNS
+    )
+    paper = read_scores(folder / "safetywashing-paper" / "benchmarks_base_models.csv")
+    report = match_names(obs.model_ids, paper.model_ids, panel_names=[m.name for m in paper.models])
+    mapping = report.mapping()
+    assert mapping["meta-llama/Llama-2-7b-hf"] == "Llama-2-7b-hf"
+    assert mapping["Qwen/Qwen1.5-0.5B"] == "Qwen1.5-0.5B"
+    assert mapping["mistralai/Mixtral-8x22B-v0.1"] == "Mixtral-8x22B-v0.1"
+    assert mapping["deepseek-ai/deepseek-llm-67b-base"] == "deepseek-llm-67b-base"
+    assert len(report.matches) == 25
+    assert sorted(set(paper.model_ids) - set(mapping.values())) == ["Yi-9B", "dbrx-base"]
+    # Nothing dropped silently: every ObsScaling model is matched or reported.
+    assert len(report.matches) + len(report.unmatched) == len(obs.models) == 148
+    assert all(u.closest for u in report.unmatched)
+
+
+def test_obsscaling_chat_names_match_the_papers_chat_models() -> None:
+    # 'llama-2-70b-chat' (ObsScaling, lower case, no -hf) is the paper's
+    # 'Llama-2-70b-chat-hf'; 'deepseek-llm-67b-chat' is spelled the same in both.
+    folder = _datasets()
+    obs = read_scores(
+        folder / "obsscaling" / "instruct_llm_benchmark_eval.csv", columns=OBSSCALING_COLUMNS
+    )
+    paper = read_scores(folder / "safetywashing-paper" / "benchmarks_chat_models.csv")
+    report = match_names(obs.model_ids, paper.model_ids)
+    assert report.mapping() == {
+        "llama-2-70b-chat": "Llama-2-70b-chat-hf",
+        "llama-2-13b-chat": "Llama-2-13b-chat-hf",
+        "llama-2-7b-chat": "Llama-2-7b-chat-hf",
+        "deepseek-llm-67b-chat": "deepseek-llm-67b-chat",
+    }

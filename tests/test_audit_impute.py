@@ -1,0 +1,164 @@
+"""Imputation and coverage inside the audit."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safetywashing.audit import audit
+from safetywashing.datasets import load_demo_panel
+from safetywashing.errors import InputError, InputWarning
+from safetywashing.io.readers import read_scores
+from safetywashing.report import tables
+from safetywashing.stats.impute import impute_pca
+from safetywashing.stats.pca import capability_component, standardize
+from safetywashing.table import ScoreTable
+
+
+def _datasets() -> Path:
+    folder = Path(
+        os.environ.get(
+            "SAFETYWASHING_DATASETS",
+            Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets",
+        )
+    )
+    if not (folder / "safetywashing-paper").is_dir():
+        pytest.skip(f"reference datasets not found at {folder}")
+    return folder
+
+
+def _with_gaps(table: ScoreTable, cells: list[tuple[int, str]]) -> ScoreTable:
+    values = np.array(table.values)
+    for row, benchmark in cells:
+        values[row, table.benchmark_index(benchmark)] = np.nan
+    return replace(table, values=values)
+
+
+@pytest.mark.parametrize("kind", ["chat", "base"])
+def test_complete_paper_data_gives_identical_numbers_with_or_without_imputation(kind: str) -> None:
+    table = read_scores(_datasets() / "safetywashing-paper" / f"benchmarks_{kind}_models.csv")
+    imputed = audit(table, preset="paper")
+    complete_case = audit(table, preset="paper", impute="none")
+    for a, b in zip(imputed.classes, complete_case.classes, strict=True):
+        assert np.array_equal(a.capability_scores, b.capability_scores)
+        assert [r.capabilities_correlation for r in a.benchmarks] == [
+            r.capabilities_correlation for r in b.benchmarks
+        ]
+        assert a.imputed_cells == ()
+        assert a.coverage is not None and a.coverage.n_imputed_cells == 0
+    # The paper's Table (README of the reference data): PC1 variance explained.
+    expected = {"chat": 0.708, "base": 0.783}[kind]
+    assert imputed.classes[0].variance_explained == pytest.approx(expected, abs=5e-4)
+
+
+def test_gaps_are_imputed_from_the_capability_block_only() -> None:
+    table = load_demo_panel().select_class("chat")
+    capability_ids = tuple(b.id for b in table.benchmarks if b.role == "capability")
+    gappy = _with_gaps(table, [(0, capability_ids[0]), (3, capability_ids[2])])
+    with pytest.warns(InputWarning, match="has 1 imputed capability value"):
+        result = audit(gappy)
+    chat = result["chat"]
+    assert chat.imputed_cells == (
+        (table.model_ids[0], capability_ids[0]),
+        (table.model_ids[3], capability_ids[2]),
+    )
+    assert len(chat.capability_model_ids) == len(table.models)
+    # Independent computation: impute the capability block alone, then PC1 as usual.
+    block = gappy.values[:, [gappy.benchmark_index(b) for b in capability_ids]]
+    completed = impute_pca(block).completed
+    z, _, _ = standardize(completed)
+    np.testing.assert_allclose(chat.capability_scores, capability_component(z).scores)
+    # Safety columns cannot influence the capability scores: scramble them all.
+    values = np.array(gappy.values)
+    safety = [j for j, b in enumerate(gappy.benchmarks) if b.role == "safety"]
+    values[:, safety] = np.random.default_rng(0).normal(size=(len(table.models), len(safety)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        scrambled = audit(replace(gappy, values=values))["chat"]
+    np.testing.assert_allclose(scrambled.capability_scores, chat.capability_scores)
+
+
+def test_none_leaves_gappy_models_out_and_min_observed_excludes_sparse_models() -> None:
+    table = load_demo_panel().select_class("base")
+    capability_ids = [b.id for b in table.benchmarks if b.role == "capability"]
+    sparse = [(1, b) for b in capability_ids[:7]]  # 5 of 12 left: below the default 6
+    gappy = _with_gaps(table, [(0, capability_ids[4]), *sparse])
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        complete_case = audit(gappy, impute="none")["base"]
+        imputed = audit(gappy)["base"]
+        strict = audit(gappy, min_observed=12)["base"]
+        lenient = audit(gappy, min_observed=5)["base"]
+    assert [m for m, _ in complete_case.excluded_models] == list(table.model_ids[:2])
+    assert [m for m, _ in imputed.excluded_models] == [table.model_ids[1]]
+    assert "has 5 of 12; imputation needs at least 6" in imputed.excluded_models[0][1]
+    assert np.isnan(imputed.score_of(table.model_ids[1]))
+    assert not np.isnan(imputed.score_of(table.model_ids[0]))
+    assert len(strict.excluded_models) == 2
+    assert lenient.excluded_models == ()
+    assert len(lenient.imputed_cells) == 8
+    coverage = imputed.coverage
+    assert coverage is not None
+    statuses = {m.id: m.status for m in coverage.models}
+    assert statuses[table.model_ids[0]] == "imputed"
+    assert statuses[table.model_ids[1]] == "excluded"
+    assert statuses[table.model_ids[2]] == "complete"
+    assert coverage.min_observed == 6
+    by_benchmark = {b.id: b for b in coverage.benchmarks}
+    # Model 1 lacks this benchmark too but is left out, so only model 0's cell is filled.
+    assert by_benchmark[capability_ids[4]].n_imputed == 1
+    assert by_benchmark[capability_ids[4]].missing_models == table.model_ids[:2]
+
+
+def test_exclusion_warning_names_the_model() -> None:
+    table = load_demo_panel().select_class("base")
+    capability_ids = [b.id for b in table.benchmarks if b.role == "capability"]
+    gappy = _with_gaps(table, [(2, b) for b in capability_ids[:10]])
+    with pytest.warns(InputWarning, match=f"Model '{table.model_ids[2]}' \\(base\\) is left out"):
+        audit(gappy)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"impute": "mean"}, "The imputation must be one of none, pca; got 'mean'."),
+        ({"impute_rank": 0}, "The imputation rank must be at least 1; got 0."),
+        ({"min_observed": 0}, "must be at least 1; got 0."),
+        ({"min_observed": 13}, "exceeds the 12 capability benchmarks; lower --min-observed."),
+        ({"impute_rank": 12}, "must be below the number of capability benchmarks (12)"),
+    ],
+)
+def test_bad_imputation_settings(kwargs: dict[str, object], message: str) -> None:
+    table = load_demo_panel()
+    capability = next(b.id for b in table.benchmarks if b.role == "capability")
+    gappy = _with_gaps(table, [(0, capability)])
+    with pytest.raises(InputError) as caught, warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        audit(gappy, **kwargs)  # type: ignore[arg-type]
+    assert message in str(caught.value)
+
+
+def test_json_and_markdown_carry_the_coverage() -> None:
+    table = load_demo_panel()
+    capability = next(b.id for b in table.benchmarks if b.role == "capability")
+    gappy = _with_gaps(table, [(0, capability)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        result = audit(gappy)
+    document = json.loads(tables.to_json(result))
+    first = document["classes"]["base"]
+    model = table.model_ids[0]
+    assert first["imputed_cells"] == [{"model": model, "benchmark": capability}]
+    assert first["coverage"]["models"][model]["status"] == "imputed"
+    assert first["coverage"]["imputation"]["n_imputed_cells"] == 1
+    assert document["config"]["impute"] == "pca"
+    assert set(first["standardization"]) == set(first["capability_benchmarks"])
+    summary = tables.markdown_summary(result)
+    assert "### Coverage" in summary
+    assert f"| {model} | imputed | 11 of 12 | {capability} |" in summary
