@@ -315,6 +315,9 @@ class AuditResult:
         Remarks carried from reading the input.
     version : str
         Package version that produced the result.
+    uncertainty : dict or None
+        Settings and details of the bootstrap and permutation analysis, when one was
+        run (see :mod:`safetywashing.uncertainty`); written to JSON only then.
     """
 
     config: AuditConfig
@@ -325,6 +328,7 @@ class AuditResult:
     warnings: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
     version: str = __version__
+    uncertainty: dict[str, Any] | None = None
 
     def __getitem__(self, model_class: str) -> ClassAudit:
         for audit_of_class in self.classes:
@@ -340,7 +344,7 @@ class AuditResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The versioned, JSON-ready document (NaN as None); see ``docs/schema.md``."""
-        return {
+        document = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "safetywashing", "version": self.version},
             "synthetic": self.synthetic,
@@ -353,6 +357,9 @@ class AuditResult:
             "notes": list(self.notes),
             "classes": {c.model_class: c.to_dict() for c in self.classes},
         }
+        if self.uncertainty is not None:
+            document["uncertainty"] = self.uncertainty
+        return document
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (class, benchmark), columns in a fixed order, raw values."""
