@@ -44,6 +44,11 @@ BENCHMARK_COLUMNS = [
     "n_compute",
     "compute_correlation",
     "note",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adjusted",
+    "verdict",
 ]
 
 
@@ -65,6 +70,11 @@ def benchmarks_csv(result: AuditResult) -> str:
             b.n_compute,
             b.compute_correlation,
             b.note,
+            b.ci_low,
+            b.ci_high,
+            b.p_value,
+            b.p_adjusted,
+            b.verdict,
         ]
         for c in result.classes
         for b in c.benchmarks
@@ -139,10 +149,12 @@ def markdown_summary(result: AuditResult) -> str:
             lines.append(
                 f"- left out of the capability score: {_escape_markdown(model)} ({reason})"
             )
+        with_interval = any(b.verdict for b in audit_of_class.benchmarks)
         lines += [
             "",
-            "| area | benchmark | n | capabilities corr. | reading | compute corr. | n (FLOP) |",
-            "|---|---|---:|---:|---|---:|---:|",
+            "| area | benchmark | n | capabilities corr. | reading | compute corr. | n (FLOP) |"
+            + (" interval | verdict |" if with_interval else ""),
+            "|---|---|---:|---:|---|---:|---:|" + ("---:|---|" if with_interval else ""),
         ]
         for area, members in grouped_benchmarks(audit_of_class):
             for b in members:
@@ -157,6 +169,11 @@ def markdown_summary(result: AuditResult) -> str:
                     f"{b.n} | {_percent(b.capabilities_correlation)} | "
                     f"{reading(b.capabilities_correlation, low=config.low_threshold, high=high)} "
                     f"| {_percent(b.compute_correlation)} | {b.n_compute} |"
+                    + (
+                        f" {_percent(b.ci_low)} to {_percent(b.ci_high)} | {b.verdict} |"
+                        if with_interval
+                        else ""
+                    )
                 )
         lines.append("")
     if result.warnings:
