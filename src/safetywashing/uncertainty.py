@@ -413,15 +413,17 @@ def run_bootstrap(
     row only on its counts, so the result is the same for any ``chunk_size``.
     """
     chunk = chunk_size or default_chunk(plan)
-    parts: dict[str, list[FloatArray]] = {}
+    outputs: dict[str, FloatArray] = {}
     for start in range(0, n_resamples, chunk):
         stop = min(n_resamples, start + chunk)
         counts = draw_counts(seed, start, stop, n_models=plan.n_models, clusters=clusters)
         for key, value in plan.evaluate(counts).items():
-            parts.setdefault(key, []).append(np.asarray(value, dtype=np.float64))
+            if key not in outputs:
+                outputs[key] = np.empty((n_resamples, *np.shape(value)[1:]), dtype=np.float64)
+            outputs[key][start:stop] = value
         if on_chunk is not None:
             on_chunk(stop, n_resamples)
-    return {key: np.concatenate(value) for key, value in parts.items()}
+    return outputs
 
 
 class _Progress:
