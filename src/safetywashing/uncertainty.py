@@ -586,8 +586,9 @@ def _class_uncertainty(
     n_scored = len(audit_of_class.capability_model_ids)
     if n_scored < MIN_BOOTSTRAP_MODELS:
         raise InputError(
-            f"The bootstrap needs at least {MIN_BOOTSTRAP_MODELS} {name} models with a "
-            f"capability score; only {n_scored} have one (add models or leave out --bootstrap)."
+            f"The bootstrap needs at least {MIN_BOOTSTRAP_MODELS} models with a capability "
+            f"score{'' if name == 'all' else f' among the {name} models'}; only {n_scored} "
+            f"ha{'s' if n_scored == 1 else 've'} one (add models or leave out --bootstrap)."
         )
     data = class_data(table, audit_of_class)
     clusters = (
