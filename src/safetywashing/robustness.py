@@ -202,10 +202,10 @@ def robustness_audit(
 
     Examples
     --------
-    >>> from safetywashing import load_demo_panel
+    >>> from safetywashing.datasets import load_demo_panel
     >>> found = robustness_audit(load_demo_panel())
     >>> found["chat"].variants[0]
-    'without capability_01'
+    'without syn_knowledge_mc'
     """
     if result is None:
         result = audit(table, **audit_options)

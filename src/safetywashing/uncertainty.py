@@ -512,7 +512,7 @@ def bootstrap_audit(
 
     Examples
     --------
-    >>> from safetywashing import load_demo_panel
+    >>> from safetywashing.datasets import load_demo_panel
     >>> found = bootstrap_audit(load_demo_panel(), n_resamples=200, seed=1)
     >>> chat = found["chat"]
     >>> bool(chat.percentile[0, 0] <= chat.estimate[0] <= chat.percentile[1, 0])

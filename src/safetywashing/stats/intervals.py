@@ -35,9 +35,9 @@ def percentile_interval(replicates: FloatArray, confidence: float) -> tuple[Floa
 
     Examples
     --------
-    >>> low, high = percentile_interval(np.arange(101.0)[:, None], 0.9)
+    >>> low, high = percentile_interval(np.arange(101.0)[:, None], 0.5)
     >>> float(low[0]), float(high[0])
-    (5.0, 95.0)
+    (25.0, 75.0)
     """
     alpha = (1.0 - confidence) / 2.0
     levels = np.tile([[alpha], [1.0 - alpha]], (1, replicates.shape[1]))
