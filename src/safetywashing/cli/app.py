@@ -25,8 +25,10 @@ def _root() -> None:
 
 def _register() -> None:
     from safetywashing.cli import audit as audit_command
+    from safetywashing.cli import power as power_command
 
     audit_command.register(app)
+    power_command.register(app)
 
 
 def _show_warning(
