@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,9 @@ from safetywashing.cli.options import (
     column_map,
 )
 from safetywashing.errors import InputError
+
+if TYPE_CHECKING:
+    from safetywashing.robustness import RobustnessResult
 
 
 class OutputFormat(StrEnum):
@@ -240,7 +243,6 @@ def audit_command(
 
         robustness_result = robustness_audit(table, result, threshold=verdict_threshold)
     from safetywashing.report import tables
-    from safetywashing.report.robustness import print_robustness, robustness_json
 
     if out is not None:
         from safetywashing.io.writers import write_files
@@ -254,7 +256,7 @@ def audit_command(
                 "loadings.csv": tables.loadings_csv(result),
                 "summary.md": tables.markdown_summary(result),
                 **(
-                    {"robustness.json": robustness_json(robustness_result)}
+                    {"robustness.json": _robustness_json(robustness_result)}
                     if robustness_result is not None
                     else {}
                 ),
@@ -277,7 +279,15 @@ def audit_command(
         console = Console() if sys.stdout.isatty() else Console(width=110)
         print_audit(result, console)
         if robustness_result is not None:
+            from safetywashing.report.robustness import print_robustness
+
             print_robustness(robustness_result, console)
+
+
+def _robustness_json(result: RobustnessResult) -> str:
+    from safetywashing.report.robustness import robustness_json
+
+    return robustness_json(result)
 
 
 def register(app: typer.Typer) -> None:
