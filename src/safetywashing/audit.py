@@ -374,6 +374,9 @@ class AuditResult:
         Remarks carried from reading the input.
     version : str
         Package version that produced the result.
+    uncertainty : dict or None
+        Settings and details of the bootstrap and permutation analysis, when one was
+        run (see :mod:`safetywashing.uncertainty`); written to JSON only then.
     """
 
     config: AuditConfig
@@ -384,6 +387,7 @@ class AuditResult:
     warnings: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
     version: str = __version__
+    uncertainty: dict[str, Any] | None = None
 
     def __getitem__(self, model_class: str) -> ClassAudit:
         for audit_of_class in self.classes:
@@ -399,7 +403,7 @@ class AuditResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The versioned, JSON-ready document (NaN as None); see ``docs/schema.md``."""
-        return {
+        document = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "safetywashing", "version": self.version},
             "synthetic": self.synthetic,
@@ -412,6 +416,9 @@ class AuditResult:
             "notes": list(self.notes),
             "classes": {c.model_class: c.to_dict() for c in self.classes},
         }
+        if self.uncertainty is not None:
+            document["uncertainty"] = self.uncertainty
+        return document
 
     def benchmark_records(self) -> list[dict[str, Any]]:
         """One dict per (class, benchmark), keys as in :data:`BENCHMARK_COLUMNS`, raw values."""

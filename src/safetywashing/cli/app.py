@@ -25,17 +25,18 @@ def _root() -> None:
 
 def _register() -> None:
     from safetywashing.cli import audit as audit_command
-    from safetywashing.cli import ingest as ingest_command
-
-    audit_command.register(app)
     from safetywashing.cli import check as check_command
     from safetywashing.cli import datasets as datasets_command
+    from safetywashing.cli import ingest as ingest_command
     from safetywashing.cli import panel as panel_command
+    from safetywashing.cli import power as power_command
 
+    audit_command.register(app)
     ingest_command.register(app)
     panel_command.register(app)
     check_command.register(app)
     datasets_command.register(app)
+    power_command.register(app)
 
 
 def _show_warning(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -36,6 +36,10 @@ class Impute(StrEnum):
     none = "none"
 
 
+if TYPE_CHECKING:
+    from safetywashing.robustness import RobustnessResult
+
+
 class OutputFormat(StrEnum):
     """What ``audit`` prints on stdout."""
 
@@ -59,6 +63,26 @@ class Matrix(StrEnum):
     spearman = "spearman"
     pearson = "pearson"
     covariance = "covariance"
+
+
+class Interval(StrEnum):
+    """Bootstrap interval behind ``ci_low``/``ci_high`` and the verdict."""
+
+    percentile = "percentile"
+    bca = "bca"
+
+
+class Cluster(StrEnum):
+    """Unit of resampling other than the model."""
+
+    family = "family"
+
+
+class Adjustment(StrEnum):
+    """Multiplicity adjustment of the permutation p-values."""
+
+    bh = "bh"
+    holm = "holm"
 
 
 def audit_command(
@@ -128,6 +152,53 @@ def audit_command(
     params_scale: ParamsScale = 1.0,
     ignore_columns: IgnoreColumns = None,
     default_class: DefaultClass = "all",
+    # -- uncertainty and robustness (safetywashing.uncertainty, safetywashing.robustness) --
+    bootstrap: Annotated[
+        str | None,
+        typer.Option(
+            "--bootstrap",
+            metavar="N",
+            help="Bootstrap N resamples of models (e.g. 2000), refitting the whole pipeline.",
+        ),
+    ] = None,
+    confidence: Annotated[
+        float, typer.Option("--confidence", help="Confidence level of the intervals.")
+    ] = 0.95,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed for resampling and permutations.")
+    ] = None,
+    interval: Annotated[
+        Interval, typer.Option("--interval", help="Interval behind ci_low/ci_high and verdict.")
+    ] = Interval.percentile,
+    permutations: Annotated[
+        str | None,
+        typer.Option(
+            "--permutations",
+            metavar="N",
+            help="Permutations per p-value (default: as many as resamples; 0 for none).",
+        ),
+    ] = None,
+    cluster: Annotated[
+        Cluster | None,
+        typer.Option("--cluster", help="Resample whole model families instead of models."),
+    ] = None,
+    adjustment: Annotated[
+        Adjustment, typer.Option("--adjust", help="Multiplicity adjustment for p_adjusted.")
+    ] = Adjustment.bh,
+    verdict_threshold: Annotated[
+        float,
+        typer.Option(
+            "--verdict-threshold",
+            help="Verdict lines at -T and +T: entangled above +T, inverse below -T.",
+        ),
+    ] = 0.40,
+    robustness: Annotated[
+        bool,
+        typer.Option(
+            "--robustness",
+            help="Also run leave-one-out and alternative capability measures (robustness.json).",
+        ),
+    ] = False,
 ) -> None:
     """Audit benchmarks: correlation of each with the capability score and with compute."""
     from safetywashing.audit import audit
@@ -174,6 +245,34 @@ def audit_command(
         impute_rank=impute_rank,
         min_observed=min_observed,
     )
+    # -- uncertainty and robustness --
+    if bootstrap is None and (permutations is not None or cluster is not None):
+        raise InputError("--permutations and --cluster need --bootstrap N; add --bootstrap 2000.")
+    robustness_result = None
+    if bootstrap is not None:
+        from safetywashing.uncertainty import bootstrap_audit, check_count
+
+        result = bootstrap_audit(
+            table,
+            result,
+            n_resamples=check_count(bootstrap, "bootstrap resamples", "--bootstrap"),
+            confidence=confidence,
+            seed=seed,
+            interval=interval.value,
+            cluster=cluster.value if cluster is not None else None,
+            permutations=(
+                None
+                if permutations is None
+                else check_count(permutations, "permutations", "--permutations", allow_zero=True)
+            ),
+            adjustment=adjustment.value,
+            threshold=verdict_threshold,
+            progress=True,
+        ).apply(result)
+    if robustness:
+        from safetywashing.robustness import robustness_audit
+
+        robustness_result = robustness_audit(table, result, threshold=verdict_threshold)
     from safetywashing.report import tables
 
     if out is not None:
@@ -187,6 +286,11 @@ def audit_command(
                 "capability_scores.csv": tables.scores_csv(result),
                 "loadings.csv": tables.loadings_csv(result),
                 "summary.md": tables.markdown_summary(result),
+                **(
+                    {"robustness.json": _robustness_json(robustness_result)}
+                    if robustness_result is not None
+                    else {}
+                ),
             },
             force=force,
         )
@@ -205,6 +309,16 @@ def audit_command(
         # Piped output gets a fixed, wide layout instead of the 80-column fallback.
         console = Console() if sys.stdout.isatty() else Console(width=110)
         print_audit(result, console)
+        if robustness_result is not None:
+            from safetywashing.report.robustness import print_robustness
+
+            print_robustness(robustness_result, console)
+
+
+def _robustness_json(result: RobustnessResult) -> str:
+    from safetywashing.report.robustness import robustness_json
+
+    return robustness_json(result)
 
 
 def _read_input(path: Path, columns: ColumnMap) -> ScoreTable:

@@ -20,6 +20,14 @@ _READING_STYLE = {
 }
 
 
+_VERDICT_STYLE = {
+    "entangled": "bold red",
+    "inverse": "bold magenta",
+    "distinct": "green",
+    "inconclusive": "yellow",
+}
+
+
 def _percent(value: float) -> str:
     return "–" if math.isnan(value) else f"{100 * value:+.1f}"
 
@@ -44,9 +52,14 @@ def class_table(result: AuditResult, audit_of_class: ClassAudit) -> Table:
     table.add_column("reading", no_wrap=True)
     table.add_column("FLOP corr. %", justify="right", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
+    with_interval = any(b.verdict for b in audit_of_class.benchmarks)
+    if with_interval:
+        confidence = (result.uncertainty or {}).get("settings", {}).get("confidence", 0.95)
+        table.add_column(f"{100 * confidence:g}% interval", justify="right", no_wrap=True)
+        table.add_column("verdict", no_wrap=True)
     groups = grouped_benchmarks(audit_of_class)
     for group_position, (area, members) in enumerate(groups):
-        table.add_row(Text(area, style="bold underline"), "", "", "", "", "")
+        table.add_row(Text(area, style="bold underline"), *([""] * (7 if with_interval else 5)))
         for position, b in enumerate(members):
             label = reading(b.capabilities_correlation, low=config.low_threshold, high=high)
             name = Text("  " + b.id)
@@ -61,6 +74,14 @@ def class_table(result: AuditResult, audit_of_class: ClassAudit) -> Table:
                 Text(label, style=_READING_STYLE[label]),
                 _percent(b.compute_correlation),
                 str(b.n_compute),
+                *(
+                    (
+                        f"{_percent(b.ci_low)} .. {_percent(b.ci_high)}",
+                        Text(b.verdict, style=_VERDICT_STYLE.get(b.verdict, "")),
+                    )
+                    if with_interval
+                    else ()
+                ),
                 end_section=position == len(members) - 1 and group_position < len(groups) - 1,
             )
     return table

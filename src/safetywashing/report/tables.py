@@ -104,9 +104,11 @@ def markdown_summary(result: AuditResult) -> str:
             from safetywashing.report.coverage import coverage_markdown
 
             lines += coverage_markdown(audit_of_class.coverage)
+        with_interval = any(b.verdict for b in audit_of_class.benchmarks)
         lines += [
-            "| area | benchmark | n | capabilities corr. | reading | compute corr. | n (FLOP) |",
-            "|---|---|---:|---:|---|---:|---:|",
+            "| area | benchmark | n | capabilities corr. | reading | compute corr. | n (FLOP) |"
+            + (" interval | verdict |" if with_interval else ""),
+            "|---|---|---:|---:|---|---:|---:|" + ("---:|---|" if with_interval else ""),
         ]
         for area, members in grouped_benchmarks(audit_of_class):
             for b in members:
@@ -121,6 +123,11 @@ def markdown_summary(result: AuditResult) -> str:
                     f"{b.n} | {_percent(b.capabilities_correlation)} | "
                     f"{reading(b.capabilities_correlation, low=config.low_threshold, high=high)} "
                     f"| {_percent(b.compute_correlation)} | {b.n_compute} |"
+                    + (
+                        f" {_percent(b.ci_low)} to {_percent(b.ci_high)} | {b.verdict} |"
+                        if with_interval
+                        else ""
+                    )
                 )
         lines.append("")
     if result.warnings:

@@ -1,0 +1,86 @@
+"""``safetywashing power``: how many models does a benchmark need?"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from safetywashing.errors import InputError
+
+
+class PowerFormat(StrEnum):
+    """What ``power`` prints on stdout."""
+
+    table = "table"
+    json = "json"
+
+
+def _sizes(text: str) -> list[int]:
+    sizes: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            sizes.append(int(part))
+        except ValueError:
+            raise InputError(
+                f"--models takes whole numbers separated by commas; '{part}' is not one "
+                "(e.g. --models 20,30,50)."
+            ) from None
+    return sizes
+
+
+def power_command(
+    rho: Annotated[
+        float, typer.Option("--rho", help="Planted correlation with latent capability.")
+    ] = 0.40,
+    models: Annotated[
+        str, typer.Option("--models", help="Panel sizes, comma-separated.")
+    ] = "20,30,50",
+    panels: Annotated[int, typer.Option("--panels", help="Simulated panels per size.")] = 200,
+    bootstrap: Annotated[
+        str, typer.Option("--bootstrap", metavar="N", help="Bootstrap resamples per panel.")
+    ] = "500",
+    confidence: Annotated[float, typer.Option("--confidence", help="Interval level.")] = 0.95,
+    verdict_threshold: Annotated[
+        float, typer.Option("--verdict-threshold", help="Verdict lines at -T and +T.")
+    ] = 0.40,
+    capability_benchmarks: Annotated[
+        int, typer.Option("--capability-benchmarks", help="Capability benchmarks per panel.")
+    ] = 12,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the simulation.")] = None,
+    output_format: Annotated[
+        PowerFormat, typer.Option("--format", help="What to print on stdout.")
+    ] = PowerFormat.table,
+) -> None:
+    """Simulate panels to estimate interval width and the chance of each verdict."""
+    from safetywashing.power import power_analysis
+    from safetywashing.report.power import power_json, print_power
+    from safetywashing.uncertainty import UncertaintySettings, check_count
+
+    n_resamples = check_count(bootstrap, "bootstrap resamples", "--bootstrap")
+    UncertaintySettings(n_resamples=n_resamples, confidence=confidence)  # validates
+    result = power_analysis(
+        rho=rho,
+        models=_sizes(models),
+        panels=panels,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        threshold=verdict_threshold,
+        n_capability=capability_benchmarks,
+        seed=seed,
+        progress=True,
+    )
+    if output_format is PowerFormat.json:
+        sys.stdout.write(power_json(result))
+    else:
+        from rich.console import Console
+
+        print_power(result, Console() if sys.stdout.isatty() else Console(width=130))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``power`` command to the application."""
+    app.command("power")(power_command)

@@ -1,0 +1,182 @@
+"""Bootstrap confidence intervals (percentile, BCa) and the verdict they support."""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntervalKind = Literal["percentile", "bca"]
+INTERVAL_KINDS: tuple[IntervalKind, ...] = ("percentile", "bca")
+VERDICTS = ("entangled", "inverse", "distinct", "inconclusive")
+
+_NORMAL = NormalDist()
+
+
+def percentile_interval(replicates: FloatArray, confidence: float) -> tuple[FloatArray, FloatArray]:
+    """Percentile interval of each column of bootstrap replicates.
+
+    Parameters
+    ----------
+    replicates : ndarray of shape (B, J)
+        NaN replicates (degenerate resamples) are left out column by column.
+    confidence : float
+        In (0, 1).
+
+    Returns
+    -------
+    low, high : ndarray of shape (J,)
+        The ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles (linear
+        interpolation, numpy's default); NaN for a column without finite replicates.
+
+    Examples
+    --------
+    >>> low, high = percentile_interval(np.arange(101.0)[:, None], 0.5)
+    >>> float(low[0]), float(high[0])
+    (25.0, 75.0)
+    """
+    alpha = (1.0 - confidence) / 2.0
+    levels = np.tile([[alpha], [1.0 - alpha]], (1, replicates.shape[1]))
+    return _quantiles(replicates, levels)
+
+
+def _quantiles(replicates: FloatArray, levels: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per-column quantiles at per-column levels ``levels`` of shape (2, J)."""
+    j_count = replicates.shape[1]
+    low = np.full(j_count, np.nan)
+    high = np.full(j_count, np.nan)
+    finite = np.isfinite(replicates)
+    if finite.all():
+        ordered = np.sort(replicates, axis=0)
+        count = np.full(j_count, replicates.shape[0])
+    else:
+        ordered = np.sort(np.where(finite, replicates, np.inf), axis=0)
+        count = finite.sum(axis=0)
+    for which, out in ((0, low), (1, high)):
+        level = levels[which]
+        ok = (count > 0) & np.isfinite(level)
+        position = np.clip(level, 0.0, 1.0) * np.maximum(count - 1, 0)
+        below = np.floor(position).astype(np.int64)
+        above = np.minimum(below + 1, np.maximum(count - 1, 0))
+        fraction = position - below
+        columns = np.arange(j_count)
+        lo_value = ordered[below.clip(0, replicates.shape[0] - 1), columns]
+        hi_value = ordered[above.clip(0, replicates.shape[0] - 1), columns]
+        # numpy's "linear" method: lo + fraction * (hi - lo), exact at the data points.
+        value = np.where(fraction > 0, lo_value + fraction * (hi_value - lo_value), lo_value)
+        out[ok] = value[ok]
+    return low, high
+
+
+def jackknife_acceleration(jackknife: FloatArray) -> FloatArray:
+    """BCa acceleration from leave-one-out estimates.
+
+    Parameters
+    ----------
+    jackknife : ndarray of shape (m, J)
+        The statistic with each model (or cluster) left out in turn.
+
+    Returns
+    -------
+    ndarray of shape (J,)
+        ``sum(d**3) / (6 * sum(d**2) ** 1.5)`` with ``d = mean - jackknife``
+        (Efron and Tibshirani 1993, eq. 14.15); 0 when all estimates agree.
+    """
+    with np.errstate(invalid="ignore"):
+        deviation = np.nanmean(jackknife, axis=0) - jackknife
+    squares = np.nansum(deviation**2, axis=0)
+    cubes = np.nansum(deviation**3, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        acceleration = cubes / (6.0 * squares**1.5)
+    return np.asarray(np.where(squares > 0, acceleration, 0.0), dtype=np.float64)
+
+
+def bca_interval(
+    replicates: FloatArray,
+    estimate: FloatArray,
+    jackknife: FloatArray,
+    confidence: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Bias-corrected and accelerated (BCa) interval of each column.
+
+    Parameters
+    ----------
+    replicates : ndarray of shape (B, J)
+    estimate : ndarray of shape (J,)
+        The full-data estimate.
+    jackknife : ndarray of shape (m, J)
+        Leave-one-out estimates, for the acceleration.
+    confidence : float
+
+    Returns
+    -------
+    low, high : ndarray of shape (J,)
+        NaN where the estimate or every replicate is undefined, or where the bias
+        correction is infinite (all replicates on one side of the estimate).
+
+    Notes
+    -----
+    ``z0 = Phi^-1(share of replicates below the estimate, ties counted half)`` and the
+    interval ends are the replicate quantiles at
+    ``Phi(z0 + (z0 + z) / (1 - a (z0 + z)))`` for ``z = Phi^-1((1 -/+ confidence) / 2)``.
+    """
+    finite = np.isfinite(replicates)
+    count = finite.sum(axis=0)
+    below = np.where(finite, replicates < estimate, False).sum(axis=0)
+    equal = np.where(finite, replicates == estimate, False).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (below + 0.5 * equal) / count
+    acceleration = jackknife_acceleration(jackknife)
+    alpha = (1.0 - confidence) / 2.0
+    z_ends = (_NORMAL.inv_cdf(alpha), _NORMAL.inv_cdf(1.0 - alpha))
+    levels = np.full((2, replicates.shape[1]), np.nan)
+    for j in range(replicates.shape[1]):
+        p = float(share[j])
+        if not (0.0 < p < 1.0) or math.isnan(float(estimate[j])):
+            continue
+        z0 = _NORMAL.inv_cdf(p)
+        for which, z in enumerate(z_ends):
+            shifted = z0 + z
+            denominator = 1.0 - float(acceleration[j]) * shifted
+            if denominator <= 0:
+                continue
+            levels[which, j] = _NORMAL.cdf(z0 + shifted / denominator)
+    return _quantiles(replicates, levels)
+
+
+def verdict(low: float, high: float, *, lower: float = -0.40, upper: float = 0.40) -> str:
+    """Reading of a capabilities correlation that respects its interval.
+
+    Parameters
+    ----------
+    low, high : float
+        Interval ends.
+    lower, upper : float, default -0.40 and +0.40
+        The lines; the paper reads below 0.40 as low.
+
+    Returns
+    -------
+    str
+        ``"entangled"`` (interval entirely above ``upper``), ``"inverse"`` (entirely
+        below ``lower``: the property worsens as capabilities grow), ``"distinct"``
+        (entirely inside ``(lower, upper)``), ``"inconclusive"`` (the interval crosses a
+        line), or ``""`` when the interval is undefined.
+
+    Examples
+    --------
+    >>> verdict(0.55, 0.9), verdict(-0.2, 0.3), verdict(0.2, 0.6), verdict(-0.9, -0.5)
+    ('entangled', 'distinct', 'inconclusive', 'inverse')
+    """
+    if math.isnan(low) or math.isnan(high):
+        return ""
+    if low > upper:
+        return "entangled"
+    if high < lower:
+        return "inverse"
+    if low > lower and high < upper:
+        return "distinct"
+    return "inconclusive"

@@ -1,0 +1,158 @@
+"""``safetywashing audit --bootstrap ...`` and ``--robustness``: output and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from safetywashing.cli.app import main
+from safetywashing.simulate import simulate_panel
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    rc = main(argv)
+    captured = capsys.readouterr()
+    return rc, captured.out, captured.err
+
+
+def test_bootstrap_json_has_intervals_verdicts_and_settings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rc, out, _ = _run(
+        [
+            "audit",
+            "--bootstrap",
+            "300",
+            "--seed",
+            "3",
+            "--confidence",
+            "0.9",
+            "--format",
+            "json",
+            "--interval",
+            "bca",
+            "--adjust",
+            "holm",
+            "--verdict-threshold",
+            "0.3",
+        ],
+        capsys,
+    )
+    assert rc == 0
+    document = json.loads(out)
+    settings = document["uncertainty"]["settings"]
+    assert settings == {
+        "method": "bootstrap over models, whole pipeline refit per resample",
+        "n_resamples": 300,
+        "confidence": 0.9,
+        "seed": 3,
+        "interval": "bca",
+        "cluster": None,
+        "permutations": 300,
+        "adjustment": "holm",
+        "verdict_lines": [-0.3, 0.3],
+    }
+    benchmark = document["classes"]["chat"]["benchmarks"]["syn_knowledge_mc"]
+    assert benchmark["ci_low"] <= benchmark["ci_high"]
+    assert benchmark["verdict"] in ("entangled", "inconclusive", "distinct", "inverse")
+
+
+def test_same_seed_same_output(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["audit", "--bootstrap", "200", "--seed", "9", "--format", "json"]
+    first = _run(argv, capsys)[1]
+    second = _run(argv, capsys)[1]
+    assert first == second
+
+
+def test_table_and_markdown_show_interval_and_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = _run(["audit", "--bootstrap", "200", "--seed", "1"], capsys)
+    assert rc == 0 and "95% interval" in out and "verdict" in out
+    rc, out, _ = _run(
+        ["audit", "--bootstrap", "200", "--seed", "1", "--format", "markdown"], capsys
+    )
+    assert rc == 0 and "| interval | verdict |" in out
+
+
+def test_robustness_table_and_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = _run(["audit", "--robustness", "--out", str(tmp_path / "o")], capsys)
+    assert rc == 0, err
+    assert "robustness of the capabilities correlation" in out
+    document = json.loads((tmp_path / "o" / "robustness.json").read_text())
+    assert "without syn_knowledge_mc" in document["classes"]["chat"]["variants"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--bootstrap", "0"],
+            "error: --bootstrap 0 asks for no bootstrap resamples; give a "
+            "positive number such as --bootstrap 2000, or leave the option out.",
+        ),
+        (
+            ["--bootstrap", "-3"],
+            "error: The number of bootstrap resamples cannot be negative; "
+            "got -3 (try --bootstrap 2000).",
+        ),
+        (
+            ["--bootstrap", "1.5"],
+            "error: The number of bootstrap resamples must be a whole "
+            "number; got '1.5' (try --bootstrap 2000).",
+        ),
+        (
+            ["--bootstrap", "many"],
+            "error: The number of bootstrap resamples must be a whole "
+            "number; got 'many' (try --bootstrap 2000).",
+        ),
+        (
+            ["--bootstrap", "100", "--confidence", "1.5"],
+            "error: The confidence level must be "
+            "strictly between 0 and 1; got 1.5 (try --confidence 0.95).",
+        ),
+        (
+            ["--bootstrap", "100", "--confidence", "0"],
+            "error: The confidence level must be "
+            "strictly between 0 and 1; got 0.0 (try --confidence 0.95).",
+        ),
+        (
+            ["--bootstrap", "100", "--permutations", "-1"],
+            "error: The number of permutations "
+            "cannot be negative; got -1 (try --permutations 2000).",
+        ),
+        (
+            ["--permutations", "100"],
+            "error: --permutations and --cluster need --bootstrap N; add --bootstrap 2000.",
+        ),
+    ],
+)
+def test_bad_input_is_one_sentence_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc, _, err = _run(["audit", *argv], capsys)
+    assert rc == 2
+    assert err.strip() == message
+
+
+def test_too_few_models_for_a_bootstrap(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    panel = simulate_panel(n_models=4, n_capability=3, safety={"s": 0.4}, rng=2)
+    frame = panel.table.to_frame()
+    path = tmp_path / "small.csv"
+    frame.to_csv(path)
+    rc, _, err = _run(
+        [
+            "audit",
+            str(path),
+            "--capabilities",
+            "capability_01,capability_02,capability_03",
+            "--bootstrap",
+            "100",
+        ],
+        capsys,
+    )
+    assert rc == 2
+    assert err.strip().splitlines()[-1] == (
+        "error: The bootstrap needs at least 5 models with a capability score; only 4 have one "
+        "(add models or leave out --bootstrap)."
+    )

@@ -1,0 +1,117 @@
+"""Power analysis and robustness variants, checked against independent audits."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from safetywashing.audit import audit
+from safetywashing.cli.app import main
+from safetywashing.errors import InputError
+from safetywashing.power import power_analysis
+from safetywashing.robustness import robustness_audit, zone
+from safetywashing.simulate import SafetySpec, simulate_panel
+
+
+def test_power_rows_and_verdict_shares() -> None:
+    found = power_analysis(rho=0.9, models=[15, 40], panels=6, n_resamples=150, seed=3)
+    assert [row.n_models for row in found.rows] == [15, 40]
+    for row in found.rows:
+        assert sum(row.verdicts.values()) == pytest.approx(1.0)
+        assert 0.0 <= row.coverage <= 1.0
+    # more models, narrower intervals
+    assert found.rows[1].mean_width < found.rows[0].mean_width
+    again = power_analysis(rho=0.9, models=[15, 40], panels=6, n_resamples=150, seed=3)
+    assert again.to_dict() == found.to_dict()
+
+
+def test_power_bad_input() -> None:
+    with pytest.raises(InputError, match=r"^Panel size 4 in --models is too small"):
+        power_analysis(rho=0.4, models=[4], panels=2)
+    with pytest.raises(InputError, match=r"^--rho must be a correlation in \[-1, 1\]; got 1.5\.$"):
+        power_analysis(rho=1.5, models=[10], panels=2)
+
+
+def test_power_command_json(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(
+        [
+            "power",
+            "--rho",
+            "0.4",
+            "--models",
+            "10,20",
+            "--panels",
+            "3",
+            "--bootstrap",
+            "100",
+            "--seed",
+            "1",
+            "--format",
+            "json",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert rc == 0
+    document = json.loads(out)
+    assert [row["n_models"] for row in document["rows"]] == [10, 20]
+    assert document["settings"]["rho"] == 0.4
+
+
+def test_power_command_bad_sizes(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["power", "--models", "20,x"])
+    assert rc == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --models takes whole numbers separated by commas; 'x' is not one "
+        "(e.g. --models 20,30,50)."
+    )
+
+
+@pytest.fixture(scope="module")
+def panel_table():  # type: ignore[no-untyped-def]
+    return simulate_panel(
+        n_models=30,
+        safety=[SafetySpec("strong", 0.9), SafetySpec("edge", 0.45), SafetySpec("none", 0.0)],
+        rng=12,
+    ).table
+
+
+def test_leave_one_capability_out_equals_an_audit_without_it(panel_table) -> None:  # type: ignore[no-untyped-def]
+    found = robustness_audit(panel_table)["all"]
+    capabilities = [b.id for b in panel_table.benchmarks if b.role == "capability"]
+    dropped = capabilities[3]
+    reduced = audit(panel_table, capabilities=[c for c in capabilities if c != dropped])["all"]
+    row = found.variants.index(f"without {dropped}")
+    for j, benchmark in enumerate(found.benchmark_ids):
+        if benchmark in ("strong", "edge", "none"):
+            expected = reduced.benchmark(benchmark).capabilities_correlation
+            assert found.correlations[row, j] == pytest.approx(expected, abs=1e-12)
+    assert found.variance_explained[row] == pytest.approx(reduced.variance_explained, abs=1e-12)
+
+
+def test_leave_one_family_out_equals_an_audit_without_it(panel_table) -> None:  # type: ignore[no-untyped-def]
+    found = robustness_audit(panel_table)["all"]
+    keep = [i for i, m in enumerate(panel_table.models) if m.family != "beta"]
+    reduced = audit(panel_table.select_models(keep))["all"]
+    row = found.variants.index("without family beta")
+    j = found.benchmark_ids.index("edge")
+    assert found.correlations[row, j] == pytest.approx(
+        reduced.benchmark("edge").capabilities_correlation, abs=1e-12
+    )
+
+
+def test_measures_flags_partials_and_adjusted_scores(panel_table) -> None:  # type: ignore[no-untyped-def]
+    found = robustness_audit(panel_table)["all"]
+    assert "measure: mean z-score" in found.variants
+    assert "measure: one-factor model" in found.variants
+    for benchmark in found.flagged:
+        j = found.benchmark_ids.index(benchmark)
+        zones = {zone(float(v), 0.4) for v in found.correlations[:, j]} - {""}
+        assert len(zones | {zone(float(found.estimate[j]), 0.4)}) > 1
+    assert "strong" not in found.flagged
+    assert found.adjusted.shape == (30, 3)
+    ranking = found.ranking()
+    assert ranking[0][1] == pytest.approx(np.nanmax(found.adjusted_mean))
+    assert np.all(np.isfinite(found.partial_compute[-3:]))
+    json.dumps(found.to_dict(), allow_nan=False)

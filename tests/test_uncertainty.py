@@ -1,0 +1,150 @@
+"""The uncertainty analysis end to end: determinism, fields, bad input, coverage."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from safetywashing.audit import audit
+from safetywashing.datasets import load_demo_panel
+from safetywashing.errors import InputError
+from safetywashing.report.tables import to_json
+from safetywashing.simulate import simulate_panel
+from safetywashing.uncertainty import (
+    UncertaintySettings,
+    audit_with_uncertainty,
+    bootstrap_audit,
+    check_count,
+)
+
+
+def test_same_seed_gives_byte_identical_json_whatever_the_chunking() -> None:
+    table = load_demo_panel()
+    result = audit(table)
+    documents = [
+        to_json(
+            bootstrap_audit(table, result, n_resamples=700, seed=5, chunk_size=chunk).apply(result)
+        )
+        for chunk in (64, 333, 700)
+    ]
+    assert documents[0] == documents[1] == documents[2]
+    other = to_json(bootstrap_audit(table, result, n_resamples=700, seed=6).apply(result))
+    assert other != documents[0]
+
+
+def test_audit_json_gains_interval_pvalue_verdict_and_settings() -> None:
+    result = audit_with_uncertainty(
+        load_demo_panel(), uncertainty={"n_resamples": 300, "seed": 1, "interval": "bca"}
+    )
+    document = json.loads(to_json(result))
+    settings = document["uncertainty"]["settings"]
+    assert settings["n_resamples"] == 300 and settings["seed"] == 1
+    assert settings["interval"] == "bca" and settings["confidence"] == 0.95
+    entry = next(iter(document["classes"]["chat"]["benchmarks"].values()))
+    assert {"ci_low", "ci_high", "p_value", "p_adjusted", "verdict"} <= entry.keys()
+    chat = result["chat"]
+    for b in chat.benchmarks:
+        assert b.ci_low <= b.capabilities_correlation <= b.ci_high or b.verdict == "inconclusive"
+        assert b.verdict in ("entangled", "inverse", "distinct", "inconclusive")
+        assert 1 / 301 <= b.p_value <= 1
+    safety = [b for b in chat.benchmarks if b.role != "capability"]
+    assert all(b.p_adjusted >= b.p_value for b in safety)
+    assert all(np.isnan(b.p_adjusted) for b in chat.benchmarks if b.role == "capability")
+
+
+def test_verdicts_follow_the_chosen_interval_and_threshold() -> None:
+    table = load_demo_panel()
+    found = bootstrap_audit(table, n_resamples=300, seed=2, threshold=0.2)
+    chat = found["chat"]
+    from safetywashing.stats.intervals import verdict
+
+    for j, v in enumerate(chat.verdicts):
+        assert v == verdict(chat.percentile[0, j], chat.percentile[1, j], lower=-0.2, upper=0.2)
+
+
+def test_planted_truth_gets_the_expected_verdicts() -> None:
+    panel = simulate_panel(n_models=60, safety={"entangled": 0.95, "inverse": -0.95}, rng=4)
+    found = bootstrap_audit(panel.table, n_resamples=400, seed=3).classes[0]
+    verdicts = dict(zip(found.benchmark_ids, found.verdicts, strict=True))
+    assert verdicts["entangled"] == "entangled" and verdicts["inverse"] == "inverse"
+
+
+def test_cluster_bootstrap_by_family_runs_and_records_units() -> None:
+    panel = simulate_panel(n_models=30, safety={"s": 0.5}, rng=8)
+    found = bootstrap_audit(panel.table, n_resamples=200, seed=1, cluster="family")
+    assert found.settings.cluster == "family"
+    assert found.classes[0].n_units == 6  # the simulator's six families
+
+
+def test_a_seed_is_recorded_when_none_is_given() -> None:
+    found = bootstrap_audit(load_demo_panel(), n_resamples=50, permutations=0)
+    assert isinstance(found.settings.seed, int)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            0,
+            "--bootstrap 0 asks for no bootstrap resamples; give a positive number such as "
+            "--bootstrap 2000, or leave the option out.",
+        ),
+        (
+            -5,
+            "The number of bootstrap resamples cannot be negative; got -5 (try --bootstrap 2000).",
+        ),
+        (
+            "2.5",
+            "The number of bootstrap resamples must be a whole number; got '2.5' "
+            "(try --bootstrap 2000).",
+        ),
+        (
+            2.5,
+            "The number of bootstrap resamples must be a whole number; got '2.5' "
+            "(try --bootstrap 2000).",
+        ),
+    ],
+)
+def test_bad_resample_counts(value: object, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        check_count(value, "bootstrap resamples", "--bootstrap")
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("confidence", [0.0, 1.0, 1.5, -0.1])
+def test_confidence_outside_zero_one(confidence: float) -> None:
+    with pytest.raises(InputError) as caught:
+        UncertaintySettings(confidence=confidence)
+    assert str(caught.value) == (
+        f"The confidence level must be strictly between 0 and 1; got {confidence} "
+        "(try --confidence 0.95)."
+    )
+
+
+def test_fewer_than_five_models_for_a_bootstrap() -> None:
+    panel = simulate_panel(n_models=4, safety={"s": 0.5}, rng=1)
+    with pytest.raises(InputError) as caught:
+        bootstrap_audit(panel.table, n_resamples=100, seed=1)
+    assert str(caught.value) == (
+        "The bootstrap needs at least 5 models with a capability score; only 4 have one "
+        "(add models or leave out --bootstrap)."
+    )
+
+
+def test_small_coverage_check_on_simulated_panels() -> None:
+    # A fast, loose version of benchmarks/validate_coverage.py: 95% intervals should
+    # contain the simulator's true value in most panels.
+    hits = {"percentile": 0, "bca": 0}
+    panels = 40
+    for i in range(panels):
+        panel = simulate_panel(n_models=30, safety={"s": (0.0, 0.5)[i % 2]}, rng=100 + i)
+        truth = panel.true_capabilities_correlation["s"]
+        found = bootstrap_audit(panel.table, n_resamples=300, seed=i, permutations=0).classes[0]
+        j = found.benchmark_ids.index("s")
+        for kind in hits:
+            low, high = found.interval(kind)[:, j]  # type: ignore[arg-type]
+            hits[kind] += int(low <= truth <= high)
+    for kind, count in hits.items():
+        assert 0.8 <= count / panels <= 1.0, kind
