@@ -31,6 +31,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -107,6 +108,34 @@ STYLE: Final[dict[str, Any]] = {
 }
 
 _SYMBOL = {"spearman": "ρ", "pearson": "r", "kendall": "τ"}
+
+# Hover text of the points of each figure, by SVG group id; the SVG output turns each
+# into a <title> element, which browsers show as a tooltip.
+_TOOLTIPS: WeakKeyDictionary[Figure, dict[str, str]] = WeakKeyDictionary()
+_GID_PREFIX = "swpt-"
+
+
+def tooltips(fig: Figure) -> dict[str, str]:
+    """Hover texts of a figure's points, keyed by the SVG group id of each point."""
+    return dict(_TOOLTIPS.get(fig, {}))
+
+
+def _points(
+    fig: Figure,
+    ax: Axes,
+    xs: Sequence[float],
+    ys: Sequence[float],
+    tips: Sequence[str],
+    **style: Any,
+) -> None:
+    """One artist per point, each with a group id and a hover text (SVG tooltips)."""
+    store = _TOOLTIPS.setdefault(fig, {})
+    for x, y, tip in zip(xs, ys, tips, strict=True):
+        (line,) = ax.plot([x], [y], **style)
+        gid = f"{_GID_PREFIX}{len(store)}"
+        line.set_gid(gid)
+        store[gid] = tip
+        style.pop("label", None)
 
 
 @contextmanager
@@ -240,10 +269,14 @@ def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None =
         for position, audit_of_class in enumerate(classes):
             chosen = [i for i, row in enumerate(rows) if row[2] == position]
             ax.hlines(y[chosen], 0, [rows[i][0] for i in chosen], color=PALETTE[position], lw=0.6)
-            ax.plot(
+            _points(
+                fig,
+                ax,
                 [rows[i][0] for i in chosen],
-                y[chosen],
-                "o",
+                [float(v) for v in y[chosen]],
+                [f"{rows[i][1]} ({audit_of_class.model_class}): {rows[i][0]:+.2f}" for i in chosen],
+                marker="o",
+                ls="none",
                 ms=3,
                 color=PALETTE[position % len(PALETTE)],
                 label=plain(audit_of_class.model_class),
@@ -415,7 +448,24 @@ def scatter_figure(
     with _style():
         fig = _new_figure(2.7)
         ax = fig.add_subplot()
-        ax.plot(x[both], y[both], "o", ms=3, color=PALETTE[0], alpha=0.85, mec="white", mew=0.3)
+        names = [n for n, keep in zip(audit_of_class.model_names, both, strict=True) if keep]
+        _points(
+            fig,
+            ax,
+            [float(v) for v in x[both]],
+            [float(v) for v in y[both]],
+            [
+                f"{name}: {x_value:.3g}, {y_value:.3g}"
+                for name, x_value, y_value in zip(names, x[both], y[both], strict=True)
+            ],
+            marker="o",
+            ls="none",
+            ms=3,
+            color=PALETTE[0],
+            alpha=0.85,
+            mec="white",
+            mew=0.3,
+        )
         if both.sum() >= 2 and np.ptp(x[both]) > 0:
             slope, intercept = np.polyfit(x[both], y[both], 1)
             grid = np.linspace(float(x[both].min()), float(x[both].max()), 50)
@@ -528,6 +578,7 @@ def forest_figure(
             colour = PALETTE[position % len(PALETTE)]
             xs: list[float] = []
             ys: list[float] = []
+            tips: list[str] = []
             intervals: list[tuple[float, float, float]] = []
             for row, (_, benchmark_id) in enumerate(rows):
                 if benchmark_id is None or benchmark_id not in lookup[position]:
@@ -539,14 +590,23 @@ def forest_figure(
                 y = float(y_positions[row] + offsets[position])
                 xs.append(r)
                 ys.append(y)
+                tip = f"{outcome.name} ({audit_of_class.model_class}): {r:+.3f}, n = {outcome.n}"
                 if _finite(outcome.ci_low) and _finite(outcome.ci_high):
                     intervals.append((y, outcome.ci_low, outcome.ci_high))
+                    tip += f", interval [{outcome.ci_low:+.3f}, {outcome.ci_high:+.3f}]"
+                if outcome.verdict:
+                    tip += f", {outcome.verdict}"
+                tips.append(tip)
             for y, low, high in intervals:
                 ax.hlines(y, low, high, color=colour, lw=0.8, zorder=2)
-            ax.plot(
+            _points(
+                fig,
+                ax,
                 xs,
                 ys,
-                "o",
+                tips,
+                marker="o",
+                ls="none",
                 ms=2.6,
                 color=colour,
                 zorder=3,
@@ -613,7 +673,7 @@ def compute_figure(
         colour_index = 0
         for area, members in groups:
             points = [
-                (b.capabilities_correlation, b.compute_correlation)
+                (b.capabilities_correlation, b.compute_correlation, b.name)
                 for b in members
                 if _finite(b.capabilities_correlation) and _finite(b.compute_correlation)
             ]
@@ -625,11 +685,14 @@ def compute_figure(
                 colour = AREA_PALETTE[colour_index % len(AREA_PALETTE)]
                 size = 3.2
                 colour_index += 1
-            xs, ys = zip(*points, strict=True)
-            ax.plot(
-                xs,
-                ys,
-                "o",
+            _points(
+                fig,
+                ax,
+                [p[0] for p in points],
+                [p[1] for p in points],
+                [f"{p[2]} ({area}): capabilities {p[0]:+.2f}, compute {p[1]:+.2f}" for p in points],
+                marker="o",
+                ls="none",
                 ms=size,
                 color=colour,
                 alpha=0.85,
@@ -744,7 +807,23 @@ def figure_bytes(fig: Figure, fmt: str, *, salt: str = "safetywashing") -> bytes
     buffer = io.BytesIO()
     with _style(**{"svg.hashsalt": salt}):
         fig.savefig(buffer, format=fmt, metadata=metadata)
-    return buffer.getvalue()
+    if fmt != "svg":
+        return buffer.getvalue()
+    return _with_titles(buffer.getvalue().decode("utf-8"), tooltips(fig), salt).encode("utf-8")
+
+
+def _with_titles(svg: str, tips: dict[str, str], salt: str) -> str:
+    """Give each tooltip point group a page-unique id and a <title> (XML-escaped)."""
+    from xml.sax.saxutils import escape
+
+    prefix = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in salt)
+    for gid, tip in tips.items():
+        svg = svg.replace(
+            f'<g id="{gid}">',
+            f'<g id="{prefix}-{gid}" class="sw-point"><title>{escape(tip)}</title>',
+            1,
+        )
+    return svg
 
 
 def save_figure(fig: Figure, path: Path | str, *, force: bool = True) -> Path:
