@@ -354,6 +354,12 @@ class AuditResult:
             "classes": {c.model_class: c.to_dict() for c in self.classes},
         }
 
+    def _repr_html_(self) -> str:
+        """Compact HTML summary shown by Jupyter (see ``report.html.repr_html``)."""
+        from safetywashing.report.html import repr_html
+
+        return repr_html(self)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per (class, benchmark), columns in a fixed order, raw values."""
         import pandas as pd

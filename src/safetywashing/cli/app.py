@@ -25,8 +25,12 @@ def _root() -> None:
 
 def _register() -> None:
     from safetywashing.cli import audit as audit_command
+    from safetywashing.cli import plot as plot_command
+    from safetywashing.cli import report as report_command
 
     audit_command.register(app)
+    plot_command.register(app)
+    report_command.register(app)
 
 
 def _show_warning(

@@ -34,6 +34,7 @@ class OutputFormat(StrEnum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    latex = "latex"
 
 
 class Method(StrEnum):
@@ -85,11 +86,22 @@ def audit_command(
     ] = OutputFormat.table,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder to write audit.json, CSV tables and summary.md into."),
+        typer.Option(
+            "--out",
+            help="Folder to write audit.json, CSV, Markdown and LaTeX tables and figures into.",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")] = (
         False
     ),
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write the self-contained HTML report to this file."),
+    ] = None,
+    figures: Annotated[
+        bool,
+        typer.Option("--figures/--no-figures", help="With --out, also write the standard figures."),
+    ] = True,
     model_column: ModelColumn = "model",
     name_column: NameColumn = "name",
     class_column: ClassColumn = "type",
@@ -146,27 +158,45 @@ def audit_command(
     )
     from safetywashing.report import tables
 
+    if report is not None:
+        from safetywashing.io.writers import check_writable
+
+        check_writable([report], force=force)
     if out is not None:
         from safetywashing.io.writers import write_files
+        from safetywashing.report.latex import latex_tables, markdown_tables
 
-        written = write_files(
-            out,
-            {
-                "audit.json": tables.to_json(result),
-                "benchmarks.csv": tables.benchmarks_csv(result),
-                "capability_scores.csv": tables.scores_csv(result),
-                "loadings.csv": tables.loadings_csv(result),
-                "summary.md": tables.markdown_summary(result),
-            },
-            force=force,
-        )
+        files: dict[str, str | bytes] = {
+            "audit.json": tables.to_json(result),
+            "benchmarks.csv": tables.benchmarks_csv(result),
+            "capability_scores.csv": tables.scores_csv(result),
+            "loadings.csv": tables.loadings_csv(result),
+            "summary.md": tables.markdown_summary(result),
+            "tables.tex": latex_tables(result),
+            "tables.md": markdown_tables(result),
+        }
+        if figures:
+            from safetywashing.report.figures import figure_files
+
+            files.update(figure_files(result))
+        written = write_files(out, files, force=force)
         print(f"wrote {len(written)} files to {out}", file=sys.stderr)
+    if report is not None:
+        from safetywashing.io.writers import write_atomic
+        from safetywashing.report.html import html_report
+
+        write_atomic(report, html_report(result, table=table))
+        print(f"wrote {report}", file=sys.stderr)
     if output_format is OutputFormat.json:
         sys.stdout.write(tables.to_json(result))
     elif output_format is OutputFormat.csv:
         sys.stdout.write(tables.benchmarks_csv(result))
     elif output_format is OutputFormat.markdown:
         sys.stdout.write(tables.markdown_summary(result))
+    elif output_format is OutputFormat.latex:
+        from safetywashing.report.latex import latex_tables
+
+        sys.stdout.write(latex_tables(result))
     else:
         from rich.console import Console
 

@@ -771,6 +771,17 @@ def standard_figures(result: AuditResult) -> dict[str, Figure]:
     return figures
 
 
+def figure_files(
+    result: AuditResult, *, formats: Sequence[str] = ("png", "pdf")
+) -> dict[str, bytes]:
+    """The standard figures rendered, by relative path (``figures/<stem>.<format>``)."""
+    files: dict[str, bytes] = {}
+    for stem, fig in standard_figures(result).items():
+        for fmt in formats:
+            files[f"figures/{stem}.{fmt}"] = figure_bytes(fig, fmt, salt=stem)
+    return files
+
+
 def _safe_stem(name: str) -> str:
     cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
     return cleaned or "class"
