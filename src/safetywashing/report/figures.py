@@ -860,7 +860,12 @@ def inline_svg(svg: bytes) -> str:
     """SVG document bytes as an element to place inside HTML."""
     text = svg.decode("utf-8")
     start = text.find("<svg")
-    return text[start:] if start >= 0 else text
+    text = text[start:] if start >= 0 else text
+    # The RDF metadata block names external vocabularies by URL; a page has no use for it.
+    begin, end = text.find("<metadata>"), text.find("</metadata>")
+    if 0 <= begin < end:
+        text = text[:begin] + text[end + len("</metadata>") :]
+    return text
 
 
 def axes_of(fig: Figure) -> Sequence[Axes]:
