@@ -252,7 +252,10 @@ def _explorer_data(result: AuditResult, table: ScoreTable | None) -> dict[str, A
             row_of = {model: i for i, model in enumerate(table.model_ids)}
             if all(m in row_of for m in audit_of_class.model_ids):
                 rows = [row_of[m] for m in audit_of_class.model_ids]
-                for b in audit_of_class.benchmarks:
+                in_table_order = [
+                    b for _, group in grouped_benchmarks(audit_of_class) for b in group
+                ]
+                for b in in_table_order:
                     if b.correlated_with != CAPABILITY_SCORE or b.id not in table.benchmark_ids:
                         continue
                     column = table.column(b.id)[rows] * (-1.0 if b.flipped else 1.0)
