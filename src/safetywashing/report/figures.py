@@ -17,8 +17,8 @@ Examples
 --------
 >>> from safetywashing.audit import audit
 >>> from safetywashing.datasets import load_demo_panel
->>> fig = forest_figure(audit(load_demo_panel()))
->>> fig.get_figwidth()
+>>> fig = scree_figure(audit(load_demo_panel()), model_class="chat")
+>>> float(fig.get_figwidth())
 3.3
 """
 
