@@ -154,6 +154,9 @@ def test_hostile_names_are_text_everywhere(demo: Visit) -> None:
     scores = page.locator("#figure-scores svg").text_content()
     assert EVIL in forest
     assert EVIL in scores
+    # In the hover tooltips of the figures' points.
+    forest_tips = page.locator("#figure-forest svg g.sw-point > title").all_text_contents()
+    assert any(t.startswith(EVIL + " (base): ") for t in forest_tips)
     # In the benchmark explorer's menu and in the tooltips of its points.
     options = page.locator("#explore-base select option").all_text_contents()
     assert EVIL in options
