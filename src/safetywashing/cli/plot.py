@@ -85,8 +85,11 @@ def plot_command(
     ignore_columns: IgnoreColumns = None,
     default_class: DefaultClass = "all",
 ) -> None:
-    """Draw one figure of an audit (scree, heatmap and compute need --class when the
-    scores have several model classes; scatter needs --benchmark)."""
+    """Draw one figure of an audit as PNG, SVG or PDF.
+
+    scree, heatmap, compute and scatter need --class when the scores have several model
+    classes; scatter needs --benchmark.
+    """
     from safetywashing.io.writers import check_writable
     from safetywashing.report.figures import figure_format
 
