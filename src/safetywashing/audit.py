@@ -420,6 +420,12 @@ class AuditResult:
             document["uncertainty"] = self.uncertainty
         return document
 
+    def _repr_html_(self) -> str:
+        """Compact HTML summary shown by Jupyter (see ``report.html.repr_html``)."""
+        from safetywashing.report.html import repr_html
+
+        return repr_html(self)
+
     def benchmark_records(self) -> list[dict[str, Any]]:
         """One dict per (class, benchmark), keys as in :data:`BENCHMARK_COLUMNS`, raw values."""
         return [

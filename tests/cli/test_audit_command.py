@@ -54,18 +54,21 @@ def test_out_folder_is_written_and_not_overwritten(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_dir = tmp_path / "results"
-    code, _, err = run(["audit", "--out", str(out_dir), "--format", "json"], capsys)
-    assert code == 0 and "wrote 5 files" in err
+    code, _, err = run(["audit", "--out", str(out_dir), "--format", "json", "--no-figures"], capsys)
+    assert code == 0 and "wrote 7 files" in err
     names = sorted(p.name for p in out_dir.iterdir())
     assert names == [
         "audit.json", "benchmarks.csv", "capability_scores.csv", "loadings.csv", "summary.md",
+        "tables.md", "tables.tex",
     ]  # fmt: skip
     (out_dir / "summary.md").write_text("my notes", encoding="utf-8")
-    code, _, err = run(["audit", "--out", str(out_dir)], capsys)
+    code, _, err = run(["audit", "--out", str(out_dir), "--no-figures"], capsys)
     assert code == 2
     assert err.startswith("error: ") and "already exist; pass --force" in err
     assert (out_dir / "summary.md").read_text(encoding="utf-8") == "my notes"
-    code, _, _ = run(["audit", "--out", str(out_dir), "--force", "--format", "csv"], capsys)
+    code, _, _ = run(
+        ["audit", "--out", str(out_dir), "--force", "--format", "csv", "--no-figures"], capsys
+    )
     assert code == 0
     assert (out_dir / "summary.md").read_text(encoding="utf-8").startswith("# Safetywashing")
 

@@ -29,7 +29,9 @@ def _register() -> None:
     from safetywashing.cli import datasets as datasets_command
     from safetywashing.cli import ingest as ingest_command
     from safetywashing.cli import panel as panel_command
+    from safetywashing.cli import plot as plot_command
     from safetywashing.cli import power as power_command
+    from safetywashing.cli import report as report_command
 
     audit_command.register(app)
     ingest_command.register(app)
@@ -37,6 +39,8 @@ def _register() -> None:
     check_command.register(app)
     datasets_command.register(app)
     power_command.register(app)
+    plot_command.register(app)
+    report_command.register(app)
 
 
 def _show_warning(

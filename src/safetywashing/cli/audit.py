@@ -23,10 +23,9 @@ from safetywashing.cli.options import (
     ParamsScale,
     ScoresArgument,
     column_map,
+    load_table,
 )
 from safetywashing.errors import InputError
-from safetywashing.io.readers import ColumnMap
-from safetywashing.table import ScoreTable
 
 
 class Impute(StrEnum):
@@ -47,6 +46,7 @@ class OutputFormat(StrEnum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    latex = "latex"
 
 
 class Method(StrEnum):
@@ -137,11 +137,22 @@ def audit_command(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder to write audit.json, CSV tables and summary.md into."),
+        typer.Option(
+            "--out",
+            help="Folder to write audit.json, CSV, Markdown and LaTeX tables and figures into.",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")] = (
         False
     ),
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write the self-contained HTML report to this file."),
+    ] = None,
+    figures: Annotated[
+        bool,
+        typer.Option("--figures/--no-figures", help="With --out, also write the standard figures."),
+    ] = True,
     model_column: ModelColumn = "model",
     name_column: NameColumn = "name",
     class_column: ClassColumn = "type",
@@ -202,36 +213,25 @@ def audit_command(
 ) -> None:
     """Audit benchmarks: correlation of each with the capability score and with compute."""
     from safetywashing.audit import audit
-    from safetywashing.io.readers import (
-        apply_benchmark_metadata,
-        read_benchmark_info,
-        split_names,
-    )
+    from safetywashing.io.readers import split_names
 
     if preset is not None and capabilities is not None:
         raise InputError(
             "--preset and --capabilities both choose the capability benchmarks; give one."
         )
-    if not scores:
-        from safetywashing.datasets import load_demo_panel
-
-        table = load_demo_panel()
-    else:
-        columns = column_map(
-            model_column=model_column,
-            name_column=name_column,
-            class_column=class_column,
-            params_column=params_column,
-            flop_column=flop_column,
-            family_column=family_column,
-            flop_scale=flop_scale,
-            params_scale=params_scale,
-            ignore_columns=ignore_columns,
-            default_class=default_class,
-        )
-        table = ScoreTable.concat([_read_input(path, columns) for path in scores])
-    if benchmarks is not None:
-        table = apply_benchmark_metadata(table, read_benchmark_info(benchmarks))
+    columns = column_map(
+        model_column=model_column,
+        name_column=name_column,
+        class_column=class_column,
+        params_column=params_column,
+        flop_column=flop_column,
+        family_column=family_column,
+        flop_scale=flop_scale,
+        params_scale=params_scale,
+        ignore_columns=ignore_columns,
+        default_class=default_class,
+    )
+    table = load_table(scores, benchmarks, columns)
     capability_list = split_names(capabilities) if capabilities is not None else None
     result = audit(
         table,
@@ -275,32 +275,47 @@ def audit_command(
         robustness_result = robustness_audit(table, result, threshold=verdict_threshold)
     from safetywashing.report import tables
 
+    if report is not None:
+        from safetywashing.io.writers import check_writable
+
+        check_writable([report], force=force)
     if out is not None:
         from safetywashing.io.writers import write_files
+        from safetywashing.report.latex import latex_tables, markdown_tables
 
-        written = write_files(
-            out,
-            {
-                "audit.json": tables.to_json(result),
-                "benchmarks.csv": tables.benchmarks_csv(result),
-                "capability_scores.csv": tables.scores_csv(result),
-                "loadings.csv": tables.loadings_csv(result),
-                "summary.md": tables.markdown_summary(result),
-                **(
-                    {"robustness.json": _robustness_json(robustness_result)}
-                    if robustness_result is not None
-                    else {}
-                ),
-            },
-            force=force,
-        )
+        files: dict[str, str | bytes] = {
+            "audit.json": tables.to_json(result),
+            "benchmarks.csv": tables.benchmarks_csv(result),
+            "capability_scores.csv": tables.scores_csv(result),
+            "loadings.csv": tables.loadings_csv(result),
+            "summary.md": tables.markdown_summary(result),
+            "tables.tex": latex_tables(result),
+            "tables.md": markdown_tables(result),
+        }
+        if robustness_result is not None:
+            files["robustness.json"] = _robustness_json(robustness_result)
+        if figures:
+            from safetywashing.report.figures import figure_files
+
+            files.update(figure_files(result))
+        written = write_files(out, files, force=force)
         print(f"wrote {len(written)} files to {out}", file=sys.stderr)
+    if report is not None:
+        from safetywashing.io.writers import write_atomic
+        from safetywashing.report.html import html_report
+
+        write_atomic(report, html_report(result, table=table))
+        print(f"wrote {report}", file=sys.stderr)
     if output_format is OutputFormat.json:
         sys.stdout.write(tables.to_json(result))
     elif output_format is OutputFormat.csv:
         sys.stdout.write(tables.benchmarks_csv(result))
     elif output_format is OutputFormat.markdown:
         sys.stdout.write(tables.markdown_summary(result))
+    elif output_format is OutputFormat.latex:
+        from safetywashing.report.latex import latex_tables
+
+        sys.stdout.write(latex_tables(result))
     else:
         from rich.console import Console
 
@@ -319,16 +334,6 @@ def _robustness_json(result: RobustnessResult) -> str:
     from safetywashing.report.robustness import robustness_json
 
     return robustness_json(result)
-
-
-def _read_input(path: Path, columns: ColumnMap) -> ScoreTable:
-    """A scores table, or a folder/file of evaluation-framework results (format detected)."""
-    from safetywashing.io.frameworks import looks_like_results, read_results
-    from safetywashing.io.readers import read_scores
-
-    if looks_like_results(path):
-        return read_results(path)
-    return read_scores(path, columns=columns)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from safetywashing.io.readers import ColumnMap
+from safetywashing.table import ScoreTable
 
 ScoresArgument = Annotated[
     list[Path] | None,
@@ -73,3 +74,40 @@ def column_map(
         ignore=tuple(ignore_columns or ()),
         default_class=default_class,
     )
+
+
+def read_input(path: Path, columns: ColumnMap) -> ScoreTable:
+    """A scores table, or a folder/file of evaluation-framework results (format detected)."""
+    from safetywashing.io.frameworks import looks_like_results, read_results
+    from safetywashing.io.readers import read_scores
+
+    if looks_like_results(path):
+        return read_results(path)
+    return read_scores(path, columns=columns)
+
+
+def load_table(
+    scores: list[Path] | None, benchmarks: Path | None, columns: ColumnMap
+) -> ScoreTable:
+    """The table a command works on: the given files stacked, or the bundled demo panel.
+
+    Parameters
+    ----------
+    scores : list of Path or None
+        Scores files or results folders; none means the bundled synthetic demo panel.
+    benchmarks : Path or None
+        Benchmark metadata to apply.
+    columns : ColumnMap
+        Column names of the scores files.
+    """
+    if not scores:
+        from safetywashing.datasets import load_demo_panel
+
+        table = load_demo_panel()
+    else:
+        table = ScoreTable.concat([read_input(path, columns) for path in scores])
+    if benchmarks is not None:
+        from safetywashing.io.readers import apply_benchmark_metadata, read_benchmark_info
+
+        table = apply_benchmark_metadata(table, read_benchmark_info(benchmarks))
+    return table

@@ -1,0 +1,873 @@
+"""Publication figures of an audit (matplotlib, Agg, no pyplot).
+
+Every function takes finished results and returns a :class:`matplotlib.figure.Figure`;
+nothing here recomputes a statistic. The one exception to "results only" is
+:func:`scatter_figure`, which plots the raw benchmark column from the :class:`ScoreTable`
+the audit was run on (a figure of data needs the data); the correlation in its title is
+the audit's.
+
+Figures are drawn on ``matplotlib.figure.Figure`` directly, which uses the Agg canvas and
+never touches a GUI backend or pyplot's global state. matplotlib is imported inside the
+functions, so importing this module costs nothing on the audit path.
+
+Style: 3.3 inches wide (one paper column), 7-point type, colour-blind safe colours
+(Okabe and Ito), the same style in every figure.
+
+Examples
+--------
+>>> from safetywashing.audit import audit
+>>> from safetywashing.datasets import load_demo_panel
+>>> fig = scree_figure(audit(load_demo_panel()), model_class="chat")
+>>> float(fig.get_figwidth())
+3.3
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+from weakref import WeakKeyDictionary
+
+import numpy as np
+
+from safetywashing.audit import LOW_CORRELATION, AuditResult, BenchmarkResult, ClassAudit
+from safetywashing.errors import InputError, suggestion
+from safetywashing.report.reading import area_order, grouped_benchmarks
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from safetywashing.table import ScoreTable
+
+COLUMN_WIDTH: Final = 3.3
+"""Width of every figure in inches: one column of a two-column paper."""
+
+FIGURE_KINDS: Final = ("scores", "scree", "heatmap", "scatter", "forest", "compute")
+"""The figures :func:`make_figure` and ``safetywashing plot`` can draw."""
+
+FIGURE_FORMATS: Final = ("png", "svg", "pdf")
+
+# Okabe & Ito (2008), colour-blind safe; black last.
+PALETTE: Final = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
+AREA_PALETTE: Final = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#8C564B",
+    "#E41A1C",
+    "#B8B800",
+    "#9467BD",
+    "#17BECF",
+)
+BAND_COLOUR: Final = "#E8E8E8"
+
+STYLE: Final[dict[str, Any]] = {
+    "font.size": 7,
+    "axes.titlesize": 7,
+    "figure.titlesize": 7,
+    "axes.labelsize": 7,
+    "xtick.labelsize": 6,
+    "ytick.labelsize": 6,
+    "legend.fontsize": 6,
+    "legend.frameon": False,
+    "axes.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "xtick.major.size": 2.5,
+    "ytick.major.size": 2.5,
+    "lines.linewidth": 1.0,
+    "grid.linewidth": 0.4,
+    "grid.color": "#D0D0D0",
+    "savefig.dpi": 300,
+    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.02,
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+    "font.family": "DejaVu Sans",
+}
+
+_SYMBOL = {"spearman": "ρ", "pearson": "r", "kendall": "τ"}
+
+# Hover text of the points of each figure, by SVG group id; the SVG output turns each
+# into a <title> element, which browsers show as a tooltip.
+_TOOLTIPS: WeakKeyDictionary[Figure, dict[str, str]] = WeakKeyDictionary()
+_GID_PREFIX = "swpt-"
+
+
+def tooltips(fig: Figure) -> dict[str, str]:
+    """Hover texts of a figure's points, keyed by the SVG group id of each point."""
+    return dict(_TOOLTIPS.get(fig, {}))
+
+
+def _points(
+    fig: Figure,
+    ax: Axes,
+    xs: Sequence[float],
+    ys: Sequence[float],
+    tips: Sequence[str],
+    **style: Any,
+) -> None:
+    """One artist per point, each with a group id and a hover text (SVG tooltips)."""
+    store = _TOOLTIPS.setdefault(fig, {})
+    for x, y, tip in zip(xs, ys, tips, strict=True):
+        (line,) = ax.plot([x], [y], **style)
+        gid = f"{_GID_PREFIX}{len(store)}"
+        line.set_gid(gid)
+        store[gid] = tip
+        style.pop("label", None)
+
+
+@contextmanager
+def _style(**extra: Any) -> Iterator[None]:
+    import matplotlib
+
+    settings: Any = {**STYLE, **extra}
+    with matplotlib.rc_context(settings):
+        yield
+
+
+def _new_figure(height: float, width: float = COLUMN_WIDTH) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def plain(text: str) -> str:
+    """Text safe to hand to matplotlib: ``$`` would start mathtext, so it is escaped."""
+    return text.replace("$", r"\$")
+
+
+def _shorten(text: str, limit: int = 48) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _width_for_labels(labels: Sequence[str], *, font_size: float, plot_width: float) -> float:
+    """Figure width that leaves ``plot_width`` inches of axes beside the longest label.
+
+    An average glyph of DejaVu Sans is about 0.55 em wide.
+    """
+    longest = max((len(label) for label in labels), default=0)
+    return max(COLUMN_WIDTH, 0.55 * font_size / 72 * longest + plot_width + 0.3)
+
+
+def _wrap(text: str, width: int = 60) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _pick_class(result: AuditResult | ClassAudit, model_class: str | None) -> ClassAudit:
+    """One class's audit from a result (a bare ClassAudit is returned as is)."""
+    if isinstance(result, ClassAudit):
+        if model_class is not None and model_class != result.model_class:
+            raise InputError(
+                f"This audit is of the {result.model_class} models, not '{model_class}'; "
+                "pass the whole AuditResult to choose a class."
+            )
+        return result
+    names = result.class_names
+    if model_class is None:
+        if len(names) == 1:
+            return result.classes[0]
+        raise InputError(
+            f"The audit has {len(names)} model classes ({', '.join(names)}); choose one "
+            "with --class (model_class=...)."
+        )
+    if model_class not in names:
+        raise InputError(
+            f"There is no model class '{model_class}' in the audit"
+            f"{suggestion(model_class, names)}; the classes are {', '.join(names)}."
+        )
+    return result[model_class]
+
+
+def _classes(result: AuditResult | ClassAudit, model_class: str | None) -> list[ClassAudit]:
+    if isinstance(result, ClassAudit) or model_class is not None:
+        return [_pick_class(result, model_class)]
+    return list(result.classes)
+
+
+def _threshold(result: AuditResult | ClassAudit, low_threshold: float | None) -> float:
+    if low_threshold is not None:
+        return low_threshold
+    if isinstance(result, AuditResult):
+        return result.config.low_threshold
+    return LOW_CORRELATION
+
+
+def _symbol(result: AuditResult | ClassAudit) -> str:
+    if isinstance(result, AuditResult):
+        return _SYMBOL.get(result.config.method, "r")
+    return "ρ"
+
+
+def _suffix(result: AuditResult | ClassAudit) -> str:
+    return " (synthetic)" if isinstance(result, AuditResult) and result.synthetic else ""
+
+
+def _finite(value: float) -> bool:
+    return not (math.isnan(value) or math.isinf(value))
+
+
+# -- capability scores --------------------------------------------------------------------
+
+
+def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None = None) -> Figure:
+    """Capability score of every model, sorted, coloured by model class.
+
+    Parameters
+    ----------
+    result : AuditResult or ClassAudit
+        With an AuditResult, every class is drawn (unless ``model_class`` is given).
+    model_class : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A dot plot, one row per model with a capability score; models left out of the
+        score are counted in the title.
+    """
+    classes = _classes(result, model_class)
+    rows: list[tuple[float, str, int]] = []
+    left_out = 0
+    for position, audit_of_class in enumerate(classes):
+        for name, score in zip(
+            audit_of_class.model_names, audit_of_class.capability_scores, strict=True
+        ):
+            if _finite(float(score)):
+                rows.append((float(score), name, position))
+            else:
+                left_out += 1
+    rows.sort(key=lambda row: row[0])
+    with _style():
+        labels = [plain(_shorten(row[1])) for row in rows]
+        fig = _new_figure(
+            0.9 + 0.115 * max(len(rows), 3),
+            width=_width_for_labels(labels, font_size=6, plot_width=1.9),
+        )
+        ax = fig.add_subplot()
+        y = np.arange(len(rows))
+        for position, audit_of_class in enumerate(classes):
+            chosen = [i for i, row in enumerate(rows) if row[2] == position]
+            ax.hlines(y[chosen], 0, [rows[i][0] for i in chosen], color=PALETTE[position], lw=0.6)
+            _points(
+                fig,
+                ax,
+                [rows[i][0] for i in chosen],
+                [float(v) for v in y[chosen]],
+                [f"{rows[i][1]} ({audit_of_class.model_class}): {rows[i][0]:+.2f}" for i in chosen],
+                marker="o",
+                ls="none",
+                ms=3,
+                color=PALETTE[position % len(PALETTE)],
+                label=plain(audit_of_class.model_class),
+            )
+        ax.axvline(0, color="#808080", lw=0.5)
+        ax.set_yticks(y, labels)
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+        ax.set_xlabel("capability score (PC1 of the capability benchmarks)")
+        ax.grid(axis="x")
+        title = "Capability score per model" + _suffix(result)
+        if left_out:
+            title += f"\n{left_out} model{'s' if left_out > 1 else ''} without a score left out"
+        ax.set_title(title, loc="left")
+        if len(classes) > 1:
+            ax.legend(loc="lower right", title="class", title_fontsize=6)
+    return fig
+
+
+# -- scree --------------------------------------------------------------------------------
+
+
+def scree_figure(result: AuditResult | ClassAudit, *, model_class: str | None = None) -> Figure:
+    """Eigenvalues of the capability correlation matrix, largest first.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Bars of the eigenvalues with the cumulative share of the trace; the title gives
+        PC1's share (the paper's "variance explained").
+    """
+    audit_of_class = _pick_class(result, model_class)
+    eigenvalues = np.asarray(audit_of_class.component.eigenvalues, dtype=np.float64)
+    trace = float(np.trace(audit_of_class.component.matrix))
+    k = eigenvalues.size
+    matrix_kind = result.config.matrix if isinstance(result, AuditResult) else "correlation"
+    with _style():
+        fig = _new_figure(2.2)
+        ax = fig.add_subplot()
+        index = np.arange(1, k + 1)
+        ax.bar(index, eigenvalues, color=[PALETTE[0]] + [PALETTE[5]] * (k - 1), width=0.7)
+        for x, value in zip(index, eigenvalues, strict=True):
+            ax.annotate(
+                f"{value:.2f}",
+                (float(x), float(value)),
+                xytext=(0, 1.5),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=5,
+            )
+        ax.axhline(1.0, color="#808080", lw=0.5, ls="--")
+        ax.set_xticks(index)
+        ax.set_xlabel("component")
+        ax.set_ylabel("eigenvalue")
+        twin = ax.twinx()
+        cumulative = np.cumsum(eigenvalues) / trace if trace > 0 else np.full(k, np.nan)
+        twin.plot(index, 100 * cumulative, "-o", ms=2, color=PALETTE[1], lw=0.8)
+        twin.set_ylim(0, 105)
+        twin.set_ylabel("cumulative share (%)", color=PALETTE[1])
+        twin.spines["right"].set_visible(True)
+        twin.tick_params(axis="y", colors=PALETTE[1])
+        ax.set_title(
+            f"Scree, {plain(audit_of_class.model_class)} models ({matrix_kind} matrix of "
+            f"{k} capability benchmarks)\nPC1 explains "
+            f"{100 * audit_of_class.component.eigenvalue_share:.1f}%" + _suffix(result),
+            loc="left",
+        )
+    return fig
+
+
+# -- heatmap ------------------------------------------------------------------------------
+
+
+def heatmap_figure(result: AuditResult | ClassAudit, *, model_class: str | None = None) -> Figure:
+    """The capability benchmarks' correlation matrix with its values written in.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The matrix the capability component was taken from (Spearman by default),
+        diverging colours from -1 to 1.
+    """
+    audit_of_class = _pick_class(result, model_class)
+    matrix = np.asarray(audit_of_class.component.matrix, dtype=np.float64)
+    labels = [plain(b) for b in audit_of_class.capability_benchmarks]
+    k = len(labels)
+    matrix_kind = result.config.matrix if isinstance(result, AuditResult) else "correlation"
+    side = COLUMN_WIDTH
+    with _style():
+        fig = _new_figure(side - 0.1)
+        ax = fig.add_subplot()
+        image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1, vmax=1)
+        size = 5 if k <= 12 else max(2.5, 60 / k)
+        for i in range(k):
+            for j in range(k):
+                value = float(matrix[i, j])
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.2f}".replace("0.", ".", 1) if abs(value) < 1 else f"{value:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=size,
+                    color="white" if abs(value) > 0.6 else "black",
+                )
+        ax.set_xticks(range(k), labels, rotation=90, fontsize=min(6, size + 1))
+        ax.set_yticks(range(k), labels, fontsize=min(6, size + 1))
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        bar = fig.colorbar(image, ax=ax, shrink=0.7, pad=0.02)
+        bar.outline.set_linewidth(0.4)
+        fig.suptitle(
+            f"Capability benchmarks, {plain(audit_of_class.model_class)} models\n"
+            f"{matrix_kind} matrix" + _suffix(result),
+            x=0.02,
+            ha="left",
+        )
+    return fig
+
+
+# -- one benchmark against the capability score -------------------------------------------
+
+
+def scatter_figure(
+    result: AuditResult | ClassAudit,
+    table: ScoreTable,
+    benchmark: str,
+    *,
+    model_class: str | None = None,
+) -> Figure:
+    """One benchmark against the capability score (or its reference column).
+
+    Parameters
+    ----------
+    result : AuditResult or ClassAudit
+    table : ScoreTable
+        The table the audit ran on (its raw column is plotted, oriented like the audit:
+        negated when the audit negated it).
+    benchmark : str
+        Benchmark id.
+    model_class : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Points per model, the least-squares line, and the audit's correlation and n in
+        the title.
+    """
+    audit_of_class = _pick_class(result, model_class)
+    outcome = audit_of_class.benchmark(benchmark)
+    y = _column(table, audit_of_class, outcome.id, negate=outcome.flipped)
+    if outcome.correlated_with == "capability score":
+        x = np.asarray(audit_of_class.capability_scores, dtype=np.float64)
+        x_label = "capability score"
+    else:
+        reference = next(
+            (b for b in audit_of_class.benchmarks if b.id == outcome.correlated_with), None
+        )
+        x = _column(
+            table,
+            audit_of_class,
+            outcome.correlated_with,
+            negate=reference.flipped if reference is not None else False,
+        )
+        x_label = plain(outcome.correlated_with)
+    both = ~(np.isnan(x) | np.isnan(y))
+    y_label = plain(outcome.name) + (" (negated)" if outcome.flipped else "")
+    with _style():
+        fig = _new_figure(2.7)
+        ax = fig.add_subplot()
+        names = [n for n, keep in zip(audit_of_class.model_names, both, strict=True) if keep]
+        _points(
+            fig,
+            ax,
+            [float(v) for v in x[both]],
+            [float(v) for v in y[both]],
+            [
+                f"{name}: {x_value:.3g}, {y_value:.3g}"
+                for name, x_value, y_value in zip(names, x[both], y[both], strict=True)
+            ],
+            marker="o",
+            ls="none",
+            ms=3,
+            color=PALETTE[0],
+            alpha=0.85,
+            mec="white",
+            mew=0.3,
+        )
+        if both.sum() >= 2 and np.ptp(x[both]) > 0:
+            slope, intercept = np.polyfit(x[both], y[both], 1)
+            grid = np.linspace(float(x[both].min()), float(x[both].max()), 50)
+            ax.plot(grid, slope * grid + intercept, "-", color=PALETTE[1], lw=0.9)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(_wrap(y_label, 40))
+        ax.grid(True)
+        r = outcome.capabilities_correlation
+        value = f"{r:+.3f}" if _finite(r) else "undefined"
+        interval = (
+            f" [{outcome.ci_low:+.2f}, {outcome.ci_high:+.2f}]"
+            if _finite(outcome.ci_low) and _finite(outcome.ci_high)
+            else ""
+        )
+        ax.set_title(
+            _wrap(f"{plain(outcome.name)} ({plain(audit_of_class.model_class)})", 55)
+            + f"\n{_symbol(result)} = {value}{interval}, n = {outcome.n}"
+            + _suffix(result),
+            loc="left",
+        )
+    return fig
+
+
+def _column(table: ScoreTable, audit_of_class: ClassAudit, benchmark: str, *, negate: bool) -> Any:
+    column = table.column(benchmark)
+    row_of = {model: i for i, model in enumerate(table.model_ids)}
+    missing = [m for m in audit_of_class.model_ids if m not in row_of]
+    if missing:
+        raise InputError(
+            f"Model '{missing[0]}' of the audit is not in the score table given for the "
+            "figure; pass the table the audit was run on."
+        )
+    values = np.array([column[row_of[m]] for m in audit_of_class.model_ids], dtype=np.float64)
+    return -values if negate else values
+
+
+# -- the overview: forest plot by area ----------------------------------------------------
+
+
+def forest_figure(
+    result: AuditResult | ClassAudit,
+    *,
+    model_class: str | None = None,
+    low_threshold: float | None = None,
+    include_capabilities: bool = False,
+) -> Figure:
+    """Each benchmark's capabilities correlation, grouped by safety area.
+
+    Parameters
+    ----------
+    result : AuditResult or ClassAudit
+        With an AuditResult, every class is drawn side by side in its own colour.
+    model_class : str, optional
+        Draw only this class.
+    low_threshold : float, optional
+        Half-width of the shaded band; by default the audit's (0.40, the paper's line).
+    include_capabilities : bool, default False
+        Also draw the capability benchmarks themselves.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Points at the capabilities correlation, horizontal bars for the interval when
+        one was computed (``ci_low``/``ci_high``), the band ``[-t, t]`` shaded.
+    """
+    classes = _classes(result, model_class)
+    threshold = _threshold(result, low_threshold)
+    order: list[tuple[str, list[str]]] = []
+    names: dict[str, str] = {}
+    seen: set[str] = set()
+    for audit_of_class in classes:
+        for area, members in grouped_benchmarks(
+            audit_of_class, include_capabilities=include_capabilities
+        ):
+            new = [b.id for b in members if b.id not in seen]
+            for b in members:
+                names.setdefault(b.id, b.name)
+            seen.update(new)
+            for position, (known_area, ids) in enumerate(order):
+                if known_area == area:
+                    order[position] = (known_area, ids + new)
+                    break
+            else:
+                order.append((area, new))
+    order.sort(key=lambda item: area_order(item[0]))
+    lookup = [{b.id: b for b in c.benchmarks} for c in classes]
+    rows: list[tuple[str, str | None]] = []
+    for area, ids in order:
+        rows.append((area, None))
+        rows.extend((area, benchmark_id) for benchmark_id in ids)
+    n_rows = max(len(rows), 1)
+    offsets = np.linspace(-0.18, 0.18, len(classes)) if len(classes) > 1 else np.zeros(1)
+    labels: list[str] = []
+    header_rows: list[int] = []
+    for row, (area, benchmark_id) in enumerate(rows):
+        if benchmark_id is None:
+            labels.append(plain(area))
+            header_rows.append(row)
+            continue
+        labels.append(plain(_shorten(names[benchmark_id])))
+    with _style():
+        fig = _new_figure(
+            1.1 + 0.12 * n_rows, width=_width_for_labels(labels, font_size=6, plot_width=1.8)
+        )
+        ax = fig.add_subplot()
+        ax.axvspan(-threshold, threshold, color=BAND_COLOUR, lw=0, zorder=0)
+        ax.axvline(0, color="#909090", lw=0.5, zorder=1)
+        y_positions = np.arange(n_rows)[::-1]
+        for position, audit_of_class in enumerate(classes):
+            colour = PALETTE[position % len(PALETTE)]
+            xs: list[float] = []
+            ys: list[float] = []
+            tips: list[str] = []
+            intervals: list[tuple[float, float, float]] = []
+            for row, (_, benchmark_id) in enumerate(rows):
+                if benchmark_id is None or benchmark_id not in lookup[position]:
+                    continue
+                outcome: BenchmarkResult = lookup[position][benchmark_id]
+                r = outcome.capabilities_correlation
+                if not _finite(r):
+                    continue
+                y = float(y_positions[row] + offsets[position])
+                xs.append(r)
+                ys.append(y)
+                tip = f"{outcome.name} ({audit_of_class.model_class}): {r:+.3f}, n = {outcome.n}"
+                if _finite(outcome.ci_low) and _finite(outcome.ci_high):
+                    intervals.append((y, outcome.ci_low, outcome.ci_high))
+                    tip += f", interval [{outcome.ci_low:+.3f}, {outcome.ci_high:+.3f}]"
+                if outcome.verdict:
+                    tip += f", {outcome.verdict}"
+                tips.append(tip)
+            for y, low, high in intervals:
+                ax.hlines(y, low, high, color=colour, lw=0.8, zorder=2)
+            _points(
+                fig,
+                ax,
+                xs,
+                ys,
+                tips,
+                marker="o",
+                ls="none",
+                ms=2.6,
+                color=colour,
+                zorder=3,
+                label=plain(audit_of_class.model_class),
+            )
+        ax.set_yticks(y_positions, labels)
+        for row in header_rows:
+            tick = ax.get_yticklabels()[row]
+            tick.set_fontweight("bold")
+            tick.set_fontsize(6.5)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlim(-1.02, 1.02)
+        ax.set_ylim(-0.8, n_rows - 0.2)
+        ax.set_xlabel(f"capabilities correlation ({_symbol(result)})")
+        ax.grid(axis="x")
+        ax.spines["left"].set_visible(False)
+        ax.xaxis.set_ticks_position("bottom")
+        secondary = ax.secondary_xaxis("top")
+        secondary.tick_params(labelsize=6)
+        secondary.spines["top"].set_visible(False)
+        fig.suptitle(
+            "Capabilities correlation by area"
+            + _suffix(result)
+            + f"\nshaded: |{_symbol(result)}| < {threshold:.2f}, the paper's low range",
+            x=0.02,
+            ha="left",
+        )
+        if len(classes) > 1:
+            fig.legend(loc="outside lower center", ncols=len(classes), title="class")
+    return fig
+
+
+# -- capabilities correlation against compute correlation ---------------------------------
+
+
+def compute_figure(
+    result: AuditResult | ClassAudit,
+    *,
+    model_class: str | None = None,
+    low_threshold: float | None = None,
+) -> Figure:
+    """Capabilities correlation against compute correlation, one point per benchmark.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Safety benchmarks coloured by area, capability benchmarks in grey, the diagonal
+        dashed; benchmarks without a compute correlation are counted in the title.
+    """
+    audit_of_class = _pick_class(result, model_class)
+    threshold = _threshold(result, low_threshold)
+    groups = grouped_benchmarks(audit_of_class)
+    missing = sum(
+        1
+        for b in audit_of_class.benchmarks
+        if not (_finite(b.capabilities_correlation) and _finite(b.compute_correlation))
+    )
+    with _style():
+        fig = _new_figure(3.6)
+        ax = fig.add_subplot()
+        ax.axvspan(-threshold, threshold, color=BAND_COLOUR, lw=0, zorder=0)
+        ax.plot([-1, 1], [-1, 1], ls="--", color="#909090", lw=0.5, zorder=1)
+        ax.axhline(0, color="#C0C0C0", lw=0.4, zorder=1)
+        colour_index = 0
+        for area, members in groups:
+            points = [
+                (b.capabilities_correlation, b.compute_correlation, b.name)
+                for b in members
+                if _finite(b.capabilities_correlation) and _finite(b.compute_correlation)
+            ]
+            if not points:
+                continue
+            if area == "Capabilities":
+                colour, size = "#A0A0A0", 2.5
+            else:
+                colour = AREA_PALETTE[colour_index % len(AREA_PALETTE)]
+                size = 3.2
+                colour_index += 1
+            _points(
+                fig,
+                ax,
+                [p[0] for p in points],
+                [p[1] for p in points],
+                [f"{p[2]} ({area}): capabilities {p[0]:+.2f}, compute {p[1]:+.2f}" for p in points],
+                marker="o",
+                ls="none",
+                ms=size,
+                color=colour,
+                alpha=0.85,
+                mec="white",
+                mew=0.3,
+                label=plain(area),
+                zorder=3,
+            )
+        ax.set_xlim(-1.02, 1.02)
+        ax.set_ylim(-1.02, 1.02)
+        ax.set_aspect("equal")
+        ax.set_xlabel(f"capabilities correlation ({_symbol(result)})")
+        ax.set_ylabel(f"compute correlation ({_symbol(result)} with training FLOP)")
+        ax.grid(True)
+        title = f"Capabilities vs compute, {plain(audit_of_class.model_class)} models"
+        if missing:
+            title += f"\n{missing} benchmark{'s' if missing > 1 else ''} without both values"
+        ax.set_title(title + _suffix(result), loc="left")
+        if colour_index or groups:
+            fig.legend(loc="outside lower center", ncols=2, markerscale=1.2)
+    return fig
+
+
+# -- one entry point and saving -----------------------------------------------------------
+
+
+def make_figure(
+    kind: str,
+    result: AuditResult | ClassAudit,
+    *,
+    model_class: str | None = None,
+    table: ScoreTable | None = None,
+    benchmark: str | None = None,
+) -> Figure:
+    """Draw one figure by name (see :data:`FIGURE_KINDS`).
+
+    ``scatter`` needs ``table`` and ``benchmark``; the others take results only.
+    """
+    if kind == "scores":
+        return scores_figure(result, model_class=model_class)
+    if kind == "forest":
+        return forest_figure(result, model_class=model_class)
+    if kind == "scree":
+        return scree_figure(result, model_class=model_class)
+    if kind == "heatmap":
+        return heatmap_figure(result, model_class=model_class)
+    if kind == "compute":
+        return compute_figure(result, model_class=model_class)
+    if kind == "scatter":
+        if benchmark is None or table is None:
+            raise InputError("The scatter figure needs a benchmark; name it with --benchmark ID.")
+        return scatter_figure(result, table, benchmark, model_class=model_class)
+    raise InputError(
+        f"There is no figure '{kind}'{suggestion(kind, FIGURE_KINDS)}; the figures are "
+        f"{', '.join(FIGURE_KINDS)}."
+    )
+
+
+def standard_figures(result: AuditResult) -> dict[str, Figure]:
+    """The standard set, by file stem: scores and forest of all classes, then per class
+    the scree, heatmap, forest and compute figures.
+    """
+    figures: dict[str, Figure] = {
+        "capability_scores": scores_figure(result),
+        "forest": forest_figure(result),
+    }
+    for audit_of_class in result.classes:
+        stem = _safe_stem(audit_of_class.model_class)
+        if len(result.classes) > 1:
+            figures[f"forest_{stem}"] = forest_figure(
+                result, model_class=audit_of_class.model_class
+            )
+        figures[f"scree_{stem}"] = scree_figure(result, model_class=audit_of_class.model_class)
+        figures[f"heatmap_{stem}"] = heatmap_figure(result, model_class=audit_of_class.model_class)
+        figures[f"compute_{stem}"] = compute_figure(result, model_class=audit_of_class.model_class)
+    return figures
+
+
+def figure_files(
+    result: AuditResult, *, formats: Sequence[str] = ("png", "pdf")
+) -> dict[str, bytes]:
+    """The standard figures rendered, by relative path (``figures/<stem>.<format>``)."""
+    files: dict[str, bytes] = {}
+    for stem, fig in standard_figures(result).items():
+        for fmt in formats:
+            files[f"figures/{stem}.{fmt}"] = figure_bytes(fig, fmt, salt=stem)
+    return files
+
+
+def _safe_stem(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    return cleaned or "class"
+
+
+def figure_format(path: Path | str) -> str:
+    """The file format implied by a path's suffix; raises :class:`InputError` otherwise."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in FIGURE_FORMATS:
+        raise InputError(
+            f"Cannot tell the figure format of '{path}'; end the file name in .png, .svg or .pdf."
+        )
+    return suffix
+
+
+def figure_bytes(fig: Figure, fmt: str, *, salt: str = "safetywashing") -> bytes:
+    """The figure rendered as PNG, SVG or PDF, reproducibly (no dates, fixed ids).
+
+    Parameters
+    ----------
+    fig : Figure
+    fmt : {"png", "svg", "pdf"}
+    salt : str
+        Seed of the SVG element ids; give each figure of one HTML page its own, so ids
+        never collide.
+    """
+    if fmt not in FIGURE_FORMATS:
+        raise InputError(f"Unknown figure format '{fmt}'; use png, svg or pdf.")
+    metadata: dict[str, Any] = {
+        "png": {"Software": None},
+        "svg": {"Date": None, "Creator": None},
+        "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+    }[fmt]
+    buffer = io.BytesIO()
+    with _style(**{"svg.hashsalt": salt}):
+        fig.savefig(buffer, format=fmt, metadata=metadata)
+    if fmt != "svg":
+        return buffer.getvalue()
+    return _with_titles(buffer.getvalue().decode("utf-8"), tooltips(fig), salt).encode("utf-8")
+
+
+def _with_titles(svg: str, tips: dict[str, str], salt: str) -> str:
+    """Give each tooltip point group a page-unique id and a <title> (XML-escaped)."""
+    from xml.sax.saxutils import escape
+
+    prefix = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in salt)
+    for gid, tip in tips.items():
+        svg = svg.replace(
+            f'<g id="{gid}">',
+            f'<g id="{prefix}-{gid}" class="sw-point"><title>{escape(tip)}</title>',
+            1,
+        )
+    return svg
+
+
+def save_figure(fig: Figure, path: Path | str, *, force: bool = True) -> Path:
+    """Write a figure to ``path``; the suffix (.png, .svg, .pdf) chooses the format.
+
+    The file is written atomically; with ``force=False`` an existing file is an error.
+    """
+    from safetywashing.io.writers import check_writable, write_atomic
+
+    target = Path(path)
+    fmt = figure_format(target)
+    check_writable([target], force=force)
+    write_atomic(target, figure_bytes(fig, fmt, salt=target.stem))
+    return target
+
+
+def figures_svg(figures: dict[str, Figure]) -> dict[str, str]:
+    """Each figure as inline SVG markup (no XML prolog), ids salted by its name."""
+    return {name: inline_svg(figure_bytes(fig, "svg", salt=name)) for name, fig in figures.items()}
+
+
+def inline_svg(svg: bytes) -> str:
+    """SVG document bytes as an element to place inside HTML."""
+    text = svg.decode("utf-8")
+    start = text.find("<svg")
+    text = text[start:] if start >= 0 else text
+    # The RDF metadata block names external vocabularies by URL; a page has no use for it.
+    begin, end = text.find("<metadata>"), text.find("</metadata>")
+    if 0 <= begin < end:
+        text = text[:begin] + text[end + len("</metadata>") :]
+    return text
+
+
+def axes_of(fig: Figure) -> Sequence[Axes]:
+    """The figure's axes (for tests and callers who restyle)."""
+    return list(fig.axes)

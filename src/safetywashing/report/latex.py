@@ -1,0 +1,270 @@
+"""Tables for papers: LaTeX (booktabs) and Markdown, grouped by safety area.
+
+Like the paper's tables: one block per area, each benchmark with its metric and arrow,
+its capabilities correlation in percent to one decimal, the interval and n, and its
+compute correlation. Values are rounded here and only here.
+
+Examples
+--------
+>>> from safetywashing.audit import audit
+>>> from safetywashing.datasets import load_demo_panel
+>>> print(latex_tables(audit(load_demo_panel())).splitlines()[0])
+% Capabilities correlations by safety area; made by safetywashing 0.1.0.
+"""
+
+from __future__ import annotations
+
+import math
+
+from safetywashing import __version__
+from safetywashing.audit import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
+from safetywashing.report.reading import grouped_benchmarks
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    "↑": r"$\uparrow$",
+    "↓": r"$\downarrow$",
+    "Σ": r"$\Sigma$",
+    "σ": r"$\sigma$",
+    "ρ": r"$\rho$",
+    "τ": r"$\tau$",
+    "±": r"$\pm$",
+    "–": "--",
+    "—": "---",
+}
+
+_METHOD = {"spearman": "Spearman", "pearson": "Pearson", "kendall": "Kendall"}
+
+
+def escape_latex(text: str) -> str:
+    """Text safe in a LaTeX document: specials escaped, arrows and Greek as math."""
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
+
+
+def metric_with_arrow(result: BenchmarkResult) -> str:
+    """The metric as given, with an arrow for the safer direction if it has none."""
+    metric = result.metric.strip()
+    if "↑" in metric or "↓" in metric:
+        return metric
+    arrow = "↑" if result.direction == "higher" else "↓"
+    return f"{metric} ({arrow})" if metric else arrow
+
+
+def _has_interval(result: BenchmarkResult) -> bool:
+    return not (math.isnan(result.ci_low) or math.isnan(result.ci_high))
+
+
+def _latex_percent(value: float) -> str:
+    if math.isnan(value):
+        return "--"
+    text = f"{100 * value:.1f}"
+    return f"$-${text[1:]}" if text.startswith("-") else text
+
+
+def _groups(
+    audit_of_class: ClassAudit, include_capabilities: bool
+) -> list[tuple[str, list[BenchmarkResult]]]:
+    return grouped_benchmarks(audit_of_class, include_capabilities=include_capabilities)
+
+
+def latex_table(
+    result: AuditResult,
+    audit_of_class: ClassAudit,
+    *,
+    include_capabilities: bool = False,
+    label: str | None = None,
+) -> str:
+    """One class's benchmarks as a booktabs ``table`` environment, grouped by area.
+
+    Parameters
+    ----------
+    result : AuditResult
+        For the method, threshold and provenance.
+    audit_of_class : ClassAudit
+    include_capabilities : bool, default False
+        Also list the capability benchmarks (as their own group).
+    label : str, optional
+        ``\\label`` of the table; by default ``tab:safetywashing-<class>``.
+
+    Returns
+    -------
+    str
+        Needs ``\\usepackage{booktabs}`` in the preamble.
+    """
+    groups = _groups(audit_of_class, include_capabilities)
+    members = [b for _, group in groups for b in group]
+    interval = any(_has_interval(b) for b in members)
+    method = _METHOD.get(result.config.method, result.config.method)
+    model_class = escape_latex(audit_of_class.model_class)
+    columns = "llr" + ("c" if interval else "") + "rr"
+    width = len(columns)
+    header = ["Benchmark", "Metric", "Cap.\\ corr.\\ (\\%)"]
+    if interval:
+        header.append("Interval (\\%)")
+    header += ["$n$", "Compute corr.\\ (\\%)"]
+    caption = (
+        f"Capabilities correlations of the {model_class} models: {method} correlation of each "
+        "benchmark with the capability score (PC1 of the capability benchmarks), in percent; "
+        f"$n$ models. Below {100 * result.config.low_threshold:.0f}\\% reads as low."
+    )
+    if result.synthetic:
+        caption += " Synthetic data: the numbers describe no real model."
+    tag = label or f"tab:safetywashing-{_label_safe(audit_of_class.model_class)}"
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        r"\small",
+        f"\\caption{{{caption}}}",
+        f"\\label{{{tag}}}",
+        f"\\begin{{tabular}}{{{columns}}}",
+        r"\toprule",
+        " & ".join(header) + r" \\",
+        r"\midrule",
+    ]
+    for position, (area, group) in enumerate(groups):
+        if position:
+            lines.append(r"\midrule")
+        lines.append(f"\\multicolumn{{{width}}}{{l}}{{\\textit{{{escape_latex(area)}}}}} \\\\")
+        for b in group:
+            name = escape_latex(b.name)
+            if b.correlated_with != CAPABILITY_SCORE:
+                name += f" (vs {escape_latex(b.correlated_with)})"
+            cells = [
+                name,
+                escape_latex(metric_with_arrow(b)),
+                _latex_percent(b.capabilities_correlation),
+            ]
+            if interval:
+                cells.append(
+                    f"[{_latex_percent(b.ci_low)}, {_latex_percent(b.ci_high)}]"
+                    if _has_interval(b)
+                    else "--"
+                )
+            cells += [str(b.n), _latex_percent(b.compute_correlation)]
+            lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def _label_safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-:" else "-" for ch in name) or "class"
+
+
+def latex_tables(result: AuditResult, *, include_capabilities: bool = False) -> str:
+    """One booktabs table per model class, with a header comment naming the inputs."""
+    parts = [
+        f"% Capabilities correlations by safety area; made by safetywashing {__version__}.",
+        "% Needs \\usepackage{booktabs}.",
+    ]
+    if result.synthetic:
+        parts.append("% SYNTHETIC DATA: simulated panel; the numbers describe no real model.")
+    for path, digest in result.sources:
+        parts.append(f"% input {_comment_safe(path)} sha256 {digest}")
+    text = "\n".join(parts) + "\n"
+    for audit_of_class in result.classes:
+        text += "\n" + latex_table(
+            result, audit_of_class, include_capabilities=include_capabilities
+        )
+    return text
+
+
+def _comment_safe(text: str) -> str:
+    return text.replace("\n", " ").replace("\r", " ")
+
+
+# -- Markdown -----------------------------------------------------------------------------
+
+
+def escape_markdown(text: str) -> str:
+    """Text safe in a Markdown table cell (pipes, angle brackets, emphasis, newlines)."""
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("`", "\\`")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+    )
+    return " ".join(escaped.split())
+
+
+def _md_percent(value: float) -> str:
+    return "–" if math.isnan(value) else f"{100 * value:.1f}"
+
+
+def markdown_table(
+    result: AuditResult, audit_of_class: ClassAudit, *, include_capabilities: bool = False
+) -> str:
+    """One class's benchmarks as a Markdown table, the area shown once per group."""
+    groups = _groups(audit_of_class, include_capabilities)
+    members = [b for _, group in groups for b in group]
+    interval = any(_has_interval(b) for b in members)
+    verdict = any(b.verdict for b in members)
+    header = ["area", "benchmark", "metric", "capabilities corr. (%)"]
+    align = ["---", "---", "---", "---:"]
+    if interval:
+        header.append("interval (%)")
+        align.append("---:")
+    header.append("n")
+    align.append("---:")
+    if verdict:
+        header.append("verdict")
+        align.append("---")
+    header.append("compute corr. (%)")
+    align.append("---:")
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    for area, group in groups:
+        for position, b in enumerate(group):
+            name = escape_markdown(b.name)
+            if b.correlated_with != CAPABILITY_SCORE:
+                name += f" (vs {escape_markdown(b.correlated_with)})"
+            cells = [
+                f"**{escape_markdown(area)}**" if position == 0 else "",
+                name,
+                escape_markdown(metric_with_arrow(b)),
+                _md_percent(b.capabilities_correlation),
+            ]
+            if interval:
+                cells.append(
+                    f"[{_md_percent(b.ci_low)}, {_md_percent(b.ci_high)}]"
+                    if _has_interval(b)
+                    else "–"
+                )
+            cells.append(str(b.n))
+            if verdict:
+                cells.append(escape_markdown(b.verdict))
+            cells.append(_md_percent(b.compute_correlation))
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_tables(result: AuditResult, *, include_capabilities: bool = False) -> str:
+    """One Markdown table per class under a heading, ready to paste into a README."""
+    method = _METHOD.get(result.config.method, result.config.method)
+    parts: list[str] = []
+    if result.synthetic:
+        parts.append("> **Synthetic data: the numbers describe no real model.**\n")
+    for audit_of_class in result.classes:
+        parts.append(
+            f"### {escape_markdown(audit_of_class.model_class)} models\n\n"
+            f"{method} correlation with the capability score, in percent; "
+            f"n = models with both scores.\n\n"
+            + markdown_table(result, audit_of_class, include_capabilities=include_capabilities)
+        )
+    return "\n".join(parts)

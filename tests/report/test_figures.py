@@ -1,0 +1,340 @@
+"""Figures: each takes finished results, draws exactly their values, and saves cleanly."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+from scipy import stats
+
+from safetywashing.audit import AuditResult, audit
+from safetywashing.datasets import load_demo_panel
+from safetywashing.errors import InputError
+from safetywashing.io.readers import read_scores
+from safetywashing.report import figures
+from safetywashing.simulate import simulate_panel
+from safetywashing.table import ScoreTable
+
+EVIL = "<script>alert(1)</script>"
+
+
+def _datasets() -> Path:
+    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
+    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[ScoreTable, AuditResult]:
+    table = load_demo_panel()
+    return table, audit(table)
+
+
+@pytest.fixture(scope="module")
+def paper_chat() -> tuple[ScoreTable, AuditResult]:
+    path = _datasets() / "safetywashing-paper" / "benchmarks_chat_models_compute.csv"
+    if not path.exists():
+        pytest.skip(f"paper data not found at {path}")
+    table = read_scores(path)
+    return table, audit(table, preset="paper")
+
+
+def _point_coordinates(fig: Figure) -> list[tuple[float, float]]:
+    """Coordinates of the tooltip points (one artist per point, gid swpt-N)."""
+    out = []
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            gid = line.get_gid()
+            if gid and gid.startswith("swpt-"):
+                x, y = line.get_data()
+                out.append((float(np.asarray(x)[0]), float(np.asarray(y)[0])))
+    return out
+
+
+def test_every_figure_returns_a_figure_one_column_wide(
+    demo: tuple[ScoreTable, AuditResult],
+) -> None:
+    table, result = demo
+    for kind in ("scree", "heatmap", "compute"):
+        fig = figures.make_figure(kind, result, model_class="chat")
+        assert isinstance(fig, Figure)
+        assert fig.get_figwidth() == pytest.approx(figures.COLUMN_WIDTH)
+    fig = figures.make_figure(
+        "scatter", result, model_class="chat", table=table, benchmark="syn_ethics_qa"
+    )
+    assert fig.get_figwidth() == pytest.approx(figures.COLUMN_WIDTH)
+    for kind in ("scores", "forest"):
+        fig = figures.make_figure(kind, result)
+        # Wide enough for the longest label, never narrower than one column.
+        assert fig.get_figwidth() >= figures.COLUMN_WIDTH
+
+
+def test_forest_draws_each_correlation_and_the_band(demo: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = demo
+    fig = figures.forest_figure(result, model_class="base")
+    drawn = sorted(x for x, _ in _point_coordinates(fig))
+    expected = sorted(
+        b.capabilities_correlation
+        for b in result["base"].benchmarks
+        if b.role != "capability" and not math.isnan(b.capabilities_correlation)
+    )
+    assert drawn == pytest.approx(expected)
+    band = fig.axes[0].patches[0]
+    assert band.get_x() == pytest.approx(-0.40)
+    assert band.get_width() == pytest.approx(0.80)
+    # Both classes: one point per class and benchmark.
+    both = figures.forest_figure(result)
+    assert len(_point_coordinates(both)) == 2 * len(expected)
+
+
+def test_forest_draws_intervals_when_present(demo: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = demo
+    chat = result["chat"]
+    safety = [b for b in chat.benchmarks if b.role == "safety"]
+    chosen = {safety[0].id: (-0.1, 0.5), safety[3].id: (-0.95, -0.6)}
+    benchmarks = tuple(
+        replace(b, ci_low=chosen[b.id][0], ci_high=chosen[b.id][1]) if b.id in chosen else b
+        for b in chat.benchmarks
+    )
+    with_ci = replace(result, classes=(replace(chat, benchmarks=benchmarks),))
+    fig = figures.forest_figure(with_ci)
+    segments = [
+        tuple(sorted((float(s[0][0]), float(s[1][0]))))
+        for collection in fig.axes[0].collections
+        for s in collection.get_segments()
+    ]
+    assert sorted(segments) == sorted(chosen.values())
+    tips = figures.tooltips(fig).values()
+    assert any("interval [-0.100, +0.500]" in tip for tip in tips)
+    # Without intervals there are no interval bars at all.
+    assert len(figures.forest_figure(result, model_class="chat").axes[0].collections) == 0
+
+
+def test_forest_band_follows_the_threshold(demo: tuple[ScoreTable, AuditResult]) -> None:
+    table, _ = demo
+    fig = figures.forest_figure(audit(table, low_threshold=0.3))
+    assert fig.axes[0].patches[0].get_width() == pytest.approx(0.6)
+
+
+def test_scatter_plots_the_raw_column_and_the_audit_correlation(
+    demo: tuple[ScoreTable, AuditResult],
+) -> None:
+    table, result = demo
+    chat = result["chat"]
+    benchmark = "syn_jailbreak_success"  # lower is safer: the audit negates it
+    outcome = chat.benchmark(benchmark)
+    assert outcome.flipped
+    fig = figures.scatter_figure(result, table, benchmark, model_class="chat")
+    rows = [table.model_ids.index(m) for m in chat.model_ids]
+    expected_y = -table.column(benchmark)[rows]
+    points = _point_coordinates(fig)
+    keep = ~np.isnan(expected_y)
+    assert [p[1] for p in points] == pytest.approx(list(expected_y[keep]))
+    assert [p[0] for p in points] == pytest.approx(list(chat.capability_scores[keep]))
+    title = fig.axes[0].get_title(loc="left")
+    assert f"ρ = {outcome.capabilities_correlation:+.3f}" in title
+    assert f"n = {outcome.n}" in title
+    # The line is the least-squares fit (scipy's linregress as the reference).
+    fit = stats.linregress(np.array(points)[:, 0], np.array(points)[:, 1])
+    line = fig.axes[0].get_lines()[-1]
+    x_line, y_line = (np.asarray(v, dtype=float) for v in line.get_data())
+    assert np.polyfit(x_line, y_line, 1) == pytest.approx([fit.slope, fit.intercept])
+
+
+def test_scatter_of_a_calibration_column_uses_its_reference(
+    paper_chat: tuple[ScoreTable, AuditResult],
+) -> None:
+    table, result = paper_chat
+    fig = figures.scatter_figure(result, table, "rmsce_mmlu")
+    assert fig.axes[0].get_xlabel() == "mmlu"
+    # Paper (datasets README): rmsce_mmlu vs mmlu, chat, Spearman 20.1%.
+    assert "ρ = +0.201" in fig.axes[0].get_title(loc="left")
+    xs = [p[0] for p in _point_coordinates(fig)]
+    assert xs == pytest.approx(list(table.column("mmlu")))
+
+
+def test_heatmap_shows_the_decomposed_matrix_with_values(
+    demo: tuple[ScoreTable, AuditResult],
+) -> None:
+    _, result = demo
+    base = result["base"]
+    fig = figures.heatmap_figure(result, model_class="base")
+    image = fig.axes[0].get_images()[0]
+    assert np.asarray(image.get_array()) == pytest.approx(base.component.matrix)
+    k = len(base.capability_benchmarks)
+    assert len(fig.axes[0].texts) == k * k
+    assert fig.axes[0].texts[1].get_text() == f"{base.component.matrix[0, 1]:.2f}".replace(
+        "0.", ".", 1
+    )
+
+
+def test_scree_bars_are_the_eigenvalues(paper_chat: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = paper_chat
+    fig = figures.scree_figure(result)
+    heights = [bar.get_height() for bar in fig.axes[0].patches]
+    assert heights == pytest.approx(list(result["chat"].component.eigenvalues))
+    # Paper, v3: PC1 explains 70.8% of the chat models' Spearman matrix.
+    assert "70.8%" in fig.axes[0].get_title(loc="left")
+
+
+def test_scores_sorted_with_one_point_per_scored_model(
+    demo: tuple[ScoreTable, AuditResult],
+) -> None:
+    _, result = demo
+    fig = figures.scores_figure(result)
+    points = _point_coordinates(fig)
+    expected = sorted(
+        float(s) for c in result.classes for s in c.capability_scores if not math.isnan(s)
+    )
+    assert sorted(points, key=lambda p: p[1]) == sorted(points, key=lambda p: p[0])
+    assert sorted(p[0] for p in points) == pytest.approx(expected)
+
+
+def test_compute_points_are_the_two_correlations(demo: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = demo
+    chat = result["chat"]
+    fig = figures.compute_figure(result, model_class="chat")
+    expected = sorted(
+        (b.capabilities_correlation, b.compute_correlation)
+        for b in chat.benchmarks
+        if not (math.isnan(b.capabilities_correlation) or math.isnan(b.compute_correlation))
+    )
+    assert np.array(sorted(_point_coordinates(fig))) == pytest.approx(np.array(expected))
+
+
+@pytest.mark.parametrize(
+    ("suffix", "magic"), [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")]
+)
+def test_save_figure_writes_the_format_of_the_suffix(
+    demo: tuple[ScoreTable, AuditResult], tmp_path: Path, suffix: str, magic: bytes
+) -> None:
+    _, result = demo
+    target = figures.save_figure(
+        figures.scree_figure(result, model_class="base"), tmp_path / f"scree{suffix}"
+    )
+    assert target.read_bytes().startswith(magic)
+
+
+def test_save_figure_refuses_unknown_suffix_and_existing_file(
+    demo: tuple[ScoreTable, AuditResult], tmp_path: Path
+) -> None:
+    _, result = demo
+    fig = figures.scree_figure(result, model_class="base")
+    with pytest.raises(InputError) as error:
+        figures.save_figure(fig, tmp_path / "scree.jpg")
+    assert str(error.value) == (
+        f"Cannot tell the figure format of '{tmp_path / 'scree.jpg'}'; end the file name in "
+        ".png, .svg or .pdf."
+    )
+    existing = tmp_path / "scree.png"
+    existing.write_bytes(b"keep")
+    with pytest.raises(InputError, match="already exists; pass --force"):
+        figures.save_figure(fig, existing, force=False)
+    assert existing.read_bytes() == b"keep"
+
+
+def test_svg_is_reproducible_and_escapes_names(tmp_path: Path) -> None:
+    table = load_demo_panel()
+    models = (replace(table.models[0], name=EVIL), *table.models[1:])
+    benchmarks = tuple(
+        replace(b, name=EVIL) if b.id == "syn_ethics_qa" else b for b in table.benchmarks
+    )
+    evil_table = replace(table, models=models).with_benchmarks(benchmarks)
+    result = audit(evil_table)
+    for draw in (figures.forest_figure, figures.scores_figure):
+        svg = figures.figure_bytes(draw(result), "svg", salt="x").decode()
+        assert "<script" not in svg
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+        # Same result, same salt: byte-identical output (no dates, fixed ids).
+        assert svg == figures.figure_bytes(draw(result), "svg", salt="x").decode()
+
+
+def test_dollar_signs_in_names_are_not_mathtext() -> None:
+    table = load_demo_panel()
+    benchmarks = tuple(
+        replace(b, name="cost $x^{$ and $") if b.id == "syn_ethics_qa" else b
+        for b in table.benchmarks
+    )
+    result = audit(table.with_benchmarks(benchmarks))
+    svg = figures.figure_bytes(figures.forest_figure(result), "svg").decode()
+    assert "cost $x^{$ and $" in svg
+
+
+def test_choosing_a_class_errors(demo: tuple[ScoreTable, AuditResult]) -> None:
+    table, result = demo
+    with pytest.raises(InputError) as error:
+        figures.scree_figure(result)
+    assert str(error.value) == (
+        "The audit has 2 model classes (base, chat); choose one with --class (model_class=...)."
+    )
+    with pytest.raises(InputError) as error:
+        figures.scree_figure(result, model_class="chta")
+    assert str(error.value) == (
+        "There is no model class 'chta' in the audit (did you mean 'chat'?); the classes are "
+        "base, chat."
+    )
+    with pytest.raises(InputError) as error:
+        figures.make_figure("scater", result)
+    assert str(error.value) == (
+        "There is no figure 'scater' (did you mean 'scatter'?); the figures are scores, scree, "
+        "heatmap, scatter, forest, compute."
+    )
+    with pytest.raises(InputError) as error:
+        figures.make_figure("scatter", result, model_class="chat", table=table)
+    assert str(error.value) == "The scatter figure needs a benchmark; name it with --benchmark ID."
+
+
+def test_standard_set_names(demo: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = demo
+    assert sorted(figures.standard_figures(result)) == sorted(
+        ["capability_scores", "forest"]
+        + [
+            f"{kind}_{c}"
+            for kind in ("forest", "scree", "heatmap", "compute")
+            for c in ("base", "chat")
+        ]
+    )
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_models=st.integers(min_value=6, max_value=25),
+    missing=st.sampled_from([0.0, 0.1, 0.3]),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_figures_of_any_panel_with_gaps(n_models: int, missing: float, seed: int) -> None:
+    panel = simulate_panel(
+        n_models=n_models,
+        n_capability=4,
+        safety={"s_entangled": 0.8, "s_distinct": 0.0, "s_inverse": -0.7},
+        missing_fraction=missing,
+        rng=seed,
+    )
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = audit(panel.table)
+        except InputError:
+            return  # too few complete models for the method: the audit says so itself
+    audit_of_class = result.classes[0]
+    finite = [
+        b
+        for b in audit_of_class.benchmarks
+        if b.role != "capability" and not math.isnan(b.capabilities_correlation)
+    ]
+    forest = figures.forest_figure(result)
+    assert len(_point_coordinates(forest)) == len(finite)
+    scores = figures.scores_figure(result)
+    assert len(_point_coordinates(scores)) == int(
+        np.sum(~np.isnan(audit_of_class.capability_scores))
+    )
+    for fig in (forest, scores, figures.compute_figure(result), figures.scree_figure(result)):
+        assert figures.figure_bytes(fig, "png")[:4] == b"\x89PNG"

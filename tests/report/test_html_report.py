@@ -1,0 +1,217 @@
+"""The HTML report as text: self-contained, escaped, complete; the notebook summary."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safetywashing.audit import AuditResult, audit
+from safetywashing.datasets import load_demo_panel
+from safetywashing.io.readers import read_scores
+from safetywashing.report.html import html_report, repr_html, script_json, write_html_report
+from safetywashing.table import BenchmarkInfo, ScoreTable
+
+EVIL = "<script>alert(1)</script>"
+
+
+def _datasets() -> Path:
+    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
+    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+
+
+def paper_both_classes() -> ScoreTable:
+    """The paper's base and chat files as one table (union of columns, NaN elsewhere)."""
+    folder = _datasets() / "safetywashing-paper"
+    base_path = folder / "benchmarks_base_models.csv"
+    chat_path = folder / "benchmarks_chat_models_compute.csv"
+    if not (base_path.exists() and chat_path.exists()):
+        pytest.skip(f"paper data not found in {folder}")
+    base, chat = read_scores(base_path), read_scores(chat_path)
+    ids = list(dict.fromkeys(base.benchmark_ids + chat.benchmark_ids))
+    values = np.full((len(base.models) + len(chat.models), len(ids)), np.nan)
+    for offset, part in ((0, base), (len(base.models), chat)):
+        for j, benchmark in enumerate(part.benchmark_ids):
+            values[offset : offset + len(part.models), ids.index(benchmark)] = part.values[:, j]
+    return ScoreTable(
+        values=values,
+        models=base.models + chat.models,
+        benchmarks=tuple(BenchmarkInfo(id=b) for b in ids),
+        sources=base.sources + chat.sources,
+    )
+
+
+def evil_panel() -> ScoreTable:
+    """The demo panel with a model, a safety benchmark and a capability id named EVIL."""
+    table = load_demo_panel()
+    models = (replace(table.models[0], id=EVIL, name=EVIL), *table.models[1:])
+    benchmarks = tuple(
+        replace(b, name=EVIL, area=EVIL)
+        if b.id == "syn_ethics_qa"
+        else (replace(b, id=EVIL + "cap") if b.id == "syn_logic" else b)
+        for b in table.benchmarks
+    )
+    return replace(table, models=models, benchmarks=benchmarks)
+
+
+@pytest.fixture(scope="module")
+def demo_page() -> tuple[ScoreTable, AuditResult, str]:
+    table = load_demo_panel()
+    result = audit(table)
+    return table, result, html_report(result, table=table)
+
+
+def test_self_contained(demo_page: tuple[ScoreTable, AuditResult, str]) -> None:
+    _, _, page = demo_page
+    assert page.startswith("<!DOCTYPE html>")
+    # No element loads anything: no src, no stylesheet links, no url() in CSS.
+    assert not re.search(r"\ssrc\s*=", page)
+    assert "<link" not in page
+    # url() only ever points inside the page (SVG clip paths).
+    assert set(re.findall(r"url\((.)", page)) <= {"#"}
+    assert "@import" not in page
+    # References only within the page or inline data (images of the heatmap).
+    targets = re.findall(r'href="([^"]*)"', page)
+    assert targets
+    assert all(t.startswith(("#", "data:image/png;base64,")) for t in targets)
+    # The only absolute URLs are XML namespaces.
+    urls = set(re.findall(r"https?://[^\s\"')<]+", page))
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert "default-src 'none'" in page
+
+
+def test_sections_and_headline_numbers(demo_page: tuple[ScoreTable, AuditResult, str]) -> None:
+    _, result, page = demo_page
+    for section in ("headline", "method", "overview", "benchmarks", "warnings", "provenance"):
+        assert f'<section id="{section}"' in page
+    for c in result.classes:
+        assert f'<section id="class-{c.model_class}" class="model-class">' in page
+        assert f"{100 * c.variance_explained:.1f}%" in page
+        assert f"{100 * c.score_compute_correlation:+.1f}% (n={c.score_compute_n})" in page
+    assert "SYNTHETIC DATA" in page
+    assert page.count('<figure class="plot') == 2 + 3 * len(result.classes)
+
+
+def test_table_rows_and_sort_keys(demo_page: tuple[ScoreTable, AuditResult, str]) -> None:
+    _, result, page = demo_page
+    rows = re.findall(r"<tr data-class=", page)
+    assert len(rows) == sum(len(c.benchmarks) for c in result.classes)
+    chat = result["chat"]
+    b = chat.benchmark("syn_ethics_qa")
+    # Raw value as sort key, percent to one decimal as text.
+    assert (
+        f'<td class="num" data-value="{b.capabilities_correlation!r}">'
+        f"{100 * b.capabilities_correlation:+.1f}</td>"
+    ) in page
+
+
+def test_provenance_hashes_version_and_seed(tmp_path: Path) -> None:
+    folder = _datasets() / "safetywashing-paper"
+    path = folder / "benchmarks_chat_models_compute.csv"
+    if not path.exists():
+        pytest.skip(f"paper data not found in {folder}")
+    table = read_scores(path)
+    result = audit(table, preset="paper")
+    page = html_report(result, table=table, figures=False)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in page
+    assert "<td>0.1.0</td>" in page
+    assert "not used (no resampling)" in page
+    assert "SYNTHETIC" not in page
+    # Paper, v3 (datasets README): chat PC1 70.8%, capability score vs FLOP 93.7% (n=23).
+    assert "70.8%" in page
+    assert "+93.7% (n=23)" in page
+
+
+def test_intervals_and_verdicts_appear_when_present() -> None:
+    table = load_demo_panel()
+    result = audit(table, model_class="chat")
+    chat = result["chat"]
+    benchmarks = tuple(
+        replace(b, ci_low=0.61, ci_high=0.93, verdict="entangled") if b.id == "syn_ethics_qa" else b
+        for b in chat.benchmarks
+    )
+    page = html_report(
+        replace(result, classes=(replace(chat, benchmarks=benchmarks),)), figures=False
+    )
+    assert "interval %</th>" in page
+    assert "verdict</th>" in page
+    assert "[+61.0, +93.0]" in page
+    assert "<td>entangled</td>" in page
+    assert "interval %</th>" not in html_report(result, figures=False)
+
+
+def test_every_name_is_escaped() -> None:
+    table = evil_panel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = audit(table)
+    page = html_report(result, table=table)
+    # Exactly our two script elements (the JSON data and the code), nothing injected.
+    assert page.count("<script") == 2
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    data = re.search(r'<script type="application/json" id="sw-data">(.*?)</script>', page, re.S)
+    assert data is not None
+    parsed = json.loads(data.group(1))
+    assert parsed["classes"]["base"]["models"][0] == EVIL
+    assert any(b["name"] == EVIL for b in parsed["classes"]["base"]["benchmarks"])
+
+
+def test_script_json_cannot_close_the_block() -> None:
+    text = script_json({"a": "</script><!-- & \u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"a": "</script><!-- & \u2028"}
+
+
+@pytest.mark.slow
+def test_paper_two_classes_under_5_mb(tmp_path: Path) -> None:
+    table = paper_both_classes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = audit(table, preset="paper")
+    assert result.class_names == ("base", "chat")
+    target = write_html_report(result, tmp_path / "report.html", table=table)
+    size = target.stat().st_size
+    assert size < 5_000_000, size
+    page = target.read_text()
+    # Paper, v3 (datasets README): PC1 78.3% base, 70.8% chat.
+    assert "78.3%" in page and "70.8%" in page
+
+
+def test_write_refuses_to_overwrite(tmp_path: Path) -> None:
+    result = audit(load_demo_panel(), model_class="base")
+    target = tmp_path / "r.html"
+    target.write_text("keep")
+    from safetywashing.errors import InputError
+
+    with pytest.raises(InputError) as error:
+        write_html_report(result, target)
+    assert str(error.value) == (
+        f"{target} already exists; pass --force to overwrite or choose another output location."
+    )
+    assert target.read_text() == "keep"
+
+
+def test_repr_html_compact_and_escaped() -> None:
+    table = evil_panel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = audit(table)
+    summary = result._repr_html_()
+    assert summary == repr_html(result)
+    assert "<script" not in summary
+    assert "&lt;script&gt;" in summary
+    assert "SYNTHETIC DATA" in summary
+    assert len(summary) < 10_000
+    # Every class with its PC1 share.
+    for c in result.classes:
+        assert f'<td style="padding: 2px 8px;">{c.model_class}</td>' in summary
+        assert f"{100 * c.variance_explained:.1f}" in summary
+    assert not math.isnan(result.classes[0].variance_explained)

@@ -1,0 +1,141 @@
+"""LaTeX (booktabs) and Markdown tables grouped by area."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from safetywashing.audit import AuditResult, audit
+from safetywashing.cli.app import main
+from safetywashing.datasets import load_demo_panel
+from safetywashing.io.readers import read_scores
+from safetywashing.report.latex import (
+    escape_latex,
+    escape_markdown,
+    latex_tables,
+    markdown_tables,
+    metric_with_arrow,
+)
+from safetywashing.report.reading import grouped_benchmarks
+
+
+def _datasets() -> Path:
+    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
+    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+
+
+@pytest.fixture(scope="module")
+def paper_chat() -> AuditResult:
+    path = _datasets() / "safetywashing-paper" / "benchmarks_chat_models_compute.csv"
+    if not path.exists():
+        pytest.skip(f"paper data not found at {path}")
+    return audit(read_scores(path), preset="paper")
+
+
+def _row(tex: str, name: str) -> list[str]:
+    for line in tex.splitlines():
+        if line.startswith(escape_latex(name) + " &"):
+            return [cell.strip() for cell in line.removesuffix(r"\\").split(" & ")]
+    raise AssertionError(f"no row for {name}")
+
+
+def test_paper_rows_in_percent_to_one_decimal(paper_chat: AuditResult) -> None:
+    tex = latex_tables(paper_chat)
+    # Reference: the datasets README, chat column and compute column (paper v3).
+    assert _row(tex, "ethics_all")[2:] == ["82.2", "26", "81.6"]
+    assert _row(tex, "sycophancy")[2:] == ["$-$66.8", "26", "$-$66.8"]
+    assert _row(tex, "wmdp_bio")[2:] == ["$-$87.5", "26", "$-$91.1"]
+    assert _row(tex, "LMSYS_Chatbot_Arena")[2:4] == ["62.1", "20"]
+    # The Σ of the MACHIAVELLI columns is typeset as math; the metric gets its arrow.
+    cells = _row(tex, "machiavelli-utility.Σ")
+    assert cells[0] == r"machiavelli-utility.$\Sigma$"
+    assert cells[1] == r"$\uparrow$"
+    assert cells[2] == "$-$49.9"
+
+
+def test_grouped_by_area_in_the_papers_order(paper_chat: AuditResult) -> None:
+    tex = latex_tables(paper_chat)
+    headers = re.findall(r"\\multicolumn\{5\}\{l\}\{\\textit\{(.+?)\}\}", tex)
+    expected = [
+        escape_latex(area)
+        for area, _ in grouped_benchmarks(paper_chat["chat"], include_capabilities=False)
+    ]
+    assert headers == expected
+    assert headers[:3] == ["Alignment", "Machine ethics", "Bias"]
+    for command in (r"\toprule", r"\midrule", r"\bottomrule", r"\begin{tabular}{llrrr}"):
+        assert command in tex
+    # Capability benchmarks are left out unless asked for.
+    assert "& mmlu &" not in tex and not any(line.startswith("mmlu &") for line in tex.splitlines())
+    with_capabilities = latex_tables(paper_chat, include_capabilities=True)
+    assert any(line.startswith("mmlu &") for line in with_capabilities.splitlines())
+
+
+def test_latex_specials_are_escaped() -> None:
+    assert escape_latex(r"A & B_% #1 {x} ~^\ $Σ ↑") == (
+        r"A \& B\_\% \#1 \{x\} \textasciitilde{}\textasciicircum{}\textbackslash{} \$"
+        r"$\Sigma$ $\uparrow$"
+    )
+
+
+def test_metric_arrow_from_the_direction() -> None:
+    result = audit(load_demo_panel())
+    chat = result["chat"]
+    negated = chat.benchmark("syn_jailbreak_success")
+    assert metric_with_arrow(replace(negated, metric="Attack success")) == "Attack success (↓)"
+    assert metric_with_arrow(replace(negated, metric="")) == "↓"
+    assert metric_with_arrow(replace(negated, metric="Accuracy (↑)")) == "Accuracy (↑)"
+
+
+def test_interval_column_only_when_intervals_exist() -> None:
+    result = audit(load_demo_panel(), model_class="chat")
+    chat = result["chat"]
+    assert "Interval" not in latex_tables(result)
+    benchmarks = tuple(
+        replace(b, ci_low=0.1234, ci_high=0.5678) if b.id == "syn_ethics_qa" else b
+        for b in chat.benchmarks
+    )
+    with_ci = replace(result, classes=(replace(chat, benchmarks=benchmarks),))
+    tex = latex_tables(with_ci)
+    assert r"\begin{tabular}{llrcrr}" in tex
+    assert _row(tex, "Ethics qa (synthetic)")[3] == "[12.3, 56.8]"
+    assert _row(tex, "Deception avoidance (synthetic)")[3] == "--"
+    markdown = markdown_tables(with_ci)
+    assert "| interval (%) |" in markdown
+    assert "| [12.3, 56.8] |" in markdown
+
+
+def test_synthetic_panel_is_labelled() -> None:
+    tex = latex_tables(audit(load_demo_panel()))
+    assert "% SYNTHETIC DATA" in tex
+    assert "Synthetic data: the numbers describe no real model." in tex
+
+
+def test_markdown_tables_escape_and_group() -> None:
+    table = load_demo_panel()
+    benchmarks = tuple(
+        replace(b, name="a|b <i>x</i>") if b.id == "syn_ethics_qa" else b for b in table.benchmarks
+    )
+    result = audit(table.with_benchmarks(benchmarks), model_class="base")
+    markdown = markdown_tables(result)
+    assert r"a\|b &lt;i&gt;x&lt;/i&gt;" in markdown
+    assert "<i>" not in markdown
+    lines = [line for line in markdown.splitlines() if line.startswith("| ")][1:]
+    # Every row has the same number of cells as the header.
+    header = next(s for s in markdown.splitlines() if s.startswith("| area"))
+    assert {line.count(" | ") for line in lines} == {header.count(" | ")}
+    # The area is written once per group.
+    assert sum("**Machine ethics**" in line for line in lines) == 1
+    assert escape_markdown("x_y*z") == r"x\_y\*z"
+
+
+def test_audit_format_latex(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["audit", "--format", "latex", "--class", "chat"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert out.startswith("% Capabilities correlations by safety area")
+    assert out.count(r"\begin{table}") == 1
+    assert r"\label{tab:safetywashing-chat}" in out
