@@ -215,3 +215,15 @@ def test_repr_html_compact_and_escaped() -> None:
         assert f'<td style="padding: 2px 8px;">{c.model_class}</td>' in summary
         assert f"{100 * c.variance_explained:.1f}" in summary
     assert not math.isnan(result.classes[0].variance_explained)
+
+
+def test_bootstrap_seed_and_settings_are_shown() -> None:
+    from safetywashing.uncertainty import bootstrap_audit
+
+    table = load_demo_panel()
+    result = audit(table, model_class="chat")
+    with_intervals = bootstrap_audit(table, result, n_resamples=200, seed=7).apply(result)
+    page = html_report(with_intervals, figures=False)
+    assert "<th>random seed</th><td>7</td>" in page
+    assert "<th>bootstrap resamples</th><td>200</td>" in page
+    assert "not used (no resampling)" not in page

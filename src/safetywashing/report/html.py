@@ -203,9 +203,8 @@ def _coverage(audit_of_class: ClassAudit) -> dict[str, Any]:
 
 def _configuration(result: AuditResult) -> list[tuple[str, str]]:
     config = result.config
-    seed = getattr(result, "seed", None)
-    if seed is None:
-        seed = getattr(config, "seed", None)
+    settings = (result.uncertainty or {}).get("settings", {})
+    seed = settings.get("seed")
     rows = [
         ("correlation", _METHOD_NAMES.get(config.method, config.method)),
         ("capability matrix", config.matrix),
@@ -222,6 +221,15 @@ def _configuration(result: AuditResult) -> list[tuple[str, str]]:
         ("negated (lower is safer)", ", ".join(result.flipped) or "none"),
         ("random seed", "not used (no resampling)" if seed is None else str(seed)),
     ]
+    if settings:
+        rows += [
+            ("bootstrap resamples", str(settings.get("n_resamples"))),
+            ("confidence", str(settings.get("confidence"))),
+            ("interval", str(settings.get("interval"))),
+            ("permutations", str(settings.get("permutations"))),
+            ("p-value adjustment", str(settings.get("adjustment"))),
+            ("verdict lines", str(settings.get("verdict_lines"))),
+        ]
     known = {"capabilities", "method", "matrix", "model_class", "pool_classes", "preset"}
     known |= {"low_threshold", "seed"}
     for key, value in config.to_dict().items():
