@@ -239,8 +239,15 @@ def ingest(
 
     Examples
     --------
-    >>> report = ingest("results/")  # doctest: +SKIP
-    >>> table = report.to_table()  # doctest: +SKIP
+    >>> import json, pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "org__model-7b"
+    >>> folder.mkdir()
+    >>> document = {"model_name": "org/model-7b",
+    ...             "results": {"mmlu": {"alias": "mmlu", "acc,none": 0.61}}}
+    >>> _ = (folder / "results_2024-06-01T00-00-00.json").write_text(json.dumps(document))
+    >>> report = ingest(folder.parent)
+    >>> [(r.model, r.benchmark, r.score) for r in report.records]
+    [('org/model-7b', 'mmlu', 0.61)]
     """
     wanted = normalize_format(format)
     choices = _metric_map(metric_map)
