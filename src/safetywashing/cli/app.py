@@ -24,6 +24,9 @@ def _root() -> None:
 
 
 def _register() -> None:
+    # Idempotent: ``main`` may run many times in one process (tests, notebooks).
+    if app.registered_commands:
+        return
     from safetywashing.cli import audit as audit_command
     from safetywashing.cli import check as check_command
     from safetywashing.cli import datasets as datasets_command
