@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from safetywashing.panel import CheckResult
+from safetywashing.report.latex import escape_latex
 from safetywashing.report.reading import reading
 
 
@@ -70,24 +71,6 @@ def paragraph(result: CheckResult) -> str:
     return text
 
 
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def _latex_escape(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(char, char) for char in text)
-
-
 def latex_row(result: CheckResult) -> str:
     """One booktabs row: benchmark & n & capabilities corr. & [interval &] compute corr."""
 
@@ -95,7 +78,7 @@ def latex_row(result: CheckResult) -> str:
         return "--" if math.isnan(value) else f"{100 * value:.1f}"
 
     cells = [
-        _latex_escape(result.benchmark),
+        escape_latex(result.benchmark),
         str(result.n),
         number(result.capabilities_correlation),
     ]

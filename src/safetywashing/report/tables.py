@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from safetywashing.audit import BENCHMARK_COLUMNS, SCORE_COLUMNS, AuditResult
+from safetywashing.report.latex import escape_markdown
 from safetywashing.report.reading import grouped_benchmarks, reading, synthetic_banner
 
 
@@ -58,10 +59,6 @@ def _percent(value: float) -> str:
     return "–" if math.isnan(value) else f"{100 * value:.1f}"
 
 
-def _escape_markdown(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def markdown_summary(result: AuditResult) -> str:
     """A Markdown report: headline numbers and one table per class, grouped by area."""
     lines: list[str] = ["# Safetywashing audit", ""]
@@ -80,7 +77,7 @@ def markdown_summary(result: AuditResult) -> str:
         component = audit_of_class.component
         high = audit_of_class.mean_capability_correlation
         lines += [
-            f"## {_escape_markdown(audit_of_class.model_class)} models",
+            f"## {escape_markdown(audit_of_class.model_class)} models",
             "",
             f"- models: {len(audit_of_class.model_ids)} "
             f"({len(audit_of_class.capability_model_ids)} with every capability benchmark)",
@@ -96,9 +93,7 @@ def markdown_summary(result: AuditResult) -> str:
             f"(n={audit_of_class.score_compute_n})",
         ]
         for model, reason in audit_of_class.excluded_models:
-            lines.append(
-                f"- left out of the capability score: {_escape_markdown(model)} ({reason})"
-            )
+            lines.append(f"- left out of the capability score: {escape_markdown(model)} ({reason})")
         lines.append("")
         if audit_of_class.coverage is not None:
             from safetywashing.report.coverage import coverage_markdown
@@ -115,11 +110,11 @@ def markdown_summary(result: AuditResult) -> str:
                 against = (
                     ""
                     if b.correlated_with == "capability score"
-                    else (f" (vs {_escape_markdown(b.correlated_with)})")
+                    else (f" (vs {escape_markdown(b.correlated_with)})")
                 )
                 flip = " (negated)" if b.flipped else ""
                 lines.append(
-                    f"| {_escape_markdown(area)} | {_escape_markdown(b.name)}{flip}{against} | "
+                    f"| {escape_markdown(area)} | {escape_markdown(b.name)}{flip}{against} | "
                     f"{b.n} | {_percent(b.capabilities_correlation)} | "
                     f"{reading(b.capabilities_correlation, low=config.low_threshold, high=high)} "
                     f"| {_percent(b.compute_correlation)} | {b.n_compute} |"
@@ -131,7 +126,7 @@ def markdown_summary(result: AuditResult) -> str:
                 )
         lines.append("")
     if result.warnings:
-        lines += ["## Warnings", ""] + [f"- {_escape_markdown(w)}" for w in result.warnings] + [""]
+        lines += ["## Warnings", ""] + [f"- {escape_markdown(w)}" for w in result.warnings] + [""]
     lines += ["## Provenance", ""]
     for path, digest in result.sources:
         lines.append(f"- `{path}` sha256 `{digest}`")
