@@ -783,8 +783,9 @@ def standard_figures(result: AuditResult) -> dict[str, Figure]:
         "capability_scores": scores_figure(result),
         "forest": forest_figure(result),
     }
+    stems = class_stems(result.class_names)
     for audit_of_class in result.classes:
-        stem = _safe_stem(audit_of_class.model_class)
+        stem = stems[audit_of_class.model_class]
         if len(result.classes) > 1:
             figures[f"forest_{stem}"] = forest_figure(
                 result, model_class=audit_of_class.model_class
@@ -809,6 +810,21 @@ def figure_files(
 def _safe_stem(name: str) -> str:
     cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
     return cleaned or "class"
+
+
+def class_stems(names: Sequence[str]) -> dict[str, str]:
+    """A file-name and HTML-id safe stem per model class, distinct even when two names
+    clean to the same text (``"chat model"`` and ``"chat_model"``: the second gets ``-2``)."""
+    stems: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        stem = base = _safe_stem(name)
+        number = 2
+        while stem in taken:
+            stem, number = f"{base}-{number}", number + 1
+        taken.add(stem)
+        stems[name] = stem
+    return stems
 
 
 def figure_format(path: Path | str) -> str:
