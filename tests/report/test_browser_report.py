@@ -231,3 +231,32 @@ def test_paper_report_in_the_browser(browser: Any, tmp_path: Path) -> None:
         assert seen.console_errors == [] and seen.page_errors == [] and seen.blocked == []
         assert seen.page.locator("#benchmark-table tbody tr").count() == 178
         assert "70.8%" in seen.page.locator("#headline").text_content()
+
+
+def test_undefined_correlations_sort_last_both_ways(browser: Any, tmp_path: Path) -> None:
+    table = load_demo_panel()
+    values = table.values.copy()
+    values[:, table.benchmark_ids.index("syn_ethics_qa")] = 0.5  # constant: no correlation
+    table = replace(table, values=values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = write_html_report(audit(table), tmp_path / "r.html", table=table)
+    for seen in visit(browser, report):
+        page = seen.page
+        header = page.locator("#col-correlation")
+        column = page.evaluate(
+            "Array.prototype.indexOf.call(document.querySelector('#col-correlation')"
+            ".parentNode.children, document.querySelector('#col-correlation'))"
+        )
+
+        script = f"""Array.from(document.querySelectorAll('#benchmark-table tbody tr'))
+            .map(r => r.cells[{column}].getAttribute('data-value'))"""
+        assert page.evaluate(script).count("") == 2  # one undefined row per class
+        for order in ("ascending", "descending"):
+            header.click()
+            assert header.get_attribute("aria-sort") == order
+            shown: list[str] = page.evaluate(script)
+            assert shown[-2:] == ["", ""]
+            numbers = [float(v) for v in shown[:-2]]
+            assert numbers == sorted(numbers, reverse=order == "descending")
+        assert seen.page_errors == []

@@ -338,3 +338,50 @@ def test_figures_of_any_panel_with_gaps(n_models: int, missing: float, seed: int
     )
     for fig in (forest, scores, figures.compute_figure(result), figures.scree_figure(result)):
         assert figures.figure_bytes(fig, "png")[:4] == b"\x89PNG"
+
+
+LONG_PREFIX = "a_family_of_benchmarks_whose_names_share_a_very_long_common_prefix_"
+
+
+def _tick_texts(fig: Figure) -> list[str]:
+    return [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
+
+
+def test_long_names_with_a_common_prefix_keep_distinct_labels() -> None:
+    table = load_demo_panel()
+    models = tuple(replace(m, name=LONG_PREFIX + m.id) for m in table.models)
+    benchmarks = tuple(
+        replace(b, name=LONG_PREFIX + b.id) if b.role == "safety" else b for b in table.benchmarks
+    )
+    result = audit(replace(table, models=models).with_benchmarks(benchmarks))
+    # Cut to 48 characters at the end, every such label would read the same prefix.
+    forest = _tick_texts(figures.forest_figure(result, model_class="chat"))
+    safety = [t for t in forest if t.startswith(LONG_PREFIX[:10])]
+    assert len(safety) == sum(b.role == "safety" for b in table.benchmarks)
+    assert len(set(safety)) == len(safety)
+    assert all(len(t) <= 48 for t in safety)  # shortened in the middle, still unique
+    scores = _tick_texts(figures.scores_figure(result))
+    assert len(set(scores)) == len(scores)
+
+
+def test_labels_that_would_collide_when_shortened_stay_whole() -> None:
+    # Same start, same end: only the cut-out middle tells them apart.
+    names = [LONG_PREFIX + "x" + "z" * 40, LONG_PREFIX + "y" + "z" * 40, "short"]
+    assert figures._short_labels(names) == names
+
+
+def test_heatmap_with_long_capability_names_keeps_its_layout() -> None:
+    import warnings
+
+    table = load_demo_panel()
+    long_ids = {b.id: f"{b.id}_{LONG_PREFIX}" for b in table.benchmarks if b.role == "capability"}
+    benchmarks = tuple(replace(b, id=long_ids.get(b.id, b.id)) for b in table.benchmarks)
+    result = audit(replace(table, benchmarks=benchmarks).select_class("chat"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "constrained_layout not applied" was raised here
+        fig = figures.heatmap_figure(result)
+        fig.canvas.draw()
+    # The matrix keeps at least the size it has with short names (about 2 inches).
+    width_inches = fig.axes[0].get_window_extent().width / fig.dpi
+    assert width_inches > 1.5
+    assert fig.get_figwidth() > figures.COLUMN_WIDTH

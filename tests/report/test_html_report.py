@@ -227,3 +227,22 @@ def test_bootstrap_seed_and_settings_are_shown() -> None:
     assert "<th>random seed</th><td>7</td>" in page
     assert "<th>bootstrap resamples</th><td>200</td>" in page
     assert "not used (no resampling)" not in page
+
+
+def test_classes_whose_names_clean_alike_keep_their_own_figures() -> None:
+    table = load_demo_panel()
+    renamed = {"base": "chat model", "chat": "chat_model"}
+    models = tuple(replace(m, model_class=renamed[m.model_class]) for m in table.models)
+    result = audit(replace(table, models=models))
+    page = html_report(result, table=replace(table, models=models))
+    # Both would be "chat_model"; one section's figures used to replace the other's.
+    for stem in ("chat_model", "chat_model-2"):
+        assert page.count(f'id="class-{stem}"') == 1
+        assert page.count(f'id="figure-heatmap-{stem}"') == 1
+    headings = re.findall(
+        r'<section id="class-([^"]+)" class="model-class">\s*<h2>([^<]+)</h2>', page
+    )
+    assert headings == [("chat_model", "chat model models"), ("chat_model-2", "chat_model models")]
+    # Each section shows its own class's scree title.
+    sections = re.split(r'<section id="class-', page)[1:3]
+    assert "Scree, chat model models" in sections[0] and "Scree, chat_model models" in sections[1]

@@ -139,3 +139,17 @@ def test_audit_format_latex(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.startswith("% Capabilities correlations by safety area")
     assert out.count(r"\begin{table}") == 1
     assert r"\label{tab:safetywashing-chat}" in out
+
+
+def test_a_name_starting_with_a_bracket_or_star_cannot_eat_the_row_break() -> None:
+    # After "\\", LaTeX reads "[...]" as a skip length (compile error) and "*" as the
+    # star form (the character vanishes); the next row must not start with either.
+    table = load_demo_panel()
+    names = {"syn_ethics_qa": "[beta] ethics", "syn_power_seeking": "*starred\nname"}
+    benchmarks = tuple(replace(b, name=names.get(b.id, b.name)) for b in table.benchmarks)
+    tex = latex_tables(audit(table.with_benchmarks(benchmarks), model_class="chat"))
+    rows = [line for line in tex.splitlines() if " & " in line]
+    assert not [line for line in rows if line.startswith(("[", "*"))]
+    assert any(line.startswith("{[}beta{]} ethics & ") for line in rows)
+    assert any(line.startswith("{*}starred name & ") for line in rows)  # one line per row
+    assert tex.count("{") == tex.count("}")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -159,7 +160,25 @@ def plain(text: str) -> str:
 
 
 def _shorten(text: str, limit: int = 48) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` characters in the middle, keeping its start and its end
+    (names of one family often differ only at the end: ``..._v1``, ``..._v2``)."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
+
+
+def _short_labels(texts: Sequence[str], limit: int = 48) -> list[str]:
+    """Tick labels, shortened with :func:`_shorten` unless that would make two alike."""
+    short = [_shorten(text, limit) for text in texts]
+    count = Counter(short)
+    originals: dict[str, set[str]] = {}
+    for text, label in zip(texts, short, strict=True):
+        originals.setdefault(label, set()).add(text)
+    return [
+        label if count[label] == 1 or len(originals[label]) == 1 else text
+        for text, label in zip(texts, short, strict=True)
+    ]
 
 
 def _width_for_labels(labels: Sequence[str], *, font_size: float, plot_width: float) -> float:
@@ -259,7 +278,7 @@ def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None =
                 left_out += 1
     rows.sort(key=lambda row: row[0])
     with _style():
-        labels = [plain(_shorten(row[1])) for row in rows]
+        labels = [plain(label) for label in _short_labels([row[1] for row in rows])]
         fig = _new_figure(
             0.9 + 0.115 * max(len(rows), 3),
             width=_width_for_labels(labels, font_size=6, plot_width=1.9),
@@ -361,15 +380,18 @@ def heatmap_figure(result: AuditResult | ClassAudit, *, model_class: str | None 
     """
     audit_of_class = _pick_class(result, model_class)
     matrix = np.asarray(audit_of_class.component.matrix, dtype=np.float64)
-    labels = [plain(b) for b in audit_of_class.capability_benchmarks]
+    labels = [plain(b) for b in _short_labels(audit_of_class.capability_benchmarks)]
     k = len(labels)
     matrix_kind = result.config.matrix if isinstance(result, AuditResult) else "correlation"
-    side = COLUMN_WIDTH
+    size = 5 if k <= 12 else max(2.5, 60 / k)
+    # Long names take room on two sides; the figure grows by it so the matrix keeps its size.
+    # (the column width already leaves about 0.9 inch, enough for names like lambada_openai)
+    longest = max((len(label) for label in labels), default=0)
+    extra = max(0.0, 0.55 * min(6, size + 1) / 72 * longest - 0.9)
     with _style():
-        fig = _new_figure(side - 0.1)
+        fig = _new_figure(COLUMN_WIDTH - 0.1 + extra, width=COLUMN_WIDTH + extra)
         ax = fig.add_subplot()
         image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1, vmax=1)
-        size = 5 if k <= 12 else max(2.5, 60 / k)
         for i in range(k):
             for j in range(k):
                 value = float(matrix[i, j])
@@ -558,6 +580,8 @@ def forest_figure(
         rows.extend((area, benchmark_id) for benchmark_id in ids)
     n_rows = max(len(rows), 1)
     offsets = np.linspace(-0.18, 0.18, len(classes)) if len(classes) > 1 else np.zeros(1)
+    listed = [benchmark_id for _, benchmark_id in rows if benchmark_id is not None]
+    short = dict(zip(listed, _short_labels([names[b] for b in listed]), strict=True))
     labels: list[str] = []
     header_rows: list[int] = []
     for row, (area, benchmark_id) in enumerate(rows):
@@ -565,7 +589,7 @@ def forest_figure(
             labels.append(plain(area))
             header_rows.append(row)
             continue
-        labels.append(plain(_shorten(names[benchmark_id])))
+        labels.append(plain(short[benchmark_id]))
     with _style():
         fig = _new_figure(
             1.1 + 0.12 * n_rows, width=_width_for_labels(labels, font_size=6, plot_width=1.8)
@@ -759,8 +783,9 @@ def standard_figures(result: AuditResult) -> dict[str, Figure]:
         "capability_scores": scores_figure(result),
         "forest": forest_figure(result),
     }
+    stems = class_stems(result.class_names)
     for audit_of_class in result.classes:
-        stem = _safe_stem(audit_of_class.model_class)
+        stem = stems[audit_of_class.model_class]
         if len(result.classes) > 1:
             figures[f"forest_{stem}"] = forest_figure(
                 result, model_class=audit_of_class.model_class
@@ -785,6 +810,21 @@ def figure_files(
 def _safe_stem(name: str) -> str:
     cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
     return cleaned or "class"
+
+
+def class_stems(names: Sequence[str]) -> dict[str, str]:
+    """A file-name and HTML-id safe stem per model class, distinct even when two names
+    clean to the same text (``"chat model"`` and ``"chat_model"``: the second gets ``-2``)."""
+    stems: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        stem = base = _safe_stem(name)
+        number = 2
+        while stem in taken:
+            stem, number = f"{base}-{number}", number + 1
+        taken.add(stem)
+        stems[name] = stem
+    return stems
 
 
 def figure_format(path: Path | str) -> str:

@@ -366,9 +366,9 @@ def html_report(
 
 
 def _stems(result: AuditResult) -> dict[str, str]:
-    from safetywashing.report.figures import _safe_stem
+    from safetywashing.report.figures import class_stems
 
-    return {c.model_class: _safe_stem(c.model_class) for c in result.classes}
+    return class_stems(result.class_names)
 
 
 def _markup(svgs: dict[str, str]) -> dict[str, Any]:

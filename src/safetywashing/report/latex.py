@@ -34,6 +34,11 @@ _LATEX_SPECIALS = {
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
+    # Braced so that a cell starting with them is not read as the optional argument or
+    # star of the previous row's \\ (which would fail to compile or drop the star).
+    "[": "{[}",
+    "]": "{]}",
+    "*": "{*}",
     "↑": r"$\uparrow$",
     "↓": r"$\downarrow$",
     "Σ": r"$\Sigma$",
@@ -49,8 +54,9 @@ _METHOD = {"spearman": "Spearman", "pearson": "Pearson", "kendall": "Kendall"}
 
 
 def escape_latex(text: str) -> str:
-    """Text safe in a LaTeX document: specials escaped, arrows and Greek as math."""
-    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
+    """Text safe in a LaTeX document: specials escaped, arrows and Greek as math, line
+    breaks (which would end a table row's paragraph) turned into spaces."""
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in " ".join(text.split()))
 
 
 def metric_with_arrow(result: BenchmarkResult) -> str:

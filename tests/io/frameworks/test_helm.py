@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,20 @@ def test_sources_are_hashed(runs: Path) -> None:
     names = {Path(s.path).name for s in report.sources}
     assert names == {"run_spec.json", "stats.json", "schema.json"}
     assert all(len(s.sha256) == 64 for s in report.sources)
+
+
+def test_malformed_lists_in_schema_and_run_spec_do_not_stop_the_suite(
+    runs: Path, tmp_path: Path
+) -> None:
+    suite = tmp_path / "v1"
+    shutil.copytree(runs / "v1", suite)
+    schema = json.loads((suite / "schema.json").read_text())
+    schema["metrics"], schema["run_groups"] = 5, True
+    (suite / "schema.json").write_text(json.dumps(schema))
+    run = suite / "boolq:model=openai_gpt2,data_augmentation=canonical"
+    spec = json.loads((run / "run_spec.json").read_text())
+    spec["groups"] = 3
+    (run / "run_spec.json").write_text(json.dumps(spec))
+    records = _records(ingest(suite).records)
+    # The schema is ignored (fallback metric) and the run is named after its run name.
+    assert ("openai/gpt2", "mmlu") in records and ("openai/gpt2", "boolq") in records

@@ -70,3 +70,15 @@ def test_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(OSError, match="disk full"):
         write_atomic(tmp_path / "o.csv", "x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_file_has_the_usual_mode(tmp_path: Path) -> None:
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "o.csv", "x")
+    finally:
+        os.umask(previous)
+    # Like any file created under umask 022 (the temporary file was private, 0600).
+    assert path.stat().st_mode & 0o777 == 0o644

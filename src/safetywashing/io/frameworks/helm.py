@@ -70,6 +70,11 @@ class _Run:
     timestamp: float
 
 
+def _items(value: Any) -> list[Any]:
+    """``value`` if it is a JSON array, else no items (a malformed field is ignored)."""
+    return value if isinstance(value, list) else []
+
+
 def is_run_folder(path: Path) -> bool:
     """Whether ``path`` is a HELM run folder (it has a ``run_spec.json``)."""
     return (path / RUN_SPEC).is_file()
@@ -94,14 +99,14 @@ def _schema(suite: Path, cache: dict[Path, _Schema | None], outcome: HelmOutcome
             document = None
         if isinstance(document, dict):
             main: dict[str, tuple[str, str]] = {}
-            for group in document.get("run_groups") or []:
+            for group in _items(document.get("run_groups")):
                 environment = group.get("environment") if isinstance(group, dict) else None
                 if isinstance(environment, dict):
                     name, split = environment.get("main_name"), environment.get("main_split")
                     if isinstance(name, str) and isinstance(split, str) and "$" not in name:
                         main[str(group.get("name"))] = (name, split)
             lower: dict[str, bool] = {}
-            for metric in document.get("metrics") or []:
+            for metric in _items(document.get("metrics")):
                 if isinstance(metric, dict) and isinstance(metric.get("lower_is_better"), bool):
                     lower[str(metric.get("name"))] = metric["lower_is_better"]
             found = _Schema(main=main, lower_is_better=lower)
@@ -180,7 +185,7 @@ def read_runs(run_folders: list[Path], context: Context) -> HelmOutcome:
                 SkippedFile(str(folder), "is not a HELM run (no adapter_spec.model or stats list)")
             )
             continue
-        groups = [g for g in spec.get("groups") or [] if isinstance(g, str)]
+        groups = [g for g in _items(spec.get("groups")) if isinstance(g, str)]
         run_name = str(spec.get("name") or folder.name)
         benchmark = groups[0] if groups else run_name.split(":", 1)[0]
         suite = folder.parent

@@ -189,7 +189,9 @@ def _prefer_none_filter(candidates: list[Metric]) -> Metric | None:
 
 
 def model_name(document: dict[str, Any], path: Path) -> str | None:
-    """The evaluated model: ``model_name``, else ``config.model_args``, else the folder."""
+    """The evaluated model: ``model_name``, else ``config.model_args`` (``pretrained=``,
+    ``model=``, ...), else ``model_name_sanitized`` with ``__`` read as ``/``; None if the
+    file names none (the folder name is not used: it need not be the model's)."""
     name = document.get("model_name")
     if isinstance(name, str) and name.strip():
         return name.strip()

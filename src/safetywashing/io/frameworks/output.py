@@ -17,6 +17,7 @@ from pathlib import Path
 
 from safetywashing.errors import InputError
 from safetywashing.io.frameworks._records import IngestReport
+from safetywashing.io.writers import _current_umask
 from safetywashing.table import ScoreTable
 
 #: Columns of the long table, in order.
@@ -76,6 +77,8 @@ def write_atomic(path: str | Path, text: str, *, force: bool = False) -> Path:
             f"{folder} is not writable ({error.strerror}); choose another folder."
         ) from None
     try:
+        # mkstemp creates the file private (0600); give it the usual mode under the umask.
+        os.chmod(temporary, 0o666 & ~_current_umask())
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
