@@ -385,3 +385,14 @@ def test_heatmap_with_long_capability_names_keeps_its_layout() -> None:
     width_inches = fig.axes[0].get_window_extent().width / fig.dpi
     assert width_inches > 1.5
     assert fig.get_figwidth() > figures.COLUMN_WIDTH
+
+
+def test_scores_figure_with_more_classes_than_colours() -> None:
+    from safetywashing.audit import audit
+    from safetywashing.report.figures import PALETTE, scores_figure
+    from safetywashing.simulate import simulate_panel
+
+    classes = tuple(f"class-{i}" for i in range(len(PALETTE) + 2))
+    table = simulate_panel(n_models=4 * len(classes), n_capability=3, classes=classes, rng=3).table
+    figure = scores_figure(audit(table))
+    assert figure.axes
