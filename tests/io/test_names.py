@@ -179,3 +179,10 @@ def test_obsscaling_chat_names_match_the_papers_chat_models() -> None:
         "llama-2-7b-chat": "Llama-2-7b-chat-hf",
         "deepseek-llm-67b-chat": "deepseek-llm-67b-chat",
     }
+
+
+def test_alias_rows_are_numbered_like_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "aliases.csv"
+    path.write_text("alias,model\n\nyi,Yi-6B\n\nyi,Yi-34B\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 5: alias 'yi' already points to 'Yi-6B'"):
+        read_aliases(path)

@@ -135,9 +135,8 @@ def read_aliases(path: str | Path) -> dict[str, str]:
     from safetywashing.io.readers import read_rows
 
     path = Path(path)
-    rows = read_rows(path)
     aliases: dict[str, str] = {}
-    for row_number, row in enumerate(rows[1:], start=2):
+    for row_number, row in read_rows(path).body:
         cells = [cell.strip() for cell in row]
         if len(cells) < 2 or not cells[0] or not cells[1]:
             raise InputError(
