@@ -16,6 +16,7 @@ from safetywashing.datasets import load_demo_panel
 from safetywashing.errors import InputError, InputWarning
 from safetywashing.io.readers import read_scores
 from safetywashing.report import tables
+from safetywashing.report.latex import escape_markdown
 from safetywashing.stats.impute import impute_pca
 from safetywashing.stats.pca import capability_component, standardize
 from safetywashing.table import ScoreTable
@@ -161,4 +162,5 @@ def test_json_and_markdown_carry_the_coverage() -> None:
     assert set(first["standardization"]) == set(first["capability_benchmarks"])
     summary = tables.markdown_summary(result)
     assert "### Coverage" in summary
-    assert f"| {model} | imputed | 11 of 12 | {capability} |" in summary
+    # Names are escaped as in every Markdown table ('_' -> '\_').
+    assert f"| {model} | imputed | 11 of 12 | {escape_markdown(capability)} |" in summary

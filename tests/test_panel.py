@@ -236,3 +236,22 @@ def test_panel_build_refuses_to_overwrite(
     )
     assert rc == 2
     assert "already exists; pass --force" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("model,score\na,1\nb,2,3\n", r"n.csv, row 3: 3 cells for 2 header columns"),
+        ("model,score\na,1\nb,inf\n", r"n.csv, row 3 \(model 'b'\): infinite score"),
+        (
+            "model,score\na,40%\n\nb,0.5\n",
+            r"n.csv, row 2 \(model 'a'\): '40%' is a percentage, but row 4 has a plain number",
+        ),
+        ("model,score\na,1\n\nb,x\n", r"n.csv, row 4 \(model 'b'\): 'x' is not a number"),
+    ],
+    ids=["extra-cell", "infinite", "mixed-percent", "row-after-blank-line"],
+)
+def test_bad_two_column_files(tmp_path: Path, content: str, message: str) -> None:
+    # A third cell used to be dropped silently and 'inf' passed into the correlation.
+    with pytest.raises(InputError, match=message):
+        read_new_scores(_write(tmp_path / "n.csv", content))

@@ -502,30 +502,38 @@ def read_new_scores(
         Empty file, no rows, a non-numeric score, duplicate models with different
         scores, or several benchmark columns and none chosen.
     """
-    from safetywashing.io.readers import file_sha256, parse_number, read_rows, read_scores
+    from safetywashing.io.readers import (
+        PercentCheck,
+        file_sha256,
+        parse_score,
+        read_rows,
+        read_scores,
+    )
 
     path = Path(path)
     rows = read_rows(path)
-    header = [cell.strip() for cell in rows[0]]
+    header = [cell.strip() for cell in rows.header]
     digest = file_sha256(path)
     if len(header) == 2 and benchmark in (None, header[1]):
-        if len(rows) < 2:
+        if not rows.body:
             raise InputError(
                 f"{path} has a header but no scores; add one row per model (model, score)."
             )
         seen: dict[str, tuple[int, float]] = {}
-        for row_number, row in enumerate(rows[1:], start=2):
+        percents = PercentCheck()
+        for row_number, row in rows.body:
+            if len(row) > 2:
+                raise InputError(
+                    f"{path}, row {row_number}: {len(row)} cells for 2 header columns; "
+                    "remove the extra cells or add header names."
+                )
             cells = [*row, "", ""][:2]
             model = cells[0].strip()
             if not model:
                 raise InputError(f"{path}, row {row_number}: the model cell is empty; fill it.")
-            try:
-                score = parse_number(cells[1])
-            except ValueError:
-                raise InputError(
-                    f"{path}, row {row_number} (model '{model}'): '{cells[1].strip()}' is not a "
-                    "number; write a number or leave the cell empty."
-                ) from None
+            where = f"{path}, row {row_number} (model '{model}')"
+            score = parse_score(cells[1], where)
+            percents.see(header[1], cells[1], where, row_number)
             if model in seen:
                 first_row, first = seen[model]
                 if not (first == score or (math.isnan(first) and math.isnan(score))):

@@ -168,3 +168,34 @@ def test_cli_fetch_then_check_offline(
     expected = 100 * spearmanr(*zip(*pairs, strict=True)).statistic
     assert len(pairs) == 21
     assert capsys.readouterr().out == f"ethics & 26 & 82.2 & {expected:.1f} & 21 \\\\\n"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "start"),
+    [
+        ("example.com/data/", "error: example.com/data/benchmarks_base_models.csv is not a URL"),
+        ("http://exa mple.com/", "error: http://exa mple.com/benchmarks_base_models.csv is not"),
+    ],
+    ids=["no-scheme", "space-in-host"],
+)
+def test_a_base_url_that_is_not_a_url_is_one_sentence(
+    cache: Path, capsys: pytest.CaptureFixture[str], base_url: str, start: str
+) -> None:
+    # Both used to end in a ValueError / InvalidURL traceback.
+    rc = main(["datasets", "fetch", "paper", "--base-url", base_url])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.startswith(start)
+    assert "file:///path/" in err
+    assert err.count("\n") == 1
+
+
+def test_an_unwritable_cache_is_one_sentence(
+    paper_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache folder's parent is a file, so the folder cannot be created (as root too).
+    blocker = tmp_path / "blocker"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv(fetch.DATA_DIR_ENV, str(blocker / "cache"))
+    with pytest.raises(InputError, match=r"^Cannot write .*blocker/cache/safetywashing-paper/"):
+        fetch.fetch_paper(base_url=paper_server)

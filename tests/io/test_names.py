@@ -37,11 +37,16 @@ def _datasets() -> Path:
 @pytest.mark.parametrize(
     ("name", "key"),
     [
-        ("meta-llama/Llama-2-7b-hf", "llama27b"),
-        ("Llama-2-7b-hf", "llama27b"),
-        ("hf/Llama-2-7b", "llama27b"),
-        ("LLAMA_2 7B", "llama27b"),
-        ("Qwen/Qwen1.5-0.5B", "qwen1505b"),
+        ("meta-llama/Llama-2-7b-hf", "llama2.7b"),
+        ("Llama-2-7b-hf", "llama2.7b"),
+        ("hf/Llama-2-7b", "llama2.7b"),
+        ("LLAMA_2 7B", "llama2.7b"),
+        ("Llama-2-7b-chat", "llama2.7bchat"),
+        ("Qwen/Qwen1.5-0.5B", "qwen1.5.0.5b"),
+        ("Qwen 1.5 0.5B", "qwen1.5.0.5b"),
+        ("facebook/opt-1.3b", "opt1.3b"),
+        ("facebook/opt-13b", "opt13b"),
+        ("phi-1_5", "phi1.5"),
         ("-hf", "hf"),
         ("...", ""),
     ],
@@ -67,6 +72,45 @@ def test_match_order_exact_alias_normalized_and_unmatched_with_suggestions() -> 
     assert report.unmatched[0].name == "gpt-4"
     assert len(report.unmatched[0].closest) == 3
     assert report.to_dict()["unmatched"][0]["name"] == "gpt-4"
+
+
+def test_llama_variants_packaging_merges_but_chat_stays_apart() -> None:
+    # '-hf' names a packaging of the same weights; '-chat' is another model.
+    report = match_names(
+        ["Llama-2-7b", "meta-llama/Llama-2-7b-hf", "llama-2-7b-chat"],
+        ["Llama-2-7b-hf", "Llama-2-7b-chat-hf"],
+    )
+    assert report.mapping() == {
+        "Llama-2-7b": "Llama-2-7b-hf",
+        "meta-llama/Llama-2-7b-hf": "Llama-2-7b-hf",
+        "llama-2-7b-chat": "Llama-2-7b-chat-hf",
+    }
+
+
+def test_a_decimal_point_is_not_dropped_opt_1_3b_is_not_opt_13b() -> None:
+    # facebook/opt-1.3b and facebook/opt-13b are two models (both in ObsScaling's base
+    # file); dropping the dot used to give both the key 'opt13b', so a score of the 1.3B
+    # model was attached to the 13B model of a panel.
+    report = match_names(["facebook/opt-1.3b", "opt_13b"], ["opt-13b"])
+    assert report.mapping() == {"opt_13b": "opt-13b"}
+    assert [u.name for u in report.unmatched] == ["facebook/opt-1.3b"]
+    assert report.unmatched[0].closest == ("opt-13b",)
+    both = match_names(["facebook/opt-1.3b", "facebook/opt-13b"], ["opt-1.3b", "opt-13b"])
+    assert both.mapping() == {"facebook/opt-1.3b": "opt-1.3b", "facebook/opt-13b": "opt-13b"}
+
+
+def test_aliases_of_two_models_sharing_a_key_are_ambiguous_not_guessed() -> None:
+    # 'Yi_6B' and 'yi-6b' normalize alike but point to different models: a third spelling
+    # with that key must not silently take the last one.
+    report = match_names(
+        ["YI 6B", "Yi_6B"],
+        ["Yi-6B", "Yi-6B-Chat"],
+        aliases={"Yi_6B": "Yi-6B", "yi-6b": "Yi-6B-Chat"},
+    )
+    assert report.mapping() == {"Yi_6B": "Yi-6B"}
+    assert report.unmatched[0].name == "YI 6B"
+    assert report.unmatched[0].ambiguous
+    assert report.unmatched[0].closest == ("Yi-6B", "Yi-6B-Chat")
 
 
 def test_a_key_shared_by_two_panel_models_is_ambiguous_not_guessed() -> None:
@@ -135,3 +179,10 @@ def test_obsscaling_chat_names_match_the_papers_chat_models() -> None:
         "llama-2-7b-chat": "Llama-2-7b-chat-hf",
         "deepseek-llm-67b-chat": "deepseek-llm-67b-chat",
     }
+
+
+def test_alias_rows_are_numbered_like_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "aliases.csv"
+    path.write_text("alias,model\n\nyi,Yi-6B\n\nyi,Yi-34B\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 5: alias 'yi' already points to 'Yi-6B'"):
+        read_aliases(path)

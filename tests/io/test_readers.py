@@ -147,7 +147,7 @@ def test_papers_metadata_file_is_a_catalogue(paper_dir: Path) -> None:
         (
             "inf.csv",
             "model,a\nm1,inf\n",
-            r"inf.csv, row 2, column 'a': infinite score",
+            r"inf.csv, row 2 \(model 'm1'\), column 'a': infinite score",
         ),
         (
             "ragged.csv",
@@ -206,3 +206,100 @@ def test_metadata_reference_must_exist(tmp_path: Path) -> None:
     info = write(tmp_path, "i.csv", "benchmark,reference\ngamma,alpah\n")
     with pytest.raises(InputError, match=r"names reference column 'alpah'.*did you mean 'alpha'"):
         apply_benchmark_metadata(scores, read_benchmark_info(info))
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("bom-crlf.csv", "\ufeffmodel,a,b\r\nm1,0.1,2\r\nm2,0.3,4\r\n"),
+        ("quoted.csv", 'model,a,"b"\n"m1","0.1",2\nm2,0.3,"4"\n'),
+        ("semicolon.csv", "model;a;b\nm1;0.1;2\nm2;0.3;4\n"),
+        ("trailing.csv", "model,a,b,,\nm1,0.1,2,,\nm2,0.3,4,,\n"),
+        ("blank-lines.csv", "\nmodel,a,b\n\nm1,0.1,2\n\n\nm2,0.3,4\n\n"),
+        ("percent.csv", "model,a,b\nm1,10%,2\nm2,30%,4\n"),
+    ],
+    ids=["bom-crlf", "quoted", "semicolon", "trailing-empty-columns", "blank-lines", "percent"],
+)
+def test_spreadsheet_exports_read_alike(tmp_path: Path, name: str, content: str) -> None:
+    # Expected: the plain table model,a,b / m1,0.1,2 / m2,0.3,4 that every variant encodes.
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8"))
+    table = read_scores(path)
+    assert table.model_ids == ("m1", "m2")
+    assert table.benchmark_ids == ("a", "b")
+    np.testing.assert_allclose(table.values, [[0.1, 2.0], [0.3, 4.0]])
+
+
+def test_nan_strings_are_missing(tmp_path: Path) -> None:
+    table = read_scores(write(tmp_path, "s.csv", "model,a,b\nm1,NaN,1\nm2,n/a,2\nm3,null,3\n"))
+    assert np.isnan(table.values[:, 0]).all()
+    assert table.values[:, 1].tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            # Blank lines count as rows, as in a spreadsheet: 'x' is on the file's row 5.
+            "blank.csv",
+            "model,a\n\nm1,1\n\nm2,x\n",
+            r"blank.csv, row 5 \(model 'm2'\), column 'a': 'x' is not a number",
+        ),
+        (
+            "blankdup.csv",
+            "model,a\nm1,1\n\nm1,2\n",
+            r"blankdup.csv, row 4: model 'm1' already appears in row 2",
+        ),
+        (
+            "longblank.csv",
+            "model,benchmark,score\nm1,a,0.1\n\nm1,a,0.2\n",
+            r"longblank.csv, row 4: model 'm1' on benchmark 'a' already has a different score "
+            r"in row 2",
+        ),
+        (
+            "decimalcomma.csv",
+            'model,a\nm1,"0,5"\n',
+            r"decimalcomma.csv, row 2 \(model 'm1'\), column 'a': '0,5' is not a number \(a "
+            r"decimal comma\? write 0.5, not 0,5\)",
+        ),
+        (
+            "mixedpercent.csv",
+            "model,a\nm1,45%\nm2,50\n",
+            r"mixedpercent.csv, row 2 \(model 'm1'\), column 'a': '45%' is a percentage, but "
+            r"row 3 has a plain number \('50'\); write every score of 'a' the same way",
+        ),
+        (
+            "longpercent.csv",
+            "model,benchmark,score\nm1,a,0.4\nm2,b,40%\nm2,a,45%\n",
+            r"longpercent.csv, row 2 \(model 'm1', benchmark 'a'\), column 'score': '0.4' is a "
+            r"plain number, but row 4 has a percentage \('45%'\)",
+        ),
+        (
+            "quote.csv",
+            'model,a\nm1,1\nm2,"2\n',
+            r"quote.csv, line 3: not valid CSV \(unexpected end of data\); check the quotes",
+        ),
+        (
+            # Used to end in an IndexError traceback.
+            "commas.csv",
+            ",,,\n , \n",
+            r"commas.csv has only empty cells; give a header row and one row per model",
+        ),
+        (
+            "unnamed.csv",
+            "model,a,\nm1,1,7\n",
+            r"unnamed.csv: column 3 of the header has no name; name every column",
+        ),
+    ],
+)
+def test_bad_cells_are_located_by_the_spreadsheet_row(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        read_scores(write(tmp_path, name, text))
+
+
+def test_metadata_rows_are_numbered_like_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "info.csv", "benchmark,role\n\nalpha,capability\n\nbeta,capabilty\n")
+    with pytest.raises(InputError, match=r"info.csv, row 5, column 'role': 'capabilty'"):
+        read_benchmark_info(path)

@@ -50,10 +50,17 @@ _PAPER_AREA_RULES: tuple[tuple[str, str], ...] = (
     (r"^machiavelli-(power|utility|violations)", "Machine ethics"),
     (r"^machiavelli-", "Other"),
     (r"^(ethics_|moralchoice$|scruples$|sycophancy$)", "Machine ethics"),
-    (r"^(bbq|crows_pairs|discrim_eval|winogender$|simple_cooccurrence_bias$|toxigen$)", "Bias"),
+    (
+        r"^(bbq|bigbench_bbq|crows_pairs|discrim_eval|winogender$|simple_cooccurrence_bias$"
+        r"|toxigen$|decodingtrust_(stereotypes|fairness)$)",
+        "Bias",
+    ),
     (r"^(truthfulqa|halueval)", "Truthfulness"),
     (r"^(gpqa$|scrolls_quality$)", "Scalable oversight"),
-    (r"^(adv_|anli$|decodingtrust_adv|harmbench-|rules_)", "Adversarial robustness"),
+    (
+        r"^(adv_|anli$|decodingtrust_adv|harmbench-|rules_|cyberseceval2_prompt_injection$)",
+        "Adversarial robustness",
+    ),
     (r"^(wmdp|cyberseceval2_)", "Weaponization / malicious use"),
     (r"^(advanced_ai_risk$|persona$)", "Rogue AI tendencies"),
     (
@@ -62,7 +69,8 @@ _PAPER_AREA_RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"^(glue|superglue|drop_|mc_taco$|eq_bench$|lambada|logiqa$|piqa$|hellaswag$"
-        r"|winogrande$|medqa|arc_|mmlu$|minerva_math$|gsm8k$|bbh$)",
+        r"|winogrande$|medqa|arc_|mmlu$|minerva_math$|gsm8k$|bbh$|agieval$|wikitext$"
+        r"|pile_10k$|narrativeqa)",
         "Capabilities",
     ),
 )

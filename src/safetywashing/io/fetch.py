@@ -75,6 +75,7 @@ class FetchResult:
 
 
 def _download(url: str) -> bytes:
+    import http.client
     import urllib.error
     import urllib.request
 
@@ -87,8 +88,13 @@ def _download(url: str) -> bytes:
             f"Downloading {url} failed (HTTP {error.code}); check the address or set "
             f"{BASE_URL_ENV} to a mirror."
         ) from None
-    except (urllib.error.URLError, OSError) as error:
+    except (ValueError, urllib.error.URLError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
+        if isinstance(reason, ValueError | http.client.InvalidURL):  # no scheme, a space
+            raise InputError(
+                f"{url} is not a URL ({reason}); give --base-url or {BASE_URL_ENV} as a "
+                "folder URL such as https://host/path/ or file:///path/."
+            ) from None
         raise InputError(
             f"Downloading {url} failed ({reason}); check the network connection or set "
             f"{BASE_URL_ENV} to a mirror."
@@ -142,7 +148,13 @@ def fetch_paper(*, base_url: str | None = None, force: bool = False) -> FetchRes
             )
         payloads[name] = data
     for name, data in payloads.items():
-        write_atomic(folder / name, data)
+        try:
+            write_atomic(folder / name, data)
+        except OSError as error:
+            raise InputError(
+                f"Cannot write {folder / name} ({error.strerror or error}); make the folder "
+                f"writable or point {DATA_DIR_ENV} at another folder."
+            ) from None
     return FetchResult(folder, tuple(payloads), tuple(cached), base)
 
 

@@ -3,9 +3,10 @@
 Sources name the same model differently: ``meta-llama/Llama-2-7b-hf`` (a Hugging Face id
 with its organisation), ``hf/Llama-2-7b`` (a provider prefix), ``llama_2_7b`` (another
 punctuation). :func:`normalize_name` reduces a name to a key that ignores those
-differences; :func:`match_names` joins names to a panel's models exactly, through an
-optional alias file, then by key, and reports every name it could not place with the
-closest panel names, so nothing is dropped silently.
+differences but never joins two numbers (``opt-1.3b`` and ``opt-13b`` are two models);
+:func:`match_names` joins names to a panel's models exactly, through an optional alias
+file, then by key, and reports every name it could not place with the closest panel
+names, so nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ MatchKind = Literal["exact", "alias", "normalized"]
 # Suffixes that name a packaging of the weights, not a different model.
 PACKAGING_SUFFIXES: tuple[str, ...] = ("-hf",)
 _SEPARATORS = re.compile(r"[\s_]+")
-_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
+# Punctuation between two digits separates numbers ("1.3b" is not "13b"): it becomes one
+# dot in the key; all other punctuation is dropped.
+_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[^a-z0-9]+(?=[0-9])")
+_NOT_KEY = re.compile(r"[^a-z0-9\x00]")
 
 
 def normalize_name(name: str) -> str:
@@ -32,7 +36,9 @@ def normalize_name(name: str) -> str:
 
     Lower-cases, drops everything up to the last ``/`` (organisation prefixes such as
     ``meta-llama/`` and provider prefixes such as ``hf/``), drops a packaging suffix
-    (``-hf``), then drops punctuation and spaces.
+    (``-hf``), then drops punctuation and spaces, except that punctuation between two
+    digits becomes one ``.``: ``Llama-2-7b`` and ``llama_2_7b`` share a key, but
+    ``opt-1.3b`` and ``opt-13b`` (two models) do not.
 
     Parameters
     ----------
@@ -46,16 +52,19 @@ def normalize_name(name: str) -> str:
     Examples
     --------
     >>> normalize_name("meta-llama/Llama-2-7b-hf")
-    'llama27b'
+    'llama2.7b'
     >>> normalize_name("hf/Llama_2 7B")
-    'llama27b'
+    'llama2.7b'
+    >>> normalize_name("facebook/opt-1.3b"), normalize_name("facebook/opt-13b")
+    ('opt1.3b', 'opt13b')
     """
     text = _SEPARATORS.sub("-", name.strip().lower())
     text = text.rsplit("/", 1)[-1]
     for suffix in PACKAGING_SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)]
-    return _NOT_ALPHANUMERIC.sub("", text)
+    text = _BETWEEN_DIGITS.sub("\x00", text)
+    return _NOT_KEY.sub("", text).replace("\x00", ".")
 
 
 @dataclass(frozen=True)
@@ -126,9 +135,8 @@ def read_aliases(path: str | Path) -> dict[str, str]:
     from safetywashing.io.readers import read_rows
 
     path = Path(path)
-    rows = read_rows(path)
     aliases: dict[str, str] = {}
-    for row_number, row in enumerate(rows[1:], start=2):
+    for row_number, row in read_rows(path).body:
         cells = [cell.strip() for cell in row]
         if len(cells) < 2 or not cells[0] or not cells[1]:
             raise InputError(
@@ -170,7 +178,7 @@ def match_names(
 
     Order of attempts: the exact id; the alias file (exact alias, then by key); the
     normalized key of the panel's ids and display names. A key shared by several panel
-    models is ambiguous and reported, not guessed.
+    models, or by aliases of several models, is ambiguous and reported, not guessed.
 
     Parameters
     ----------
@@ -200,7 +208,7 @@ def match_names(
         if position < len(labels) and labels[position]:
             by_key.setdefault(normalize_name(labels[position]), set()).add(panel_id)
     alias_exact: dict[str, str] = {}
-    alias_by_key: dict[str, str] = {}
+    alias_by_key: dict[str, set[str]] = {}
     for alias, target in (aliases or {}).items():
         if target not in known:
             from safetywashing.errors import suggestion
@@ -210,7 +218,7 @@ def match_names(
                 f"{suggestion(target, panel_ids)}; fix the alias file."
             )
         alias_exact[alias] = target
-        alias_by_key[normalize_name(alias)] = target
+        alias_by_key.setdefault(normalize_name(alias), set()).add(target)
     matches: list[NameMatch] = []
     unmatched: list[Unmatched] = []
     for name in names:
@@ -219,8 +227,10 @@ def match_names(
             matches.append(NameMatch(name, name, "exact"))
         elif name in alias_exact:
             matches.append(NameMatch(name, alias_exact[name], "alias"))
-        elif key and key in alias_by_key:
-            matches.append(NameMatch(name, alias_by_key[key], "alias"))
+        elif key and len(alias_by_key.get(key, ())) == 1:
+            matches.append(NameMatch(name, next(iter(alias_by_key[key])), "alias"))
+        elif key and len(alias_by_key.get(key, ())) > 1:
+            unmatched.append(Unmatched(name, tuple(sorted(alias_by_key[key])), ambiguous=True))
         elif key and len(by_key.get(key, ())) == 1:
             matches.append(NameMatch(name, next(iter(by_key[key])), "normalized"))
         elif key and len(by_key.get(key, ())) > 1:

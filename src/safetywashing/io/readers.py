@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -113,6 +114,61 @@ def parse_number(text: str) -> float:
     return float(stripped)
 
 
+def parse_score(text: str, where: str) -> float:
+    """Parse a score cell; ``where`` (file, row, column) starts the message of a bad one.
+
+    Raises
+    ------
+    InputError
+        For text that is not a number or a missing-value token, and for an infinite value.
+    """
+    try:
+        value = parse_number(text)
+    except ValueError:
+        stripped = text.strip()
+        hint = (
+            " (a decimal comma? write 0.5, not 0,5)"
+            if re.fullmatch(r"[+-]?\d+,\d+%?", stripped)
+            else ""
+        )
+        raise InputError(
+            f"{where}: '{stripped}' is not a number{hint}; write a number or leave the cell "
+            "empty for a missing score."
+        ) from None
+    if math.isinf(value):
+        raise InputError(f"{where}: infinite score; write a finite number or leave the cell empty.")
+    return value
+
+
+class PercentCheck:
+    """Refuses a column that writes some scores as percent strings and some as plain numbers.
+
+    ``45%`` reads as 0.45; next to a plain ``50`` (a percentage without the sign) or
+    ``0.5`` the scale is ambiguous, and a wrong guess reorders the models.
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, dict[bool, tuple[str, int, str]]] = {}
+
+    def see(self, column: str, cell: str, where: str, row_number: int) -> None:
+        """Record a parsed cell of ``column`` (``where`` names it); raise on a mixed column."""
+        text = cell.strip()
+        if text.lower() in MISSING_TOKENS:
+            return
+        percent = text.endswith("%")
+        firsts = self._first.setdefault(column, {})
+        firsts.setdefault(percent, (where, row_number, text))
+        if len(firsts) == 2:
+            where, _, text = firsts[not percent]
+            _, other_row, other_text = firsts[percent]
+            kind, other_kind = ("a plain number", "a percentage")[:: 1 if percent else -1]
+            raise InputError(
+                f"{where}: '{text}' is {kind}, but row {other_row} has {other_kind} "
+                f"('{other_text}'); write every score of '{column}' the same way (all with % "
+                "or none)."
+            )
+
+
 def _check_readable(path: Path) -> None:
     if not path.exists():
         raise InputError(f"{path}: no such file; check the path.")
@@ -133,12 +189,42 @@ def _delimiter(path: Path, first_line: str) -> str:
     suffix = path.suffix.lower()
     if suffix in {".tsv", ".tab"}:
         return "\t"
+    if "," not in first_line and "\t" not in first_line and ";" in first_line:
+        return ";"  # a spreadsheet's export under a locale with a decimal comma
     if suffix == ".csv":
         return ","
     return "\t" if first_line.count("\t") > first_line.count(",") else ","
 
 
-def _read_rows(path: Path) -> list[list[str]]:
+@dataclass(frozen=True)
+class Rows:
+    """A table file's header and its non-blank rows.
+
+    Attributes
+    ----------
+    header : list of str
+    body : list of (int, list of str)
+        Each row with its number as a spreadsheet shows it (the header's row is 1 in a
+        file without leading blank lines; blank rows count, so the numbers in messages
+        point at the right line).
+    """
+
+    header: list[str]
+    body: list[tuple[int, list[str]]]
+
+
+def _drop_empty_trailing_columns(records: list[list[str]]) -> list[list[str]]:
+    """Drop trailing columns with no header name and no value (``a,b,,`` exports)."""
+    header = records[0]
+    keep = len(header)
+    while keep > 0 and not header[keep - 1].strip():
+        keep -= 1
+    if keep == len(header) or any(cell.strip() for row in records for cell in row[keep:]):
+        return records
+    return [row[:keep] for row in records]
+
+
+def _read_rows(path: Path) -> Rows:
     _check_readable(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -148,16 +234,32 @@ def _read_rows(path: Path) -> list[list[str]]:
         ) from None
     if not text.strip():
         raise InputError(f"{path} is empty; give a table with a header row and one row per model.")
-    first_line = text.split("\n", 1)[0]
+    first_line = next(line for line in text.splitlines() if line.strip())
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_delimiter(path, first_line), strict=True
+    )
     try:
-        rows = list(csv.reader(text.splitlines(), delimiter=_delimiter(path, first_line)))
+        records = list(reader)
     except csv.Error as error:
-        raise InputError(f"{path} is not a valid CSV file ({error}); check its quoting.") from None
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    return rows
+        raise InputError(
+            f"{path}, line {reader.line_num}: not valid CSV ({error}); check the quotes there "
+            '(a quoted cell starts and ends with ", and a " inside it is written "").'
+        ) from None
+    numbered = [
+        (number, row)
+        for number, row in enumerate(records, start=1)
+        if any(cell.strip() for cell in row)
+    ]
+    if not numbered:
+        raise InputError(f"{path} has only empty cells; give a header row and one row per model.")
+    kept = _drop_empty_trailing_columns([row for _, row in numbered])
+    return Rows(
+        header=kept[0],
+        body=[(number, row) for (number, _), row in zip(numbered[1:], kept[1:], strict=True)],
+    )
 
 
-def _read_parquet_rows(path: Path) -> list[list[str]]:
+def _read_parquet_rows(path: Path) -> Rows:
     _check_readable(path)
     try:
         import pandas as pd
@@ -176,15 +278,22 @@ def _read_parquet_rows(path: Path) -> list[list[str]]:
         ["" if _is_missing(cell) else str(cell) for cell in row]
         for row in frame.itertuples(index=False, name=None)
     ]
-    return [header, *body]
+    return Rows(header=header, body=list(enumerate(body, start=2)))
 
 
 def _is_missing(cell: object) -> bool:
     return cell is None or (isinstance(cell, float) and math.isnan(cell))
 
 
-def read_rows(path: str | Path) -> list[list[str]]:
-    """Read a CSV, TSV or Parquet file as a header row followed by string rows."""
+def read_rows(path: str | Path) -> Rows:
+    """Read a CSV, TSV or Parquet file as a header and numbered string rows.
+
+    The delimiter is a tab for ``.tsv``, a semicolon when the first line has semicolons
+    but neither commas nor tabs, else a comma (or a tab, if the first line of a file
+    without a ``.csv`` suffix has more tabs than commas). A UTF-8 byte-order mark, CRLF
+    line ends and quoted fields are read as a spreadsheet writes them; blank rows and
+    trailing columns without a name or a value are skipped.
+    """
     path = Path(path)
     if path.suffix.lower() in {".parquet", ".pq"}:
         return _read_parquet_rows(path)
@@ -232,8 +341,8 @@ def read_scores(
     """
     path = Path(path)
     rows = read_rows(path)
-    header = [cell.strip() for cell in rows[0]]
-    body = rows[1:]
+    header = [cell.strip() for cell in rows.header]
+    body = rows.body
     if not body:
         raise InputError(f"{path} has a header but no rows; add one row per model.")
     source = SourceFile(path=str(path), sha256=file_sha256(path))
@@ -258,7 +367,7 @@ def _column_position(
 def _read_wide(
     path: Path,
     header: list[str],
-    body: list[list[str]],
+    body: list[tuple[int, list[str]]],
     columns: ColumnMap,
     benchmarks: Iterable[BenchmarkInfo],
     source: SourceFile,
@@ -301,7 +410,8 @@ def _read_wide(
     values = np.full((len(body), len(score_positions)), np.nan)
     models: list[ModelInfo] = []
     model_rows: dict[str, int] = {}
-    for row_number, row in enumerate(body, start=2):
+    percents = PercentCheck()
+    for index, (row_number, row) in enumerate(body):
         if len(row) > len(header):
             raise InputError(
                 f"{path}, row {row_number}: {len(row)} cells for {len(header)} header columns; "
@@ -322,21 +432,10 @@ def _read_wide(
         model_rows[model_id] = row_number
         for j, position in enumerate(score_positions):
             cell = row[position]
-            try:
-                values[row_number - 2, j] = parse_number(cell)
-            except ValueError:
-                raise InputError(
-                    f"{path}, row {row_number} (model '{model_id}'), column "
-                    f"'{header[position]}': '{cell.strip()}' is not a number; write a number "
-                    "or leave the cell empty for a missing score."
-                ) from None
+            where = f"{path}, row {row_number} (model '{model_id}'), column '{header[position]}'"
+            values[index, j] = parse_score(cell, where)
+            percents.see(header[position], cell, where, row_number)
         models.append(_model_info(path, row_number, model_id, row, header, meta_positions, columns))
-    if not np.isfinite(values[~np.isnan(values)]).all():
-        bad = np.argwhere(np.isinf(values))[0]
-        raise InputError(
-            f"{path}, row {bad[0] + 2}, column '{header[score_positions[bad[1]]]}': infinite "
-            "score; write a finite number or leave the cell empty."
-        )
     bench_ids = [header[p] for p in score_positions]
     known = {b.id: b for b in benchmarks}
     return ScoreTable(
@@ -385,7 +484,7 @@ def _model_info(
 def _read_long(
     path: Path,
     header: list[str],
-    body: list[list[str]],
+    body: list[tuple[int, list[str]]],
     columns: ColumnMap,
     benchmarks: Iterable[BenchmarkInfo],
     source: SourceFile,
@@ -401,8 +500,9 @@ def _read_long(
     benchmark_position = lowered.index("benchmark")
     score_position = lowered.index("score")
     records: list[tuple[str, str, float]] = []
-    first_row: dict[tuple[str, str], int] = {}
-    for row_number, row in enumerate(body, start=2):
+    first_row: dict[tuple[str, str], tuple[int, float]] = {}
+    percents = PercentCheck()
+    for row_number, row in body:
         row = row + [""] * (len(header) - len(row))
         model_id = row[model_position].strip()
         benchmark_id = row[benchmark_position].strip()
@@ -410,26 +510,23 @@ def _read_long(
             raise InputError(
                 f"{path}, row {row_number}: empty model or benchmark; fill both cells."
             )
-        cell = row[score_position]
-        try:
-            score = parse_number(cell)
-        except ValueError:
-            raise InputError(
-                f"{path}, row {row_number} (model '{model_id}', benchmark '{benchmark_id}'), "
-                f"column 'score': '{cell.strip()}' is not a number; write a number or leave "
-                "it empty."
-            ) from None
+        where = (
+            f"{path}, row {row_number} (model '{model_id}', benchmark '{benchmark_id}'), "
+            "column 'score'"
+        )
+        score = parse_score(row[score_position], where)
+        percents.see(benchmark_id, row[score_position], where, row_number)
         key = (model_id, benchmark_id)
         if key in first_row:
-            previous = records[first_row[key]][2]
+            previous_row, previous = first_row[key]
             if not (previous == score or (math.isnan(previous) and math.isnan(score))):
                 raise InputError(
                     f"{path}, row {row_number}: model '{model_id}' on benchmark "
                     f"'{benchmark_id}' already has a different score in row "
-                    f"{first_row[key] + 2}; keep one row per model and benchmark."
+                    f"{previous_row}; keep one row per model and benchmark."
                 )
             continue
-        first_row[key] = len(records)
+        first_row[key] = (row_number, score)
         records.append((model_id, benchmark_id, score))
     return ScoreTable.from_long(
         records, benchmarks=benchmarks, sources=(source,), source_label=str(path)
@@ -508,7 +605,7 @@ def read_benchmark_info(path: str | Path) -> BenchmarkMetadata:
     """
     path = Path(path)
     rows = read_rows(path)
-    header = [cell.strip().lower() for cell in rows[0]]
+    header = [cell.strip().lower() for cell in rows.header]
     id_column = "benchmark" if "benchmark" in header else "id" if "id" in header else None
     if id_column is None:
         raise InputError(
@@ -516,7 +613,7 @@ def read_benchmark_info(path: str | Path) -> BenchmarkMetadata:
         )
     position = {name: header.index(name) for name in header}
     infos: dict[str, BenchmarkInfo] = {}
-    for row_number, row in enumerate(rows[1:], start=2):
+    for row_number, row in rows.body:
         row = row + [""] * (len(header) - len(row))
 
         def cell(name: str, row: list[str] = row) -> str:

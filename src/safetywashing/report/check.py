@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from safetywashing.panel import CheckResult
-from safetywashing.report.latex import escape_latex
+from safetywashing.report.latex import escape_latex, escape_markdown
 from safetywashing.report.reading import reading
 
 
@@ -88,15 +88,11 @@ def latex_row(result: CheckResult) -> str:
     return " & ".join(cells) + r" \\"
 
 
-def _escape_md(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def check_markdown(result: CheckResult) -> str:
     """Markdown: the numbers, the matching report, the paragraph and the LaTeX row."""
     lines = [
-        f"# {_escape_md(result.benchmark)} against the {_escape_md(result.panel)} panel "
-        f"({_escape_md(result.model_class)} models)",
+        f"# {escape_markdown(result.benchmark)} against the {escape_markdown(result.panel)} panel "
+        f"({escape_markdown(result.model_class)} models)",
         "",
         "| quantity | value |",
         "|---|---|",
@@ -105,7 +101,7 @@ def check_markdown(result: CheckResult) -> str:
     if not math.isnan(result.ci_low):
         lines.append(f"| interval | {_pct(result.ci_low)} to {_pct(result.ci_high)} |")
     if result.verdict:
-        lines.append(f"| verdict | {_escape_md(result.verdict)} |")
+        lines.append(f"| verdict | {escape_markdown(result.verdict)} |")
     lines += [
         f"| reading | {check_reading(result)} |",
         f"| n | {result.n} |",
@@ -138,14 +134,17 @@ def matching_markdown(result: CheckResult) -> list[str]:
     if indirect:
         lines += ["| name | panel model | how |", "|---|---|---|"]
         lines += [
-            f"| {_escape_md(m.name)} | {_escape_md(m.panel_id)} | {m.how} |" for m in indirect
+            f"| {escape_markdown(m.name)} | {escape_markdown(m.panel_id)} | {m.how} |"
+            for m in indirect
         ]
         lines.append("")
     if result.matching.unmatched:
         lines += ["Not matched (left out):", "", "| name | closest panel models |", "|---|---|"]
         for u in result.matching.unmatched:
             note = " (ambiguous)" if u.ambiguous else ""
-            lines.append(f"| {_escape_md(u.name)}{note} | {_escape_md(', '.join(u.closest))} |")
+            lines.append(
+                f"| {escape_markdown(u.name)}{note} | {escape_markdown(', '.join(u.closest))} |"
+            )
         lines.append("")
     return lines
 

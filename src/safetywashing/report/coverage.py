@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from safetywashing.coverage import ClassCoverage
+from safetywashing.report.latex import escape_markdown
 
 MAX_LISTED = 5
 
@@ -38,10 +39,6 @@ def coverage_sentence(coverage: ClassCoverage) -> str:
     return text + "."
 
 
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def coverage_markdown(coverage: ClassCoverage) -> list[str]:
     """Markdown lines of a class's coverage section (heading, sentence, tables)."""
     lines = ["### Coverage", "", coverage_sentence(coverage), ""]
@@ -54,8 +51,8 @@ def coverage_markdown(coverage: ClassCoverage) -> list[str]:
         ]
         for m in gappy:
             lines.append(
-                f"| {_escape(m.id)} | {m.status} | {m.n_capability} of {k} | "
-                f"{_escape(', '.join(m.imputed))} | {_escape(m.reason)} |"
+                f"| {escape_markdown(m.id)} | {m.status} | {m.n_capability} of {k} | "
+                f"{escape_markdown(', '.join(m.imputed))} | {escape_markdown(m.reason)} |"
             )
         lines.append("")
     incomplete = coverage.incomplete_benchmarks
@@ -66,8 +63,8 @@ def coverage_markdown(coverage: ClassCoverage) -> list[str]:
         ]
         for b in incomplete:
             lines.append(
-                f"| {_escape(b.id)} | {b.role} | {b.n_observed} of {coverage.n_models} | "
-                f"{b.n_imputed} | {_escape(_listed(b.missing_models))} |"
+                f"| {escape_markdown(b.id)} | {b.role} | {b.n_observed} of {coverage.n_models} | "
+                f"{b.n_imputed} | {escape_markdown(_listed(b.missing_models))} |"
             )
         lines.append("")
     else:
