@@ -287,7 +287,13 @@ def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None =
         y = np.arange(len(rows))
         for position, audit_of_class in enumerate(classes):
             chosen = [i for i, row in enumerate(rows) if row[2] == position]
-            ax.hlines(y[chosen], 0, [rows[i][0] for i in chosen], color=PALETTE[position % len(PALETTE)], lw=0.6)
+            ax.hlines(
+                y[chosen],
+                0,
+                [rows[i][0] for i in chosen],
+                color=PALETTE[position % len(PALETTE)],
+                lw=0.6,
+            )
             _points(
                 fig,
                 ax,
