@@ -255,3 +255,19 @@ def test_bad_two_column_files(tmp_path: Path, content: str, message: str) -> Non
     # A third cell used to be dropped silently and 'inf' passed into the correlation.
     with pytest.raises(InputError, match=message):
         read_new_scores(_write(tmp_path / "n.csv", content))
+
+
+def test_check_latex_row_typesets_negative_correlations(
+    chat_panel_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = read_scores(_paper() / "benchmarks_chat_models.csv")
+    column = table.column("sycophancy")
+    text = "model,score\n" + "".join(
+        f"{m},{v}\n" for m, v in zip(table.model_ids, column, strict=True)
+    )
+    new = _write(tmp_path / "syc.csv", text)
+    assert main(["check", str(new), "--panel", str(chat_panel_file), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    # The paper's chat capabilities correlation of sycophancy: -66.8% (datasets README);
+    # the LaTeX row uses a typeset minus sign like the audit's LaTeX tables.
+    assert document["latex_row"].startswith("syc & 26 & $-$66.8 & ")

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from safetywashing.panel import CheckResult
-from safetywashing.report.latex import escape_latex, escape_markdown
+from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
 from safetywashing.report.reading import reading
 
 
@@ -73,10 +73,7 @@ def paragraph(result: CheckResult) -> str:
 
 def latex_row(result: CheckResult) -> str:
     """One booktabs row: benchmark & n & capabilities corr. & [interval &] compute corr."""
-
-    def number(value: float) -> str:
-        return "--" if math.isnan(value) else f"{100 * value:.1f}"
-
+    number = latex_percent
     cells = [
         escape_latex(result.benchmark),
         str(result.n),

@@ -72,7 +72,8 @@ def _has_interval(result: BenchmarkResult) -> bool:
     return not (math.isnan(result.ci_low) or math.isnan(result.ci_high))
 
 
-def _latex_percent(value: float) -> str:
+def latex_percent(value: float) -> str:
+    """A correlation in percent to one decimal, with a typeset minus sign; -- if undefined."""
     if math.isnan(value):
         return "--"
     text = f"{100 * value:.1f}"
@@ -150,15 +151,15 @@ def latex_table(
             cells = [
                 name,
                 escape_latex(metric_with_arrow(b)),
-                _latex_percent(b.capabilities_correlation),
+                latex_percent(b.capabilities_correlation),
             ]
             if interval:
                 cells.append(
-                    f"[{_latex_percent(b.ci_low)}, {_latex_percent(b.ci_high)}]"
+                    f"[{latex_percent(b.ci_low)}, {latex_percent(b.ci_high)}]"
                     if _has_interval(b)
                     else "--"
                 )
-            cells += [str(b.n), _latex_percent(b.compute_correlation)]
+            cells += [str(b.n), latex_percent(b.compute_correlation)]
             lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(lines) + "\n"
