@@ -115,3 +115,20 @@ def test_measures_flags_partials_and_adjusted_scores(panel_table) -> None:  # ty
     assert ranking[0][1] == pytest.approx(np.nanmax(found.adjusted_mean))
     assert np.all(np.isfinite(found.partial_compute[-3:]))
     json.dumps(found.to_dict(), allow_nan=False)
+
+
+@pytest.mark.filterwarnings("ignore::safetywashing.errors.InputWarning")
+def test_variants_start_from_the_audit_capability_block_when_gaps_were_imputed() -> None:
+    # Regression: the variants used the raw capability block and dropped the models whose
+    # gaps the audit imputed, so even the audit's own measure disagreed with the audit.
+    from dataclasses import replace
+
+    table = simulate_panel(n_models=20, safety={"s1": 0.5, "s2": 0.0}, rng=3).table
+    values = table.values.copy()
+    values[0, 0] = values[5, 3] = values[9, 7] = np.nan
+    table = replace(table, values=values)
+    result = audit(table)
+    assert len(result["all"].imputed_cells) == 3
+    found = robustness_audit(table, result)["all"]
+    row = found.variants.index("measure: PC1 of spearman matrix")
+    np.testing.assert_allclose(found.correlations[row], found.estimate, rtol=0, atol=1e-12)

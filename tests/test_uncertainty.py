@@ -148,3 +148,25 @@ def test_small_coverage_check_on_simulated_panels() -> None:
             hits[kind] += int(low <= truth <= high)
     for kind, count in hits.items():
         assert 0.8 <= count / panels <= 1.0, kind
+
+
+def _panel_with_capability_gaps():  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    table = simulate_panel(n_models=20, safety={"s1": 0.5, "s2": 0.0}, rng=3).table
+    values = table.values.copy()
+    values[0, 0] = values[5, 3] = values[9, 7] = np.nan  # three models, one gap each
+    return replace(table, values=values)
+
+
+@pytest.mark.filterwarnings("ignore::safetywashing.errors.InputWarning")
+def test_bootstrap_refits_the_audit_estimate_when_gaps_were_imputed() -> None:
+    # Regression: the refit used the raw capability block and dropped the three models
+    # whose gaps the audit imputed, so its intervals surrounded a different estimate.
+    table = _panel_with_capability_gaps()
+    result = audit(table)  # impute="pca", the default
+    chat = result.classes[0]
+    assert len(chat.imputed_cells) == 3 and len(chat.capability_model_ids) == 20
+    found = bootstrap_audit(table, result, n_resamples=100, seed=1, interval="bca").classes[0]
+    expected = [b.capabilities_correlation for b in chat.benchmarks]  # the audit's own
+    np.testing.assert_allclose(found.estimate, expected, rtol=0, atol=1e-12)

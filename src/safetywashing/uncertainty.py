@@ -4,7 +4,8 @@ The bootstrap resamples *models* with replacement (or whole model families, when
 and refits the whole pipeline inside every resample: standardization, the capability
 PC1 of the same matrix as the point estimate (its sign aligned to the full-data PC1),
 the capability scores, and every benchmark's capabilities and compute correlation. The
-batched kernels live in :mod:`safetywashing.stats.bootstrap`.
+batched kernels live in :mod:`safetywashing.stats.bootstrap`. Capability cells that the
+audit imputed are held at their imputed values (the imputation is not refit).
 
 Only the Spearman correlation is bootstrapped (the paper's and the default method).
 """
@@ -321,6 +322,8 @@ class ClassData:
     Attributes
     ----------
     capability : ndarray of shape (n, k)
+        The audit's capability block: imputed cells filled, NaN only in the rows of
+        models left out of the capability score.
     targets : ndarray of shape (n, J)
         Every reported benchmark, aligned with the audit's ``benchmarks``.
     references : tuple of (ndarray of shape (n,) or None)
@@ -350,14 +353,23 @@ def prepared_table(table: ScoreTable, result: AuditResult) -> ScoreTable:
 
 
 def class_data(table: ScoreTable, audit_of_class: ClassAudit) -> ClassData:
-    """Extract one class's arrays from a prepared table (see :func:`prepared_table`)."""
+    """Extract one class's arrays from a prepared table (see :func:`prepared_table`).
+
+    The capability block is the audit's own (``ClassAudit.capability_block``), so that
+    models whose gaps the audit imputed keep their capability score here too, with the
+    imputed cells held at the audit's values.
+    """
     values, _ = table.oriented()
     position = {model: i for i, model in enumerate(table.model_ids)}
     rows = np.array([position[m] for m in audit_of_class.model_ids], dtype=np.int64)
     capability_columns = np.array(
         [table.benchmark_index(b) for b in audit_of_class.capability_benchmarks], dtype=np.int64
     )
-    capability = values[np.ix_(rows, capability_columns)]
+    capability = (
+        values[np.ix_(rows, capability_columns)]
+        if audit_of_class.capability_block is None
+        else audit_of_class.capability_block
+    )
     columns = np.array(
         [table.benchmark_index(b.id) for b in audit_of_class.benchmarks], dtype=np.int64
     )
