@@ -162,3 +162,31 @@ def test_json_and_markdown_carry_the_coverage() -> None:
     summary = tables.markdown_summary(result)
     assert "### Coverage" in summary
     assert f"| {model} | imputed | 11 of 12 | {capability} |" in summary
+
+
+@pytest.mark.filterwarnings("ignore::safetywashing.errors.InputWarning")
+def test_capability_column_missing_in_every_kept_model_is_named_as_missing() -> None:
+    # Regression: a capability column observed only in a model that is left out (or in
+    # one kept model) was reported as having "the same score for every model".
+    from safetywashing.simulate import simulate_panel
+
+    table = simulate_panel(n_models=12, safety={"s": 0.5}, rng=3).table
+    first = table.benchmark_ids[0]
+    values = np.array(table.values)
+    values[1:, 0] = np.nan  # only model 0 has the first capability benchmark ...
+    gappy = replace(table, values=values)
+    with pytest.raises(InputError) as one:
+        audit(gappy)
+    assert str(one.value) == (
+        f"Capability benchmark '{first}' has the same score for every model that has it "
+        "(1 of 12), so it carries no information; drop it from the capability benchmarks."
+    )
+    values = np.array(values)
+    values[0, 1:12] = np.nan  # ... and model 0 has no other, so it is left out
+    with pytest.raises(InputError) as none:
+        audit(replace(table, values=values))
+    assert str(none.value) == (
+        f"Capability benchmark '{first}' has no scores for the 11 models with at least 6 "
+        "of the 12 capability benchmarks, so it cannot be imputed; drop it from the "
+        "capability benchmarks or add scores."
+    )

@@ -859,11 +859,24 @@ def _capability_rows(
         )
     kept = block[keep]
     _, _, std = standardize(kept)
+    kept_observed = (~np.isnan(kept)).sum(axis=0)
     for position, benchmark_id in enumerate(capability_ids):
+        if kept_observed[position] == 0:
+            raise InputError(
+                f"Capability benchmark '{benchmark_id}' has no scores for the {n_kept} "
+                f"{kind}models with at least {minimum} of the {k} capability benchmarks, so "
+                "it cannot be imputed; drop it from the capability benchmarks or add scores."
+            )
         if not std[position] > 0:
+            some = (
+                ""
+                if kept_observed[position] == n_kept
+                else f" that has it ({int(kept_observed[position])} of {n_kept})"
+            )
             raise InputError(
                 f"Capability benchmark '{benchmark_id}' has the same score for every {kind}"
-                "model, so it carries no information; drop it from the capability benchmarks."
+                f"model{some}, so it carries no information; drop it from the capability "
+                "benchmarks."
             )
     if not imputing or not np.isnan(kept).any():
         return keep, block, excluded, (), (minimum, 0, True)
