@@ -170,3 +170,25 @@ def test_bootstrap_refits_the_audit_estimate_when_gaps_were_imputed() -> None:
     found = bootstrap_audit(table, result, n_resamples=100, seed=1, interval="bca").classes[0]
     expected = [b.capabilities_correlation for b in chat.benchmarks]  # the audit's own
     np.testing.assert_allclose(found.estimate, expected, rtol=0, atol=1e-12)
+
+
+def test_family_resampling_errors_read_as_sentences_for_an_unclassed_panel() -> None:
+    # Regression: the class name "all" of a table without classes was pasted in, giving
+    # "but all model 'model-03' has none" and "at least 3 all model families".
+    from dataclasses import replace
+
+    table = simulate_panel(n_models=12, safety={"s": 0.5}, rng=3).table
+    models = list(table.models)
+    models[2] = replace(models[2], family="")
+    with pytest.raises(InputError) as missing:
+        bootstrap_audit(replace(table, models=tuple(models)), n_resamples=50, cluster="family")
+    assert str(missing.value) == (
+        "Resampling by family needs a family for every model, but model 'model-03' has "
+        "none; add a family column (--family-column) or leave out --cluster."
+    )
+    two = tuple(replace(m, family="ab"[i % 2]) for i, m in enumerate(table.models))
+    with pytest.raises(InputError) as few:
+        bootstrap_audit(replace(table, models=two), n_resamples=50, cluster="family")
+    assert str(few.value) == (
+        "Resampling by family needs at least 3 model families; there are 2 (leave out --cluster)."
+    )

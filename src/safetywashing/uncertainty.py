@@ -40,7 +40,7 @@ from safetywashing.stats.intervals import (
 from safetywashing.stats.multiple import ADJUSTMENTS, Adjustment, adjust
 from safetywashing.stats.pca import MatrixKind
 from safetywashing.stats.permutation import permutation_pvalues
-from safetywashing.table import ScoreTable
+from safetywashing.table import DEFAULT_CLASS, ScoreTable
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -390,10 +390,11 @@ def class_data(table: ScoreTable, audit_of_class: ClassAudit) -> ClassData:
 
 def cluster_ids(families: Sequence[str], model_ids: Sequence[str], model_class: str) -> IntArray:
     """Number model families 0..G-1; every model must have one."""
+    kind = "" if model_class == DEFAULT_CLASS else f"{model_class} "
     for model, family in zip(model_ids, families, strict=True):
         if not family:
             raise InputError(
-                f"Resampling by family needs a family for every model, but {model_class} "
+                f"Resampling by family needs a family for every model, but {kind}"
                 f"model '{model}' has none; add a family column (--family-column) or leave "
                 "out --cluster."
             )
@@ -599,7 +600,7 @@ def _class_uncertainty(
     if n_scored < MIN_BOOTSTRAP_MODELS:
         raise InputError(
             f"The bootstrap needs at least {MIN_BOOTSTRAP_MODELS} models with a capability "
-            f"score{'' if name == 'all' else f' among the {name} models'}; only {n_scored} "
+            f"score{'' if name == DEFAULT_CLASS else f' among the {name} models'}; only {n_scored} "
             f"ha{'s' if n_scored == 1 else 've'} one (add models or leave out --bootstrap)."
         )
     data = class_data(table, audit_of_class)
@@ -610,7 +611,8 @@ def _class_uncertainty(
     )
     if clusters is not None and int(clusters.max()) + 1 < 3:
         raise InputError(
-            f"Resampling by family needs at least 3 {name} model families; there are "
+            f"Resampling by family needs at least 3 model families"
+            f"{'' if name == DEFAULT_CLASS else f' among the {name} models'}; there are "
             f"{int(clusters.max()) + 1} (leave out --cluster)."
         )
     plan = make_plan(
