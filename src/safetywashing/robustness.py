@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from safetywashing.audit import AuditResult, ClassAudit, audit
+from safetywashing.errors import InputError
 from safetywashing.stats.bootstrap import make_plan
 from safetywashing.stats.correlation import correlate_columns
 from safetywashing.stats.factor import one_factor
@@ -200,6 +201,12 @@ def robustness_audit(
     -------
     RobustnessResult
 
+    Raises
+    ------
+    InputError
+        When the audit used a correlation other than Spearman: the variants are
+        Spearman correlations and would be compared with estimates of another kind.
+
     Examples
     --------
     >>> from safetywashing.datasets import load_demo_panel
@@ -209,6 +216,11 @@ def robustness_audit(
     """
     if result is None:
         result = audit(table, **audit_options)
+    if result.config.method != "spearman":
+        raise InputError(
+            f"The robustness variants support the Spearman correlation only; got --method "
+            f"{result.config.method} (drop --method or drop --robustness)."
+        )
     prepared = prepared_table(table, result)
     return RobustnessResult(
         threshold=threshold,

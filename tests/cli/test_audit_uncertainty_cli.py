@@ -156,3 +156,14 @@ def test_too_few_models_for_a_bootstrap(tmp_path: Path, capsys: pytest.CaptureFi
         "error: The bootstrap needs at least 5 models with a capability score; only 4 have one "
         "(add models or leave out --bootstrap)."
     )
+
+
+def test_robustness_refuses_a_non_spearman_method(capsys: pytest.CaptureFixture[str]) -> None:
+    # Regression: the variants are Spearman correlations; compared with Kendall or
+    # Pearson estimates they flagged benchmarks whose reading had not moved.
+    rc, _, err = _run(["audit", "--method", "kendall", "--robustness"], capsys)
+    assert rc == 2
+    assert err.strip() == (
+        "error: The robustness variants support the Spearman correlation only; got "
+        "--method kendall (drop --method or drop --robustness)."
+    )
