@@ -132,3 +132,14 @@ def test_variants_start_from_the_audit_capability_block_when_gaps_were_imputed()
     found = robustness_audit(table, result)["all"]
     row = found.variants.index("measure: PC1 of spearman matrix")
     np.testing.assert_allclose(found.correlations[row], found.estimate, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("count", [0, 1])
+def test_power_needs_two_capability_benchmarks(count: int) -> None:
+    # Regression: 0 ended in an IndexError traceback and 1 in a message naming
+    # --capabilities, an option the power command does not have.
+    with pytest.raises(InputError) as caught:
+        power_analysis(rho=0.4, models=[10], panels=1, n_resamples=50, n_capability=count)
+    assert str(caught.value) == (
+        f"--capability-benchmarks must be at least 2 (the capability score needs two); got {count}."
+    )
