@@ -143,3 +143,23 @@ def test_power_needs_two_capability_benchmarks(count: int) -> None:
     assert str(caught.value) == (
         f"--capability-benchmarks must be at least 2 (the capability score needs two); got {count}."
     )
+
+
+def test_leave_one_capability_out_range_leaves_the_family_variants_out(panel_table) -> None:  # type: ignore[no-untyped-def]
+    # Regression: the range was taken over every label starting "without ", which
+    # includes "without family ...", so the JSON and the table's leave-one-out column
+    # mixed in the leave-one-family-out refits.
+    found = robustness_audit(panel_table)["all"]
+    capabilities = [b.id for b in panel_table.benchmarks if b.role == "capability"]
+    rows = [found.variants.index(f"without {c}") for c in capabilities]
+    assert sorted(found.rows_of("capability")) == sorted(rows)
+    assert len(found.rows_of("family")) == 6  # the simulator's six families
+    j = found.benchmark_ids.index("edge")
+    expected = [min(found.correlations[rows, j]), max(found.correlations[rows, j])]
+    document = found.to_dict()
+    assert document["benchmarks"]["edge"]["leave_one_capability_out"] == expected
+    shares = found.variance_explained[rows]
+    assert document["leave_one_capability_out_variance_explained"] == {
+        "min": min(shares),
+        "max": max(shares),
+    }

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,7 @@ from safetywashing.table import ScoreTable
 from safetywashing.uncertainty import class_data, prepared_table
 
 FloatArray = npt.NDArray[np.float64]
+VariantKind = Literal["capability", "measure", "family"]
 
 
 def zone(value: float, threshold: float) -> str:
@@ -63,6 +64,9 @@ class ClassRobustness:
     variants : tuple of str
         Variant labels, e.g. ``"without mmlu"``, ``"measure: mean z-score"``,
         ``"without family Llama"``.
+    variant_kinds : tuple of {"capability", "measure", "family"}
+        Aligned with ``variants``: leave one capability benchmark out, an alternative
+        capability measure, or leave one model family out.
     correlations : ndarray of shape (V, J)
         Capabilities correlation of every benchmark under every variant.
     variance_explained : ndarray of shape (V,)
@@ -85,6 +89,7 @@ class ClassRobustness:
     benchmark_ids: tuple[str, ...]
     estimate: FloatArray
     variants: tuple[str, ...]
+    variant_kinds: tuple[VariantKind, ...]
     correlations: FloatArray
     variance_explained: FloatArray
     flagged: tuple[str, ...]
@@ -95,9 +100,13 @@ class ClassRobustness:
     adjusted_benchmarks: tuple[str, ...]
     adjusted_mean: FloatArray
 
-    def range_of(self, prefix: str) -> tuple[FloatArray, FloatArray]:
-        """Min and max (J,) of each correlation over the variants whose label starts so."""
-        rows = [i for i, v in enumerate(self.variants) if v.startswith(prefix)]
+    def rows_of(self, kind: VariantKind) -> list[int]:
+        """Positions of the variants of one kind."""
+        return [i for i, k in enumerate(self.variant_kinds) if k == kind]
+
+    def range_of(self, kind: VariantKind) -> tuple[FloatArray, FloatArray]:
+        """Min and max (J,) of each correlation over the variants of one kind."""
+        rows = self.rows_of(kind)
         if not rows:
             nan = np.full(len(self.benchmark_ids), np.nan)
             return nan, nan.copy()
@@ -112,8 +121,8 @@ class ClassRobustness:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN as None)."""
-        loco_low, loco_high = self.range_of("without ")
-        rows = [i for i, v in enumerate(self.variants) if v.startswith("without ")]
+        loco_low, loco_high = self.range_of("capability")
+        rows = self.rows_of("capability")
         shares = self.variance_explained[rows] if rows else np.array([np.nan])
         return {
             "variants": list(self.variants),
@@ -240,6 +249,7 @@ def _class_robustness(
     estimate = np.array([b.capabilities_correlation for b in audit_of_class.benchmarks])
     by_score = np.array([r is None for r in data.references])
     labels: list[str] = []
+    kinds: list[VariantKind] = []
     rows: list[FloatArray] = []
     shares: list[float] = []
 
@@ -254,17 +264,21 @@ def _class_robustness(
         keep = [j for j in range(k) if j != drop]
         component = capability_component(z[:, keep], kind=kind)
         labels.append(f"without {audit_of_class.capability_benchmarks[drop]}")
+        kinds.append("capability")
         rows.append(with_scores(component.scores))
         shares.append(component.eigenvalue_share)
     for other in MATRIX_KINDS:
         component = capability_component(z, kind=other)
         labels.append(f"measure: PC1 of {other} matrix")
+        kinds.append("measure")
         rows.append(with_scores(component.scores))
         shares.append(component.eigenvalue_share)
     labels.append("measure: mean z-score")
+    kinds.append("measure")
     rows.append(with_scores(z.mean(axis=1)))
     shares.append(math.nan)
     labels.append("measure: one-factor model")
+    kinds.append("measure")
     rows.append(with_scores(one_factor(z).scores))
     shares.append(math.nan)
     families = sorted({f for f in data.families if f})
@@ -281,6 +295,7 @@ def _class_robustness(
         refit = plan.evaluate(counts)
         for i, name in enumerate(families):
             labels.append(f"without family {name}")
+            kinds.append("family")
             rows.append(refit["capabilities"][i])
             shares.append(float(refit["variance_explained"][i]))
     correlations = np.vstack(rows)
@@ -317,6 +332,7 @@ def _class_robustness(
         benchmark_ids=tuple(b.id for b in audit_of_class.benchmarks),
         estimate=estimate,
         variants=tuple(labels),
+        variant_kinds=tuple(kinds),
         correlations=correlations,
         variance_explained=np.array(shares),
         flagged=flagged,
