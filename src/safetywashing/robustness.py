@@ -204,7 +204,7 @@ def robustness_audit(
     result : AuditResult, optional
         The audit of ``table``; run with ``audit_options`` when not given.
     threshold : float, default 0.40
-        Zone lines at ``-threshold`` and ``+threshold``.
+        Zone lines at ``-threshold`` and ``+threshold``; in (0, 1].
 
     Returns
     -------
@@ -213,8 +213,9 @@ def robustness_audit(
     Raises
     ------
     InputError
-        When the audit used a correlation other than Spearman: the variants are
-        Spearman correlations and would be compared with estimates of another kind.
+        For a threshold outside (0, 1], or when the audit used a correlation other than
+        Spearman (the variants are Spearman correlations and would be compared with
+        estimates of another kind).
 
     Examples
     --------
@@ -223,6 +224,11 @@ def robustness_audit(
     >>> found["chat"].variants[0]
     'without syn_knowledge_mc'
     """
+    if not (isinstance(threshold, int | float) and 0.0 < threshold <= 1.0):
+        raise InputError(
+            f"The verdict threshold must be in (0, 1]; got {threshold} "
+            "(try --verdict-threshold 0.40)."
+        )
     if result is None:
         result = audit(table, **audit_options)
     if result.config.method != "spearman":

@@ -167,3 +167,17 @@ def test_robustness_refuses_a_non_spearman_method(capsys: pytest.CaptureFixture[
         "error: The robustness variants support the Spearman correlation only; got "
         "--method kendall (drop --method or drop --robustness)."
     )
+
+
+@pytest.mark.parametrize("threshold", ["-0.4", "0", "1.5"])
+def test_robustness_refuses_a_threshold_outside_zero_one(
+    threshold: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Regression: without --bootstrap nothing checked the threshold, and -0.4 swapped the
+    # zones, flagging benchmarks whose reading had not changed.
+    rc, _, err = _run(["audit", "--robustness", "--verdict-threshold", threshold], capsys)
+    assert rc == 2
+    assert err.strip() == (
+        f"error: The verdict threshold must be in (0, 1]; got {float(threshold)} "
+        "(try --verdict-threshold 0.40)."
+    )
