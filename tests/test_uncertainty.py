@@ -192,3 +192,22 @@ def test_family_resampling_errors_read_as_sentences_for_an_unclassed_panel() -> 
     assert str(few.value) == (
         "Resampling by family needs at least 3 model families; there are 2 (leave out --cluster)."
     )
+
+
+def test_a_benchmark_without_an_estimate_gets_no_interval_and_no_verdict() -> None:
+    # Regression: with 2 models the estimate is undefined, yet resamples holding copies
+    # of both gave replicates of exactly 1, a percentile interval [1, 1] and the verdict
+    # "entangled".
+    from dataclasses import replace
+
+    table = simulate_panel(n_models=20, safety={"two": 0.9}, rng=3).table
+    values = table.values.copy()
+    values[2:, table.benchmark_index("two")] = np.nan
+    table = replace(table, values=values)
+    result = audit(table)
+    assert np.isnan(result["all"].benchmark("two").capabilities_correlation)
+    found = bootstrap_audit(table, result, n_resamples=500, seed=1)["all"]
+    j = found.benchmark_ids.index("two")
+    assert np.isnan(found.percentile[:, j]).all() and np.isnan(found.bca[:, j]).all()
+    assert np.isnan(found.compute_interval[:, j]).all()
+    assert found.verdicts[j] == ""

@@ -643,12 +643,17 @@ def _class_uncertainty(
     jack = plan.evaluate(jackknife_counts(plan.n_models, clusters))
     estimate = full["capabilities"][0]
     replicates = draws["capabilities"]
+    # No interval around an undefined estimate (e.g. a benchmark with 2 models).
     percentile = np.vstack(percentile_interval(replicates, settings.confidence))
+    percentile[:, np.isnan(estimate)] = np.nan
     bca = np.vstack(bca_interval(replicates, estimate, jack["capabilities"], settings.confidence))
     compute_interval = np.vstack(percentile_interval(draws["compute"], settings.confidence))
+    compute_interval[:, np.isnan(full["compute"][0])] = np.nan
     share = draws["variance_explained"][:, None]
     share_ci = percentile_interval(share, settings.confidence)
     score_ci = percentile_interval(draws["score_compute"][:, None], settings.confidence)
+    if math.isnan(float(full["score_compute"][0])):
+        score_ci = (np.full(1, np.nan), np.full(1, np.nan))
     chosen = percentile if settings.interval == "percentile" else bca
     verdicts = tuple(
         verdict(
