@@ -3,9 +3,10 @@
 This module is the one place that orchestrates the method (``DESIGN.md``, "The method"):
 
 1. Analyse each model class (e.g. base, chat) separately unless asked to pool.
-2. Standardize the capability benchmarks (ddof = 0) over the models that have all of
-   them; a model with a gap is left out of the capability score, with a warning naming
-   it (never misaligned).
+2. Standardize the capability benchmarks (ddof = 0) over the models with a capability
+   score: those that have all of them and, with ``impute="pca"`` (the default), those
+   whose gaps are imputed from the capability block alone; any other model with a gap
+   is left out of the capability score, with a warning naming it (never misaligned).
 3. PC1 of the Spearman correlation matrix of the capability benchmarks (Pearson or
    covariance on request); the sign makes the score rise with capability.
 4. Each benchmark's capabilities correlation (Spearman by default) with the capability

@@ -374,8 +374,9 @@ def make_plan(
     Parameters
     ----------
     capability : ndarray of shape (n, k)
-        Oriented capability scores of all models of the class (NaN where missing);
-        models with a gap take no part in the capability score, as in the audit.
+        Oriented capability scores of all models of the class, cells the audit imputed
+        filled in; a row with a NaN (a model the audit left out) takes no part in the
+        capability score.
     targets : ndarray of shape (n, J)
         Oriented scores of the benchmarks whose correlations are bootstrapped.
     reference_loadings : ndarray of shape (k,)

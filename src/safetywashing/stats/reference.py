@@ -31,7 +31,7 @@ def bootstrap_loop(
     Parameters
     ----------
     capability : ndarray of shape (n, k)
-        Capability block; rows with a gap take no part (as in the audit).
+        Capability block; rows with a NaN (models the audit left out) take no part.
     targets : ndarray of shape (n, J)
     counts : ndarray of shape (B, n)
         How often each model is drawn in each resample.
