@@ -181,3 +181,15 @@ def test_robustness_refuses_a_threshold_outside_zero_one(
         f"error: The verdict threshold must be in (0, 1]; got {float(threshold)} "
         "(try --verdict-threshold 0.40)."
     )
+
+
+def test_robustness_with_a_machine_format_and_no_out_folder_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Regression: --robustness --format json computed the variants and dropped them.
+    rc, out, err = _run(["audit", "--robustness", "--format", "json"], capsys)
+    assert rc == 2 and out == ""
+    assert err.strip() == (
+        "error: --robustness results are printed with --format table or written to "
+        "robustness.json under --out, not with --format json; add --out DIR."
+    )
