@@ -164,3 +164,55 @@ def test_json_and_markdown_carry_the_coverage() -> None:
     assert "### Coverage" in summary
     # Names are escaped as in every Markdown table ('_' -> '\_').
     assert f"| {model} | imputed | 11 of 12 | {escape_markdown(capability)} |" in summary
+
+
+@pytest.mark.filterwarnings("ignore::safetywashing.errors.InputWarning")
+def test_capability_column_missing_in_every_kept_model_is_named_as_missing() -> None:
+    # Regression: a capability column observed only in a model that is left out (or in
+    # one kept model) was reported as having "the same score for every model".
+    from safetywashing.simulate import simulate_panel
+
+    table = simulate_panel(n_models=12, safety={"s": 0.5}, rng=3).table
+    first = table.benchmark_ids[0]
+    values = np.array(table.values)
+    values[1:, 0] = np.nan  # only model 0 has the first capability benchmark ...
+    gappy = replace(table, values=values)
+    with pytest.raises(InputError) as one:
+        audit(gappy)
+    assert str(one.value) == (
+        f"Capability benchmark '{first}' has the same score for every model that has it "
+        "(1 of 12), so it carries no information; drop it from the capability benchmarks."
+    )
+    values = np.array(values)
+    values[0, 1:12] = np.nan  # ... and model 0 has no other, so it is left out
+    with pytest.raises(InputError) as none:
+        audit(replace(table, values=values))
+    assert str(none.value) == (
+        f"Capability benchmark '{first}' has no scores for the 11 models with at least 6 "
+        "of the 12 capability benchmarks, so it cannot be imputed; drop it from the "
+        "capability benchmarks or add scores."
+    )
+
+
+def test_coverage_reports_the_benchmarks_the_class_audit_reports() -> None:
+    # Regression: a benchmark with no score in a class (e.g. a chat-only leaderboard in
+    # a combined table) is left out of that class's audit, but coverage still listed it
+    # and counted it in every model's n_other_total.
+    from safetywashing.simulate import simulate_panel
+
+    table = simulate_panel(
+        n_models=20, safety={"both": 0.5, "chat_only": 0.5}, classes=("base", "chat"), rng=2
+    ).table
+    values = np.array(table.values)
+    base_rows = [i for i, m in enumerate(table.models) if m.model_class == "base"]
+    values[base_rows, table.benchmark_index("chat_only")] = np.nan
+    result = audit(replace(table, values=values))
+    for model_class in ("base", "chat"):
+        audit_of_class = result[model_class]
+        coverage = audit_of_class.coverage
+        assert coverage is not None
+        reported = [b.id for b in audit_of_class.benchmarks]
+        assert [b.id for b in coverage.benchmarks] == reported
+        others = len([b for b in audit_of_class.benchmarks if b.role != "capability"])
+        assert {m.n_other_total for m in coverage.models} == {others}
+    assert "chat_only" not in [b.id for b in result["base"].benchmarks]

@@ -115,3 +115,51 @@ def test_measures_flags_partials_and_adjusted_scores(panel_table) -> None:  # ty
     assert ranking[0][1] == pytest.approx(np.nanmax(found.adjusted_mean))
     assert np.all(np.isfinite(found.partial_compute[-3:]))
     json.dumps(found.to_dict(), allow_nan=False)
+
+
+@pytest.mark.filterwarnings("ignore::safetywashing.errors.InputWarning")
+def test_variants_start_from_the_audit_capability_block_when_gaps_were_imputed() -> None:
+    # Regression: the variants used the raw capability block and dropped the models whose
+    # gaps the audit imputed, so even the audit's own measure disagreed with the audit.
+    from dataclasses import replace
+
+    table = simulate_panel(n_models=20, safety={"s1": 0.5, "s2": 0.0}, rng=3).table
+    values = table.values.copy()
+    values[0, 0] = values[5, 3] = values[9, 7] = np.nan
+    table = replace(table, values=values)
+    result = audit(table)
+    assert len(result["all"].imputed_cells) == 3
+    found = robustness_audit(table, result)["all"]
+    row = found.variants.index("measure: PC1 of spearman matrix")
+    np.testing.assert_allclose(found.correlations[row], found.estimate, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("count", [0, 1])
+def test_power_needs_two_capability_benchmarks(count: int) -> None:
+    # Regression: 0 ended in an IndexError traceback and 1 in a message naming
+    # --capabilities, an option the power command does not have.
+    with pytest.raises(InputError) as caught:
+        power_analysis(rho=0.4, models=[10], panels=1, n_resamples=50, n_capability=count)
+    assert str(caught.value) == (
+        f"--capability-benchmarks must be at least 2 (the capability score needs two); got {count}."
+    )
+
+
+def test_leave_one_capability_out_range_leaves_the_family_variants_out(panel_table) -> None:  # type: ignore[no-untyped-def]
+    # Regression: the range was taken over every label starting "without ", which
+    # includes "without family ...", so the JSON and the table's leave-one-out column
+    # mixed in the leave-one-family-out refits.
+    found = robustness_audit(panel_table)["all"]
+    capabilities = [b.id for b in panel_table.benchmarks if b.role == "capability"]
+    rows = [found.variants.index(f"without {c}") for c in capabilities]
+    assert sorted(found.rows_of("capability")) == sorted(rows)
+    assert len(found.rows_of("family")) == 6  # the simulator's six families
+    j = found.benchmark_ids.index("edge")
+    expected = [min(found.correlations[rows, j]), max(found.correlations[rows, j])]
+    document = found.to_dict()
+    assert document["benchmarks"]["edge"]["leave_one_capability_out"] == expected
+    shares = found.variance_explained[rows]
+    assert document["leave_one_capability_out_variance_explained"] == {
+        "min": min(shares),
+        "max": max(shares),
+    }

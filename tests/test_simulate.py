@@ -66,3 +66,12 @@ def test_lower_is_safer_spec_is_written_reversed() -> None:
 def test_bad_settings(options: dict[str, object], message: str) -> None:
     with pytest.raises(InputError, match=message):
         simulate_panel(**options)  # type: ignore[arg-type]
+
+
+def test_capability_loadings_outside_minus_one_one_are_refused() -> None:
+    # Regression: a loading above 1 gave sqrt(1 - a**2) = NaN, a silently empty column.
+    with pytest.raises(InputError) as caught:
+        simulate_panel(n_models=5, capability_loadings=[1.2, 0.5], rng=1)
+    assert (
+        str(caught.value) == "Capability loadings must be correlations in [-1, 1]; got [1.2, 0.5]."
+    )

@@ -148,3 +148,66 @@ def test_small_coverage_check_on_simulated_panels() -> None:
             hits[kind] += int(low <= truth <= high)
     for kind, count in hits.items():
         assert 0.8 <= count / panels <= 1.0, kind
+
+
+def _panel_with_capability_gaps():  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    table = simulate_panel(n_models=20, safety={"s1": 0.5, "s2": 0.0}, rng=3).table
+    values = table.values.copy()
+    values[0, 0] = values[5, 3] = values[9, 7] = np.nan  # three models, one gap each
+    return replace(table, values=values)
+
+
+@pytest.mark.filterwarnings("ignore::safetywashing.errors.InputWarning")
+def test_bootstrap_refits_the_audit_estimate_when_gaps_were_imputed() -> None:
+    # Regression: the refit used the raw capability block and dropped the three models
+    # whose gaps the audit imputed, so its intervals surrounded a different estimate.
+    table = _panel_with_capability_gaps()
+    result = audit(table)  # impute="pca", the default
+    chat = result.classes[0]
+    assert len(chat.imputed_cells) == 3 and len(chat.capability_model_ids) == 20
+    found = bootstrap_audit(table, result, n_resamples=100, seed=1, interval="bca").classes[0]
+    expected = [b.capabilities_correlation for b in chat.benchmarks]  # the audit's own
+    np.testing.assert_allclose(found.estimate, expected, rtol=0, atol=1e-12)
+
+
+def test_family_resampling_errors_read_as_sentences_for_an_unclassed_panel() -> None:
+    # Regression: the class name "all" of a table without classes was pasted in, giving
+    # "but all model 'model-03' has none" and "at least 3 all model families".
+    from dataclasses import replace
+
+    table = simulate_panel(n_models=12, safety={"s": 0.5}, rng=3).table
+    models = list(table.models)
+    models[2] = replace(models[2], family="")
+    with pytest.raises(InputError) as missing:
+        bootstrap_audit(replace(table, models=tuple(models)), n_resamples=50, cluster="family")
+    assert str(missing.value) == (
+        "Resampling by family needs a family for every model, but model 'model-03' has "
+        "none; add a family column (--family-column) or leave out --cluster."
+    )
+    two = tuple(replace(m, family="ab"[i % 2]) for i, m in enumerate(table.models))
+    with pytest.raises(InputError) as few:
+        bootstrap_audit(replace(table, models=two), n_resamples=50, cluster="family")
+    assert str(few.value) == (
+        "Resampling by family needs at least 3 model families; there are 2 (leave out --cluster)."
+    )
+
+
+def test_a_benchmark_without_an_estimate_gets_no_interval_and_no_verdict() -> None:
+    # Regression: with 2 models the estimate is undefined, yet resamples holding copies
+    # of both gave replicates of exactly 1, a percentile interval [1, 1] and the verdict
+    # "entangled".
+    from dataclasses import replace
+
+    table = simulate_panel(n_models=20, safety={"two": 0.9}, rng=3).table
+    values = table.values.copy()
+    values[2:, table.benchmark_index("two")] = np.nan
+    table = replace(table, values=values)
+    result = audit(table)
+    assert np.isnan(result["all"].benchmark("two").capabilities_correlation)
+    found = bootstrap_audit(table, result, n_resamples=500, seed=1)["all"]
+    j = found.benchmark_ids.index("two")
+    assert np.isnan(found.percentile[:, j]).all() and np.isnan(found.bca[:, j]).all()
+    assert np.isnan(found.compute_interval[:, j]).all()
+    assert found.verdicts[j] == ""

@@ -3,9 +3,10 @@
 This module is the one place that orchestrates the method (``DESIGN.md``, "The method"):
 
 1. Analyse each model class (e.g. base, chat) separately unless asked to pool.
-2. Standardize the capability benchmarks (ddof = 0) over the models that have all of
-   them; a model with a gap is left out of the capability score, with a warning naming
-   it (never misaligned).
+2. Standardize the capability benchmarks (ddof = 0) over the models with a capability
+   score: those that have all of them and, with ``impute="pca"`` (the default), those
+   whose gaps are imputed from the capability block alone; any other model with a gap
+   is left out of the capability score, with a warning naming it (never misaligned).
 3. PC1 of the Spearman correlation matrix of the capability benchmarks (Pearson or
    covariance on request); the sign makes the score rise with capability.
 4. Each benchmark's capabilities correlation (Spearman by default) with the capability
@@ -859,11 +860,24 @@ def _capability_rows(
         )
     kept = block[keep]
     _, _, std = standardize(kept)
+    kept_observed = (~np.isnan(kept)).sum(axis=0)
     for position, benchmark_id in enumerate(capability_ids):
+        if kept_observed[position] == 0:
+            raise InputError(
+                f"Capability benchmark '{benchmark_id}' has no scores for the {n_kept} "
+                f"{kind}models with at least {minimum} of the {k} capability benchmarks, so "
+                "it cannot be imputed; drop it from the capability benchmarks or add scores."
+            )
         if not std[position] > 0:
+            some = (
+                ""
+                if kept_observed[position] == n_kept
+                else f" that has it ({int(kept_observed[position])} of {n_kept})"
+            )
             raise InputError(
                 f"Capability benchmark '{benchmark_id}' has the same score for every {kind}"
-                "model, so it carries no information; drop it from the capability benchmarks."
+                f"model{some}, so it carries no information; drop it from the capability "
+                "benchmarks."
             )
     if not imputing or not np.isnan(kept).any():
         return keep, block, excluded, (), (minimum, 0, True)

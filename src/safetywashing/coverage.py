@@ -108,7 +108,8 @@ class ClassCoverage:
     models : tuple of ModelCoverage
         In table order.
     benchmarks : tuple of BenchmarkCoverage
-        Every reported (non-ignored) benchmark, in table order.
+        Every reported benchmark (not ignored, scored for some model of the class), in
+        table order.
     impute : {"none", "pca"}
         The imputation setting.
     rank : int
@@ -202,11 +203,11 @@ def class_coverage(
     present = ~np.isnan(values)
     capability_set = set(capability_ids)
     capability_columns = [table.benchmark_index(b) for b in capability_ids]
-    other_columns = [
-        j
-        for j, b in enumerate(table.benchmarks)
-        if b.role != "ignore" and b.id not in capability_set
+    # As in the audit, a benchmark without a single score in this class is not reported.
+    reported = [
+        j for j, b in enumerate(table.benchmarks) if b.role != "ignore" and present[:, j].any()
     ]
+    other_columns = [j for j in reported if table.benchmarks[j].id not in capability_set]
     imputed_by_model: dict[str, list[str]] = {}
     for model, benchmark in imputed_cells:
         imputed_by_model.setdefault(model, []).append(benchmark)
@@ -242,14 +243,13 @@ def class_coverage(
         )
     benchmarks = tuple(
         BenchmarkCoverage(
-            id=info.id,
-            role=info.role,
+            id=table.benchmarks[j].id,
+            role=table.benchmarks[j].role,
             n_observed=int(present[:, j].sum()),
             missing_models=tuple(table.model_ids[i] for i in np.flatnonzero(~present[:, j])),
-            n_imputed=imputed_by_benchmark.get(info.id, 0),
+            n_imputed=imputed_by_benchmark.get(table.benchmarks[j].id, 0),
         )
-        for j, info in enumerate(table.benchmarks)
-        if info.role != "ignore"
+        for j in reported
     )
     return ClassCoverage(
         n_models=len(table.models),

@@ -147,6 +147,11 @@ def power_analysis(
             )
     if panels < 1:
         raise InputError(f"--panels must be at least 1; got {panels}.")
+    if n_capability < 2:
+        raise InputError(
+            "--capability-benchmarks must be at least 2 (the capability score needs two); "
+            f"got {n_capability}."
+        )
     root = np.random.SeedSequence(seed)
     recorded_seed = int(root.entropy) if seed is None else int(seed)  # type: ignore[arg-type]
     rows: list[PowerRow] = []

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from safetywashing.audit import AuditResult, ClassAudit, audit
+from safetywashing.errors import InputError
 from safetywashing.stats.bootstrap import make_plan
 from safetywashing.stats.correlation import correlate_columns
 from safetywashing.stats.factor import one_factor
@@ -36,6 +37,7 @@ from safetywashing.table import ScoreTable
 from safetywashing.uncertainty import class_data, prepared_table
 
 FloatArray = npt.NDArray[np.float64]
+VariantKind = Literal["capability", "measure", "family"]
 
 
 def zone(value: float, threshold: float) -> str:
@@ -62,6 +64,9 @@ class ClassRobustness:
     variants : tuple of str
         Variant labels, e.g. ``"without mmlu"``, ``"measure: mean z-score"``,
         ``"without family Llama"``.
+    variant_kinds : tuple of {"capability", "measure", "family"}
+        Aligned with ``variants``: leave one capability benchmark out, an alternative
+        capability measure, or leave one model family out.
     correlations : ndarray of shape (V, J)
         Capabilities correlation of every benchmark under every variant.
     variance_explained : ndarray of shape (V,)
@@ -84,6 +89,7 @@ class ClassRobustness:
     benchmark_ids: tuple[str, ...]
     estimate: FloatArray
     variants: tuple[str, ...]
+    variant_kinds: tuple[VariantKind, ...]
     correlations: FloatArray
     variance_explained: FloatArray
     flagged: tuple[str, ...]
@@ -94,9 +100,13 @@ class ClassRobustness:
     adjusted_benchmarks: tuple[str, ...]
     adjusted_mean: FloatArray
 
-    def range_of(self, prefix: str) -> tuple[FloatArray, FloatArray]:
-        """Min and max (J,) of each correlation over the variants whose label starts so."""
-        rows = [i for i, v in enumerate(self.variants) if v.startswith(prefix)]
+    def rows_of(self, kind: VariantKind) -> list[int]:
+        """Positions of the variants of one kind."""
+        return [i for i, k in enumerate(self.variant_kinds) if k == kind]
+
+    def range_of(self, kind: VariantKind) -> tuple[FloatArray, FloatArray]:
+        """Min and max (J,) of each correlation over the variants of one kind."""
+        rows = self.rows_of(kind)
         if not rows:
             nan = np.full(len(self.benchmark_ids), np.nan)
             return nan, nan.copy()
@@ -111,8 +121,8 @@ class ClassRobustness:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN as None)."""
-        loco_low, loco_high = self.range_of("without ")
-        rows = [i for i, v in enumerate(self.variants) if v.startswith("without ")]
+        loco_low, loco_high = self.range_of("capability")
+        rows = self.rows_of("capability")
         shares = self.variance_explained[rows] if rows else np.array([np.nan])
         return {
             "variants": list(self.variants),
@@ -194,11 +204,18 @@ def robustness_audit(
     result : AuditResult, optional
         The audit of ``table``; run with ``audit_options`` when not given.
     threshold : float, default 0.40
-        Zone lines at ``-threshold`` and ``+threshold``.
+        Zone lines at ``-threshold`` and ``+threshold``; in (0, 1].
 
     Returns
     -------
     RobustnessResult
+
+    Raises
+    ------
+    InputError
+        For a threshold outside (0, 1], or when the audit used a correlation other than
+        Spearman (the variants are Spearman correlations and would be compared with
+        estimates of another kind).
 
     Examples
     --------
@@ -207,8 +224,18 @@ def robustness_audit(
     >>> found["chat"].variants[0]
     'without syn_knowledge_mc'
     """
+    if not (isinstance(threshold, int | float) and 0.0 < threshold <= 1.0):
+        raise InputError(
+            f"The verdict threshold must be in (0, 1]; got {threshold} "
+            "(try --verdict-threshold 0.40)."
+        )
     if result is None:
         result = audit(table, **audit_options)
+    if result.config.method != "spearman":
+        raise InputError(
+            f"The robustness variants support the Spearman correlation only; got --method "
+            f"{result.config.method} (drop --method or drop --robustness)."
+        )
     prepared = prepared_table(table, result)
     return RobustnessResult(
         threshold=threshold,
@@ -228,6 +255,7 @@ def _class_robustness(
     estimate = np.array([b.capabilities_correlation for b in audit_of_class.benchmarks])
     by_score = np.array([r is None for r in data.references])
     labels: list[str] = []
+    kinds: list[VariantKind] = []
     rows: list[FloatArray] = []
     shares: list[float] = []
 
@@ -242,17 +270,21 @@ def _class_robustness(
         keep = [j for j in range(k) if j != drop]
         component = capability_component(z[:, keep], kind=kind)
         labels.append(f"without {audit_of_class.capability_benchmarks[drop]}")
+        kinds.append("capability")
         rows.append(with_scores(component.scores))
         shares.append(component.eigenvalue_share)
     for other in MATRIX_KINDS:
         component = capability_component(z, kind=other)
         labels.append(f"measure: PC1 of {other} matrix")
+        kinds.append("measure")
         rows.append(with_scores(component.scores))
         shares.append(component.eigenvalue_share)
     labels.append("measure: mean z-score")
+    kinds.append("measure")
     rows.append(with_scores(z.mean(axis=1)))
     shares.append(math.nan)
     labels.append("measure: one-factor model")
+    kinds.append("measure")
     rows.append(with_scores(one_factor(z).scores))
     shares.append(math.nan)
     families = sorted({f for f in data.families if f})
@@ -269,6 +301,7 @@ def _class_robustness(
         refit = plan.evaluate(counts)
         for i, name in enumerate(families):
             labels.append(f"without family {name}")
+            kinds.append("family")
             rows.append(refit["capabilities"][i])
             shares.append(float(refit["variance_explained"][i]))
     correlations = np.vstack(rows)
@@ -305,6 +338,7 @@ def _class_robustness(
         benchmark_ids=tuple(b.id for b in audit_of_class.benchmarks),
         estimate=estimate,
         variants=tuple(labels),
+        variant_kinds=tuple(kinds),
         correlations=correlations,
         variance_explained=np.array(shares),
         flagged=flagged,

@@ -179,6 +179,10 @@ def simulate_panel(
         if capability_loadings is not None
         else generator.uniform(0.75, 0.95, size=n_capability)
     )
+    if loadings.ndim != 1 or not np.all((loadings >= -1.0) & (loadings <= 1.0)):
+        raise InputError(
+            f"Capability loadings must be correlations in [-1, 1]; got {loadings.tolist()}."
+        )
     k = loadings.size
     latent = generator.normal(size=n_models)
     capability = latent[:, None] * loadings + generator.normal(size=(n_models, k)) * np.sqrt(

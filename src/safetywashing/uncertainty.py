@@ -4,7 +4,8 @@ The bootstrap resamples *models* with replacement (or whole model families, when
 and refits the whole pipeline inside every resample: standardization, the capability
 PC1 of the same matrix as the point estimate (its sign aligned to the full-data PC1),
 the capability scores, and every benchmark's capabilities and compute correlation. The
-batched kernels live in :mod:`safetywashing.stats.bootstrap`.
+batched kernels live in :mod:`safetywashing.stats.bootstrap`. Capability cells that the
+audit imputed are held at their imputed values (the imputation is not refit).
 
 Only the Spearman correlation is bootstrapped (the paper's and the default method).
 """
@@ -39,7 +40,7 @@ from safetywashing.stats.intervals import (
 from safetywashing.stats.multiple import ADJUSTMENTS, Adjustment, adjust
 from safetywashing.stats.pca import MatrixKind
 from safetywashing.stats.permutation import permutation_pvalues
-from safetywashing.table import ScoreTable
+from safetywashing.table import DEFAULT_CLASS, ScoreTable
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -321,6 +322,8 @@ class ClassData:
     Attributes
     ----------
     capability : ndarray of shape (n, k)
+        The audit's capability block: imputed cells filled, NaN only in the rows of
+        models left out of the capability score.
     targets : ndarray of shape (n, J)
         Every reported benchmark, aligned with the audit's ``benchmarks``.
     references : tuple of (ndarray of shape (n,) or None)
@@ -350,14 +353,23 @@ def prepared_table(table: ScoreTable, result: AuditResult) -> ScoreTable:
 
 
 def class_data(table: ScoreTable, audit_of_class: ClassAudit) -> ClassData:
-    """Extract one class's arrays from a prepared table (see :func:`prepared_table`)."""
+    """Extract one class's arrays from a prepared table (see :func:`prepared_table`).
+
+    The capability block is the audit's own (``ClassAudit.capability_block``), so that
+    models whose gaps the audit imputed keep their capability score here too, with the
+    imputed cells held at the audit's values.
+    """
     values, _ = table.oriented()
     position = {model: i for i, model in enumerate(table.model_ids)}
     rows = np.array([position[m] for m in audit_of_class.model_ids], dtype=np.int64)
     capability_columns = np.array(
         [table.benchmark_index(b) for b in audit_of_class.capability_benchmarks], dtype=np.int64
     )
-    capability = values[np.ix_(rows, capability_columns)]
+    capability = (
+        values[np.ix_(rows, capability_columns)]
+        if audit_of_class.capability_block is None
+        else audit_of_class.capability_block
+    )
     columns = np.array(
         [table.benchmark_index(b.id) for b in audit_of_class.benchmarks], dtype=np.int64
     )
@@ -378,10 +390,11 @@ def class_data(table: ScoreTable, audit_of_class: ClassAudit) -> ClassData:
 
 def cluster_ids(families: Sequence[str], model_ids: Sequence[str], model_class: str) -> IntArray:
     """Number model families 0..G-1; every model must have one."""
+    kind = "" if model_class == DEFAULT_CLASS else f"{model_class} "
     for model, family in zip(model_ids, families, strict=True):
         if not family:
             raise InputError(
-                f"Resampling by family needs a family for every model, but {model_class} "
+                f"Resampling by family needs a family for every model, but {kind}"
                 f"model '{model}' has none; add a family column (--family-column) or leave "
                 "out --cluster."
             )
@@ -587,7 +600,7 @@ def _class_uncertainty(
     if n_scored < MIN_BOOTSTRAP_MODELS:
         raise InputError(
             f"The bootstrap needs at least {MIN_BOOTSTRAP_MODELS} models with a capability "
-            f"score{'' if name == 'all' else f' among the {name} models'}; only {n_scored} "
+            f"score{'' if name == DEFAULT_CLASS else f' among the {name} models'}; only {n_scored} "
             f"ha{'s' if n_scored == 1 else 've'} one (add models or leave out --bootstrap)."
         )
     data = class_data(table, audit_of_class)
@@ -598,7 +611,8 @@ def _class_uncertainty(
     )
     if clusters is not None and int(clusters.max()) + 1 < 3:
         raise InputError(
-            f"Resampling by family needs at least 3 {name} model families; there are "
+            f"Resampling by family needs at least 3 model families"
+            f"{'' if name == DEFAULT_CLASS else f' among the {name} models'}; there are "
             f"{int(clusters.max()) + 1} (leave out --cluster)."
         )
     plan = make_plan(
@@ -629,12 +643,17 @@ def _class_uncertainty(
     jack = plan.evaluate(jackknife_counts(plan.n_models, clusters))
     estimate = full["capabilities"][0]
     replicates = draws["capabilities"]
+    # No interval around an undefined estimate (e.g. a benchmark with 2 models).
     percentile = np.vstack(percentile_interval(replicates, settings.confidence))
+    percentile[:, np.isnan(estimate)] = np.nan
     bca = np.vstack(bca_interval(replicates, estimate, jack["capabilities"], settings.confidence))
     compute_interval = np.vstack(percentile_interval(draws["compute"], settings.confidence))
+    compute_interval[:, np.isnan(full["compute"][0])] = np.nan
     share = draws["variance_explained"][:, None]
     share_ci = percentile_interval(share, settings.confidence)
     score_ci = percentile_interval(draws["score_compute"][:, None], settings.confidence)
+    if math.isnan(float(full["score_compute"][0])):
+        score_ci = (np.full(1, np.nan), np.full(1, np.nan))
     chosen = percentile if settings.interval == "percentile" else bca
     verdicts = tuple(
         verdict(

@@ -156,3 +156,40 @@ def test_too_few_models_for_a_bootstrap(tmp_path: Path, capsys: pytest.CaptureFi
         "error: The bootstrap needs at least 5 models with a capability score; only 4 have one "
         "(add models or leave out --bootstrap)."
     )
+
+
+def test_robustness_refuses_a_non_spearman_method(capsys: pytest.CaptureFixture[str]) -> None:
+    # Regression: the variants are Spearman correlations; compared with Kendall or
+    # Pearson estimates they flagged benchmarks whose reading had not moved.
+    rc, _, err = _run(["audit", "--method", "kendall", "--robustness"], capsys)
+    assert rc == 2
+    assert err.strip() == (
+        "error: The robustness variants support the Spearman correlation only; got "
+        "--method kendall (drop --method or drop --robustness)."
+    )
+
+
+@pytest.mark.parametrize("threshold", ["-0.4", "0", "1.5"])
+def test_robustness_refuses_a_threshold_outside_zero_one(
+    threshold: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Regression: without --bootstrap nothing checked the threshold, and -0.4 swapped the
+    # zones, flagging benchmarks whose reading had not changed.
+    rc, _, err = _run(["audit", "--robustness", "--verdict-threshold", threshold], capsys)
+    assert rc == 2
+    assert err.strip() == (
+        f"error: The verdict threshold must be in (0, 1]; got {float(threshold)} "
+        "(try --verdict-threshold 0.40)."
+    )
+
+
+def test_robustness_with_a_machine_format_and_no_out_folder_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Regression: --robustness --format json computed the variants and dropped them.
+    rc, out, err = _run(["audit", "--robustness", "--format", "json"], capsys)
+    assert rc == 2 and out == ""
+    assert err.strip() == (
+        "error: --robustness results are printed with --format table or written to "
+        "robustness.json under --out, not with --format json; add --out DIR."
+    )

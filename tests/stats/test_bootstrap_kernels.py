@@ -188,3 +188,22 @@ def test_degenerate_resamples_are_marked_invalid() -> None:
     out = plan.evaluate(counts)
     assert out["valid"].tolist() == [False, True]
     assert np.isnan(out["capabilities"][0, 0]) and np.isfinite(out["capabilities"][1, 0])
+
+
+def test_copies_of_two_models_give_no_correlation() -> None:
+    # Regression: the kernel required 3 *draws*, so a resample holding copies of only two
+    # models that have a benchmark gave it a correlation of exactly +-1, where the audit
+    # (fewer than 3 models) and scipy on the distinct pairs give none.
+    panel = simulate_panel(n_models=8, safety={"s": 0.5}, rng=9)
+    values, _ = panel.table.oriented()
+    targets = values[:, 12:].copy()
+    targets[2:, 0] = np.nan  # only models 0 and 1 have the benchmark
+    z, _, _ = standardize(values[:, :12])
+    loadings = capability_component(z).loadings
+    plan = make_plan(values[:, :12], targets, reference_loadings=loadings, flop=panel.table.flop)
+    counts = np.array([[3.0, 2, 1, 1, 1, 0, 0, 0]])  # 5 copies of the two models
+    out = plan.evaluate(counts)
+    assert out["valid"][0]
+    assert np.isnan(out["capabilities"][0, 0]) and np.isnan(out["compute"][0, 0])
+    slow = bootstrap_loop(values[:, :12], targets, counts, reference_loadings=loadings)
+    assert np.isnan(slow[0, 0])

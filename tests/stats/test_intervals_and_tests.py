@@ -153,3 +153,15 @@ def test_one_factor_recovers_planted_loadings() -> None:
     assert fit.converged
     np.testing.assert_allclose(fit.loadings, planted, atol=0.03)
     assert np.corrcoef(fit.scores, factor)[0, 1] > 0.9
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_column_without_finite_replicates_is_nan_without_warnings() -> None:
+    # Regression: numpy warned (invalid value in subtract, mean of empty slice) on stderr.
+    draws = np.column_stack([np.linspace(-1, 1, 11), np.full(11, np.nan)])
+    jack = np.column_stack([np.linspace(0, 1, 5), np.full(5, np.nan)])
+    low, high = percentile_interval(draws, 0.9)
+    assert np.isnan([low[1], high[1]]).all() and np.isfinite([low[0], high[0]]).all()
+    low, high = bca_interval(draws, np.array([0.0, np.nan]), jack, 0.9)
+    assert np.isnan([low[1], high[1]]).all() and np.isfinite([low[0], high[0]]).all()
+    assert jackknife_acceleration(jack)[1] == 0.0

@@ -219,6 +219,12 @@ def audit_command(
         raise InputError(
             "--preset and --capabilities both choose the capability benchmarks; give one."
         )
+    if robustness and out is None and output_format is not OutputFormat.table:
+        raise InputError(
+            f"--robustness results are printed with --format table or written to "
+            f"robustness.json under --out, not with --format {output_format.value}; "
+            "add --out DIR."
+        )
     columns = column_map(
         model_column=model_column,
         name_column=name_column,

@@ -24,9 +24,9 @@ def _percent(value: float) -> str:
 def print_robustness(result: RobustnessResult, console: Console) -> None:
     """Per class: each benchmark's estimate, its range under the variants, and flags."""
     for item in result.classes:
-        low_loco, high_loco = item.range_of("without ")
-        low_measure, high_measure = item.range_of("measure: ")
-        low_family, high_family = item.range_of("without family ")
+        low_loco, high_loco = item.range_of("capability")
+        low_measure, high_measure = item.range_of("measure")
+        low_family, high_family = item.range_of("family")
         table = Table(
             title=(
                 f"{item.model_class} models: robustness of the capabilities correlation "

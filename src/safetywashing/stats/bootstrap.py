@@ -154,14 +154,20 @@ def rank_operator(values: FloatArray, retained: BoolArray) -> FloatArray:
 
 
 def _spearman_from_sums(
-    cross: FloatArray, squares_x: FloatArray, squares_y: FloatArray, weight: FloatArray
+    cross: FloatArray,
+    squares_x: FloatArray,
+    squares_y: FloatArray,
+    weight: FloatArray,
+    distinct: FloatArray,
 ) -> FloatArray:
+    # Undefined, as in the audit, with fewer than 3 distinct models: copies of two
+    # models would otherwise give a spurious +-1.
     mean_term = weight * ((weight + 1.0) / 2.0) ** 2
     var_x = squares_x - mean_term
     var_y = squares_y - mean_term
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (cross - mean_term) / np.sqrt(var_x * var_y)
-    bad = (weight < 3) | ~(var_x > 0) | ~(var_y > 0)
+    bad = (distinct < 3) | ~(var_x > 0) | ~(var_y > 0)
     return np.asarray(np.where(bad, np.nan, np.clip(r, -1.0, 1.0)), dtype=np.float64)
 
 
@@ -302,12 +308,17 @@ def _group_spearman(counts: FloatArray, group: _Group, greater: FloatArray | Non
     ranks += group.offset
     ranks = ranks.reshape(counts.shape[0], n, -1)
     total = weights.sum(axis=1)
+    distinct = (weights > 0).sum(axis=1).astype(np.float64)
     cross = np.einsum("bi,bij->bj", counts * reference_ranks, ranks)
     ranks *= ranks
     squares = np.einsum("bi,bij->bj", counts, ranks)
     reference_squares = (weights * reference_ranks**2).sum(axis=1)
     return _spearman_from_sums(
-        cross, squares, reference_squares[:, None], np.broadcast_to(total[:, None], cross.shape)
+        cross,
+        squares,
+        reference_squares[:, None],
+        np.broadcast_to(total[:, None], cross.shape),
+        np.broadcast_to(distinct[:, None], cross.shape),
     )
 
 
@@ -363,8 +374,9 @@ def make_plan(
     Parameters
     ----------
     capability : ndarray of shape (n, k)
-        Oriented capability scores of all models of the class (NaN where missing);
-        models with a gap take no part in the capability score, as in the audit.
+        Oriented capability scores of all models of the class, cells the audit imputed
+        filled in; a row with a NaN (a model the audit left out) takes no part in the
+        capability score.
     targets : ndarray of shape (n, J)
         Oriented scores of the benchmarks whose correlations are bootstrapped.
     reference_loadings : ndarray of shape (k,)

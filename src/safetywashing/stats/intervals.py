@@ -59,7 +59,7 @@ def _quantiles(replicates: FloatArray, levels: FloatArray) -> tuple[FloatArray, 
     for which, out in ((0, low), (1, high)):
         level = levels[which]
         ok = (count > 0) & np.isfinite(level)
-        position = np.clip(level, 0.0, 1.0) * np.maximum(count - 1, 0)
+        position = np.clip(np.where(ok, level, 0.0), 0.0, 1.0) * np.maximum(count - 1, 0)
         below = np.floor(position).astype(np.int64)
         above = np.minimum(below + 1, np.maximum(count - 1, 0))
         fraction = position - below
@@ -67,7 +67,9 @@ def _quantiles(replicates: FloatArray, levels: FloatArray) -> tuple[FloatArray, 
         lo_value = ordered[below.clip(0, replicates.shape[0] - 1), columns]
         hi_value = ordered[above.clip(0, replicates.shape[0] - 1), columns]
         # numpy's "linear" method: lo + fraction * (hi - lo), exact at the data points.
-        value = np.where(fraction > 0, lo_value + fraction * (hi_value - lo_value), lo_value)
+        # (Columns without finite replicates hold inf here and are masked by ``ok``.)
+        with np.errstate(invalid="ignore"):
+            value = np.where(fraction > 0, lo_value + fraction * (hi_value - lo_value), lo_value)
         out[ok] = value[ok]
     return low, high
 
@@ -86,8 +88,10 @@ def jackknife_acceleration(jackknife: FloatArray) -> FloatArray:
         ``sum(d**3) / (6 * sum(d**2) ** 1.5)`` with ``d = mean - jackknife``
         (Efron and Tibshirani 1993, eq. 14.15); 0 when all estimates agree.
     """
-    with np.errstate(invalid="ignore"):
-        deviation = np.nanmean(jackknife, axis=0) - jackknife
+    finite = np.isfinite(jackknife)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(finite, jackknife, 0.0).sum(axis=0) / finite.sum(axis=0)
+        deviation = mean - jackknife
     squares = np.nansum(deviation**2, axis=0)
     cubes = np.nansum(deviation**3, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -31,7 +31,7 @@ def bootstrap_loop(
     Parameters
     ----------
     capability : ndarray of shape (n, k)
-        Capability block; rows with a gap take no part (as in the audit).
+        Capability block; rows with a NaN (models the audit left out) take no part.
     targets : ndarray of shape (n, J)
     counts : ndarray of shape (B, n)
         How often each model is drawn in each resample.
@@ -43,6 +43,8 @@ def bootstrap_loop(
     Returns
     -------
     ndarray of shape (B, J)
+        NaN where a resample has fewer than 3 distinct models with both values (as in
+        the audit, copies do not count) or a constant side.
 
     Notes
     -----
@@ -73,7 +75,8 @@ def bootstrap_loop(
             x = scores if reference is None else reference[index]
             y = targets[index, j]
             keep = ~(np.isnan(x) | np.isnan(y))
-            if keep.sum() < 3 or np.ptp(x[keep]) == 0 or np.ptp(y[keep]) == 0:
+            distinct_models = np.unique(index[keep]).size
+            if distinct_models < 3 or np.ptp(x[keep]) == 0 or np.ptp(y[keep]) == 0:
                 continue
             out[b, j] = stats.spearmanr(x[keep], y[keep]).statistic
     return out
