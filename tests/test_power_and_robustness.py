@@ -101,6 +101,24 @@ def test_leave_one_family_out_equals_an_audit_without_it(panel_table) -> None:  
     )
 
 
+def test_leave_one_family_out_keeps_models_without_a_family(panel_table) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    # Three models lose their family: each known family is still left out in turn, and
+    # the family-less models stay in every refit (an audit without family beta only).
+    models = tuple(replace(m, family="") if i < 3 else m for i, m in enumerate(panel_table.models))
+    table = replace(panel_table, models=models)
+    found = robustness_audit(table)["all"]
+    assert "without family beta" in found.variants
+    keep = [i for i, m in enumerate(table.models) if m.family != "beta"]
+    reduced = audit(table.select_models(keep))["all"]
+    row = found.variants.index("without family beta")
+    j = found.benchmark_ids.index("edge")
+    assert found.correlations[row, j] == pytest.approx(
+        reduced.benchmark("edge").capabilities_correlation, abs=1e-12
+    )
+
+
 def test_measures_flags_partials_and_adjusted_scores(panel_table) -> None:  # type: ignore[no-untyped-def]
     found = robustness_audit(panel_table)["all"]
     assert "measure: mean z-score" in found.variants
