@@ -27,16 +27,15 @@ from safetywashing.cli.options import (
 )
 from safetywashing.errors import InputError
 
+if TYPE_CHECKING:
+    from safetywashing.robustness import RobustnessResult
+
 
 class Impute(StrEnum):
     """How models with missing capability scores are handled."""
 
     pca = "pca"
     none = "none"
-
-
-if TYPE_CHECKING:
-    from safetywashing.robustness import RobustnessResult
 
 
 class OutputFormat(StrEnum):
