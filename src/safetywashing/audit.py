@@ -302,7 +302,8 @@ class ClassAudit:
         ids = [b.id for b in self.benchmarks]
         raise InputError(
             f"Benchmark '{benchmark_id}' is not in the {self.model_class} audit"
-            f"{suggestion(benchmark_id, ids)}."
+            f"{suggestion(benchmark_id, ids)}; check the spelling, or whether the "
+            f"{self.model_class} models have scores on it or its role is ignore."
         )
 
     def score_of(self, model_id: str) -> float:
