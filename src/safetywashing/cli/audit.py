@@ -22,8 +22,6 @@ from safetywashing.cli.options import (
     ParamsColumn,
     ParamsScale,
     ScoresArgument,
-    column_map,
-    load_table,
 )
 from safetywashing.errors import InputError
 
@@ -211,20 +209,23 @@ def audit_command(
     ] = False,
 ) -> None:
     """Audit benchmarks: correlation of each with the capability score and with compute."""
-    from safetywashing.audit import audit
-    from safetywashing.io.readers import split_names
-
-    if preset is not None and capabilities is not None:
-        raise InputError(
-            "--preset and --capabilities both choose the capability benchmarks; give one."
-        )
     if robustness and out is None and output_format is not OutputFormat.table:
         raise InputError(
             f"--robustness results are printed with --format table or written to "
             f"robustness.json under --out, not with --format {output_format.value}; "
             "add --out DIR."
         )
-    columns = column_map(
+    from safetywashing.cli.audit_options import load_and_audit
+
+    table, result = load_and_audit(
+        scores,
+        benchmarks,
+        capabilities=capabilities,
+        preset=preset,
+        model_class=model_class,
+        pool=pool,
+        method=method,
+        matrix=matrix,
         model_column=model_column,
         name_column=name_column,
         class_column=class_column,
@@ -235,17 +236,6 @@ def audit_command(
         params_scale=params_scale,
         ignore_columns=ignore_columns,
         default_class=default_class,
-    )
-    table = load_table(scores, benchmarks, columns)
-    capability_list = split_names(capabilities) if capabilities is not None else None
-    result = audit(
-        table,
-        capabilities=capability_list,
-        preset=preset,
-        method=method.value,
-        matrix=matrix.value,
-        model_class=model_class,
-        pool_classes=pool,
         impute=impute.value,
         impute_rank=impute_rank,
         min_observed=min_observed,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -60,6 +60,9 @@ def load_and_audit(
     params_scale: float,
     ignore_columns: list[str] | None,
     default_class: str,
+    impute: Literal["pca", "none"] = "pca",
+    impute_rank: int = 1,
+    min_observed: int | None = None,
 ) -> tuple[ScoreTable, AuditResult]:
     """Read the scores (or the bundled demo panel), apply metadata, run the audit.
 
@@ -94,5 +97,8 @@ def load_and_audit(
         matrix=matrix.value,
         model_class=model_class,
         pool_classes=pool,
+        impute=impute,
+        impute_rank=impute_rank,
+        min_observed=min_observed,
     )
     return table, result
