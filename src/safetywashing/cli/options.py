@@ -1,14 +1,97 @@
-"""Options shared by commands that read a scores table."""
+"""Command-line options, declared once and shared by every command that uses them.
+
+Four groups, each a frozen dataclass whose fields carry their typer declaration:
+
+- :class:`ColumnOptions`: how to read a scores table (column names, scales, metadata);
+- :class:`AuditOptions`: the audit's settings (the same flags wherever an audit runs);
+- :class:`UncertaintyOptions`: the bootstrap and permutation settings;
+- :class:`OutputOptions`: ``--format``, one vocabulary for every command.
+
+Single options used by several commands (``--force``, ``--threshold``) are typer
+``Annotated`` aliases declared here too.
+
+A command names the groups it takes in :func:`command`; the decorator adds their flags
+to the command's signature and hands the command one object per group.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
+from safetywashing.errors import InputError
 from safetywashing.io.readers import ColumnMap
 from safetywashing.table import ScoreTable
+
+if TYPE_CHECKING:
+    from safetywashing.progress import ProgressCallback
+    from safetywashing.results import AuditResult
+
+AUDIT_PANEL = "Audit settings"
+UNCERTAINTY_PANEL = "Uncertainty (bootstrap)"
+COLUMN_PANEL = "Reading the scores table"
+
+
+class OutputFormat(StrEnum):
+    """What a command prints on stdout (one vocabulary for every command)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    latex = "latex"
+
+
+class Method(StrEnum):
+    """Correlation for capabilities and compute correlations."""
+
+    spearman = "spearman"
+    pearson = "pearson"
+    kendall = "kendall"
+
+
+class Matrix(StrEnum):
+    """Matrix whose top eigenvector is the capability score."""
+
+    spearman = "spearman"
+    pearson = "pearson"
+    covariance = "covariance"
+
+
+class Impute(StrEnum):
+    """How models with missing capability scores are handled."""
+
+    pca = "pca"
+    none = "none"
+
+
+class Interval(StrEnum):
+    """Bootstrap interval behind ``ci_low``/``ci_high`` and the verdict."""
+
+    percentile = "percentile"
+    bca = "bca"
+
+
+class Cluster(StrEnum):
+    """Unit of resampling other than the model."""
+
+    family = "family"
+
+
+class Adjustment(StrEnum):
+    """Multiplicity adjustment of the permutation p-values."""
+
+    bh = "bh"
+    holm = "holm"
+
 
 ScoresArgument = Annotated[
     list[Path] | None,
@@ -19,61 +102,419 @@ ScoresArgument = Annotated[
         show_default=False,
     ),
 ]
-BenchmarksOption = Annotated[
-    Path | None,
+
+
+ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
+ThresholdOption = Annotated[
+    float,
     typer.Option(
-        "--benchmarks",
-        help="Benchmark metadata file (benchmark, name, metric, role, area, direction, reference).",
+        "--threshold",
+        "--verdict-threshold",
+        help="The decision line T: below T reads as low (the paper's 0.40); with "
+        "--bootstrap, entangled above +T and inverse below -T.",
+        rich_help_panel=AUDIT_PANEL,
     ),
 ]
-ModelColumn = Annotated[str, typer.Option("--model-column", help="Model id column.")]
-NameColumn = Annotated[str, typer.Option("--name-column", help="Display name column.")]
-ClassColumn = Annotated[str, typer.Option("--class-column", help="Model class column.")]
-ParamsColumn = Annotated[str, typer.Option("--params-column", help="Parameter count column.")]
-FlopColumn = Annotated[str, typer.Option("--flop-column", help="Training FLOP column.")]
-FamilyColumn = Annotated[str, typer.Option("--family-column", help="Model family column.")]
-FlopScale = Annotated[
-    float, typer.Option("--flop-scale", help="Multiply the FLOP column by this (1e21 for 1E21).")
-]
-ParamsScale = Annotated[
-    float, typer.Option("--params-scale", help="Multiply the parameter column by this (1e9 for B).")
-]
-IgnoreColumns = Annotated[
-    list[str] | None,
-    typer.Option("--ignore-column", help="A non-score column to skip (repeatable)."),
-]
-DefaultClass = Annotated[
-    str,
-    typer.Option("--default-class", help="Class of every model when there is no class column."),
-]
 
 
-def column_map(
-    *,
-    model_column: str,
-    name_column: str,
-    class_column: str,
-    params_column: str,
-    flop_column: str,
-    family_column: str,
-    flop_scale: float,
-    params_scale: float,
-    ignore_columns: list[str] | None,
-    default_class: str,
-) -> ColumnMap:
-    """Build a :class:`ColumnMap` from the command-line options."""
-    return ColumnMap(
-        model=model_column,
-        name=name_column,
-        model_class=class_column,
-        parameters=params_column,
-        flop=flop_column,
-        family=family_column,
-        flop_scale=flop_scale,
-        parameters_scale=params_scale,
-        ignore=tuple(ignore_columns or ()),
-        default_class=default_class,
-    )
+@dataclass(frozen=True)
+class ColumnOptions:
+    """How to read a scores table."""
+
+    benchmarks: Annotated[
+        Path | None,
+        typer.Option(
+            "--benchmarks",
+            help="Benchmark metadata file (benchmark, name, metric, role, area, direction, "
+            "reference).",
+            rich_help_panel=COLUMN_PANEL,
+        ),
+    ] = None
+    model_column: Annotated[
+        str, typer.Option("--model-column", help="Model id column.", rich_help_panel=COLUMN_PANEL)
+    ] = "model"
+    name_column: Annotated[
+        str,
+        typer.Option("--name-column", help="Display name column.", rich_help_panel=COLUMN_PANEL),
+    ] = "name"
+    class_column: Annotated[
+        str,
+        typer.Option("--class-column", help="Model class column.", rich_help_panel=COLUMN_PANEL),
+    ] = "type"
+    params_column: Annotated[
+        str,
+        typer.Option(
+            "--params-column", help="Parameter count column.", rich_help_panel=COLUMN_PANEL
+        ),
+    ] = "model_size"
+    flop_column: Annotated[
+        str,
+        typer.Option("--flop-column", help="Training FLOP column.", rich_help_panel=COLUMN_PANEL),
+    ] = "FLOP"
+    family_column: Annotated[
+        str,
+        typer.Option("--family-column", help="Model family column.", rich_help_panel=COLUMN_PANEL),
+    ] = "family"
+    flop_scale: Annotated[
+        float,
+        typer.Option(
+            "--flop-scale",
+            help="Multiply the FLOP column by this (1e21 for 1E21).",
+            rich_help_panel=COLUMN_PANEL,
+        ),
+    ] = 1.0
+    params_scale: Annotated[
+        float,
+        typer.Option(
+            "--params-scale",
+            help="Multiply the parameter column by this (1e9 for B).",
+            rich_help_panel=COLUMN_PANEL,
+        ),
+    ] = 1.0
+    ignore_columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore-column",
+            help="A non-score column to skip (repeatable).",
+            rich_help_panel=COLUMN_PANEL,
+        ),
+    ] = None
+    default_class: Annotated[
+        str,
+        typer.Option(
+            "--default-class",
+            help="Class of every model when there is no class column.",
+            rich_help_panel=COLUMN_PANEL,
+        ),
+    ] = "all"
+
+    def column_map(self) -> ColumnMap:
+        """The readers' :class:`ColumnMap` for these options."""
+        return ColumnMap(
+            model=self.model_column,
+            name=self.name_column,
+            model_class=self.class_column,
+            parameters=self.params_column,
+            flop=self.flop_column,
+            family=self.family_column,
+            flop_scale=self.flop_scale,
+            parameters_scale=self.params_scale,
+            ignore=tuple(self.ignore_columns or ()),
+            default_class=self.default_class,
+        )
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """The audit's settings; the same flags on every command that runs an audit."""
+
+    capabilities: Annotated[
+        str | None,
+        typer.Option(
+            "--capabilities",
+            help="Comma-separated capability benchmarks (instead of roles in the metadata).",
+            rich_help_panel=AUDIT_PANEL,
+        ),
+    ] = None
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="Named preset: 'paper' = the paper's 12 benchmarks and areas.",
+            rich_help_panel=AUDIT_PANEL,
+        ),
+    ] = None
+    model_class: Annotated[
+        str | None,
+        typer.Option(
+            "--class",
+            help="Analyse only this model class (e.g. chat).",
+            rich_help_panel=AUDIT_PANEL,
+        ),
+    ] = None
+    pool: Annotated[
+        bool,
+        typer.Option(
+            "--pool",
+            help="Analyse all classes together (default: separately).",
+            rich_help_panel=AUDIT_PANEL,
+        ),
+    ] = False
+    method: Annotated[
+        Method,
+        typer.Option("--method", help="Correlation method.", rich_help_panel=AUDIT_PANEL),
+    ] = Method.spearman
+    matrix: Annotated[
+        Matrix,
+        typer.Option(
+            "--matrix", help="Matrix for the capability component.", rich_help_panel=AUDIT_PANEL
+        ),
+    ] = Matrix.spearman
+    impute: Annotated[
+        Impute,
+        typer.Option(
+            "--impute",
+            help="Fill missing capability scores by iterative PCA of the capability "
+            "benchmarks (pca) or leave such models out (none).",
+            rich_help_panel=AUDIT_PANEL,
+        ),
+    ] = Impute.pca
+    impute_rank: Annotated[
+        int,
+        typer.Option(
+            "--impute-rank", help="Rank of the imputation's PCA.", rich_help_panel=AUDIT_PANEL
+        ),
+    ] = 1
+    min_observed: Annotated[
+        int | None,
+        typer.Option(
+            "--min-observed",
+            help="Fewest observed capability benchmarks a model needs to be imputed "
+            "(default: half, rounded up).",
+            rich_help_panel=AUDIT_PANEL,
+        ),
+    ] = None
+    threshold: ThresholdOption = 0.40
+
+    def audit(self, table: ScoreTable) -> AuditResult:
+        """Run the audit with these settings."""
+        from safetywashing.audit import audit
+        from safetywashing.io.readers import split_names
+
+        if self.preset is not None and self.capabilities is not None:
+            raise InputError(
+                "--preset and --capabilities both choose the capability benchmarks; give one."
+            )
+        return audit(
+            table,
+            capabilities=(
+                split_names(self.capabilities) if self.capabilities is not None else None
+            ),
+            preset=self.preset,
+            method=self.method.value,
+            matrix=self.matrix.value,
+            model_class=self.model_class,
+            pool_classes=self.pool,
+            impute=self.impute.value,
+            impute_rank=self.impute_rank,
+            min_observed=self.min_observed,
+            threshold=self.threshold,
+        )
+
+
+@dataclass(frozen=True)
+class UncertaintyOptions:
+    """Bootstrap and permutation settings; all but --bootstrap need --bootstrap."""
+
+    bootstrap: Annotated[
+        str | None,
+        typer.Option(
+            "--bootstrap",
+            metavar="N",
+            help="Bootstrap N resamples of models (e.g. 2000), refitting the whole pipeline.",
+            rich_help_panel=UNCERTAINTY_PANEL,
+        ),
+    ] = None
+    confidence: Annotated[
+        float | None,
+        typer.Option(
+            "--confidence",
+            help="Confidence level of the intervals [default: 0.95].",
+            rich_help_panel=UNCERTAINTY_PANEL,
+        ),
+    ] = None
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            help="Seed for resampling and permutations.",
+            rich_help_panel=UNCERTAINTY_PANEL,
+        ),
+    ] = None
+    interval: Annotated[
+        Interval | None,
+        typer.Option(
+            "--interval",
+            help="Interval behind ci_low/ci_high and verdict [default: percentile].",
+            rich_help_panel=UNCERTAINTY_PANEL,
+        ),
+    ] = None
+    permutations: Annotated[
+        str | None,
+        typer.Option(
+            "--permutations",
+            metavar="N",
+            help="Permutations per p-value (default: as many as resamples; 0 for none).",
+            rich_help_panel=UNCERTAINTY_PANEL,
+        ),
+    ] = None
+    cluster: Annotated[
+        Cluster | None,
+        typer.Option(
+            "--cluster",
+            help="Resample whole model families instead of models.",
+            rich_help_panel=UNCERTAINTY_PANEL,
+        ),
+    ] = None
+    adjustment: Annotated[
+        Adjustment | None,
+        typer.Option(
+            "--adjust",
+            help="Multiplicity adjustment for p_adjusted [default: bh].",
+            rich_help_panel=UNCERTAINTY_PANEL,
+        ),
+    ] = None
+
+    def given_without_bootstrap(self) -> list[str]:
+        """Flags of this group that were given although --bootstrap was not."""
+        if self.bootstrap is not None:
+            return []
+        flags = {
+            "confidence": "--confidence",
+            "seed": "--seed",
+            "interval": "--interval",
+            "permutations": "--permutations",
+            "cluster": "--cluster",
+            "adjustment": "--adjust",
+        }
+        return [flag for name, flag in flags.items() if getattr(self, name) is not None]
+
+    def check(self) -> None:
+        """Refuse flags that cannot apply: uncertainty settings without --bootstrap."""
+        stray = self.given_without_bootstrap()
+        if stray:
+            raise InputError(
+                f"{' and '.join(stray)} need{'s' if len(stray) == 1 else ''} --bootstrap N; "
+                "add --bootstrap 2000 or leave "
+                f"{'it' if len(stray) == 1 else 'them'} out."
+            )
+
+    def apply(self, result: AuditResult, *, progress: ProgressCallback | None) -> AuditResult:
+        """The audit with intervals, p-values and verdicts (unchanged without --bootstrap)."""
+        self.check()
+        if self.bootstrap is None:
+            return result
+        from safetywashing.uncertainty import bootstrap_audit, check_count
+
+        found = bootstrap_audit(
+            result,
+            n_resamples=check_count(self.bootstrap, "n_resamples", "bootstrap resamples"),
+            confidence=0.95 if self.confidence is None else self.confidence,
+            seed=self.seed,
+            interval=(self.interval or Interval.percentile).value,
+            cluster=self.cluster.value if self.cluster is not None else None,
+            permutations=(
+                None
+                if self.permutations is None
+                else check_count(self.permutations, "permutations", "permutations", allow_zero=True)
+            ),
+            adjustment=(self.adjustment or Adjustment.bh).value,
+            progress=progress,
+        )
+        return found.apply()
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """What to print on stdout."""
+
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="What to print on stdout.")
+    ] = OutputFormat.table
+
+    def require(self, allowed: tuple[OutputFormat, ...], command: str) -> None:
+        """Refuse a format this command cannot print."""
+        if self.output_format not in allowed:
+            raise InputError(
+                f"`{command}` cannot print --format {self.output_format.value}; choose one of "
+                f"{', '.join(f.value for f in allowed)}."
+            )
+
+
+#: Python parameter -> command-line flag, for library errors shown on the command line.
+PARAMETER_FLAGS: dict[str, str] = {
+    "capabilities": "--capabilities",
+    "preset": "--preset",
+    "model_class": "--class",
+    "pool_classes": "--pool",
+    "method": "--method",
+    "matrix": "--matrix",
+    "impute": "--impute",
+    "impute_rank": "--impute-rank",
+    "min_observed": "--min-observed",
+    "threshold": "--threshold",
+    "n_resamples": "--bootstrap",
+    "confidence": "--confidence",
+    "seed": "--seed",
+    "interval": "--interval",
+    "permutations": "--permutations",
+    "cluster": "--cluster",
+    "adjustment": "--adjust",
+    "family_column": "--family-column",
+    "rho": "--rho",
+    "models": "--models",
+    "panels": "--panels",
+    "n_capability": "--capability-benchmarks",
+}
+
+GROUPS = (ColumnOptions, AuditOptions, UncertaintyOptions, OutputOptions)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(**groups: type) -> Callable[[F], F]:
+    """Give a command the flags of option groups, and the groups as objects.
+
+    Each keyword names a parameter of the decorated function and the group class it
+    receives; the group's fields become keyword-only parameters of the command (after
+    the command's own), so typer shows them as flags.
+
+    Examples
+    --------
+    >>> @command(columns=ColumnOptions)
+    ... def show(path: str, columns: ColumnOptions) -> str:
+    ...     return columns.model_column
+    >>> "model_column" in inspect.signature(show).parameters
+    True
+    >>> show(path="x", **{f.name: f.default for f in dataclasses.fields(ColumnOptions)})
+    'model'
+    """
+
+    def decorate(func: F) -> F:
+        own_hints = get_type_hints(func, include_extras=True)
+        signature = inspect.signature(func)
+        parameters = [
+            parameter.replace(annotation=own_hints.get(parameter.name, parameter.annotation))
+            for name, parameter in signature.parameters.items()
+            if name not in groups
+        ]
+        members: dict[str, list[str]] = {}
+        for argument, group in groups.items():
+            hints = get_type_hints(group, include_extras=True)
+            members[argument] = []
+            for item in dataclasses.fields(group):
+                members[argument].append(item.name)
+                parameters.append(
+                    inspect.Parameter(
+                        item.name,
+                        inspect.Parameter.KEYWORD_ONLY,
+                        default=item.default,
+                        annotation=hints[item.name],
+                    )
+                )
+
+        @functools.wraps(func)
+        def wrapper(**kwargs: Any) -> Any:
+            for argument, group in groups.items():
+                kwargs[argument] = group(**{name: kwargs.pop(name) for name in members[argument]})
+            return func(**kwargs)
+
+        wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=parameters, return_annotation=signature.return_annotation
+        )
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def read_input(path: Path, columns: ColumnMap) -> ScoreTable:
@@ -86,28 +527,42 @@ def read_input(path: Path, columns: ColumnMap) -> ScoreTable:
     return read_scores(path, columns=columns)
 
 
-def load_table(
-    scores: list[Path] | None, benchmarks: Path | None, columns: ColumnMap
-) -> ScoreTable:
+def load_table(scores: list[Path] | None, columns: ColumnOptions) -> ScoreTable:
     """The table a command works on: the given files stacked, or the bundled demo panel.
 
     Parameters
     ----------
     scores : list of Path or None
         Scores files or results folders; none means the bundled synthetic demo panel.
-    benchmarks : Path or None
-        Benchmark metadata to apply.
-    columns : ColumnMap
-        Column names of the scores files.
+    columns : ColumnOptions
+        Column names of the scores files, and the benchmark metadata to apply.
     """
     if not scores:
         from safetywashing.datasets import load_demo_panel
 
         table = load_demo_panel()
     else:
-        table = ScoreTable.concat([read_input(path, columns) for path in scores])
-    if benchmarks is not None:
+        column_map = columns.column_map()
+        table = ScoreTable.concat([read_input(path, column_map) for path in scores])
+    if columns.benchmarks is not None:
         from safetywashing.io.readers import apply_benchmark_metadata, read_benchmark_info
 
-        table = apply_benchmark_metadata(table, read_benchmark_info(benchmarks))
+        table = apply_benchmark_metadata(table, read_benchmark_info(columns.benchmarks))
     return table
+
+
+def load_and_audit(
+    scores: list[Path] | None,
+    columns: ColumnOptions,
+    settings: AuditOptions,
+    uncertainty: UncertaintyOptions | None = None,
+) -> AuditResult:
+    """Read the scores (or the bundled demo panel), audit them, add the bootstrap if asked."""
+    if uncertainty is not None:
+        uncertainty.check()  # before the (possibly long) audit
+    result = settings.audit(load_table(scores, columns))
+    if uncertainty is None:
+        return result
+    from safetywashing.cli.progress import terminal_progress
+
+    return uncertainty.apply(result, progress=terminal_progress())

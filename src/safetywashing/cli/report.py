@@ -8,34 +8,22 @@ from typing import Annotated
 
 import typer
 
-from safetywashing.cli.audit import Matrix, Method
-from safetywashing.cli.audit_options import (
-    CapabilitiesOption,
-    ClassOption,
+from safetywashing.cli.options import (
+    AuditOptions,
+    ColumnOptions,
     ForceOption,
-    MatrixOption,
-    MethodOption,
-    PoolOption,
-    PresetOption,
+    ScoresArgument,
+    UncertaintyOptions,
+    command,
     load_and_audit,
 )
-from safetywashing.cli.options import (
-    BenchmarksOption,
-    ClassColumn,
-    DefaultClass,
-    FamilyColumn,
-    FlopColumn,
-    FlopScale,
-    IgnoreColumns,
-    ModelColumn,
-    NameColumn,
-    ParamsColumn,
-    ParamsScale,
-    ScoresArgument,
-)
 
 
+@command(columns=ColumnOptions, settings=AuditOptions, uncertainty=UncertaintyOptions)
 def report_command(
+    columns: ColumnOptions,
+    settings: AuditOptions,
+    uncertainty: UncertaintyOptions,
     scores: ScoresArgument = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path(
         "report.html"
@@ -43,53 +31,17 @@ def report_command(
     title: Annotated[str, typer.Option("--title", help="Title of the report.")] = (
         "Safetywashing audit"
     ),
-    benchmarks: BenchmarksOption = None,
-    capabilities: CapabilitiesOption = None,
-    preset: PresetOption = None,
-    model_class: ClassOption = None,
-    pool: PoolOption = False,
-    method: MethodOption = Method.spearman,
-    matrix: MatrixOption = Matrix.spearman,
     force: ForceOption = False,
-    model_column: ModelColumn = "model",
-    name_column: NameColumn = "name",
-    class_column: ClassColumn = "type",
-    params_column: ParamsColumn = "model_size",
-    flop_column: FlopColumn = "FLOP",
-    family_column: FamilyColumn = "family",
-    flop_scale: FlopScale = 1.0,
-    params_scale: ParamsScale = 1.0,
-    ignore_columns: IgnoreColumns = None,
-    default_class: DefaultClass = "all",
 ) -> None:
     """Write the audit as a single HTML file that works offline (figures, sortable table)."""
     from safetywashing.io.writers import check_writable
 
     check_writable([output], force=force)
-    table, result = load_and_audit(
-        scores,
-        benchmarks,
-        capabilities=capabilities,
-        preset=preset,
-        model_class=model_class,
-        pool=pool,
-        method=method,
-        matrix=matrix,
-        model_column=model_column,
-        name_column=name_column,
-        class_column=class_column,
-        params_column=params_column,
-        flop_column=flop_column,
-        family_column=family_column,
-        flop_scale=flop_scale,
-        params_scale=params_scale,
-        ignore_columns=ignore_columns,
-        default_class=default_class,
-    )
+    result = load_and_audit(scores, columns, settings, uncertainty)
     from safetywashing.io.writers import write_atomic
     from safetywashing.report.html import html_report
 
-    write_atomic(output, html_report(result, table=table, title=title))
+    write_atomic(output, html_report(result, title=title), force=force)
     print(f"wrote {output}", file=sys.stderr)
 
 
