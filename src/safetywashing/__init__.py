@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from safetywashing.panel import Panel, build_panel, check, load_panel, resolve_panel
     from safetywashing.power import PowerResult, power_analysis
     from safetywashing.report.figures import make_figure as figure
-    from safetywashing.report.html import write_html_report as report
+    from safetywashing.report.html import write_html_report as write_report
     from safetywashing.robustness import RobustnessResult, robustness_audit
     from safetywashing.uncertainty import UncertaintyResult, bootstrap_audit
 
@@ -63,7 +63,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Panel": ("safetywashing.panel", "Panel"),
     "read_new_scores": ("safetywashing.io.new_scores", "read_new_scores"),
     "ingest": ("safetywashing.io.frameworks", "read_results"),
-    "report": ("safetywashing.report.html", "write_html_report"),
+    "write_report": ("safetywashing.report.html", "write_html_report"),
     "figure": ("safetywashing.report.figures", "make_figure"),
 }
 
@@ -116,8 +116,8 @@ __all__ = [
     "read_frame",
     "read_new_scores",
     "read_scores",
-    "report",
     "resolve_panel",
     "robustness_audit",
     "simulate_panel",
+    "write_report",
 ]

@@ -84,6 +84,6 @@ def audit_summary_html(result: AuditResult) -> str:
         f"correlation; below {result.config.threshold:.2f} reads as low)\n{banner}"
         '<table style="border-collapse: collapse; margin-top: 4px;">\n'
         f"<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>\n"
-        '<div style="color: #5f6368;">Full report: <code>safetywashing.report(result, '
+        '<div style="color: #5f6368;">Full report: <code>safetywashing.write_report(result, '
         '"report.html")</code></div>\n</div>'
     )
