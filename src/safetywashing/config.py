@@ -92,7 +92,7 @@ class AuditConfig:
         _one_of("impute", self.impute, IMPUTE_METHODS)
         if self.model_class is not None and self.pool_classes:
             raise InputError(
-                f"model_class={self.model_class!r} and pool_classes=True both choose the models",
+                f"model_class={self.model_class!r} and pool_classes both choose the models",
                 param=("model_class", "pool_classes"),
                 remedy="give one of them",
             )

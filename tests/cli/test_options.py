@@ -92,25 +92,8 @@ def test_report_and_plot_take_impute_none_and_the_bootstrap(
         main(["report", gappy, *meta, "--min-observed", "6", "-o", str(tmp_path / "m.html")]) == 0
     )
     figure = tmp_path / "f.png"
-    assert (
-        main(
-            [
-                "plot",
-                "forest",
-                gappy,
-                *meta,
-                "--impute",
-                "none",
-                "--bootstrap",
-                "50",
-                "--seed",
-                "1",
-                "-o",
-                str(figure),
-            ]
-        )  # fmt: skip
-        == 0
-    )
+    plot = ["plot", "forest", gappy, *meta, "--impute", "none", "--bootstrap", "50", "--seed", "1"]
+    assert main([*plot, "-o", str(figure)]) == 0
     assert figure.stat().st_size > 1000
     capsys.readouterr()
     # --impute none leaves the gappy model out, as `audit --impute none` does.
@@ -135,7 +118,7 @@ def test_report_and_plot_take_impute_none_and_the_bootstrap(
          "error: --impute none leaves models with gaps out, so --impute-rank and --min-observed "
          "do not apply; drop them or use --impute pca.\n"),
         (["audit", "--class", "chat", "--pool"],
-         "error: --class chat and --pool True both choose the models; give one of them.\n"),
+         "error: --class chat and --pool both choose the models; give one of them.\n"),
     ],
 )  # fmt: skip
 def test_flags_that_cannot_apply_are_errors(
