@@ -38,8 +38,8 @@ from safetywashing.results.audit import (
     AuditResult,
     BenchmarkResult,
     ClassAudit,
-    PreparedClass,
 )
+from safetywashing.results.prepared import PreparedClass
 from safetywashing.stats.correlation import correlate_columns, correlation
 from safetywashing.stats.impute import impute_pca
 from safetywashing.stats.pca import capability_component, mean_offdiagonal, standardize

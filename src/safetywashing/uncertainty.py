@@ -25,7 +25,8 @@ import numpy.typing as npt
 from safetywashing.audit import AuditInput, audit, resolve_audit
 from safetywashing.errors import InputError
 from safetywashing.progress import ProgressCallback, report_to
-from safetywashing.results.audit import AuditResult, ClassAudit, PreparedClass
+from safetywashing.results.audit import AuditResult, ClassAudit
+from safetywashing.results.prepared import PreparedClass
 from safetywashing.results.uncertainty import (
     CLUSTERS,
     DEFAULT_RESAMPLES,

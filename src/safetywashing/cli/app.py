@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         # always ends with SystemExit; our own user errors arrive as InputError.
         app(args=argv, prog_name="safetywashing")
     except InputError as error:
-        from safetywashing.cli.options import PARAMETER_FLAGS
+        from safetywashing.cli.command import PARAMETER_FLAGS
 
         print(f"error: {error.for_command_line(PARAMETER_FLAGS)}", file=sys.stderr)
         return 2

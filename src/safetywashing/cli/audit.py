@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from safetywashing.cli.command import command, load_and_audit
 from safetywashing.cli.options import (
     AuditOptions,
     ColumnOptions,
@@ -16,8 +17,6 @@ from safetywashing.cli.options import (
     OutputOptions,
     ScoresArgument,
     UncertaintyOptions,
-    command,
-    load_and_audit,
 )
 from safetywashing.errors import InputError
 

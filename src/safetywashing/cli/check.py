@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
+from safetywashing.cli.command import command
 from safetywashing.cli.options import (
     ColumnOptions,
     OutputFormat,
     OutputOptions,
     ThresholdOption,
-    command,
 )
 from safetywashing.errors import InputError
 

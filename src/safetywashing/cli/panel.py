@@ -8,12 +8,11 @@ from typing import Annotated
 
 import typer
 
+from safetywashing.cli.command import command, load_table
 from safetywashing.cli.options import (
     AuditOptions,
     ColumnOptions,
     ForceOption,
-    command,
-    load_table,
 )
 
 panel_app = typer.Typer(

@@ -9,14 +9,13 @@ from typing import Annotated
 
 import typer
 
+from safetywashing.cli.command import command, load_and_audit
 from safetywashing.cli.options import (
     AuditOptions,
     ColumnOptions,
     ForceOption,
     ScoresArgument,
     UncertaintyOptions,
-    command,
-    load_and_audit,
 )
 
 

@@ -7,7 +7,12 @@ from typing import Annotated
 
 import typer
 
-from safetywashing.cli.options import OutputFormat, OutputOptions, ThresholdOption, command
+from safetywashing.cli.command import command
+from safetywashing.cli.options import (
+    OutputFormat,
+    OutputOptions,
+    ThresholdOption,
+)
 from safetywashing.errors import InputError
 
 

@@ -7,9 +7,9 @@ from safetywashing.results.audit import (
     AuditResult,
     BenchmarkResult,
     ClassAudit,
-    PreparedClass,
 )
 from safetywashing.results.base import Result
+from safetywashing.results.prepared import PreparedClass
 
 __all__ = [
     "BENCHMARK_COLUMNS",
