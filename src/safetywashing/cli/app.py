@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from typing import Annotated
 
 import typer
 
@@ -19,8 +20,18 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress or status lines on stderr (errors still show)."
+        ),
+    ] = False,
+) -> None:
     """Does a safety benchmark measure safety, or mostly general capabilities?"""
+    from safetywashing.cli.progress import set_quiet
+
+    set_quiet(quiet)
 
 
 def _register() -> None:
