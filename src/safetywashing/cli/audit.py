@@ -16,12 +16,15 @@ from safetywashing.cli.options import (
     OutputFormat,
     OutputOptions,
     ScoresArgument,
+    TableOptions,
     UncertaintyOptions,
+    output_console,
 )
 from safetywashing.cli.progress import status
 from safetywashing.errors import InputError
 
 if TYPE_CHECKING:
+    from safetywashing.report.console import TableView
     from safetywashing.results import AuditResult
     from safetywashing.results.robustness import RobustnessResult
 
@@ -31,12 +34,14 @@ if TYPE_CHECKING:
     settings=AuditOptions,
     uncertainty=UncertaintyOptions,
     output=OutputOptions,
+    table=TableOptions,
 )
 def audit_command(
     columns: ColumnOptions,
     settings: AuditOptions,
     uncertainty: UncertaintyOptions,
     output: OutputOptions,
+    table: TableOptions,
     scores: ScoresArgument = None,
     out: Annotated[
         Path | None,
@@ -75,6 +80,7 @@ def audit_command(
             f"robustness.json under --out, not with --format {output.output_format.value}; "
             "add --out DIR."
         )
+    view = table.view(output.output_format)  # refuse filters for another format first
     result = load_and_audit(scores, columns, settings, uncertainty)
     robustness_result = None
     if robustness:
@@ -94,7 +100,7 @@ def audit_command(
         status(f"building the HTML report {report}...")
         write_atomic(report, html_report(result), force=force)
         status(f"wrote {report}")
-    _print(result, robustness_result, output.output_format)
+    _print(result, robustness_result, output.output_format, view)
 
 
 def _write_folder(
@@ -132,7 +138,10 @@ def _write_folder(
 
 
 def _print(
-    result: AuditResult, robustness_result: RobustnessResult | None, output_format: OutputFormat
+    result: AuditResult,
+    robustness_result: RobustnessResult | None,
+    output_format: OutputFormat,
+    view: TableView,
 ) -> None:
     from safetywashing.report import tables
 
@@ -147,13 +156,10 @@ def _print(
 
         sys.stdout.write(latex_tables(result))
     else:
-        from rich.console import Console
-
         from safetywashing.report.console import print_audit
 
-        # Piped output gets a fixed, wide layout instead of the 80-column fallback.
-        console = Console() if sys.stdout.isatty() else Console(width=110)
-        print_audit(result, console)
+        console = output_console()
+        print_audit(result, console, view=view)
         if robustness_result is not None:
             from safetywashing.report.robustness import print_robustness
 

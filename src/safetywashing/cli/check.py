@@ -14,6 +14,7 @@ from safetywashing.cli.options import (
     OutputFormat,
     OutputOptions,
     ThresholdOption,
+    output_console,
 )
 from safetywashing.errors import InputError
 
@@ -89,9 +90,7 @@ def check_command(
     elif output.output_format is OutputFormat.latex:
         sys.stdout.write(render.latex_row(result) + "\n")
     else:
-        from rich.console import Console
-
-        console = Console() if sys.stdout.isatty() else Console(width=110)
+        console = output_console()
         render.print_check(result, console)
 
 

@@ -17,6 +17,8 @@ group.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
@@ -29,7 +31,10 @@ from safetywashing.io.readers import ColumnMap
 from safetywashing.table import ScoreTable
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from safetywashing.progress import ProgressCallback
+    from safetywashing.report.console import TableView
     from safetywashing.results import AuditResult
 
 AUDIT_PANEL = "Audit settings"
@@ -133,6 +138,20 @@ ThresholdOption = Annotated[
         "--bootstrap, entangled above +T and inverse below -T.",
     ),
 ]
+
+
+def output_console(stderr: bool = False) -> Console:
+    """A rich console: the terminal's width, or ``$COLUMNS`` (else 110) when piped."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr)
+    try:
+        width = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        width = 0
+    return Console(stderr=stderr, width=width if width >= 40 else 110)
 
 
 @dataclass(frozen=True)
@@ -385,3 +404,33 @@ class OutputOptions:
                 f"`{command}` cannot print --format {self.output_format.value}; choose one of "
                 f"{', '.join(f.value for f in allowed)}."
             )
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """Filters of the terminal table (``audit --format table``)."""
+
+    top: Annotated[
+        int | None,
+        typer.Option(
+            "--top",
+            min=1,
+            help="In the table, only the N safety benchmarks with the largest absolute "
+            "capabilities correlation.",
+        ),
+    ] = None
+    areas: Annotated[
+        list[str] | None,
+        typer.Option("--area", help="In the table, only this area (repeatable)."),
+    ] = None
+
+    def view(self, output_format: OutputFormat) -> TableView:
+        """The table filters these options ask for (an error for another format)."""
+        from safetywashing.report.console import TableView
+
+        if (self.top is not None or self.areas) and output_format is not OutputFormat.table:
+            raise InputError(
+                f"--top and --area filter the table; they do not apply to --format "
+                f"{output_format.value} (drop them, or print the table)."
+            )
+        return TableView(top=self.top, areas=tuple(self.areas or ()))
