@@ -191,10 +191,10 @@ def class_table(
         )
         for b in rows
     ]
-    corr_header = "capab. corr. % [interval]" if with_interval else "capab. corr. %"
+    corr_header = "capab. corr. %\n[interval]" if with_interval else "capab. corr. %"
     fixed = [
         max([len(str(b.n)) for b in rows] + [1]),
-        max([len(c) for _, c, _ in cells] + [len(corr_header) if not with_interval else 14]),
+        max([len(c) for _, c, _ in cells] + [len("capab. corr. %")]),
         max([len(d) for _, _, d in cells] + [len("decision")]),
         max([len(_percent(b.compute_correlation)) for b in rows] + [len("FLOP %")]),
         max([len(str(b.n_compute)) for b in rows] + [1]),
@@ -204,11 +204,7 @@ def class_table(
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     table.add_column("benchmark", no_wrap=True, max_width=name_width, overflow="ellipsis")
     table.add_column("n", justify="right", no_wrap=True)
-    table.add_column(
-        corr_header if width >= 100 or not with_interval else "corr. % [int.]",
-        justify="right",
-        no_wrap=True,
-    )
+    table.add_column(Text(corr_header), justify="right", no_wrap=True)
     table.add_column("decision", no_wrap=True, min_width=fixed[2])
     table.add_column("FLOP %", justify="right", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
@@ -228,7 +224,7 @@ def class_table(
             table.add_row(
                 name,
                 str(b.n),
-                corr,
+                Text(corr),
                 Text(label, style=_STYLE.get(label, "")),
                 _percent(b.compute_correlation),
                 str(b.n_compute),
