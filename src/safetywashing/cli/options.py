@@ -355,7 +355,21 @@ class UncertaintyOptions:
         ]
 
     def check(self) -> None:
-        """Refuse flags that cannot apply: uncertainty settings without --bootstrap."""
+        """Refuse what cannot work before any file is read.
+
+        A flag right after ``--bootstrap`` or ``--permutations`` (which take a number) is
+        named as such, and uncertainty settings without ``--bootstrap`` are refused.
+        """
+        for flag, value in (("--bootstrap", self.bootstrap), ("--permutations", self.permutations)):
+            if value is not None and value.startswith("--"):
+                raise InputError(
+                    f"{flag} needs a number N, but the word after it is the flag {value}; "
+                    f"write e.g. {flag} 2000 {value} ..."
+                )
+        if self.bootstrap is not None:
+            from safetywashing.uncertainty import check_count
+
+            check_count(self.bootstrap, "n_resamples", "bootstrap resamples")
         stray = self.given_without_bootstrap()
         if stray:
             raise InputError(
