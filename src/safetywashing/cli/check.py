@@ -14,15 +14,17 @@ from safetywashing.cli.options import (
     OutputFormat,
     OutputOptions,
     ThresholdOption,
+    UncertaintyOptions,
     output_console,
 )
 from safetywashing.errors import InputError
 
 
-@command(columns=ColumnOptions, output=OutputOptions)
+@command(columns=ColumnOptions, output=OutputOptions, uncertainty=UncertaintyOptions)
 def check_command(
     columns: ColumnOptions,
     output: OutputOptions,
+    uncertainty: UncertaintyOptions,
     scores: Annotated[
         Path,
         typer.Argument(
@@ -68,6 +70,22 @@ def check_command(
             "`check` reads one new benchmark; --benchmarks does not apply (name its column "
             "with --benchmark)."
         )
+    uncertainty.check()
+    unusable = [
+        flag
+        for flag, value in (
+            ("--cluster", uncertainty.cluster),
+            ("--interval", uncertainty.interval),
+            ("--adjust", uncertainty.adjustment),
+        )
+        if value is not None
+    ]
+    if unusable:
+        raise InputError(
+            f"{' and '.join(unusable)} do{'es' if len(unusable) == 1 else ''} not apply to "
+            "`check` (one benchmark, a percentile interval over the matched models); drop "
+            f"{'it' if len(unusable) == 1 else 'them'}."
+        )
     output.require(
         (OutputFormat.table, OutputFormat.json, OutputFormat.markdown, OutputFormat.latex),
         "check",
@@ -76,19 +94,38 @@ def check_command(
     new = read_new_scores(scores, benchmark=benchmark, columns=columns.column_map())
     if name:
         new = replace(new, benchmark=name)
+    hook = None
+    if uncertainty.bootstrap is not None:
+        from safetywashing.panel.interval import bootstrap_interval
+        from safetywashing.uncertainty import check_count
+
+        hook = bootstrap_interval(
+            n_resamples=check_count(uncertainty.bootstrap, "n_resamples", "bootstrap resamples"),
+            confidence=0.95 if uncertainty.confidence is None else uncertainty.confidence,
+            seed=uncertainty.seed,
+            permutations=(
+                None
+                if uncertainty.permutations is None
+                else check_count(
+                    uncertainty.permutations, "permutations", "permutations", allow_zero=True
+                )
+            ),
+            threshold=threshold,
+        )
     result = check(
         new,
         reference,
         model_class=model_class,
         aliases=read_aliases(aliases) if aliases is not None else None,
         threshold=threshold,
+        interval=hook,
     )
     if output.output_format is OutputFormat.json:
         sys.stdout.write(render.check_json(result))
     elif output.output_format is OutputFormat.markdown:
         sys.stdout.write(render.check_markdown(result))
     elif output.output_format is OutputFormat.latex:
-        sys.stdout.write(render.latex_row(result) + "\n")
+        sys.stdout.write(render.latex_table(result))
     else:
         console = output_console()
         render.print_check(result, console)

@@ -107,7 +107,7 @@ def build_panel(
     ['base', 'chat']
     """
     result = resolve_audit(source, audit_options)
-    name = label or (Path(result.sources[0][0]).name if result.sources else "panel")
+    name = label or (Path(result.sources[0][0]).stem if result.sources else "panel")
     return panel_from_audit(result, label=name)
 
 
