@@ -280,7 +280,7 @@ def _eighteen_models(tmp_path: Path) -> Path:
     table = read_scores(_paper() / "benchmarks_chat_models.csv")
     column = table.column("truthfulqa_mc1")
     lines = ["model,my_bench"] + [
-        f"{model},{value!r}"
+        f"{model},{float(value)!r}"
         for model, value in list(zip(table.model_ids, column, strict=True))[:18]
     ]
     return _write(tmp_path / "new.csv", "\n".join(lines) + "\n")
