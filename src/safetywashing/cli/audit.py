@@ -12,6 +12,7 @@ import typer
 from safetywashing.cli.options import (
     BenchmarksOption,
     ClassColumn,
+    DatasetOption,
     DefaultClass,
     FamilyColumn,
     FlopColumn,
@@ -85,6 +86,7 @@ class Adjustment(StrEnum):
 def audit_command(
     scores: ScoresArgument = None,
     benchmarks: BenchmarksOption = None,
+    dataset: DatasetOption = None,
     capabilities: Annotated[
         str | None,
         typer.Option(
@@ -215,6 +217,18 @@ def audit_command(
             f"robustness.json under --out, not with --format {output_format.value}; "
             "add --out DIR."
         )
+    if dataset is not None:
+        from safetywashing.datasets.panels import dataset_inputs
+
+        if scores:
+            raise InputError(
+                f"--dataset {dataset} reads the shipped files; give either scores files or "
+                "--dataset, not both."
+            )
+        scores, shipped_benchmarks, shipped_preset = dataset_inputs(dataset)
+        benchmarks = benchmarks or shipped_benchmarks
+        if preset is None and capabilities is None:
+            preset = shipped_preset
     from safetywashing.cli.audit_options import load_and_audit
 
     table, result = load_and_audit(

@@ -26,6 +26,14 @@ BenchmarksOption = Annotated[
         help="Benchmark metadata file (benchmark, name, metric, role, area, direction, reference).",
     ),
 ]
+DatasetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dataset",
+        help="A shipped data set instead of SCORES: 'paper' = the paper's base and chat files "
+        "with its benchmark metadata and preset (offline).",
+    ),
+]
 ModelColumn = Annotated[str, typer.Option("--model-column", help="Model id column.")]
 NameColumn = Annotated[str, typer.Option("--name-column", help="Display name column.")]
 ClassColumn = Annotated[str, typer.Option("--class-column", help="Model class column.")]
