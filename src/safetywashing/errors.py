@@ -8,7 +8,7 @@ and exits with status 2; any other exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 class InputError(ValueError):
@@ -23,6 +23,13 @@ class InputError(ValueError):
 
 class InputWarning(UserWarning):
     """Something in the input that the analysis worked around (e.g. a model left out)."""
+
+
+class InputNotice(InputWarning):
+    """What reading did to make a table usable (an index left out, repeated rows merged).
+
+    The command line prints it as ``note: ...``, one line per kind.
+    """
 
 
 def close_matches(name: str, candidates: Iterable[str], *, limit: int = 3) -> list[str]:
@@ -69,3 +76,33 @@ def suggestion(name: str, candidates: Iterable[str]) -> str:
     quoted = [f"'{hit}'" for hit in hits]
     joined = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
     return f" (did you mean {joined}?)"
+
+
+def name_list(names: Sequence[str], *, limit: int | None = 3) -> str:
+    """Quote names for a message, the first ``limit`` and a count of the rest.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The names, in the order to show them.
+    limit : int or None, default 3
+        How many to show (all when only one more would be hidden); None shows all.
+
+    Returns
+    -------
+    str
+        ``"'a', 'b', 'c' and 4 more"``, ``"'a' and 'b'"`` or ``"'a'"``.
+
+    Examples
+    --------
+    >>> name_list(["a", "b", "c", "d", "e"])
+    "'a', 'b', 'c' and 2 more"
+    >>> name_list(["a", "b"])
+    "'a' and 'b'"
+    """
+    quoted = [f"'{name}'" for name in names]
+    if limit is not None and len(quoted) > limit + 1:
+        return ", ".join(quoted[:limit]) + f" and {len(quoted) - limit} more"
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1]

@@ -7,7 +7,7 @@ import warnings
 
 import typer
 
-from safetywashing.errors import InputError, InputWarning
+from safetywashing.errors import InputError, InputNotice, InputWarning
 
 app = typer.Typer(
     name="safetywashing",
@@ -55,7 +55,9 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     # Warnings about the user's data are part of the output, one line each, on stderr.
-    if issubclass(category, InputWarning):
+    if issubclass(category, InputNotice):
+        print(f"note: {message}", file=sys.stderr)
+    elif issubclass(category, InputWarning):
         print(f"warning: {message}", file=sys.stderr)
     else:
         print(f"{category.__name__}: {message}", file=sys.stderr)

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from safetywashing.cli.audit import Matrix, Method
-from safetywashing.cli.options import column_map, load_table
+from safetywashing.cli.options import (
+    ComputeKind,
+    Duplicates,
+    TextColumns,
+    column_map,
+    load_table,
+)
 from safetywashing.errors import InputError
 
 if TYPE_CHECKING:
@@ -60,6 +66,13 @@ def load_and_audit(
     params_scale: float,
     ignore_columns: list[str] | None,
     default_class: str,
+    skip_rows: int = 0,
+    header_row: int | None = None,
+    duplicates: Duplicates = Duplicates.error,
+    text_columns: TextColumns = TextColumns.error,
+    missing_class: str | None = None,
+    compute_column: str | None = None,
+    compute_kind: ComputeKind = ComputeKind.flop,
     impute: Literal["pca", "none"] = "pca",
     impute_rank: int = 1,
     min_observed: int | None = None,
@@ -87,6 +100,13 @@ def load_and_audit(
         params_scale=params_scale,
         ignore_columns=ignore_columns,
         default_class=default_class,
+        skip_rows=skip_rows,
+        header_row=header_row,
+        duplicates=duplicates,
+        text_columns=text_columns,
+        missing_class=missing_class,
+        compute_column=compute_column,
+        compute_kind=compute_kind,
     )
     table = load_table(scores, benchmarks, columns)
     result = audit(

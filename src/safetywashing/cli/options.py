@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -56,6 +57,79 @@ DefaultClass = Annotated[
 ]
 
 
+class Duplicates(StrEnum):
+    """What to do with a model id on several rows."""
+
+    error = "error"
+    first = "first"
+    last = "last"
+    mean = "mean"
+    max = "max"
+
+
+class TextColumns(StrEnum):
+    """What to do with columns that hold text rather than scores."""
+
+    error = "error"
+    ignore = "ignore"
+
+
+class ComputeKind(StrEnum):
+    """What the compute column holds."""
+
+    flop = "flop"
+    params = "params"
+    tokens = "tokens"
+
+
+SkipRows = Annotated[
+    int,
+    typer.Option("--skip-rows", help="Rows right under the header to skip (units, descriptions)."),
+]
+HeaderRow = Annotated[
+    int | None,
+    typer.Option(
+        "--header-row", help="Line of the file holding the column names (lines above skipped)."
+    ),
+]
+DuplicatesOption = Annotated[
+    Duplicates,
+    typer.Option(
+        "--duplicates",
+        help="A model on several rows: error, keep the first or last row, or combine "
+        "cell by cell (mean, max).",
+    ),
+]
+TextColumnsOption = Annotated[
+    TextColumns,
+    typer.Option(
+        "--text-columns", help="Columns of text, not scores: error (list them) or ignore."
+    ),
+]
+MissingClass = Annotated[
+    str | None,
+    typer.Option("--missing-class", help="Class for rows whose class cell is empty."),
+]
+ComputeColumn = Annotated[
+    str | None,
+    typer.Option(
+        "--compute-column",
+        help="Compute column (same as --flop-column; see --compute-kind for what it holds).",
+    ),
+]
+ComputeKindOption = Annotated[
+    ComputeKind,
+    typer.Option(
+        "--compute-kind",
+        help="What the compute column holds: training FLOP, parameters or training tokens.",
+    ),
+]
+Verbose = Annotated[
+    bool,
+    typer.Option("--verbose", help="Print every note in full (all models named) on stderr."),
+]
+
+
 def column_map(
     *,
     model_column: str,
@@ -68,20 +142,47 @@ def column_map(
     params_scale: float,
     ignore_columns: list[str] | None,
     default_class: str,
+    skip_rows: int = 0,
+    header_row: int | None = None,
+    duplicates: Duplicates = Duplicates.error,
+    text_columns: TextColumns = TextColumns.error,
+    missing_class: str | None = None,
+    compute_column: str | None = None,
+    compute_kind: ComputeKind = ComputeKind.flop,
 ) -> ColumnMap:
     """Build a :class:`ColumnMap` from the command-line options."""
+    from safetywashing.errors import InputError
+
+    if compute_column is not None and flop_column != ColumnMap().flop:
+        raise InputError(
+            "--compute-column and --flop-column both name the compute column; give one."
+        )
     return ColumnMap(
         model=model_column,
         name=name_column,
         model_class=class_column,
         parameters=params_column,
-        flop=flop_column,
+        flop=compute_column if compute_column is not None else flop_column,
         family=family_column,
         flop_scale=flop_scale,
         parameters_scale=params_scale,
         ignore=tuple(ignore_columns or ()),
         default_class=default_class,
+        compute_kind=compute_kind.value,
+        header_row=header_row,
+        skip_rows=skip_rows,
+        duplicates=duplicates.value,
+        text_columns=text_columns.value,
+        missing_class=missing_class,
     )
+
+
+def print_notes(notes: tuple[str, ...] | list[str]) -> None:
+    """Print every note in full on stderr (``--verbose``)."""
+    import sys
+
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def read_input(path: Path, columns: ColumnMap) -> ScoreTable:

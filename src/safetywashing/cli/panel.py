@@ -12,15 +12,25 @@ from safetywashing.cli.audit import Impute
 from safetywashing.cli.options import (
     BenchmarksOption,
     ClassColumn,
+    ComputeColumn,
+    ComputeKind,
+    ComputeKindOption,
     DefaultClass,
+    Duplicates,
+    DuplicatesOption,
     FamilyColumn,
     FlopColumn,
     FlopScale,
+    HeaderRow,
     IgnoreColumns,
+    MissingClass,
     ModelColumn,
     NameColumn,
     ParamsColumn,
     ParamsScale,
+    SkipRows,
+    TextColumns,
+    TextColumnsOption,
     column_map,
 )
 from safetywashing.errors import InputError
@@ -66,6 +76,13 @@ def build_command(
     params_scale: ParamsScale = 1.0,
     ignore_columns: IgnoreColumns = None,
     default_class: DefaultClass = "all",
+    skip_rows: SkipRows = 0,
+    header_row: HeaderRow = None,
+    duplicates: DuplicatesOption = Duplicates.error,
+    text_columns: TextColumnsOption = TextColumns.error,
+    missing_class: MissingClass = None,
+    compute_column: ComputeColumn = None,
+    compute_kind: ComputeKindOption = ComputeKind.flop,
 ) -> None:
     """Audit SCORES and store the panel (capability benchmarks, loadings, scores) as JSON."""
     from safetywashing.io.readers import (
@@ -93,6 +110,13 @@ def build_command(
         params_scale=params_scale,
         ignore_columns=ignore_columns,
         default_class=default_class,
+        skip_rows=skip_rows,
+        header_row=header_row,
+        duplicates=duplicates,
+        text_columns=text_columns,
+        missing_class=missing_class,
+        compute_column=compute_column,
+        compute_kind=compute_kind,
     )
     table = read_scores(scores, columns=columns)
     if benchmarks is not None:

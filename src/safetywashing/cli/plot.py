@@ -23,16 +23,26 @@ from safetywashing.cli.audit_options import (
 from safetywashing.cli.options import (
     BenchmarksOption,
     ClassColumn,
+    ComputeColumn,
+    ComputeKind,
+    ComputeKindOption,
     DefaultClass,
+    Duplicates,
+    DuplicatesOption,
     FamilyColumn,
     FlopColumn,
     FlopScale,
+    HeaderRow,
     IgnoreColumns,
+    MissingClass,
     ModelColumn,
     NameColumn,
     ParamsColumn,
     ParamsScale,
     ScoresArgument,
+    SkipRows,
+    TextColumns,
+    TextColumnsOption,
 )
 
 
@@ -84,6 +94,13 @@ def plot_command(
     params_scale: ParamsScale = 1.0,
     ignore_columns: IgnoreColumns = None,
     default_class: DefaultClass = "all",
+    skip_rows: SkipRows = 0,
+    header_row: HeaderRow = None,
+    duplicates: DuplicatesOption = Duplicates.error,
+    text_columns: TextColumnsOption = TextColumns.error,
+    missing_class: MissingClass = None,
+    compute_column: ComputeColumn = None,
+    compute_kind: ComputeKindOption = ComputeKind.flop,
 ) -> None:
     """Draw one figure of an audit as PNG, SVG or PDF.
 
@@ -114,6 +131,13 @@ def plot_command(
         params_scale=params_scale,
         ignore_columns=ignore_columns,
         default_class=default_class,
+        skip_rows=skip_rows,
+        header_row=header_row,
+        duplicates=duplicates,
+        text_columns=text_columns,
+        missing_class=missing_class,
+        compute_column=compute_column,
+        compute_kind=compute_kind,
     )
     from safetywashing.report.figures import make_figure, save_figure
 

@@ -22,16 +22,26 @@ from safetywashing.cli.audit_options import (
 from safetywashing.cli.options import (
     BenchmarksOption,
     ClassColumn,
+    ComputeColumn,
+    ComputeKind,
+    ComputeKindOption,
     DefaultClass,
+    Duplicates,
+    DuplicatesOption,
     FamilyColumn,
     FlopColumn,
     FlopScale,
+    HeaderRow,
     IgnoreColumns,
+    MissingClass,
     ModelColumn,
     NameColumn,
     ParamsColumn,
     ParamsScale,
     ScoresArgument,
+    SkipRows,
+    TextColumns,
+    TextColumnsOption,
 )
 
 
@@ -61,6 +71,13 @@ def report_command(
     params_scale: ParamsScale = 1.0,
     ignore_columns: IgnoreColumns = None,
     default_class: DefaultClass = "all",
+    skip_rows: SkipRows = 0,
+    header_row: HeaderRow = None,
+    duplicates: DuplicatesOption = Duplicates.error,
+    text_columns: TextColumnsOption = TextColumns.error,
+    missing_class: MissingClass = None,
+    compute_column: ComputeColumn = None,
+    compute_kind: ComputeKindOption = ComputeKind.flop,
 ) -> None:
     """Write the audit as a single HTML file that works offline (figures, sortable table)."""
     from safetywashing.io.writers import check_writable
@@ -85,6 +102,13 @@ def report_command(
         params_scale=params_scale,
         ignore_columns=ignore_columns,
         default_class=default_class,
+        skip_rows=skip_rows,
+        header_row=header_row,
+        duplicates=duplicates,
+        text_columns=text_columns,
+        missing_class=missing_class,
+        compute_column=compute_column,
+        compute_kind=compute_kind,
     )
     from safetywashing.io.writers import write_atomic
     from safetywashing.report.html import html_report

@@ -13,13 +13,15 @@ import hashlib
 import io
 import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Literal, get_args
 
 import numpy as np
 
-from safetywashing.errors import InputError, suggestion
+from safetywashing.errors import InputError, InputNotice, name_list, suggestion
 from safetywashing.table import (
     DEFAULT_CLASS,
     BenchmarkInfo,
@@ -33,9 +35,21 @@ from safetywashing.table import (
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "?"})
 
 
+DuplicatePolicy = Literal["error", "first", "last", "mean", "max"]
+TextColumnPolicy = Literal["error", "ignore"]
+ComputeKind = Literal["flop", "params", "tokens"]
+
+#: How each kind of compute column is named in messages, tables and JSON.
+COMPUTE_LABELS: dict[str, str] = {
+    "flop": "training FLOP",
+    "params": "parameters",
+    "tokens": "training tokens",
+}
+
+
 @dataclass(frozen=True)
 class ColumnMap:
-    """Which columns of a wide table hold model metadata rather than scores.
+    """Which columns of a wide table hold model metadata, and how to read the rest.
 
     Defaults follow the Safetywashing paper's files. A column given here that the file
     does not have is an error unless it is the default (defaults are optional).
@@ -43,7 +57,9 @@ class ColumnMap:
     Attributes
     ----------
     model : str
-        Model id column.
+        Model id column; several columns separated by commas (``"fullname,Precision"``)
+        are joined into one id (``"org/model:bfloat16"``) when the file has no column of
+        that whole name.
     name : str
         Display name column.
     model_class : str
@@ -51,17 +67,40 @@ class ColumnMap:
     parameters : str
         Parameter count column.
     flop : str
-        Training FLOP column.
+        Compute column (training FLOP by default; see ``compute_kind``).
     family : str
         Model family column.
     flop_scale : float
-        Multiplier turning the FLOP column into FLOP (e.g. ``1e21`` for "FLOPs (1E21)").
+        Multiplier turning the compute column into its unit (``1e21`` for "FLOPs (1E21)").
     parameters_scale : float
         Multiplier turning the parameters column into a parameter count (``1e9`` for "B").
     ignore : tuple of str
-        Other non-score columns to skip.
+        Other non-score columns to skip (``""`` names an unnamed column).
     default_class : str
         Class given to every model when the file has no class column.
+    compute_kind : {"flop", "params", "tokens"}
+        What the compute column holds; outputs name it so. Values of zero or below are
+        treated as unknown, with a notice.
+    header_row : int or None
+        Line of the file (1 = first) that holds the header; lines above it are skipped.
+        None: the first non-blank line.
+    skip_rows : int
+        Non-blank rows right under the header to skip (e.g. units or descriptions).
+    duplicates : {"error", "first", "last", "mean", "max"}
+        What to do with a model id on several rows: refuse (naming them), keep the first
+        or last row, or combine the rows' scores cell by cell (mean or max; metadata from
+        the first row).
+    text_columns : {"error", "ignore"}
+        Columns whose cells are mostly text, not scores: refuse them (all named in one
+        message) or skip them with one notice.
+    missing_class : str or None
+        Class for rows whose class cell is empty; None makes an empty cell an error.
+    class_values : tuple of (str, str)
+        Rewrites of class cells: the first pair whose text occurs in the cell (case-
+        insensitive) gives the class (e.g. ``("pretrained", "base")``).
+    layout : {"auto", "none"}
+        ``auto`` recognises the Open LLM Leaderboard's and HELM's exported tables by their
+        columns (see :mod:`safetywashing.io.layouts`); ``none`` reads every file as given.
     """
 
     model: str = "model"
@@ -74,6 +113,34 @@ class ColumnMap:
     parameters_scale: float = 1.0
     ignore: tuple[str, ...] = field(default=())
     default_class: str = DEFAULT_CLASS
+    compute_kind: ComputeKind = "flop"
+    header_row: int | None = None
+    skip_rows: int = 0
+    duplicates: DuplicatePolicy = "error"
+    text_columns: TextColumnPolicy = "error"
+    missing_class: str | None = None
+    class_values: tuple[tuple[str, str], ...] = field(default=())
+    layout: Literal["auto", "none"] = "auto"
+
+    def __post_init__(self) -> None:
+        choices: list[tuple[str, str, tuple[str, ...]]] = [
+            ("compute_kind", "--compute-kind", get_args(ComputeKind)),
+            ("duplicates", "--duplicates", get_args(DuplicatePolicy)),
+            ("text_columns", "--text-columns", get_args(TextColumnPolicy)),
+            ("layout", "layout", ("auto", "none")),
+        ]
+        for attribute, option, allowed in choices:
+            value = getattr(self, attribute)
+            if value not in allowed:
+                raise InputError(f"{option} must be one of {', '.join(allowed)}; got '{value}'.")
+        if self.skip_rows < 0:
+            raise InputError(f"--skip-rows must be 0 or more; got {self.skip_rows}.")
+        if self.header_row is not None and self.header_row < 1:
+            raise InputError(
+                f"--header-row counts lines from 1 (the first line); got {self.header_row}."
+            )
+        if self.missing_class is not None and not self.missing_class.strip():
+            raise InputError("--missing-class needs a class name, e.g. --missing-class chat.")
 
     def metadata_columns(self) -> dict[str, str]:
         """Map of role -> column name for the metadata columns."""
@@ -84,6 +151,18 @@ class ColumnMap:
             "flop": self.flop,
             "family": self.family,
         }
+
+    def with_defaults_from(self, other: ColumnMap) -> ColumnMap:
+        """This map with every field still at its default taken from ``other``.
+
+        A recognised layout supplies column names; what the user set wins.
+        """
+        changes = {
+            item.name: getattr(other, item.name)
+            for item in fields(self)
+            if getattr(self, item.name) == getattr(DEFAULT_COLUMNS, item.name)
+        }
+        return replace(self, **changes)
 
 
 DEFAULT_COLUMNS = ColumnMap()
@@ -224,7 +303,7 @@ def _drop_empty_trailing_columns(records: list[list[str]]) -> list[list[str]]:
     return [row[:keep] for row in records]
 
 
-def _read_rows(path: Path) -> Rows:
+def _read_rows(path: Path, header_row: int | None = None) -> Rows:
     _check_readable(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -252,6 +331,14 @@ def _read_rows(path: Path) -> Rows:
     ]
     if not numbered:
         raise InputError(f"{path} has only empty cells; give a header row and one row per model.")
+    if header_row is not None:
+        if header_row > len(records) or not any(c.strip() for c in records[header_row - 1]):
+            what = "is empty" if header_row <= len(records) else f"is past its end ({len(records)})"
+            raise InputError(
+                f"{path}: line {header_row} (--header-row) {what}; give the line that holds "
+                "the column names."
+            )
+        numbered = [(number, row) for number, row in numbered if number >= header_row]
     kept = _drop_empty_trailing_columns([row for _, row in numbered])
     return Rows(
         header=kept[0],
@@ -259,8 +346,13 @@ def _read_rows(path: Path) -> Rows:
     )
 
 
-def _read_parquet_rows(path: Path) -> Rows:
+def _read_parquet_rows(path: Path, header_row: int | None = None) -> Rows:
     _check_readable(path)
+    if header_row is not None:
+        raise InputError(
+            f"{path} is a Parquet file, whose column names are not a line of the file; "
+            "drop --header-row."
+        )
     try:
         import pandas as pd
 
@@ -285,24 +377,57 @@ def _is_missing(cell: object) -> bool:
     return cell is None or (isinstance(cell, float) and math.isnan(cell))
 
 
-def read_rows(path: str | Path) -> Rows:
+def read_rows(path: str | Path, *, header_row: int | None = None) -> Rows:
     """Read a CSV, TSV or Parquet file as a header and numbered string rows.
 
     The delimiter is a tab for ``.tsv``, a semicolon when the first line has semicolons
     but neither commas nor tabs, else a comma (or a tab, if the first line of a file
     without a ``.csv`` suffix has more tabs than commas). A UTF-8 byte-order mark, CRLF
     line ends and quoted fields are read as a spreadsheet writes them; blank rows and
-    trailing columns without a name or a value are skipped.
+    trailing columns without a name or a value are skipped. ``header_row`` (a line
+    number, 1 = first) names the header's line of a CSV or TSV file; lines above it are
+    skipped.
     """
     path = Path(path)
     if path.suffix.lower() in {".parquet", ".pq"}:
-        return _read_parquet_rows(path)
-    return _read_rows(path)
+        return _read_parquet_rows(path, header_row)
+    return _read_rows(path, header_row)
 
 
 def _is_long(header: Sequence[str], columns: ColumnMap) -> bool:
     lowered = {h.strip().lower() for h in header}
     return {"benchmark", "score"} <= lowered and len(header) <= 8
+
+
+class Notices:
+    """Remarks made while reading one file: each one stderr line, all names in the notes.
+
+    A notice names what was done and to which models or columns; the warning (one line
+    on stderr, given by :meth:`emit` once the file has been read without error) shows
+    the first few names and a count, the table's ``notes`` (the JSON output,
+    ``--verbose``) keep every name.
+    """
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+        self._short: list[str] = []
+
+    def add(self, summary: str, names: Sequence[str] = ()) -> None:
+        """Record ``summary`` (a sentence without its final period) about ``names``."""
+        if not names:
+            self.notes.append(f"{summary}.")
+            self._short.append(f"{summary}.")
+            return
+        self.notes.append(f"{summary}: {name_list(names, limit=None)}.")
+        short = f"{summary}: {name_list(names)}"
+        if len(names) > 4:
+            short += " (all in the output's notes; --verbose lists them)"
+        self._short.append(short + ".")
+
+    def emit(self) -> None:
+        """Warn each notice (:class:`~safetywashing.errors.InputNotice`), one line each."""
+        for message in self._short:
+            warnings.warn(message, InputNotice, stacklevel=4)
 
 
 def read_scores(
@@ -316,21 +441,28 @@ def read_scores(
     Parameters
     ----------
     path : str or Path
-        The file. A long table is recognized by ``benchmark`` and ``score`` columns.
+        The file. A long table is recognized by ``benchmark`` and ``score`` columns; the
+        Open LLM Leaderboard's and HELM's exported tables by their columns (unless
+        ``columns.layout`` is ``"none"``).
     columns : ColumnMap, optional
-        Names of the model-id and metadata columns (the paper's by default).
+        Names of the model-id and metadata columns (the paper's by default) and how to
+        read the rest (header line, rows to skip, duplicates, text columns, ...).
     benchmarks : iterable of BenchmarkInfo, optional
         Metadata for some or all benchmark columns; the rest get defaults.
 
     Returns
     -------
     ScoreTable
+        What was worked around while reading (an index column dropped, text columns
+        skipped, duplicate rows merged, ...) is in ``notes`` and was warned about with
+        :class:`~safetywashing.errors.InputNotice`, one line per kind.
 
     Raises
     ------
     InputError
         For an unreadable or empty file, a missing model column, a non-numeric score
-        cell, a duplicate model or benchmark, or a bad metadata cell.
+        cell, text columns, a duplicate model (unless ``columns.duplicates`` says what to
+        do), an empty class cell, a duplicate benchmark, or a bad metadata cell.
 
     Examples
     --------
@@ -340,15 +472,50 @@ def read_scores(
     30
     """
     path = Path(path)
-    rows = read_rows(path)
+    rows = read_rows(path, header_row=columns.header_row)
     header = [cell.strip() for cell in rows.header]
     body = rows.body
+    if columns.skip_rows:
+        if columns.skip_rows >= len(body):
+            raise InputError(
+                f"{path}: --skip-rows {columns.skip_rows} skips every one of its {len(body)} "
+                "rows under the header; skip fewer."
+            )
+        body = body[columns.skip_rows :]
     if not body:
         raise InputError(f"{path} has a header but no rows; add one row per model.")
     source = SourceFile(path=str(path), sha256=file_sha256(path))
     if _is_long(header, columns):
         return _read_long(path, header, body, columns, benchmarks, source)
-    return _read_wide(path, header, body, columns, benchmarks, source)
+    notices = Notices()
+    infos = list(benchmarks)
+    if columns.layout == "auto" and columns.model not in header:
+        from safetywashing.io.layouts import recognise
+
+        layout = recognise(header)
+        if layout is not None:
+            columns = columns.with_defaults_from(layout.columns)
+            body = layout.body(body)
+            known = {info.id for info in infos}
+            infos += [info for info in layout.benchmarks(header) if info.id not in known]
+            notices.add(f"{path}: read as {layout.description}")
+    return _read_wide(path, header, body, columns, infos, source, notices)
+
+
+_UNNAMED = re.compile(r"(Unnamed: \d+(_level_\d+)?)?")
+
+
+def _is_unnamed(name: str) -> bool:
+    """An empty header cell, or the name pandas gives one when it reads it back."""
+    return _UNNAMED.fullmatch(name) is not None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        parse_number(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _column_position(
@@ -364,6 +531,46 @@ def _column_position(
     return None
 
 
+def _model_positions(
+    path: Path,
+    header: list[str],
+    body: list[tuple[int, list[str]]],
+    columns: ColumnMap,
+    notices: Notices,
+) -> tuple[list[int], set[int]]:
+    """The model-id column(s), and unnamed index columns to leave out of the scores."""
+    index_columns = {0} if header and _is_unnamed(header[0]) else set()
+    if columns.model in header:
+        positions = [header.index(columns.model)]
+    elif "," in columns.model and all(
+        part.strip() in header for part in columns.model.split(",") if part.strip()
+    ):
+        positions = [
+            header.index(part.strip()) for part in columns.model.split(",") if part.strip()
+        ]
+    else:
+        positions = []
+        if index_columns and columns.model == DEFAULT_COLUMNS.model:
+            cells = [row[0].strip() if row else "" for _, row in body]
+            unique = all(cells) and len(set(cells)) == len(cells)
+            if unique and not all(re.fullmatch(r"[+-]?\d+", cell) for cell in cells):
+                notices.add(
+                    f"{path}: the unnamed first column holds a unique id per row, so it is "
+                    "taken as the model id"
+                )
+                return [0], set()
+        missing = [part.strip() for part in columns.model.split(",") if part.strip() not in header]
+        name = missing[0] if len(missing) == 1 else columns.model
+        raise InputError(
+            f"{path} has no model column '{name}'{suggestion(name, header)}; "
+            "name the model-id column with --model-column (several columns, joined into one "
+            "id: --model-column a,b)."
+        )
+    if index_columns:
+        notices.add(f"{path}: the unnamed first column (an index a program wrote) is left out")
+    return positions, index_columns
+
+
 def _read_wide(
     path: Path,
     header: list[str],
@@ -371,17 +578,18 @@ def _read_wide(
     columns: ColumnMap,
     benchmarks: Iterable[BenchmarkInfo],
     source: SourceFile,
+    notices: Notices | None = None,
 ) -> ScoreTable:
-    if columns.model not in header:
-        raise InputError(
-            f"{path} has no model column '{columns.model}'{suggestion(columns.model, header)}; "
-            "name the model-id column with --model-column."
-        )
+    notices = notices if notices is not None else Notices()
+    model_positions, index_columns = _model_positions(path, header, body, columns, notices)
     seen: dict[str, int] = {}
     for position, name in enumerate(header):
+        if position in index_columns or position in model_positions:
+            continue
         if not name:
             raise InputError(
-                f"{path}: column {position + 1} of the header has no name; name every column."
+                f"{path}: column {position + 1} of the header has no name; name every column "
+                "(an unnamed first column is read as an index)."
             )
         if name in seen:
             raise InputError(
@@ -395,55 +603,245 @@ def _read_wide(
         found = _column_position(path, header, name, defaults[role], role.replace("_", " "))
         if found is not None:
             meta_positions[role] = found
+    ignored: set[int] = set()
     for name in columns.ignore:
+        if name == "" and index_columns:
+            continue
         if name not in header:
             raise InputError(
                 f"{path} has no column '{name}' to ignore{suggestion(name, header)}; "
                 "check --ignore-column."
             )
-    model_position = header.index(columns.model)
-    skipped = {model_position, *meta_positions.values(), *(header.index(n) for n in columns.ignore)}
+        ignored.add(header.index(name))
+    skipped = {*model_positions, *index_columns, *meta_positions.values(), *ignored}
     score_positions = [i for i in range(len(header)) if i not in skipped]
-    if not score_positions:
-        raise InputError(f"{path} has no benchmark columns besides the model metadata.")
-
-    values = np.full((len(body), len(score_positions)), np.nan)
-    models: list[ModelInfo] = []
-    model_rows: dict[str, int] = {}
-    percents = PercentCheck()
-    for index, (row_number, row) in enumerate(body):
+    for row_number, row in body:
         if len(row) > len(header):
             raise InputError(
                 f"{path}, row {row_number}: {len(row)} cells for {len(header)} header columns; "
                 "remove the extra cells or add header names."
             )
-        row = row + [""] * (len(header) - len(row))
-        model_id = row[model_position].strip()
-        if not model_id:
+    padded = [(number, row + [""] * (len(header) - len(row))) for number, row in body]
+    score_positions = _without_text_columns(path, header, padded, score_positions, columns, notices)
+    if not score_positions:
+        raise InputError(f"{path} has no benchmark columns besides the model metadata.")
+
+    values = np.full((len(padded), len(score_positions)), np.nan)
+    models: list[ModelInfo] = []
+    row_numbers: list[int] = []
+    empty_class: list[int] = []
+    percents = PercentCheck()
+    for index, (row_number, row) in enumerate(padded):
+        model_id = ":".join(row[p].strip() for p in model_positions)
+        if not all(row[p].strip() for p in model_positions):
+            which = ", ".join(f"'{header[p]}'" for p in model_positions)
             raise InputError(
-                f"{path}, row {row_number}: the model column '{columns.model}' is empty; "
+                f"{path}, row {row_number}: the model column {which} is empty; "
                 "give every row a model id."
             )
-        if model_id in model_rows:
-            raise InputError(
-                f"{path}, row {row_number}: model '{model_id}' already appears in row "
-                f"{model_rows[model_id]}; keep one row per model."
-            )
-        model_rows[model_id] = row_number
         for j, position in enumerate(score_positions):
             cell = row[position]
             where = f"{path}, row {row_number} (model '{model_id}'), column '{header[position]}'"
             values[index, j] = parse_score(cell, where)
             percents.see(header[position], cell, where, row_number)
-        models.append(_model_info(path, row_number, model_id, row, header, meta_positions, columns))
+        model = _model_info(path, row_number, model_id, row, header, meta_positions, columns)
+        class_position = meta_positions.get("model_class")
+        if class_position is not None and not _class_text(row[class_position].strip(), columns):
+            empty_class.append(index)
+        models.append(model)
+        row_numbers.append(row_number)
+    if empty_class:
+        models = _fill_empty_class(
+            path, header[meta_positions["model_class"]], models, row_numbers, empty_class,
+            columns, notices,
+        )  # fmt: skip
+    models = _drop_nonpositive_compute(path, header, meta_positions, models, columns, notices)
+    values, models = _resolve_duplicates(path, values, models, row_numbers, columns, notices)
     bench_ids = [header[p] for p in score_positions]
     known = {b.id: b for b in benchmarks}
-    return ScoreTable(
+    table = ScoreTable(
         values=values,
         models=tuple(models),
         benchmarks=tuple(known.get(b, BenchmarkInfo(id=b)) for b in bench_ids),
         sources=(source,),
+        notes=tuple(notices.notes),
+        compute_kind=columns.compute_kind,
     )
+    notices.emit()
+    return table
+
+
+def _without_text_columns(
+    path: Path,
+    header: list[str],
+    body: list[tuple[int, list[str]]],
+    positions: list[int],
+    columns: ColumnMap,
+    notices: Notices,
+) -> list[int]:
+    """Score columns minus those that hold mostly text, all refused or skipped at once.
+
+    A column where at least two, and at least half, of the non-empty cells are not
+    numbers holds text (names, licences, dates, True/False); a column with a stray bad
+    cell (or decimal commas) is left to the per-cell error, which names the cell.
+    """
+    text: list[int] = []
+    for position in positions:
+        filled = [row[position].strip() for _, row in body]
+        filled = [cell for cell in filled if cell.lower() not in MISSING_TOKENS]
+        bad = sum(
+            not _is_number(cell) and not re.fullmatch(r"[+-]?\d+,\d+%?", cell) for cell in filled
+        )
+        if bad >= 2 and 2 * bad >= len(filled):
+            text.append(position)
+    if not text:
+        return positions
+    names = [header[p] for p in text]
+    leading = 0
+    while leading < len(body) and any(
+        not _is_number(body[leading][1][p])
+        and body[leading][1][p].strip().lower() not in MISSING_TOKENS
+        for p in text
+    ):
+        leading += 1
+    rest = body[leading:]
+    if leading and rest and all(_is_number(row[p]) for _, row in rest for p in text):
+        raise InputError(
+            f"{path}: the first {leading} row{'s' if leading > 1 else ''} under the header "
+            f"hold{'' if leading > 1 else 's'} text (rows {body[0][0]}-{body[leading - 1][0]}), "
+            f"not scores; skip {'them' if leading > 1 else 'it'} with --skip-rows {leading}."
+        )
+    if columns.text_columns == "error":
+        raise InputError(
+            f"{path}: {len(names)} column{'s hold' if len(names) > 1 else ' holds'} text, not "
+            f"scores ({name_list(names, limit=None)}); skip "
+            f"{'them all' if len(names) > 1 else 'it'} with --text-columns ignore (or name "
+            "each with --ignore-column)."
+        )
+    notices.add(f"{path}: {len(names)} text column{'s' if len(names) > 1 else ''} left out", names)
+    return [p for p in positions if p not in text]
+
+
+def _fill_empty_class(
+    path: Path,
+    column: str,
+    models: list[ModelInfo],
+    row_numbers: list[int],
+    empty: list[int],
+    columns: ColumnMap,
+    notices: Notices,
+) -> list[ModelInfo]:
+    rows = [str(row_numbers[i]) for i in empty]
+    shown = ", ".join(rows[:5]) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+    if columns.missing_class is None:
+        raise InputError(
+            f"{path}: the class column '{column}' is empty in {len(rows)} "
+            f"row{'s' if len(rows) > 1 else ''} ({'rows' if len(rows) > 1 else 'row'} {shown}); "
+            "fill in the class (e.g. base or chat) or give those rows one with --missing-class "
+            "NAME."
+        )
+    names = [models[i].id for i in empty]
+    notices.add(
+        f"{path}: {len(rows)} row{'s' if len(rows) > 1 else ''} with an empty '{column}' "
+        f"cell given the class '{columns.missing_class}' (--missing-class)",
+        names,
+    )
+    filled = set(empty)
+    return [
+        replace(model, model_class=columns.missing_class) if i in filled else model
+        for i, model in enumerate(models)
+    ]
+
+
+def _drop_nonpositive_compute(
+    path: Path,
+    header: list[str],
+    meta_positions: dict[str, int],
+    models: list[ModelInfo],
+    columns: ColumnMap,
+    notices: Notices,
+) -> list[ModelInfo]:
+    if "flop" not in meta_positions:
+        return models
+    bad = [i for i, model in enumerate(models) if model.flop <= 0]
+    if not bad:
+        return models
+    column = header[meta_positions["flop"]]
+    label = COMPUTE_LABELS[columns.compute_kind]
+    notices.add(
+        f"{path}: {len(bad)} model{'s have' if len(bad) > 1 else ' has'} zero or negative "
+        f"'{column}' ({label}), read as unknown and left out of the compute correlations",
+        [models[i].id for i in bad],
+    )
+    dropped = set(bad)
+    return [
+        replace(model, flop=math.nan) if i in dropped else model for i, model in enumerate(models)
+    ]
+
+
+def _resolve_duplicates(
+    path: Path,
+    values: np.ndarray,
+    models: list[ModelInfo],
+    row_numbers: list[int],
+    columns: ColumnMap,
+    notices: Notices,
+) -> tuple[np.ndarray, list[ModelInfo]]:
+    groups: dict[str, list[int]] = {}
+    for index, model in enumerate(models):
+        groups.setdefault(model.id, []).append(index)
+    repeated = {model_id: rows for model_id, rows in groups.items() if len(rows) > 1}
+    if not repeated:
+        return values, models
+    examples = [
+        f"'{model_id}' in rows {', '.join(str(row_numbers[i]) for i in rows)}"
+        for model_id, rows in list(repeated.items())[:3]
+    ]
+    more = f" and {len(repeated) - 3} more" if len(repeated) > 3 else ""
+    if columns.duplicates == "error":
+        count = len(repeated)
+        raise InputError(
+            f"{path}: {count} model{'s appear' if count > 1 else ' appears'} on more than one "
+            f"row ({'; '.join(examples)}{more}); keep one row per model, choose with "
+            "--duplicates first|last|mean|max, or build the id from several columns with "
+            "--model-column a,b."
+        )
+    kept_values: list[np.ndarray] = []
+    kept_models: list[ModelInfo] = []
+    for rows in groups.values():
+        block = values[rows]
+        if columns.duplicates == "first":
+            row, model = block[0], models[rows[0]]
+        elif columns.duplicates == "last":
+            row, model = block[-1], models[rows[-1]]
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an all-empty column
+                combine = np.nanmean if columns.duplicates == "mean" else np.nanmax
+                row = combine(block, axis=0)
+            model = models[rows[0]]
+        kept_values.append(row)
+        kept_models.append(model)
+    what = {
+        "first": "kept the first row of each",
+        "last": "kept the last row of each",
+        "mean": "averaged their scores cell by cell",
+        "max": "kept the highest score of each cell",
+    }[columns.duplicates]
+    notices.add(
+        f"{path}: {len(repeated)} model{'s' if len(repeated) > 1 else ''} on more than one row, "
+        f"{what} (--duplicates {columns.duplicates})",
+        list(repeated),
+    )
+    return np.vstack(kept_values), kept_models
+
+
+def _class_text(cell: str, columns: ColumnMap) -> str:
+    """A class cell as read, or rewritten by the first matching ``class_values`` pair."""
+    for fragment, value in columns.class_values:
+        if cell and fragment.lower() in cell.lower():
+            return value
+    return cell
 
 
 def _model_info(
@@ -471,10 +869,11 @@ def _model_info(
                 f"'{row[position].strip()}' is not a number; write a number or leave it empty."
             ) from None
 
+    model_class = _class_text(text("model_class"), columns)
     return ModelInfo(
         id=model_id,
         name=text("name"),
-        model_class=text("model_class") or columns.default_class,
+        model_class=model_class or columns.default_class,
         parameters=number("parameters", columns.parameters_scale),
         flop=number("flop", columns.flop_scale),
         family=text("family"),
@@ -688,14 +1087,7 @@ def apply_benchmark_metadata(table: ScoreTable, metadata: BenchmarkMetadata) -> 
             )
     merged = tuple(metadata.infos.get(b.id, b) for b in table.benchmarks)
     updated = table.with_benchmarks(merged)
-    return ScoreTable(
-        values=updated.values,
-        models=updated.models,
-        benchmarks=updated.benchmarks,
-        sources=(*table.sources, metadata.source),
-        synthetic=table.synthetic,
-        notes=table.notes,
-    )
+    return replace(updated, sources=(*table.sources, metadata.source))
 
 
 def split_names(text: str) -> list[str]:
