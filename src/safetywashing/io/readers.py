@@ -155,14 +155,24 @@ class ColumnMap:
     def with_defaults_from(self, other: ColumnMap) -> ColumnMap:
         """This map with every field still at its default taken from ``other``.
 
-        A recognised layout supplies column names; what the user set wins.
+        A recognised layout supplies column names; what the user set wins. Columns to
+        ignore are the union of both, and a metadata column of ``other`` that the user
+        replaced (e.g. another model-id column) is ignored too.
         """
         changes = {
             item.name: getattr(other, item.name)
             for item in fields(self)
             if getattr(self, item.name) == getattr(DEFAULT_COLUMNS, item.name)
         }
-        return replace(self, **changes)
+        merged = replace(self, **changes)
+        roles = [*merged.metadata_columns().values(), *merged.model.split(",")]
+        replaced = [
+            name
+            for name in [other.model, *other.metadata_columns().values()]
+            if name not in roles and name not in DEFAULT_COLUMNS.metadata_columns().values()
+        ]
+        ignore = tuple(dict.fromkeys([*self.ignore, *other.ignore, *replaced]))
+        return replace(merged, ignore=tuple(name for name in ignore if name not in roles))
 
 
 DEFAULT_COLUMNS = ColumnMap()
@@ -489,7 +499,7 @@ def read_scores(
         return _read_long(path, header, body, columns, benchmarks, source)
     notices = Notices()
     infos = list(benchmarks)
-    if columns.layout == "auto" and columns.model not in header:
+    if columns.layout == "auto":
         from safetywashing.io.layouts import recognise
 
         layout = recognise(header)
