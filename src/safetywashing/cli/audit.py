@@ -33,6 +33,7 @@ from safetywashing.cli.options import (
     SkipRows,
     TextColumns,
     TextColumnsOption,
+    Verbose,
 )
 from safetywashing.errors import InputError
 
@@ -179,6 +180,7 @@ def audit_command(
     missing_class: MissingClass = None,
     compute_column: ComputeColumn = None,
     compute_kind: ComputeKindOption = ComputeKind.flop,
+    verbose: Verbose = False,
     # -- uncertainty and robustness (safetywashing.uncertainty, safetywashing.robustness) --
     bootstrap: Annotated[
         str | None,
@@ -234,6 +236,10 @@ def audit_command(
             f"robustness.json under --out, not with --format {output_format.value}; "
             "add --out DIR."
         )
+    if verbose:
+        from safetywashing.cli.app import WARNINGS
+
+        WARNINGS.verbose = True
     if dataset is not None:
         from safetywashing.datasets.panels import dataset_inputs
 
@@ -278,6 +284,10 @@ def audit_command(
         impute_rank=impute_rank,
         min_observed=min_observed,
     )
+    if verbose:
+        from safetywashing.cli.options import print_notes
+
+        print_notes(table.notes)
     # -- uncertainty and robustness --
     if bootstrap is None and (permutations is not None or cluster is not None):
         raise InputError("--permutations and --cluster need --bootstrap N; add --bootstrap 2000.")
