@@ -46,7 +46,7 @@ from safetywashing.stats.pca import (
     mean_offdiagonal,
     standardize,
 )
-from safetywashing.table import DEFAULT_CLASS, ScoreTable
+from safetywashing.table import COMPUTE_LABELS, DEFAULT_CLASS, ScoreTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -379,6 +379,9 @@ class AuditResult:
     uncertainty : dict or None
         Settings and details of the bootstrap and permutation analysis, when one was
         run (see :mod:`safetywashing.uncertainty`); written to JSON only then.
+    compute_kind : str
+        What the compute correlations use: ``flop`` (training FLOP, the paper's), or a
+        stand-in read with ``--compute-kind``: ``params``, ``tokens``.
     """
 
     config: AuditConfig
@@ -390,6 +393,7 @@ class AuditResult:
     notes: tuple[str, ...] = field(default=())
     version: str = __version__
     uncertainty: dict[str, Any] | None = None
+    compute_kind: str = "flop"
 
     def __getitem__(self, model_class: str) -> ClassAudit:
         for audit_of_class in self.classes:
@@ -397,6 +401,16 @@ class AuditResult:
                 return audit_of_class
         known = ", ".join(c.model_class for c in self.classes)
         raise KeyError(f"No class '{model_class}' in this audit; the classes are {known}.")
+
+    @property
+    def compute_label(self) -> str:
+        """What the compute correlations use: "training FLOP", "parameters", ..."""
+        return COMPUTE_LABELS.get(self.compute_kind, (self.compute_kind,))[0]
+
+    @property
+    def compute_short(self) -> str:
+        """Short column label of the compute figures: "FLOP", "params", "tokens"."""
+        return COMPUTE_LABELS.get(self.compute_kind, (self.compute_kind, self.compute_kind))[1]
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -414,6 +428,7 @@ class AuditResult:
                 "inputs": [{"path": path, "sha256": digest} for path, digest in self.sources],
             },
             "orientation": {"negated": list(self.flipped)},
+            "compute": {"kind": self.compute_kind, "label": self.compute_label},
             "warnings": list(self.warnings),
             "notes": list(self.notes),
             "classes": {c.model_class: c.to_dict() for c in self.classes},
@@ -632,6 +647,7 @@ def audit(
         synthetic=table.synthetic,
         warnings=tuple(collected),
         notes=table.notes,
+        compute_kind=table.compute_kind,
     )
 
 

@@ -81,6 +81,14 @@ class BenchmarkInfo:
             )
 
 
+#: What a table's compute figures hold -> (label in sentences, short column label).
+COMPUTE_LABELS: dict[str, tuple[str, str]] = {
+    "flop": ("training FLOP", "FLOP"),
+    "params": ("parameters", "params"),
+    "tokens": ("training tokens", "tokens"),
+}
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What is known about one model (row).

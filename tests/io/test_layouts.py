@@ -176,3 +176,27 @@ def test_user_options_win_over_the_layout(tables: dict[str, Path]) -> None:
     table, _ = _read(tables["openllm_v2.csv"], columns)
     assert table.model_ids[0].endswith("_float16")
     assert set(table.classes()) == {"🟢", "💬"}
+
+
+def test_parameters_standing_in_for_compute_are_labelled_so(
+    tables: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 13, failure 6: tables and JSON said "FLOP" for a parameter count.
+    path = str(tables["openllm_v2.csv"])
+    assert main(["audit", path, "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["compute"] == {"kind": "params", "label": "parameters"}
+    assert main(["audit", path]) == 0
+    out = capsys.readouterr().out
+    assert "score vs params" in out and "params corr. %" in out and "FLOP" not in out
+    assert main(["audit", path, "--format", "markdown"]) == 0
+    markdown = capsys.readouterr().out
+    assert "capability score vs parameters" in markdown and "n (params)" in markdown
+    assert "FLOP" not in markdown
+
+
+def test_the_paper_still_says_training_flop(
+    paper_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", str(paper_dir / "benchmarks_chat_models.csv"), "--preset", "paper"]) == 0
+    assert "FLOP corr. %" in capsys.readouterr().out

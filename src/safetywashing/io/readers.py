@@ -23,6 +23,7 @@ import numpy as np
 
 from safetywashing.errors import InputError, InputNotice, name_list, suggestion
 from safetywashing.table import (
+    COMPUTE_LABELS,
     DEFAULT_CLASS,
     BenchmarkInfo,
     Direction,
@@ -38,13 +39,6 @@ MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "
 DuplicatePolicy = Literal["error", "first", "last", "mean", "max"]
 TextColumnPolicy = Literal["error", "ignore"]
 ComputeKind = Literal["flop", "params", "tokens"]
-
-#: How each kind of compute column is named in messages, tables and JSON.
-COMPUTE_LABELS: dict[str, str] = {
-    "flop": "training FLOP",
-    "params": "parameters",
-    "tokens": "training tokens",
-}
 
 
 @dataclass(frozen=True)
@@ -777,7 +771,7 @@ def _drop_nonpositive_compute(
     if not bad:
         return models
     column = header[meta_positions["flop"]]
-    label = COMPUTE_LABELS[columns.compute_kind]
+    label = COMPUTE_LABELS[columns.compute_kind][0]
     notices.add(
         f"{path}: {len(bad)} model{'s have' if len(bad) > 1 else ' has'} zero or negative "
         f"'{column}' ({label}), read as unknown and left out of the compute correlations",

@@ -42,7 +42,7 @@ def class_table(result: AuditResult, audit_of_class: ClassAudit) -> Table:
         f"{len(audit_of_class.model_ids)} with a capability score; "
         f"PC1 explains {100 * component.eigenvalue_share:.1f}% "
         f"({len(audit_of_class.capability_benchmarks)} capability benchmarks); "
-        f"score vs FLOP {_percent(audit_of_class.score_compute_correlation)}% "
+        f"score vs {result.compute_short} {_percent(audit_of_class.score_compute_correlation)}% "
         f"(n={audit_of_class.score_compute_n})"
     )
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
@@ -50,7 +50,7 @@ def class_table(result: AuditResult, audit_of_class: ClassAudit) -> Table:
     table.add_column("n", justify="right", no_wrap=True)
     table.add_column("capab. corr. %", justify="right", no_wrap=True)
     table.add_column("reading", no_wrap=True)
-    table.add_column("FLOP corr. %", justify="right", no_wrap=True)
+    table.add_column(f"{result.compute_short} corr. %", justify="right", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
     with_interval = any(b.verdict for b in audit_of_class.benchmarks)
     if with_interval:

@@ -46,7 +46,7 @@ METHOD_TEXT = (
     "A benchmark's capabilities correlation is the {method} correlation, across models, "
     "between its (higher-is-safer) score and the capability score, over the models that "
     "have both; calibration benchmarks are correlated with their own task's accuracy "
-    "instead. The compute correlation is the {method} correlation with training FLOP. "
+    "instead. The compute correlation is the {method} correlation with {compute}. "
     "Following Ren et al. (2024), a correlation below {low:.2f} reads as low (negative "
     "counts as low), and one at least as high as the mean pairwise correlation among the "
     "capability benchmarks reads as high: such a benchmark mostly tracks capabilities."
@@ -352,7 +352,10 @@ def html_report(
                 matrix=_MATRIX_NAMES.get(config.matrix, config.matrix),
                 method=_METHOD_NAMES.get(config.method, config.method),
                 low=config.low_threshold,
+                compute=result.compute_label,
             ),
+            compute_label=result.compute_label,
+            compute_short=result.compute_short,
             warnings=list(result.warnings),
             notes=list(result.notes),
             figures=_markup(figure_markup),
@@ -445,5 +448,6 @@ def repr_html(result: AuditResult) -> str:
             low=f"{result.config.low_threshold:.2f}",
             method=_METHOD_NAMES.get(result.config.method, result.config.method),
             pct=_num,
+            compute_short=result.compute_short,
         )
     )
