@@ -150,9 +150,14 @@ def test_the_188_model_table_audits_with_one_set_of_flags(
     assert main(["audit", path, *flags]) == 0
     captured = capsys.readouterr()
     document = json.loads(captured.out)
-    assert sum(c["n_models"] for c in document["classes"].values()) == 188
+    assert {name: c["n_models"] for name, c in document["classes"].items()} == {
+        "base": 94,  # the fixture's Instruct flag: False on even rows
+        "chat": 94,
+    }
     assert [line for line in captured.err.splitlines() if line.startswith("note: ")] == [
         f"note: {path}: the unnamed first column (an index a program wrote) is left out.",
+        f"note: {path}: the class column 'Instruct' is a yes/no flag, read as chat (yes) or "
+        "base (no).",
         f"note: {path}: 4 text columns left out: 'Architecture', 'Hub License', 'Precision' "
         "and 'Base Model'.",
     ]

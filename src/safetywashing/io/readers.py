@@ -607,6 +607,10 @@ def _read_wide(
         found = _column_position(path, header, name, defaults[role], role.replace("_", " "))
         if found is not None:
             meta_positions[role] = found
+    if "model_class" in meta_positions and not columns.class_values:
+        columns = _flag_classes(
+            path, header[meta_positions["model_class"]], body, meta_positions, columns, notices
+        )
     ignored: set[int] = set()
     for name in columns.ignore:
         if name == "" and index_columns:
@@ -673,6 +677,35 @@ def _read_wide(
     )
     notices.emit()
     return table
+
+
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+
+
+def _flag_classes(
+    path: Path,
+    column: str,
+    body: list[tuple[int, list[str]]],
+    meta_positions: dict[str, int],
+    columns: ColumnMap,
+    notices: Notices,
+) -> ColumnMap:
+    """An instruct/chat flag as the class column: True -> chat, False -> base."""
+    if not re.search(r"instruct|chat|tuned", column, re.IGNORECASE):
+        return columns
+    position = meta_positions["model_class"]
+    cells = {row[position].strip().lower() for _, row in body if position < len(row)}
+    cells.discard("")
+    if not cells or not cells <= _TRUE | _FALSE:
+        return columns
+    notices.add(
+        f"{path}: the class column '{column}' is a yes/no flag, read as chat (yes) or base (no)"
+    )
+    pairs = tuple((word, "chat") for word in sorted(_TRUE)) + tuple(
+        (word, "base") for word in sorted(_FALSE)
+    )
+    return replace(columns, class_values=pairs)
 
 
 def _without_text_columns(
