@@ -18,17 +18,20 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's tests/
+
+
 from safetywashing.audit import audit
 from safetywashing.io.readers import read_scores
 from safetywashing.stats.bootstrap import draw_counts, make_plan
-from safetywashing.stats.reference import bootstrap_loop
-from safetywashing.uncertainty import class_data, default_chunk, prepared_table, run_bootstrap
+from safetywashing.uncertainty import default_chunk, run_bootstrap
 
 DATASETS = Path(
     os.environ.get(
@@ -38,6 +41,9 @@ DATASETS = Path(
 
 
 def main() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's tests/
+    from tests.reference import bootstrap_loop
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loop-resamples", type=int, default=200)
     parser.add_argument("--resamples", type=int, default=10_000)
@@ -48,7 +54,7 @@ def main() -> None:
     table = read_scores(path)
     result = audit(table, preset="paper")
     chat = result["chat"]
-    data = class_data(prepared_table(table, result), chat)
+    data = chat.prepared
     plan = make_plan(
         data.capability,
         data.targets,

@@ -123,11 +123,21 @@ def test_exclusion_warning_names_the_model() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"impute": "mean"}, "The imputation must be one of none, pca; got 'mean'."),
-        ({"impute_rank": 0}, "The imputation rank must be at least 1; got 0."),
-        ({"min_observed": 0}, "must be at least 1; got 0."),
-        ({"min_observed": 13}, "exceeds the 12 capability benchmarks; lower --min-observed."),
-        ({"impute_rank": 12}, "must be below the number of capability benchmarks (12)"),
+        ({"impute": "mean"}, "impute='mean' is not one of none, pca."),
+        ({"impute_rank": 0}, "impute_rank=0 is below 1; give a whole number of at least 1."),
+        ({"min_observed": 0}, "min_observed=0 is below 1; give a whole number of at least 1."),
+        (
+            {"min_observed": 13},
+            "min_observed=13 exceeds the 12 capability benchmarks; lower min_observed "
+            "(at most 12).",
+        ),
+        (
+            {"impute_rank": 12},
+            "impute_rank=12 is not below the number of capability benchmarks (12); use "
+            "impute_rank=1 (it must be at most 11).",
+        ),
+        # Refused whether or not the table has gaps (it was accepted silently without them).
+        ({"impute_rank": 20}, "impute_rank=20 is not below the number of capability"),
     ],
 )
 def test_bad_imputation_settings(kwargs: dict[str, object], message: str) -> None:

@@ -9,9 +9,10 @@ import pytest
 
 from safetywashing.audit import audit
 from safetywashing.cli.app import main
+from safetywashing.decision import DecisionRule
 from safetywashing.errors import InputError
 from safetywashing.power import power_analysis
-from safetywashing.robustness import robustness_audit, zone
+from safetywashing.robustness import robustness_audit
 from safetywashing.simulate import SafetySpec, simulate_panel
 
 
@@ -28,9 +29,9 @@ def test_power_rows_and_verdict_shares() -> None:
 
 
 def test_power_bad_input() -> None:
-    with pytest.raises(InputError, match=r"^Panel size 4 in --models is too small"):
+    with pytest.raises(InputError, match=r"^Panel size 4 is too small"):
         power_analysis(rho=0.4, models=[4], panels=2)
-    with pytest.raises(InputError, match=r"^--rho must be a correlation in \[-1, 1\]; got 1.5\.$"):
+    with pytest.raises(InputError, match=r"^rho=1.5 is not a correlation in \[-1, 1\]\.$"):
         power_analysis(rho=1.5, models=[10], panels=2)
 
 
@@ -125,8 +126,8 @@ def test_measures_flags_partials_and_adjusted_scores(panel_table) -> None:  # ty
     assert "measure: one-factor model" in found.variants
     for benchmark in found.flagged:
         j = found.benchmark_ids.index(benchmark)
-        zones = {zone(float(v), 0.4) for v in found.correlations[:, j]} - {""}
-        assert len(zones | {zone(float(found.estimate[j]), 0.4)}) > 1
+        zones = {DecisionRule(0.4).zone(float(v)) for v in found.correlations[:, j]} - {""}
+        assert len(zones | {DecisionRule(0.4).zone(float(found.estimate[j]))}) > 1
     assert "strong" not in found.flagged
     assert found.adjusted.shape == (30, 3)
     ranking = found.ranking()
@@ -147,7 +148,7 @@ def test_variants_start_from_the_audit_capability_block_when_gaps_were_imputed()
     table = replace(table, values=values)
     result = audit(table)
     assert len(result["all"].imputed_cells) == 3
-    found = robustness_audit(table, result)["all"]
+    found = robustness_audit(result)["all"]
     row = found.variants.index("measure: PC1 of spearman matrix")
     np.testing.assert_allclose(found.correlations[row], found.estimate, rtol=0, atol=1e-12)
 
@@ -159,7 +160,7 @@ def test_power_needs_two_capability_benchmarks(count: int) -> None:
     with pytest.raises(InputError) as caught:
         power_analysis(rho=0.4, models=[10], panels=1, n_resamples=50, n_capability=count)
     assert str(caught.value) == (
-        f"--capability-benchmarks must be at least 2 (the capability score needs two); got {count}."
+        f"n_capability={count} is below 2; the capability score needs two."
     )
 
 

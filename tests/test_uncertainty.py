@@ -24,13 +24,11 @@ def test_same_seed_gives_byte_identical_json_whatever_the_chunking() -> None:
     table = load_demo_panel()
     result = audit(table)
     documents = [
-        to_json(
-            bootstrap_audit(table, result, n_resamples=700, seed=5, chunk_size=chunk).apply(result)
-        )
+        to_json(bootstrap_audit(result, n_resamples=700, seed=5, chunk_size=chunk).apply(result))
         for chunk in (64, 333, 700)
     ]
     assert documents[0] == documents[1] == documents[2]
-    other = to_json(bootstrap_audit(table, result, n_resamples=700, seed=6).apply(result))
+    other = to_json(bootstrap_audit(result, n_resamples=700, seed=6).apply(result))
     assert other != documents[0]
 
 
@@ -88,28 +86,28 @@ def test_a_seed_is_recorded_when_none_is_given() -> None:
     [
         (
             0,
-            "--bootstrap 0 asks for no bootstrap resamples; give a positive number such as "
-            "--bootstrap 2000, or leave the option out.",
+            "n_resamples=0 asks for no bootstrap resamples; give a positive number such as "
+            "n_resamples=2000, or leave it out.",
         ),
         (
             -5,
-            "The number of bootstrap resamples cannot be negative; got -5 (try --bootstrap 2000).",
+            "n_resamples=-5 is negative; give a whole number such as n_resamples=2000.",
         ),
         (
             "2.5",
-            "The number of bootstrap resamples must be a whole number; got '2.5' "
-            "(try --bootstrap 2000).",
+            "n_resamples=2.5 is not a whole number of bootstrap resamples; give a whole "
+            "number such as n_resamples=2000.",
         ),
         (
             2.5,
-            "The number of bootstrap resamples must be a whole number; got '2.5' "
-            "(try --bootstrap 2000).",
+            "n_resamples=2.5 is not a whole number of bootstrap resamples; give a whole "
+            "number such as n_resamples=2000.",
         ),
     ],
 )
 def test_bad_resample_counts(value: object, message: str) -> None:
     with pytest.raises(InputError) as caught:
-        check_count(value, "bootstrap resamples", "--bootstrap")
+        check_count(value, "n_resamples", "bootstrap resamples")
     assert str(caught.value) == message
 
 
@@ -118,8 +116,7 @@ def test_confidence_outside_zero_one(confidence: float) -> None:
     with pytest.raises(InputError) as caught:
         UncertaintySettings(confidence=confidence)
     assert str(caught.value) == (
-        f"The confidence level must be strictly between 0 and 1; got {confidence} "
-        "(try --confidence 0.95)."
+        f"confidence={confidence} is not strictly between 0 and 1; try confidence=0.95."
     )
 
 
@@ -128,8 +125,8 @@ def test_fewer_than_five_models_for_a_bootstrap() -> None:
     with pytest.raises(InputError) as caught:
         bootstrap_audit(panel.table, n_resamples=100, seed=1)
     assert str(caught.value) == (
-        "The bootstrap needs at least 5 models with a capability score; only 4 have one "
-        "(add models or leave out --bootstrap)."
+        "The bootstrap needs at least 5 models with a capability score; only 4 have one; "
+        "add models or do without the bootstrap."
     )
 
 
@@ -167,7 +164,7 @@ def test_bootstrap_refits_the_audit_estimate_when_gaps_were_imputed() -> None:
     result = audit(table)  # impute="pca", the default
     chat = result.classes[0]
     assert len(chat.imputed_cells) == 3 and len(chat.capability_model_ids) == 20
-    found = bootstrap_audit(table, result, n_resamples=100, seed=1, interval="bca").classes[0]
+    found = bootstrap_audit(result, n_resamples=100, seed=1, interval="bca").classes[0]
     expected = [b.capabilities_correlation for b in chat.benchmarks]  # the audit's own
     np.testing.assert_allclose(found.estimate, expected, rtol=0, atol=1e-12)
 
@@ -184,13 +181,13 @@ def test_family_resampling_errors_read_as_sentences_for_an_unclassed_panel() -> 
         bootstrap_audit(replace(table, models=tuple(models)), n_resamples=50, cluster="family")
     assert str(missing.value) == (
         "Resampling by family needs a family for every model, but model 'model-03' has "
-        "none; add a family column (--family-column) or leave out --cluster."
+        "none; add a family column (family_column) or drop cluster='family'."
     )
     two = tuple(replace(m, family="ab"[i % 2]) for i, m in enumerate(table.models))
     with pytest.raises(InputError) as few:
         bootstrap_audit(replace(table, models=two), n_resamples=50, cluster="family")
     assert str(few.value) == (
-        "Resampling by family needs at least 3 model families; there are 2 (leave out --cluster)."
+        "Resampling by family needs at least 3 model families; there are 2; drop cluster='family'."
     )
 
 
@@ -206,7 +203,7 @@ def test_a_benchmark_without_an_estimate_gets_no_interval_and_no_verdict() -> No
     table = replace(table, values=values)
     result = audit(table)
     assert np.isnan(result["all"].benchmark("two").capabilities_correlation)
-    found = bootstrap_audit(table, result, n_resamples=500, seed=1)["all"]
+    found = bootstrap_audit(result, n_resamples=500, seed=1)["all"]
     j = found.benchmark_ids.index("two")
     assert np.isnan(found.percentile[:, j]).all() and np.isnan(found.bca[:, j]).all()
     assert np.isnan(found.compute_interval[:, j]).all()

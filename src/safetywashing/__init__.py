@@ -5,29 +5,81 @@ Benchmarks Actually Measure Safety Progress?" (arXiv 2407.21792): a capability s
 the first principal component of a panel of capability benchmarks, and a safety
 benchmark's *capabilities correlation* is its Spearman correlation with that score.
 
+Everything a user needs is importable from here; the analyses beyond the audit load on
+first use, so ``import safetywashing`` stays light.
+
 Examples
 --------
->>> from safetywashing import audit, load_demo_panel
->>> result = audit(load_demo_panel())
+>>> import safetywashing as sw
+>>> result = sw.audit(sw.load_demo_panel())
 >>> result["chat"].benchmark("syn_ethics_qa").capabilities_correlation > 0.4
 True
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from safetywashing.audit import AuditConfig, AuditResult, BenchmarkResult, ClassAudit, audit
+from safetywashing._version import __version__
+from safetywashing.audit import audit
+from safetywashing.config import AuditConfig
 from safetywashing.datasets import load_demo_panel
-from safetywashing.errors import InputError, InputWarning
+from safetywashing.decision import DecisionRule
+from safetywashing.errors import InputError, InputWarning, UnknownNameError
 from safetywashing.io.readers import (
     ColumnMap,
     apply_benchmark_metadata,
     read_benchmark_info,
+    read_frame,
     read_scores,
 )
+from safetywashing.results import AuditResult, BenchmarkResult, ClassAudit, PreparedClass
 from safetywashing.simulate import SafetySpec, SimulatedPanel, simulate_panel
 from safetywashing.table import BenchmarkInfo, ModelInfo, ScoreTable
+
+if TYPE_CHECKING:
+    from safetywashing.io.frameworks import read_results as ingest
+    from safetywashing.io.new_scores import read_new_scores
+    from safetywashing.panel import Panel, build_panel, check, load_panel, resolve_panel
+    from safetywashing.power import PowerResult, power_analysis
+    from safetywashing.report.figures import make_figure as figure
+    from safetywashing.report.html import write_html_report as write_report
+    from safetywashing.robustness import RobustnessResult, robustness_audit
+    from safetywashing.uncertainty import UncertaintyResult, bootstrap_audit
+
+# Name -> (module, attribute), imported on first use.
+_LAZY: dict[str, tuple[str, str]] = {
+    "bootstrap_audit": ("safetywashing.uncertainty", "bootstrap_audit"),
+    "UncertaintyResult": ("safetywashing.uncertainty", "UncertaintyResult"),
+    "robustness_audit": ("safetywashing.robustness", "robustness_audit"),
+    "RobustnessResult": ("safetywashing.robustness", "RobustnessResult"),
+    "power_analysis": ("safetywashing.power", "power_analysis"),
+    "PowerResult": ("safetywashing.power", "PowerResult"),
+    "check": ("safetywashing.panel", "check"),
+    "build_panel": ("safetywashing.panel", "build_panel"),
+    "load_panel": ("safetywashing.panel", "load_panel"),
+    "resolve_panel": ("safetywashing.panel", "resolve_panel"),
+    "Panel": ("safetywashing.panel", "Panel"),
+    "read_new_scores": ("safetywashing.io.new_scores", "read_new_scores"),
+    "ingest": ("safetywashing.io.frameworks", "read_results"),
+    "write_report": ("safetywashing.report.html", "write_html_report"),
+    "figure": ("safetywashing.report.figures", "make_figure"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'safetywashing' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "AuditConfig",
@@ -36,17 +88,36 @@ __all__ = [
     "BenchmarkResult",
     "ClassAudit",
     "ColumnMap",
+    "DecisionRule",
     "InputError",
     "InputWarning",
     "ModelInfo",
+    "Panel",
+    "PowerResult",
+    "PreparedClass",
+    "RobustnessResult",
     "SafetySpec",
     "ScoreTable",
     "SimulatedPanel",
+    "UncertaintyResult",
+    "UnknownNameError",
     "__version__",
     "apply_benchmark_metadata",
     "audit",
+    "bootstrap_audit",
+    "build_panel",
+    "check",
+    "figure",
+    "ingest",
     "load_demo_panel",
+    "load_panel",
+    "power_analysis",
     "read_benchmark_info",
+    "read_frame",
+    "read_new_scores",
     "read_scores",
+    "resolve_panel",
+    "robustness_audit",
     "simulate_panel",
+    "write_report",
 ]

@@ -9,84 +9,18 @@ each verdict comes out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from safetywashing.decision import PAPER_THRESHOLD, VERDICTS, DecisionRule
 from safetywashing.errors import InputError
+from safetywashing.progress import ProgressCallback, report_to
+from safetywashing.results.power import PowerResult, PowerRow
 from safetywashing.simulate import simulate_panel
-from safetywashing.stats.intervals import VERDICTS, IntervalKind
-from safetywashing.uncertainty import MIN_BOOTSTRAP_MODELS, _Progress, bootstrap_audit
+from safetywashing.stats.intervals import IntervalKind
+from safetywashing.uncertainty import MIN_BOOTSTRAP_MODELS, UncertaintySettings, bootstrap_audit
 
-
-@dataclass(frozen=True)
-class PowerRow:
-    """Simulated behaviour of the audit at one panel size.
-
-    Attributes
-    ----------
-    n_models : int
-    true_correlation : float
-        The capabilities correlation the audit estimates (population value), averaged
-        over the panels (each panel draws its own capability loadings).
-    mean_estimate : float
-    mean_width : float
-        Mean width of the interval.
-    coverage : float
-        Share of panels whose interval contains that panel's true value.
-    verdicts : dict of str to float
-        Share of panels with each verdict.
-    """
-
-    n_models: int
-    true_correlation: float
-    mean_estimate: float
-    mean_width: float
-    coverage: float
-    verdicts: dict[str, float]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "n_models": self.n_models,
-            "true_correlation": self.true_correlation,
-            "mean_estimate": self.mean_estimate,
-            "mean_width": self.mean_width,
-            "coverage": self.coverage,
-            "verdicts": dict(self.verdicts),
-        }
-
-
-@dataclass(frozen=True)
-class PowerResult:
-    """A power analysis: settings and one row per panel size."""
-
-    rho: float
-    panels: int
-    n_resamples: int
-    confidence: float
-    threshold: float
-    interval: str
-    n_capability: int
-    seed: int
-    rows: tuple[PowerRow, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "settings": {
-                "rho": self.rho,
-                "panels": self.panels,
-                "n_resamples": self.n_resamples,
-                "confidence": self.confidence,
-                "verdict_lines": [-self.threshold, self.threshold],
-                "interval": self.interval,
-                "n_capability": self.n_capability,
-                "seed": self.seed,
-            },
-            "rows": [row.to_dict() for row in self.rows],
-        }
+__all__ = ["PowerResult", "PowerRow", "power_analysis"]
 
 
 def power_analysis(
@@ -96,11 +30,11 @@ def power_analysis(
     panels: int = 200,
     n_resamples: int = 500,
     confidence: float = 0.95,
-    threshold: float = 0.40,
+    threshold: float = PAPER_THRESHOLD,
     interval: IntervalKind = "percentile",
     n_capability: int = 12,
     seed: int | None = None,
-    progress: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> PowerResult:
     """Interval width and chance of each verdict for several panel sizes.
 
@@ -123,7 +57,8 @@ def power_analysis(
     interval : {"percentile", "bca"}
     n_capability : int, default 12
     seed : int, optional
-    progress : bool, default False
+    progress : callable, optional
+        ``progress(stage, done, total)`` as panels finish.
 
     Returns
     -------
@@ -135,78 +70,87 @@ def power_analysis(
     >>> found.rows[0].verdicts["entangled"] > 0.5
     True
     """
-    if not -1.0 <= rho <= 1.0:
-        raise InputError(f"--rho must be a correlation in [-1, 1]; got {rho}.")
+    if isinstance(rho, bool) or not isinstance(rho, int | float) or not -1.0 <= rho <= 1.0:
+        raise InputError(f"rho={rho} is not a correlation in [-1, 1]", param="rho")
     if not models:
-        raise InputError("Give at least one panel size with --models, e.g. --models 20,30,50.")
-    for size in models:
-        if size < MIN_BOOTSTRAP_MODELS:
-            raise InputError(
-                f"Panel size {size} in --models is too small; the bootstrap needs at least "
-                f"{MIN_BOOTSTRAP_MODELS} models."
-            )
-    if panels < 1:
-        raise InputError(f"--panels must be at least 1; got {panels}.")
-    if n_capability < 2:
         raise InputError(
-            "--capability-benchmarks must be at least 2 (the capability score needs two); "
-            f"got {n_capability}."
+            "No panel sizes are given", param="models", remedy="give e.g. models=[20, 30, 50]"
         )
+    for size in models:
+        if isinstance(size, bool) or not isinstance(size, int) or size < MIN_BOOTSTRAP_MODELS:
+            raise InputError(
+                f"Panel size {size} is too small or not a whole number; the bootstrap "
+                f"needs at least {MIN_BOOTSTRAP_MODELS} models, so give sizes of at least "
+                f"{MIN_BOOTSTRAP_MODELS}",
+                param="models",
+            )
+    if isinstance(panels, bool) or not isinstance(panels, int) or panels < 1:
+        raise InputError(f"panels={panels} is not a whole number of at least 1", param="panels")
+    if isinstance(n_capability, bool) or not isinstance(n_capability, int) or n_capability < 2:
+        raise InputError(
+            f"n_capability={n_capability} is below 2; the capability score needs two",
+            param="n_capability",
+        )
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise InputError(
+            f"seed={seed!r} is not a whole number of at least 0",
+            param="seed",
+            remedy="give a seed such as seed=1",
+        )
+    DecisionRule(threshold)
+    UncertaintySettings(n_resamples=n_resamples, confidence=confidence, interval=interval)
     root = np.random.SeedSequence(seed)
     recorded_seed = int(root.entropy) if seed is None else int(seed)  # type: ignore[arg-type]
     rows: list[PowerRow] = []
     total = len(models) * panels
-    bar = _Progress(progress, "power analysis")
+    bar = report_to(progress, "power analysis")
     done = 0
-    try:
-        for position, size in enumerate(models):
-            estimates: list[float] = []
-            widths: list[float] = []
-            covered = 0
-            counts = dict.fromkeys(VERDICTS, 0)
-            truths: list[float] = []
-            for panel_number in range(panels):
-                panel_seed = np.random.SeedSequence(
-                    entropy=root.entropy, spawn_key=(position, panel_number)
-                )
-                panel = simulate_panel(
-                    n_models=size,
-                    n_capability=n_capability,
-                    safety={"safety": rho},
-                    rng=np.random.default_rng(panel_seed),
-                )
-                truth = panel.true_capabilities_correlation["safety"]
-                truths.append(truth)
-                found = bootstrap_audit(
-                    panel.table,
-                    n_resamples=n_resamples,
-                    confidence=confidence,
-                    seed=int(panel_seed.generate_state(1)[0]),
-                    interval=interval,
-                    permutations=0,
-                    threshold=threshold,
-                ).classes[0]
-                j = found.benchmark_ids.index("safety")
-                low, high = found.interval(interval)[:, j]
-                estimates.append(float(found.estimate[j]))
-                widths.append(float(high - low))
-                covered += int(low <= truth <= high)
-                if found.verdicts[j]:
-                    counts[found.verdicts[j]] += 1
-                done += 1
-                bar(done, total)
-            rows.append(
-                PowerRow(
-                    n_models=size,
-                    true_correlation=float(np.mean(truths)),
-                    mean_estimate=float(np.nanmean(estimates)),
-                    mean_width=float(np.nanmean(widths)),
-                    coverage=covered / panels,
-                    verdicts={v: counts[v] / panels for v in VERDICTS},
-                )
+    for position, size in enumerate(models):
+        estimates: list[float] = []
+        widths: list[float] = []
+        covered = 0
+        counts = dict.fromkeys(VERDICTS, 0)
+        truths: list[float] = []
+        for panel_number in range(panels):
+            panel_seed = np.random.SeedSequence(
+                entropy=root.entropy, spawn_key=(position, panel_number)
             )
-    finally:
-        bar.close()
+            panel = simulate_panel(
+                n_models=size,
+                n_capability=n_capability,
+                safety={"safety": rho},
+                rng=np.random.default_rng(panel_seed),
+            )
+            truth = panel.true_capabilities_correlation["safety"]
+            truths.append(truth)
+            found = bootstrap_audit(
+                panel.table,
+                n_resamples=n_resamples,
+                confidence=confidence,
+                seed=int(panel_seed.generate_state(1)[0]),
+                interval=interval,
+                permutations=0,
+                threshold=threshold,
+            ).classes[0]
+            j = found.benchmark_ids.index("safety")
+            low, high = found.interval(interval)[:, j]
+            estimates.append(float(found.estimate[j]))
+            widths.append(float(high - low))
+            covered += int(low <= truth <= high)
+            if found.verdicts[j]:
+                counts[found.verdicts[j]] += 1
+            done += 1
+            bar(done, total)
+        rows.append(
+            PowerRow(
+                n_models=size,
+                true_correlation=float(np.mean(truths)),
+                mean_estimate=float(np.nanmean(estimates)),
+                mean_width=float(np.nanmean(widths)),
+                coverage=covered / panels,
+                verdicts={v: counts[v] / panels for v in VERDICTS},
+            )
+        )
     return PowerResult(
         rho=rho,
         panels=panels,

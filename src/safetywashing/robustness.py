@@ -20,202 +20,47 @@ capability score and with the capability score given compute, and capability-adj
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from safetywashing.audit import AuditResult, ClassAudit, audit
+from safetywashing.audit import AuditInput, resolve_audit
+from safetywashing.decision import DecisionRule
 from safetywashing.errors import InputError
+from safetywashing.results.audit import AuditResult, ClassAudit
+from safetywashing.results.robustness import ClassRobustness, RobustnessResult, VariantKind
 from safetywashing.stats.bootstrap import make_plan
 from safetywashing.stats.correlation import correlate_columns
 from safetywashing.stats.factor import one_factor
 from safetywashing.stats.partial import partial_spearman, residual_scores
 from safetywashing.stats.pca import MATRIX_KINDS, capability_component, standardize
-from safetywashing.table import ScoreTable
-from safetywashing.uncertainty import class_data, prepared_table
 
 FloatArray = npt.NDArray[np.float64]
-VariantKind = Literal["capability", "measure", "family"]
+
+__all__ = ["ClassRobustness", "RobustnessResult", "robustness_audit"]
 
 
-def zone(value: float, threshold: float) -> str:
-    """Zone of a point estimate: "entangled", "inverse", "distinct", or "" if undefined."""
-    if math.isnan(value):
-        return ""
-    if value > threshold:
-        return "entangled"
-    if value < -threshold:
-        return "inverse"
-    return "distinct"
-
-
-@dataclass(frozen=True)
-class ClassRobustness:
-    """Robustness of one class's audit.
-
-    Attributes
-    ----------
-    model_class : str
-    benchmark_ids : tuple of str
-    estimate : ndarray of shape (J,)
-        The audit's capabilities correlations.
-    variants : tuple of str
-        Variant labels, e.g. ``"without mmlu"``, ``"measure: mean z-score"``,
-        ``"without family Llama"``.
-    variant_kinds : tuple of {"capability", "measure", "family"}
-        Aligned with ``variants``: leave one capability benchmark out, an alternative
-        capability measure, or leave one model family out.
-    correlations : ndarray of shape (V, J)
-        Capabilities correlation of every benchmark under every variant.
-    variance_explained : ndarray of shape (V,)
-        Top eigenvalue share under each variant (NaN for non-PCA measures).
-    flagged : tuple of str
-        Benchmarks whose zone changes under at least one variant.
-    partial_compute : ndarray of shape (J,)
-        Spearman partial correlation with FLOP given the capability score.
-    partial_capability : ndarray of shape (J,)
-        Spearman partial correlation with the capability score given FLOP.
-    model_ids : tuple of str
-    adjusted : ndarray of shape (n, J_s)
-        Residual (capability-adjusted) scores of the safety benchmarks.
-    adjusted_benchmarks : tuple of str
-    adjusted_mean : ndarray of shape (n,)
-        Mean residual over the safety benchmarks a model has.
-    """
-
-    model_class: str
-    benchmark_ids: tuple[str, ...]
-    estimate: FloatArray
-    variants: tuple[str, ...]
-    variant_kinds: tuple[VariantKind, ...]
-    correlations: FloatArray
-    variance_explained: FloatArray
-    flagged: tuple[str, ...]
-    partial_compute: FloatArray
-    partial_capability: FloatArray
-    model_ids: tuple[str, ...]
-    adjusted: FloatArray
-    adjusted_benchmarks: tuple[str, ...]
-    adjusted_mean: FloatArray
-
-    def rows_of(self, kind: VariantKind) -> list[int]:
-        """Positions of the variants of one kind."""
-        return [i for i, k in enumerate(self.variant_kinds) if k == kind]
-
-    def range_of(self, kind: VariantKind) -> tuple[FloatArray, FloatArray]:
-        """Min and max (J,) of each correlation over the variants of one kind."""
-        rows = self.rows_of(kind)
-        if not rows:
-            nan = np.full(len(self.benchmark_ids), np.nan)
-            return nan, nan.copy()
-        block = self.correlations[rows]
-        with np.errstate(invalid="ignore"):
-            return np.nanmin(block, axis=0), np.nanmax(block, axis=0)
-
-    def ranking(self) -> list[tuple[str, float]]:
-        """Models by mean capability-adjusted safety, highest first (undefined last)."""
-        pairs = list(zip(self.model_ids, self.adjusted_mean.tolist(), strict=True))
-        return sorted(pairs, key=lambda p: (math.isnan(p[1]), -p[1] if not math.isnan(p[1]) else 0))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (NaN as None)."""
-        loco_low, loco_high = self.range_of("capability")
-        rows = self.rows_of("capability")
-        shares = self.variance_explained[rows] if rows else np.array([np.nan])
-        return {
-            "variants": list(self.variants),
-            "variance_explained": dict(
-                zip(self.variants, _list(self.variance_explained), strict=True)
-            ),
-            "leave_one_capability_out_variance_explained": {
-                "min": _num(float(np.nanmin(shares)) if np.isfinite(shares).any() else math.nan),
-                "max": _num(float(np.nanmax(shares)) if np.isfinite(shares).any() else math.nan),
-            },
-            "flagged": list(self.flagged),
-            "benchmarks": {
-                b: {
-                    "estimate": _num(self.estimate[j]),
-                    "leave_one_capability_out": [_num(loco_low[j]), _num(loco_high[j])],
-                    "variants": dict(
-                        zip(self.variants, _list(self.correlations[:, j]), strict=True)
-                    ),
-                    "partial_compute_given_capability": _num(self.partial_compute[j]),
-                    "partial_capability_given_compute": _num(self.partial_capability[j]),
-                }
-                for j, b in enumerate(self.benchmark_ids)
-            },
-            "adjusted_scores": {
-                model: {
-                    "mean": _num(self.adjusted_mean[i]),
-                    "benchmarks": dict(
-                        zip(self.adjusted_benchmarks, _list(self.adjusted[i]), strict=True)
-                    ),
-                }
-                for i, model in enumerate(self.model_ids)
-            },
-            "ranking": [model for model, _ in self.ranking()],
-        }
-
-
-@dataclass(frozen=True)
-class RobustnessResult:
-    """Robustness of every class of an audit."""
-
-    threshold: float
-    classes: tuple[ClassRobustness, ...]
-
-    def __getitem__(self, model_class: str) -> ClassRobustness:
-        for item in self.classes:
-            if item.model_class == model_class:
-                return item
-        raise KeyError(model_class)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "threshold": self.threshold,
-            "classes": {c.model_class: c.to_dict() for c in self.classes},
-        }
-
-
-def _num(value: float) -> float | None:
-    value = float(value)
-    return None if math.isnan(value) or math.isinf(value) else value
-
-
-def _list(values: FloatArray) -> list[float | None]:
-    return [_num(v) for v in np.asarray(values, dtype=np.float64).ravel()]
-
-
-def robustness_audit(
-    table: ScoreTable,
-    result: AuditResult | None = None,
-    *,
-    threshold: float = 0.40,
-    **audit_options: Any,
-) -> RobustnessResult:
+def robustness_audit(source: AuditResult | AuditInput, /, **audit_options: Any) -> RobustnessResult:
     """Refit the audit under every variant and flag benchmarks whose reading changes.
 
     Parameters
     ----------
-    table : ScoreTable
-    result : AuditResult, optional
-        The audit of ``table``; run with ``audit_options`` when not given.
-    threshold : float, default 0.40
-        Zone lines at ``-threshold`` and ``+threshold``; in (0, 1].
+    source : AuditResult, ScoreTable, pandas.DataFrame or path
+        A finished audit, or data to audit first with ``audit_options``.
+    **audit_options
+        Settings of :func:`safetywashing.audit.audit`, when ``source`` is data.
 
     Returns
     -------
     RobustnessResult
+        Zones use the audit's decision rule (``threshold`` of its configuration).
 
     Raises
     ------
     InputError
-        For a threshold outside (0, 1], or when the audit used a correlation other than
-        Spearman (the variants are Spearman correlations and would be compared with
-        estimates of another kind).
+        When the audit used a correlation other than Spearman (the variants are
+        Spearman correlations and would be compared with estimates of another kind).
 
     Examples
     --------
@@ -224,31 +69,25 @@ def robustness_audit(
     >>> found["chat"].variants[0]
     'without syn_knowledge_mc'
     """
-    if not (isinstance(threshold, int | float) and 0.0 < threshold <= 1.0):
-        raise InputError(
-            f"The verdict threshold must be in (0, 1]; got {threshold} "
-            "(try --verdict-threshold 0.40)."
-        )
-    if result is None:
-        result = audit(table, **audit_options)
+    result = resolve_audit(source, audit_options)
     if result.config.method != "spearman":
         raise InputError(
-            f"The robustness variants support the Spearman correlation only; got --method "
-            f"{result.config.method} (drop --method or drop --robustness)."
+            f"The robustness variants support the Spearman correlation only; the audit used "
+            f"method={result.config.method!r}",
+            param="method",
+            remedy="audit with method='spearman' or do without the robustness checks",
         )
-    prepared = prepared_table(table, result)
+    rule = result.rule
     return RobustnessResult(
-        threshold=threshold,
-        classes=tuple(
-            _class_robustness(prepared, c, result.config.matrix, threshold) for c in result.classes
-        ),
+        threshold=rule.threshold,
+        classes=tuple(_class_robustness(c, rule) for c in result.classes),
+        audit=result,
     )
 
 
-def _class_robustness(
-    table: ScoreTable, audit_of_class: ClassAudit, kind: Any, threshold: float
-) -> ClassRobustness:
-    data = class_data(table, audit_of_class)
+def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRobustness:
+    data = audit_of_class.prepared
+    kind: Any = data.matrix
     capability = data.capability
     complete = ~np.isnan(capability).any(axis=1)
     k = capability.shape[1]
@@ -309,9 +148,9 @@ def _class_robustness(
     flagged = tuple(
         b.id
         for j, b in enumerate(audit_of_class.benchmarks)
-        if zone(float(estimate[j]), threshold)
+        if rule.zone(float(estimate[j]))
         and any(
-            zone(float(v), threshold) not in ("", zone(float(estimate[j]), threshold))
+            rule.zone(float(v)) not in ("", rule.zone(float(estimate[j])))
             for v in correlations[:, j]
         )
     )

@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from safetywashing.audit import AuditResult, ImputeMethod, audit
+from safetywashing.audit import audit
+from safetywashing.config import ImputeMethod
 from safetywashing.errors import InputWarning
+from safetywashing.results.audit import AuditResult
 from safetywashing.simulate import as_generator
 from safetywashing.stats.correlation import correlation
 from safetywashing.table import ScoreTable

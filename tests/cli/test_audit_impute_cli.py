@@ -71,6 +71,6 @@ def test_bad_min_observed_is_one_sentence(
     err = capsys.readouterr().err
     assert rc == 2
     assert err == (
-        "error: The minimum of observed capability benchmarks (20) exceeds the 12 capability "
-        "benchmarks; lower --min-observed.\n"
+        "error: --min-observed 20 exceeds the 12 capability benchmarks; lower --min-observed "
+        "(at most 12).\n"
     )

@@ -89,41 +89,38 @@ def test_robustness_table_and_file(tmp_path: Path, capsys: pytest.CaptureFixture
         (
             ["--bootstrap", "0"],
             "error: --bootstrap 0 asks for no bootstrap resamples; give a "
-            "positive number such as --bootstrap 2000, or leave the option out.",
+            "positive number such as --bootstrap 2000, or leave it out.",
         ),
         (
             ["--bootstrap", "-3"],
-            "error: The number of bootstrap resamples cannot be negative; "
-            "got -3 (try --bootstrap 2000).",
+            "error: --bootstrap -3 is negative; give a whole number such as --bootstrap 2000.",
         ),
         (
             ["--bootstrap", "1.5"],
-            "error: The number of bootstrap resamples must be a whole "
-            "number; got '1.5' (try --bootstrap 2000).",
+            "error: --bootstrap 1.5 is not a whole number of bootstrap resamples; "
+            "give a whole number such as --bootstrap 2000.",
         ),
         (
             ["--bootstrap", "many"],
-            "error: The number of bootstrap resamples must be a whole "
-            "number; got 'many' (try --bootstrap 2000).",
+            "error: --bootstrap many is not a whole number of bootstrap resamples; "
+            "give a whole number such as --bootstrap 2000.",
         ),
         (
             ["--bootstrap", "100", "--confidence", "1.5"],
-            "error: The confidence level must be "
-            "strictly between 0 and 1; got 1.5 (try --confidence 0.95).",
+            "error: --confidence 1.5 is not strictly between 0 and 1; try --confidence 0.95.",
         ),
         (
             ["--bootstrap", "100", "--confidence", "0"],
-            "error: The confidence level must be "
-            "strictly between 0 and 1; got 0.0 (try --confidence 0.95).",
+            "error: --confidence 0.0 is not strictly between 0 and 1; try --confidence 0.95.",
         ),
         (
             ["--bootstrap", "100", "--permutations", "-1"],
-            "error: The number of permutations "
-            "cannot be negative; got -1 (try --permutations 2000).",
+            "error: --permutations -1 is negative; give a whole number such as "
+            "--permutations 2000.",
         ),
         (
             ["--permutations", "100"],
-            "error: --permutations and --cluster need --bootstrap N; add --bootstrap 2000.",
+            "error: --permutations needs --bootstrap N; add --bootstrap 2000 or leave it out.",
         ),
     ],
 )
@@ -153,8 +150,8 @@ def test_too_few_models_for_a_bootstrap(tmp_path: Path, capsys: pytest.CaptureFi
     )
     assert rc == 2
     assert err.strip().splitlines()[-1] == (
-        "error: The bootstrap needs at least 5 models with a capability score; only 4 have one "
-        "(add models or leave out --bootstrap)."
+        "error: The bootstrap needs at least 5 models with a capability score; only 4 have one; "
+        "add models or do without the bootstrap."
     )
 
 
@@ -164,8 +161,8 @@ def test_robustness_refuses_a_non_spearman_method(capsys: pytest.CaptureFixture[
     rc, _, err = _run(["audit", "--method", "kendall", "--robustness"], capsys)
     assert rc == 2
     assert err.strip() == (
-        "error: The robustness variants support the Spearman correlation only; got "
-        "--method kendall (drop --method or drop --robustness)."
+        "error: The robustness variants support the Spearman correlation only; the audit used "
+        "--method kendall; audit with --method spearman or do without the robustness checks."
     )
 
 
@@ -178,8 +175,8 @@ def test_robustness_refuses_a_threshold_outside_zero_one(
     rc, _, err = _run(["audit", "--robustness", "--verdict-threshold", threshold], capsys)
     assert rc == 2
     assert err.strip() == (
-        f"error: The verdict threshold must be in (0, 1]; got {float(threshold)} "
-        "(try --verdict-threshold 0.40)."
+        f"error: --threshold {float(threshold)} is outside (0, 1]; give a correlation such as "
+        "--threshold 0.40 (the paper's line)."
     )
 
 

@@ -92,7 +92,7 @@ def test_plot_paper_scatter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
                 "--benchmark",
                 "syn_ethic_qa",
             ],
-            "error: Benchmark 'syn_ethic_qa' is not in the chat audit (did you mean "
+            "error: No benchmark 'syn_ethic_qa' in the chat audit (did you mean "
             "'syn_ethics_qa', 'syn_medical_qa' or 'syn_oversight_qa'?); check the spelling, "
             "or whether the chat models have scores on it or its role is ignore.",
         ),

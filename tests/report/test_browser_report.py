@@ -119,7 +119,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = audit(table)
-    return write_html_report(result, tmp_path_factory.mktemp("report") / "report.html", table=table)
+    return write_html_report(result, tmp_path_factory.mktemp("report") / "report.html")
 
 
 @pytest.fixture
@@ -225,7 +225,7 @@ def test_paper_report_in_the_browser(browser: Any, tmp_path: Path) -> None:
     if not path.exists():
         pytest.skip(f"paper data not found at {path}")
     table = read_scores(path)
-    report = write_html_report(audit(table, preset="paper"), tmp_path / "r.html", table=table)
+    report = write_html_report(audit(table, preset="paper"), tmp_path / "r.html")
     for seen in visit(browser, report):
         assert seen.console_errors == [] and seen.page_errors == [] and seen.blocked == []
         assert seen.page.locator("#benchmark-table tbody tr").count() == 178
@@ -239,7 +239,7 @@ def test_undefined_correlations_sort_last_both_ways(browser: Any, tmp_path: Path
     table = replace(table, values=values)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report = write_html_report(audit(table), tmp_path / "r.html", table=table)
+        report = write_html_report(audit(table), tmp_path / "r.html")
     for seen in visit(browser, report):
         page = seen.page
         header = page.locator("#col-correlation")

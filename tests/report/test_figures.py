@@ -59,14 +59,12 @@ def _point_coordinates(fig: Figure) -> list[tuple[float, float]]:
 def test_every_figure_returns_a_figure_one_column_wide(
     demo: tuple[ScoreTable, AuditResult],
 ) -> None:
-    table, result = demo
+    _, result = demo
     for kind in ("scree", "heatmap", "compute"):
         fig = figures.make_figure(kind, result, model_class="chat")
         assert isinstance(fig, Figure)
         assert fig.get_figwidth() == pytest.approx(figures.COLUMN_WIDTH)
-    fig = figures.make_figure(
-        "scatter", result, model_class="chat", table=table, benchmark="syn_ethics_qa"
-    )
+    fig = figures.make_figure("scatter", result, model_class="chat", benchmark="syn_ethics_qa")
     assert fig.get_figwidth() == pytest.approx(figures.COLUMN_WIDTH)
     for kind in ("scores", "forest"):
         fig = figures.make_figure(kind, result)
@@ -117,7 +115,7 @@ def test_forest_draws_intervals_when_present(demo: tuple[ScoreTable, AuditResult
 
 def test_forest_band_follows_the_threshold(demo: tuple[ScoreTable, AuditResult]) -> None:
     table, _ = demo
-    fig = figures.forest_figure(audit(table, low_threshold=0.3))
+    fig = figures.forest_figure(audit(table, threshold=0.3))
     assert fig.axes[0].patches[0].get_width() == pytest.approx(0.6)
 
 
@@ -129,7 +127,7 @@ def test_scatter_plots_the_raw_column_and_the_audit_correlation(
     benchmark = "syn_jailbreak_success"  # lower is safer: the audit negates it
     outcome = chat.benchmark(benchmark)
     assert outcome.flipped
-    fig = figures.scatter_figure(result, table, benchmark, model_class="chat")
+    fig = figures.scatter_figure(result, benchmark, model_class="chat")
     rows = [table.model_ids.index(m) for m in chat.model_ids]
     expected_y = -table.column(benchmark)[rows]
     points = _point_coordinates(fig)
@@ -150,7 +148,7 @@ def test_scatter_of_a_calibration_column_uses_its_reference(
     paper_chat: tuple[ScoreTable, AuditResult],
 ) -> None:
     table, result = paper_chat
-    fig = figures.scatter_figure(result, table, "rmsce_mmlu")
+    fig = figures.scatter_figure(result, "rmsce_mmlu")
     assert fig.axes[0].get_xlabel() == "mmlu"
     # Paper (datasets README): rmsce_mmlu vs mmlu, chat, Spearman 20.1%.
     assert "ρ = +0.201" in fig.axes[0].get_title(loc="left")
@@ -266,7 +264,7 @@ def test_dollar_signs_in_names_are_not_mathtext() -> None:
 
 
 def test_choosing_a_class_errors(demo: tuple[ScoreTable, AuditResult]) -> None:
-    table, result = demo
+    _, result = demo
     with pytest.raises(InputError) as error:
         figures.scree_figure(result)
     assert str(error.value) == (
@@ -285,7 +283,7 @@ def test_choosing_a_class_errors(demo: tuple[ScoreTable, AuditResult]) -> None:
         "heatmap, scatter, forest, compute."
     )
     with pytest.raises(InputError) as error:
-        figures.make_figure("scatter", result, model_class="chat", table=table)
+        figures.make_figure("scatter", result, model_class="chat")
     assert str(error.value) == "The scatter figure needs a benchmark; name it with --benchmark ID."
 
 

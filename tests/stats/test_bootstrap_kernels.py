@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from tests.reference import bootstrap_loop
 
 from safetywashing.audit import audit
 from safetywashing.datasets.panels import reference_root
@@ -23,8 +24,6 @@ from safetywashing.stats.bootstrap import (
     rank_operator,
 )
 from safetywashing.stats.pca import capability_component, standardize
-from safetywashing.stats.reference import bootstrap_loop
-from safetywashing.uncertainty import class_data, prepared_table
 
 
 def _datasets() -> Path:
@@ -38,7 +37,7 @@ def _chat_plan_and_data():  # type: ignore[no-untyped-def]
     table = read_scores(path)
     result = audit(table, preset="paper")
     chat = result["chat"]
-    data = class_data(prepared_table(table, result), chat)
+    data = chat.prepared
     plan = make_plan(
         data.capability,
         data.targets,

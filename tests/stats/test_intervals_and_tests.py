@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from safetywashing.decision import DecisionRule
 from safetywashing.stats.factor import one_factor
 from safetywashing.stats.intervals import (
     bca_interval,
@@ -70,7 +71,8 @@ def test_bca_without_bias_or_acceleration_is_the_percentile_interval() -> None:
     ],
 )
 def test_verdict_respects_the_interval(low: float, high: float, expected: str) -> None:
-    assert verdict(low, high) == expected
+    assert verdict(low, high, lower=-0.40, upper=0.40) == expected
+    assert DecisionRule(0.40).verdict(low, high) == expected
 
 
 def test_verdict_lines_are_configurable() -> None:

@@ -126,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="safetywashing")
     except InputError as error:
         WARNINGS.flush()
-        print(f"error: {error}", file=sys.stderr)
+        from safetywashing.cli.command import PARAMETER_FLAGS
+
+        print(f"error: {error.for_command_line(PARAMETER_FLAGS)}", file=sys.stderr)
         return 2
     except SystemExit as done:
         WARNINGS.flush()

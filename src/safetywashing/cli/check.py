@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from safetywashing.cli.options import ModelColumn
+from safetywashing.cli.command import command
+from safetywashing.cli.options import (
+    ColumnOptions,
+    OutputFormat,
+    OutputOptions,
+    ThresholdOption,
+)
+from safetywashing.errors import InputError
 
 
-class CheckFormat(StrEnum):
-    """What ``check`` prints on stdout."""
-
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    latex = "latex"
-
-
+@command(columns=ColumnOptions, output=OutputOptions)
 def check_command(
+    columns: ColumnOptions,
+    output: OutputOptions,
     scores: Annotated[
         Path,
         typer.Argument(
@@ -52,21 +52,27 @@ def check_command(
     name: Annotated[
         str | None, typer.Option("--name", help="Display name of the new benchmark.")
     ] = None,
-    output_format: Annotated[
-        CheckFormat, typer.Option("--format", help="What to print on stdout.")
-    ] = CheckFormat.table,
-    model_column: ModelColumn = "model",
+    threshold: ThresholdOption = 0.40,
 ) -> None:
     """Check a new benchmark against a reference panel: capabilities and compute correlation."""
     from dataclasses import replace
 
     from safetywashing.io.names import read_aliases
-    from safetywashing.io.readers import ColumnMap
-    from safetywashing.panel import check, read_new_scores, resolve_panel
+    from safetywashing.io.new_scores import read_new_scores
+    from safetywashing.panel import check, resolve_panel
     from safetywashing.report import check as render
 
+    if columns.benchmarks is not None:
+        raise InputError(
+            "`check` reads one new benchmark; --benchmarks does not apply (name its column "
+            "with --benchmark)."
+        )
+    output.require(
+        (OutputFormat.table, OutputFormat.json, OutputFormat.markdown, OutputFormat.latex),
+        "check",
+    )
     reference = resolve_panel(panel)
-    new = read_new_scores(scores, benchmark=benchmark, columns=ColumnMap(model=model_column))
+    new = read_new_scores(scores, benchmark=benchmark, columns=columns.column_map())
     if name:
         new = replace(new, benchmark=name)
     result = check(
@@ -74,12 +80,13 @@ def check_command(
         reference,
         model_class=model_class,
         aliases=read_aliases(aliases) if aliases is not None else None,
+        threshold=threshold,
     )
-    if output_format is CheckFormat.json:
+    if output.output_format is OutputFormat.json:
         sys.stdout.write(render.check_json(result))
-    elif output_format is CheckFormat.markdown:
+    elif output.output_format is OutputFormat.markdown:
         sys.stdout.write(render.check_markdown(result))
-    elif output_format is CheckFormat.latex:
+    elif output.output_format is OutputFormat.latex:
         sys.stdout.write(render.latex_row(result) + "\n")
     else:
         from rich.console import Console

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from safetywashing.cli.command import command
+from safetywashing.cli.options import (
+    OutputFormat,
+    OutputOptions,
+    ThresholdOption,
+)
 from safetywashing.errors import InputError
-
-
-class PowerFormat(StrEnum):
-    """What ``power`` prints on stdout."""
-
-    table = "table"
-    json = "json"
 
 
 def _sizes(text: str) -> list[int]:
@@ -32,7 +30,9 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+@command(output=OutputOptions)
 def power_command(
+    output: OutputOptions,
     rho: Annotated[
         float, typer.Option("--rho", help="Planted correlation with latent capability.")
     ] = 0.40,
@@ -44,36 +44,32 @@ def power_command(
         str, typer.Option("--bootstrap", metavar="N", help="Bootstrap resamples per panel.")
     ] = "500",
     confidence: Annotated[float, typer.Option("--confidence", help="Interval level.")] = 0.95,
-    verdict_threshold: Annotated[
-        float, typer.Option("--verdict-threshold", help="Verdict lines at -T and +T.")
-    ] = 0.40,
+    threshold: ThresholdOption = 0.40,
     capability_benchmarks: Annotated[
         int, typer.Option("--capability-benchmarks", help="Capability benchmarks per panel.")
     ] = 12,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the simulation.")] = None,
-    output_format: Annotated[
-        PowerFormat, typer.Option("--format", help="What to print on stdout.")
-    ] = PowerFormat.table,
 ) -> None:
     """Simulate panels to estimate interval width and the chance of each verdict."""
+    from safetywashing.cli.progress import terminal_progress
     from safetywashing.power import power_analysis
     from safetywashing.report.power import power_json, print_power
-    from safetywashing.uncertainty import UncertaintySettings, check_count
+    from safetywashing.uncertainty import check_count
 
-    n_resamples = check_count(bootstrap, "bootstrap resamples", "--bootstrap")
-    UncertaintySettings(n_resamples=n_resamples, confidence=confidence)  # validates
+    output.require((OutputFormat.table, OutputFormat.json), "power")
+    n_resamples = check_count(bootstrap, "n_resamples", "bootstrap resamples")
     result = power_analysis(
         rho=rho,
         models=_sizes(models),
         panels=panels,
         n_resamples=n_resamples,
         confidence=confidence,
-        threshold=verdict_threshold,
+        threshold=threshold,
         n_capability=capability_benchmarks,
         seed=seed,
-        progress=True,
+        progress=terminal_progress(),
     )
-    if output_format is PowerFormat.json:
+    if output.output_format is OutputFormat.json:
         sys.stdout.write(power_json(result))
     else:
         from rich.console import Console

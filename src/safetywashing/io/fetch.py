@@ -149,7 +149,8 @@ def fetch_paper(*, base_url: str | None = None, force: bool = False) -> FetchRes
         payloads[name] = data
     for name, data in payloads.items():
         try:
-            write_atomic(folder / name, data)
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(folder / name, data, force=True)
         except OSError as error:
             raise InputError(
                 f"Cannot write {folder / name} ({error.strerror or error}); make the folder "

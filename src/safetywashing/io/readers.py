@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from safetywashing.table import (
     ScoreTable,
     SourceFile,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "?"})
 
@@ -367,6 +370,11 @@ def _read_parquet_rows(path: Path, header_row: int | None = None) -> Rows:
         ) from None
     except Exception as error:
         raise InputError(f"{path} is not a readable Parquet file ({error}).") from None
+    return _frame_rows(frame)
+
+
+def _frame_rows(frame: pd.DataFrame) -> Rows:
+    """A DataFrame as header and numbered string rows (a named index becomes a column)."""
     if frame.index.name is not None:
         frame = frame.reset_index()
     header = [str(column) for column in frame.columns]
@@ -1130,3 +1138,57 @@ def apply_benchmark_metadata(table: ScoreTable, metadata: BenchmarkMetadata) -> 
 def split_names(text: str) -> list[str]:
     """Split a comma-separated list of names, dropping blanks."""
     return [part.strip() for part in re.split(r",", text) if part.strip()]
+
+
+def read_frame(
+    frame: pd.DataFrame,
+    *,
+    columns: ColumnMap = DEFAULT_COLUMNS,
+    benchmarks: Iterable[BenchmarkInfo] = (),
+    label: str = "the DataFrame",
+) -> ScoreTable:
+    """Read a pandas DataFrame as a scores table, with the same checks as a file.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Wide (one row per model, a model column or a named index, one column per
+        benchmark) or long (``model``, ``benchmark``, ``score`` columns).
+    columns : ColumnMap, optional
+        Names of the model-id and metadata columns (the paper's by default).
+    benchmarks : iterable of BenchmarkInfo, optional
+        Metadata for some or all benchmark columns.
+    label : str, default "the DataFrame"
+        How messages name the input.
+
+    Returns
+    -------
+    ScoreTable
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"model": ["a", "b"], "mmlu": [0.5, 0.7]})
+    >>> read_frame(frame).benchmark_ids
+    ('mmlu',)
+    """
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(
+            f"{label} is a {type(frame).__name__}, not a pandas DataFrame; pass a DataFrame, "
+            "a ScoreTable or a file path."
+        )
+    rows = _frame_rows(frame)
+    header = [cell.strip() for cell in rows.header]
+    if not rows.body:
+        raise InputError(f"{label} has columns but no rows; add one row per model.")
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+        + "\x1f".join(header).encode("utf-8")
+    ).hexdigest()
+    source = SourceFile(path=label, sha256=digest)
+    where = Path(label)
+    if _is_long(header, columns):
+        return _read_long(where, header, rows.body, columns, benchmarks, source)
+    return _read_wide(where, header, rows.body, columns, benchmarks, source)

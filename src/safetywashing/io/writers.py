@@ -1,7 +1,14 @@
-"""Writing output files: atomically, and never over an existing file unless asked."""
+"""Writing output files: atomically, and never over an existing file unless asked.
+
+One writer serves every command: a file is written to a temporary file in its folder,
+flushed to disk, and moved into place in one step, so a reader never sees half a file.
+Without ``force`` the move is a hard link, which fails if the target appeared meanwhile
+(another process), so an existing file is never replaced by accident.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Mapping
@@ -31,28 +38,79 @@ def check_writable(paths: list[Path], *, force: bool) -> None:
         )
 
 
-def _current_umask() -> int:
+def current_umask() -> int:
+    """The process's file-creation mask (read without changing it for long)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file via a temporary file in the same folder and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination; its folder is created if missing.
+    data : str or bytes
+        Content (text is written as UTF-8, line ends as given).
+    force : bool, default False
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    InputError
+        If the file exists and ``force`` is False, the path is a folder, or the folder
+        cannot be created or written.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a file name for the output.")
+    if path.exists() and not force:
+        raise InputError(
+            f"{path} already exists; choose another name or pass --force to overwrite it."
+        )
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            raise InputError(
+                f"{parent} is a file, so it cannot hold the output {path}; choose another folder."
+            )
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise InputError(
+            f"{folder} cannot hold the output ({error.strerror}); choose another folder."
+        ) from None
     try:
         # mkstemp creates the file private (0600); give it the usual mode under the umask.
-        os.chmod(temporary, 0o666 & ~_current_umask())
-        with os.fdopen(handle, "wb") as stream:
+        os.chmod(temporary, 0o666 & ~current_umask())
+        with os.fdopen(descriptor, "wb") as stream:
             stream.write(payload)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        if force:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)  # fails if the file appeared meanwhile
+            except FileExistsError:
+                raise InputError(
+                    f"{path} already exists; choose another name or pass --force to overwrite it."
+                ) from None
+            except OSError:
+                os.replace(temporary, path)  # a file system without hard links
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    return path
 
 
 def write_files(folder: Path, files: Mapping[str, str | bytes], *, force: bool) -> list[Path]:
@@ -76,5 +134,5 @@ def write_files(folder: Path, files: Mapping[str, str | bytes], *, force: bool) 
     targets = [folder / name for name in files]
     check_writable(targets, force=force)
     for target, content in zip(targets, files.values(), strict=True):
-        write_atomic(target, content)
+        write_atomic(target, content, force=force)
     return targets

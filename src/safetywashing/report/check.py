@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from safetywashing.panel import CheckResult
+from safetywashing.panel.check import CheckResult
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
 from safetywashing.report.reading import reading
 
@@ -27,7 +27,7 @@ def check_reading(result: CheckResult) -> str:
     """The paper's reading of the new benchmark's capabilities correlation."""
     return reading(
         result.capabilities_correlation,
-        low=result.low_threshold,
+        low=result.threshold,
         high=result.mean_capability_correlation,
     )
 

@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from safetywashing.audit import AuditResult, ClassAudit
 from safetywashing.report.reading import grouped_benchmarks, reading, synthetic_banner
+from safetywashing.results import AuditResult, ClassAudit
 
 _READING_STYLE = {
     "inverse": "bold magenta",
@@ -61,7 +61,7 @@ def class_table(result: AuditResult, audit_of_class: ClassAudit) -> Table:
     for group_position, (area, members) in enumerate(groups):
         table.add_row(Text(area, style="bold underline"), *([""] * (7 if with_interval else 5)))
         for position, b in enumerate(members):
-            label = reading(b.capabilities_correlation, low=config.low_threshold, high=high)
+            label = reading(b.capabilities_correlation, low=config.threshold, high=high)
             name = Text("  " + b.id)
             if b.flipped:
                 name.append(" (negated)", style="dim")
@@ -103,7 +103,7 @@ def print_audit(result: AuditResult, console: Console) -> None:
                 console.print(gaps)
         console.print(
             Text(
-                f"Reading: below {result.config.low_threshold:.2f} is low (the paper's line; "
+                f"Reading: below {result.config.threshold:.2f} is low (the paper's line; "
                 "negative counts as low); 'high' means at least the mean pairwise correlation "
                 "among capability benchmarks "
                 f"({100 * audit_of_class.mean_capability_correlation:.1f}%).",

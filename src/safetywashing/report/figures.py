@@ -1,10 +1,9 @@
 """Publication figures of an audit (matplotlib, Agg, no pyplot).
 
 Every function takes finished results and returns a :class:`matplotlib.figure.Figure`;
-nothing here recomputes a statistic. The one exception to "results only" is
-:func:`scatter_figure`, which plots the raw benchmark column from the :class:`ScoreTable`
-the audit was run on (a figure of data needs the data); the correlation in its title is
-the audit's.
+nothing here recomputes a statistic. :func:`scatter_figure` plots a benchmark's scores
+from the audit's prepared data (a figure of data needs the data); the correlation in its
+title is the audit's.
 
 Figures are drawn on ``matplotlib.figure.Figure`` directly, which uses the Agg canvas and
 never touches a GUI backend or pyplot's global state. matplotlib is imported inside the
@@ -36,15 +35,14 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from safetywashing.audit import LOW_CORRELATION, AuditResult, BenchmarkResult, ClassAudit
+from safetywashing.decision import PAPER_THRESHOLD
 from safetywashing.errors import InputError, suggestion
 from safetywashing.report.reading import area_order, grouped_benchmarks
+from safetywashing.results import AuditResult, BenchmarkResult, ClassAudit
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-
-    from safetywashing.table import ScoreTable
 
 COLUMN_WIDTH: Final = 3.3
 """Width of every figure in inches: one column of a two-column paper."""
@@ -229,8 +227,8 @@ def _threshold(result: AuditResult | ClassAudit, low_threshold: float | None) ->
     if low_threshold is not None:
         return low_threshold
     if isinstance(result, AuditResult):
-        return result.config.low_threshold
-    return LOW_CORRELATION
+        return result.config.threshold
+    return PAPER_THRESHOLD
 
 
 def _symbol(result: AuditResult | ClassAudit) -> str:
@@ -435,7 +433,6 @@ def heatmap_figure(result: AuditResult | ClassAudit, *, model_class: str | None 
 
 def scatter_figure(
     result: AuditResult | ClassAudit,
-    table: ScoreTable,
     benchmark: str,
     *,
     model_class: str | None = None,
@@ -445,9 +442,8 @@ def scatter_figure(
     Parameters
     ----------
     result : AuditResult or ClassAudit
-    table : ScoreTable
-        The table the audit ran on (its raw column is plotted, oriented like the audit:
-        negated when the audit negated it).
+        The benchmark's scores come from the audit's prepared data, oriented like the
+        audit (negated when the audit negated it).
     benchmark : str
         Benchmark id.
     model_class : str, optional
@@ -460,20 +456,14 @@ def scatter_figure(
     """
     audit_of_class = _pick_class(result, model_class)
     outcome = audit_of_class.benchmark(benchmark)
-    y = _column(table, audit_of_class, outcome.id, negate=outcome.flipped)
-    if outcome.correlated_with == "capability score":
+    prepared = audit_of_class.prepared
+    y = np.asarray(prepared.target(outcome.id), dtype=np.float64)
+    reference = prepared.references[prepared.benchmark_ids.index(outcome.id)]
+    if reference is None:
         x = np.asarray(audit_of_class.capability_scores, dtype=np.float64)
         x_label = "capability score"
     else:
-        reference = next(
-            (b for b in audit_of_class.benchmarks if b.id == outcome.correlated_with), None
-        )
-        x = _column(
-            table,
-            audit_of_class,
-            outcome.correlated_with,
-            negate=reference.flipped if reference is not None else False,
-        )
+        x = np.asarray(reference, dtype=np.float64)
         x_label = plain(outcome.correlated_with)
     both = ~(np.isnan(x) | np.isnan(y))
     y_label = plain(outcome.name) + (" (negated)" if outcome.flipped else "")
@@ -519,19 +509,6 @@ def scatter_figure(
             loc="left",
         )
     return fig
-
-
-def _column(table: ScoreTable, audit_of_class: ClassAudit, benchmark: str, *, negate: bool) -> Any:
-    column = table.column(benchmark)
-    row_of = {model: i for i, model in enumerate(table.model_ids)}
-    missing = [m for m in audit_of_class.model_ids if m not in row_of]
-    if missing:
-        raise InputError(
-            f"Model '{missing[0]}' of the audit is not in the score table given for the "
-            "figure; pass the table the audit was run on."
-        )
-    values = np.array([column[row_of[m]] for m in audit_of_class.model_ids], dtype=np.float64)
-    return -values if negate else values
 
 
 # -- the overview: forest plot by area ----------------------------------------------------
@@ -758,12 +735,11 @@ def make_figure(
     result: AuditResult | ClassAudit,
     *,
     model_class: str | None = None,
-    table: ScoreTable | None = None,
     benchmark: str | None = None,
 ) -> Figure:
     """Draw one figure by name (see :data:`FIGURE_KINDS`).
 
-    ``scatter`` needs ``table`` and ``benchmark``; the others take results only.
+    ``scatter`` needs ``benchmark``; every figure takes the result alone.
     """
     if kind == "scores":
         return scores_figure(result, model_class=model_class)
@@ -776,9 +752,9 @@ def make_figure(
     if kind == "compute":
         return compute_figure(result, model_class=model_class)
     if kind == "scatter":
-        if benchmark is None or table is None:
+        if benchmark is None:
             raise InputError("The scatter figure needs a benchmark; name it with --benchmark ID.")
-        return scatter_figure(result, table, benchmark, model_class=model_class)
+        return scatter_figure(result, benchmark, model_class=model_class)
     raise InputError(
         f"There is no figure '{kind}'{suggestion(kind, FIGURE_KINDS)}; the figures are "
         f"{', '.join(FIGURE_KINDS)}."
@@ -897,7 +873,7 @@ def save_figure(fig: Figure, path: Path | str, *, force: bool = True) -> Path:
     target = Path(path)
     fmt = figure_format(target)
     check_writable([target], force=force)
-    write_atomic(target, figure_bytes(fig, fmt, salt=target.stem))
+    write_atomic(target, figure_bytes(fig, fmt, salt=target.stem), force=force)
     return target
 
 

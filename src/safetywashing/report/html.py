@@ -13,7 +13,7 @@ Examples
 >>> from safetywashing.audit import audit
 >>> from safetywashing.datasets import load_demo_panel
 >>> table = load_demo_panel()
->>> page = html_report(audit(table), table=table)
+>>> page = html_report(audit(table))
 >>> page.startswith("<!DOCTYPE html>")
 True
 """
@@ -25,15 +25,12 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from safetywashing.audit import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
 from safetywashing.report.reading import grouped_benchmarks, reading, synthetic_banner
-
-if TYPE_CHECKING:
-    from safetywashing.table import ScoreTable
+from safetywashing.results import CAPABILITY_SCORE, AuditResult, ClassAudit
 
 TEMPLATE = "report.html.j2"
 
@@ -136,7 +133,7 @@ def _rows(result: AuditResult) -> list[_Row]:
                         interval_key=_sort_key(b.ci_low) if has_interval else "",
                         reading=reading(
                             b.capabilities_correlation,
-                            low=result.config.low_threshold,
+                            low=result.config.threshold,
                             high=high,
                         ),
                         verdict=b.verdict,
@@ -152,7 +149,7 @@ def _rows(result: AuditResult) -> list[_Row]:
 
 
 def _headline(result: AuditResult, audit_of_class: ClassAudit) -> dict[str, Any]:
-    low = result.config.low_threshold
+    low = result.config.threshold
     high = audit_of_class.mean_capability_correlation
     safety = [b for b in audit_of_class.benchmarks if b.role == "safety"]
     counts = {"high": 0, "moderate": 0, "low": 0, "inverse": 0, "n/a": 0}
@@ -217,7 +214,7 @@ def _configuration(result: AuditResult) -> list[tuple[str, str]]:
         ),
         ("model classes", "pooled" if config.pool_classes else "analysed separately"),
         ("class analysed", config.model_class or "all"),
-        ("low threshold", f"{config.low_threshold:.2f}"),
+        ("low threshold", f"{config.threshold:.2f}"),
         ("negated (lower is safer)", ", ".join(result.flipped) or "none"),
         ("random seed", "not used (no resampling)" if seed is None else str(seed)),
     ]
@@ -231,14 +228,14 @@ def _configuration(result: AuditResult) -> list[tuple[str, str]]:
             ("verdict lines", str(settings.get("verdict_lines"))),
         ]
     known = {"capabilities", "method", "matrix", "model_class", "pool_classes", "preset"}
-    known |= {"low_threshold", "seed"}
+    known |= {"low_threshold", "threshold", "seed"}
     for key, value in config.to_dict().items():
         if key not in known and value is not None:
             rows.append((key.replace("_", " "), str(value)))
     return rows
 
 
-def _explorer_data(result: AuditResult, table: ScoreTable | None) -> dict[str, Any]:
+def _explorer_data(result: AuditResult) -> dict[str, Any]:
     """Per class: models, capability scores, and each benchmark's oriented column."""
     classes: dict[str, Any] = {}
     for audit_of_class in result.classes:
@@ -256,27 +253,21 @@ def _explorer_data(result: AuditResult, table: ScoreTable | None) -> dict[str, A
                 for b in audit_of_class.benchmarks
             ],
         }
-        if table is not None:
-            row_of = {model: i for i, model in enumerate(table.model_ids)}
-            if all(m in row_of for m in audit_of_class.model_ids):
-                rows = [row_of[m] for m in audit_of_class.model_ids]
-                in_table_order = [
-                    b for _, group in grouped_benchmarks(audit_of_class) for b in group
-                ]
-                for b in in_table_order:
-                    if b.correlated_with != CAPABILITY_SCORE or b.id not in table.benchmark_ids:
-                        continue
-                    column = table.column(b.id)[rows] * (-1.0 if b.flipped else 1.0)
-                    entry["benchmarks"].append(
-                        {
-                            "id": b.id,
-                            "name": b.name + (" (negated)" if b.flipped else ""),
-                            "role": b.role,
-                            "r": _json_value(b.capabilities_correlation),
-                            "n": b.n,
-                            "values": [_json_value(v) for v in column],
-                        }
-                    )
+        prepared = audit_of_class.prepared
+        in_table_order = [b for _, group in grouped_benchmarks(audit_of_class) for b in group]
+        for b in in_table_order:
+            if b.correlated_with != CAPABILITY_SCORE:
+                continue
+            entry["benchmarks"].append(
+                {
+                    "id": b.id,
+                    "name": b.name + (" (negated)" if b.flipped else ""),
+                    "role": b.role,
+                    "r": _json_value(b.capabilities_correlation),
+                    "n": b.n,
+                    "values": [_json_value(v) for v in prepared.target(b.id)],
+                }
+            )
         classes[audit_of_class.model_class] = entry
     return {"method": result.config.method, "classes": classes}
 
@@ -296,7 +287,6 @@ def _environment() -> Any:
 def html_report(
     result: AuditResult,
     *,
-    table: ScoreTable | None = None,
     title: str = "Safetywashing audit",
     figures: bool = True,
 ) -> str:
@@ -305,9 +295,6 @@ def html_report(
     Parameters
     ----------
     result : AuditResult
-    table : ScoreTable, optional
-        The table the audit ran on; with it, the report lets the reader plot any
-        benchmark against the capability score (raw columns are embedded).
     title : str
         Page title.
     figures : bool, default True
@@ -351,7 +338,7 @@ def html_report(
             method_text=METHOD_TEXT.format(
                 matrix=_MATRIX_NAMES.get(config.matrix, config.matrix),
                 method=_METHOD_NAMES.get(config.method, config.method),
-                low=config.low_threshold,
+                low=config.threshold,
                 compute=result.compute_label,
             ),
             compute_label=result.compute_label,
@@ -360,9 +347,9 @@ def html_report(
             notes=list(result.notes),
             figures=_markup(figure_markup),
             stem=_stems(result),
-            data_json=_markup_text(script_json(_explorer_data(result, table))),
-            has_explorer=table is not None,
-            low_threshold=f"{config.low_threshold:.2f}",
+            data_json=_markup_text(script_json(_explorer_data(result))),
+            has_explorer=True,
+            low_threshold=f"{config.threshold:.2f}",
         )
     )
     return str(page)
@@ -411,7 +398,6 @@ def write_html_report(
     result: AuditResult,
     path: Path | str,
     *,
-    table: ScoreTable | None = None,
     force: bool = False,
 ) -> Path:
     """Write :func:`html_report` to ``path`` atomically (an existing file needs ``force``)."""
@@ -419,35 +405,5 @@ def write_html_report(
 
     target = Path(path)
     check_writable([target], force=force)
-    write_atomic(target, html_report(result, table=table))
+    write_atomic(target, html_report(result), force=force)
     return target
-
-
-def repr_html(result: AuditResult) -> str:
-    """Compact HTML summary for notebooks (``AuditResult._repr_html_``)."""
-    rows = []
-    for audit_of_class in result.classes:
-        headline = _headline(result, audit_of_class)
-        rows.append(headline)
-    top: dict[str, list[BenchmarkResult]] = {}
-    for audit_of_class in result.classes:
-        safety = [
-            b
-            for b in audit_of_class.benchmarks
-            if b.role == "safety" and not math.isnan(b.capabilities_correlation)
-        ]
-        safety.sort(key=lambda b: -b.capabilities_correlation)
-        top[audit_of_class.model_class] = safety
-    return str(
-        _environment()
-        .get_template("summary.html.j2")
-        .render(
-            banner=synthetic_banner(result),
-            classes=rows,
-            top=top,
-            low=f"{result.config.low_threshold:.2f}",
-            method=_METHOD_NAMES.get(result.config.method, result.config.method),
-            pct=_num,
-            compute_short=result.compute_short,
-        )
-    )

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 
-from safetywashing import __version__
-from safetywashing.audit import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
+from safetywashing._version import __version__
 from safetywashing.report.reading import grouped_benchmarks
+from safetywashing.results import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
 
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}",
@@ -124,7 +124,7 @@ def latex_table(
     caption = (
         f"Capabilities correlations of the {model_class} models: {method} correlation of each "
         "benchmark with the capability score (PC1 of the capability benchmarks), in percent; "
-        f"$n$ models. Below {100 * result.config.low_threshold:.0f}\\% reads as low."
+        f"$n$ models. Below {100 * result.config.threshold:.0f}\\% reads as low."
     )
     if result.synthetic:
         caption += " Synthetic data: the numbers describe no real model."

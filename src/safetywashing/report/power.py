@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 from rich.console import Console
 from rich.table import Table
 
-from safetywashing.power import PowerResult
-from safetywashing.stats.intervals import VERDICTS
+from safetywashing.decision import VERDICTS
+from safetywashing.document import dumps
+from safetywashing.results.power import PowerResult
 
 
-def power_json(result: PowerResult, *, indent: int | None = 2) -> str:
+def power_json(result: PowerResult) -> str:
     """The power analysis as JSON text."""
-    return json.dumps(result.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+    return dumps(result.to_dict())
 
 
 def print_power(result: PowerResult, console: Console) -> None:

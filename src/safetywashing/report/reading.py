@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
-from safetywashing.audit import AuditResult, BenchmarkResult, ClassAudit
 from safetywashing.datasets.presets import AREAS
+from safetywashing.decision import DecisionRule
+from safetywashing.results import AuditResult, BenchmarkResult, ClassAudit
 
 
 def reading(correlation: float, *, low: float, high: float) -> str:
@@ -25,15 +26,7 @@ def reading(correlation: float, *, low: float, high: float) -> str:
     str
         "n/a", "inverse" (at or below -low), "low", "moderate" or "high".
     """
-    if math.isnan(correlation):
-        return "n/a"
-    if correlation <= -low:
-        return "inverse"
-    if correlation < low:
-        return "low"
-    if correlation >= high:
-        return "high"
-    return "moderate"
+    return DecisionRule(low).reading(correlation, high=high)
 
 
 def area_order(area: str) -> tuple[int, str]:

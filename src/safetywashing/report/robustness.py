@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from safetywashing.robustness import RobustnessResult
+from safetywashing.document import dumps
+from safetywashing.results.robustness import RobustnessResult
 
 
-def robustness_json(result: RobustnessResult, *, indent: int | None = 2) -> str:
+def robustness_json(result: RobustnessResult) -> str:
     """The robustness document as JSON text; NaN is written as null."""
-    return json.dumps(result.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+    return dumps(result.to_dict())
 
 
 def _percent(value: float) -> str:

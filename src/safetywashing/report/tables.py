@@ -8,9 +8,9 @@ import json
 import math
 from typing import Any
 
-from safetywashing.audit import BENCHMARK_COLUMNS, SCORE_COLUMNS, AuditResult
 from safetywashing.report.latex import escape_markdown
 from safetywashing.report.reading import grouped_benchmarks, reading, synthetic_banner
+from safetywashing.results import BENCHMARK_COLUMNS, SCORE_COLUMNS, AuditResult
 
 
 def to_json(result: AuditResult, *, indent: int | None = 2) -> str:
@@ -69,7 +69,7 @@ def markdown_summary(result: AuditResult) -> str:
     lines += [
         f"Capabilities correlation: {config.method.capitalize()} correlation with the "
         f"capability score (PC1 of the {config.matrix.capitalize()} matrix of the capability "
-        f"benchmarks). The paper reads below {config.low_threshold:.2f} as low. "
+        f"benchmarks). The paper reads below {config.threshold:.2f} as low. "
         "Values in percent.",
         "",
     ]
@@ -116,7 +116,7 @@ def markdown_summary(result: AuditResult) -> str:
                 lines.append(
                     f"| {escape_markdown(area)} | {escape_markdown(b.name)}{flip}{against} | "
                     f"{b.n} | {_percent(b.capabilities_correlation)} | "
-                    f"{reading(b.capabilities_correlation, low=config.low_threshold, high=high)} "
+                    f"{reading(b.capabilities_correlation, low=config.threshold, high=high)} "
                     f"| {_percent(b.compute_correlation)} | {b.n_compute} |"
                     + (
                         f" {_percent(b.ci_low)} to {_percent(b.ci_high)} | {b.verdict} |"

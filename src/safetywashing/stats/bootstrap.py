@@ -46,7 +46,12 @@ DRAW_BLOCK = 1024
 # -- drawing resamples ---------------------------------------------------------------------
 
 
-def _block_generator(seed: np.random.SeedSequence, tag: int, block: int) -> np.random.Generator:
+def block_generator(seed: np.random.SeedSequence, tag: int, block: int) -> np.random.Generator:
+    """The random generator of one block of draws: a child stream of ``seed`` by (tag, block).
+
+    Every block of resamples (and of permutations, ``tag`` apart) gets its own stream, so
+    a result never depends on how the work is chunked.
+    """
     child = np.random.SeedSequence(
         entropy=seed.entropy, spawn_key=(*seed.spawn_key, tag, block), pool_size=seed.pool_size
     )
@@ -91,7 +96,7 @@ def draw_counts(
     last_block = (stop - 1) // DRAW_BLOCK if stop > start else first_block - 1
     units = n_models if clusters is None else int(clusters.max()) + 1
     for block in range(first_block, last_block + 1):
-        generator = _block_generator(seed, tag, block)
+        generator = block_generator(seed, tag, block)
         indices = generator.integers(0, units, size=(DRAW_BLOCK, units))
         lo = max(start, block * DRAW_BLOCK) - block * DRAW_BLOCK
         hi = min(stop, (block + 1) * DRAW_BLOCK) - block * DRAW_BLOCK

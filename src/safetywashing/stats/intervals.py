@@ -152,15 +152,15 @@ def bca_interval(
     return _quantiles(replicates, levels)
 
 
-def verdict(low: float, high: float, *, lower: float = -0.40, upper: float = 0.40) -> str:
+def verdict(low: float, high: float, *, lower: float, upper: float) -> str:
     """Reading of a capabilities correlation that respects its interval.
 
     Parameters
     ----------
     low, high : float
         Interval ends.
-    lower, upper : float, default -0.40 and +0.40
-        The lines; the paper reads below 0.40 as low.
+    lower, upper : float
+        The lines (see :class:`safetywashing.decision.DecisionRule`).
 
     Returns
     -------
@@ -172,7 +172,9 @@ def verdict(low: float, high: float, *, lower: float = -0.40, upper: float = 0.4
 
     Examples
     --------
-    >>> verdict(0.55, 0.9), verdict(-0.2, 0.3), verdict(0.2, 0.6), verdict(-0.9, -0.5)
+    >>> lines = {'lower': -0.4, 'upper': 0.4}
+    >>> (verdict(0.55, 0.9, **lines), verdict(-0.2, 0.3, **lines), verdict(0.2, 0.6, **lines),
+    ...  verdict(-0.9, -0.5, **lines))
     ('entangled', 'distinct', 'inconclusive', 'inverse')
     """
     if math.isnan(low) or math.isnan(high):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from safetywashing.stats.bootstrap import DRAW_BLOCK, _block_generator
+from safetywashing.stats.bootstrap import DRAW_BLOCK, block_generator
 from safetywashing.stats.ranks import rank_average, rank_columns
 
 FloatArray = npt.NDArray[np.float64]
@@ -63,7 +63,7 @@ def permutation_pvalues(
         defined = (np.abs(ref_ranks).sum() > 0) & (np.abs(ranks).sum(axis=0) > 0)
         exceed = np.zeros(members.size, dtype=np.int64)
         for block in range((n_permutations + DRAW_BLOCK - 1) // DRAW_BLOCK):
-            generator = _block_generator(seed, tag, block)
+            generator = block_generator(seed, tag, block)
             order = np.argsort(generator.random((DRAW_BLOCK, size)), axis=1)
             order = order[: min(DRAW_BLOCK, n_permutations - block * DRAW_BLOCK)]
             permuted = np.abs(ref_ranks[order] @ ranks)

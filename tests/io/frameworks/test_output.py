@@ -54,8 +54,14 @@ def test_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None:
 
 
 def test_bad_destinations(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no such folder for the output; create it first"):
-        write_atomic(tmp_path / "missing" / "o.csv", "x")
+    # One writer for every output: a missing folder is created, as for `audit --out`.
+    assert write_atomic(tmp_path / "missing" / "o.csv", "x").read_text() == "x"
+    (tmp_path / "blocker").write_text("")
+    with pytest.raises(
+        InputError,
+        match=r"blocker is a file, so it cannot hold the output .*o\.csv; choose another",
+    ):
+        write_atomic(tmp_path / "blocker" / "o.csv", "x")
     with pytest.raises(InputError, match="is a folder; give a file name"):
         write_atomic(tmp_path, "x")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from safetywashing.errors import InputError, InputWarning
 from safetywashing.io.frameworks import helm
-from safetywashing.io.frameworks._ingest import FORMATS, _collect, classify, ingest
+from safetywashing.io.frameworks._ingest import FORMATS, classify, collect_files, ingest
 from safetywashing.io.frameworks._records import (
     FRAMEWORKS,
     IngestReport,
@@ -84,7 +84,7 @@ def detect_format(path: str | Path) -> str:
         If the path does not exist or holds no recognizable results.
     """
     path = Path(path)
-    found = _collect([path])
+    found = collect_files([path])
     kinds: set[str] = {"helm"} if found.helm_runs else set()
     for file_path in found.files:
         kind = _file_format(file_path)

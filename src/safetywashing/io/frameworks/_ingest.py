@@ -85,7 +85,8 @@ class _Found:
     helm_files: int = 0
 
 
-def _collect(paths: Iterable[str | Path]) -> _Found:
+def collect_files(paths: Iterable[str | Path]) -> _Found:
+    """The results files under ``paths`` (files, or folders walked), by framework."""
     found = _Found()
     seen: set[Path] = set()
     for given in paths:
@@ -254,7 +255,7 @@ def ingest(
     given = [paths] if isinstance(paths, str | Path) else list(paths)
     if not given:
         raise InputError("No paths given; name the result files or folders to read.")
-    found = _collect(given)
+    found = collect_files(given)
     context = Context(metric_map=choices, subtasks=subtasks)
     records: list[ResultRecord] = []
     notes: list[str] = []

@@ -6,18 +6,14 @@ so a reader never sees half a file. An existing file is kept unless ``force`` is
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from safetywashing.errors import InputError
 from safetywashing.io.frameworks._records import IngestReport
-from safetywashing.io.writers import _current_umask
+from safetywashing.io.writers import write_atomic
 from safetywashing.table import ScoreTable
 
 #: Columns of the long table, in order.
@@ -35,69 +31,6 @@ def _csv_text(rows: Iterable[Sequence[str]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows(rows)
     return buffer.getvalue()
-
-
-def write_atomic(path: str | Path, text: str, *, force: bool = False) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder.
-
-    Parameters
-    ----------
-    path : str or Path
-        Destination.
-    text : str
-        Content (written as UTF-8).
-    force : bool, default False
-        Replace an existing file.
-
-    Returns
-    -------
-    Path
-        The written file.
-
-    Raises
-    ------
-    InputError
-        If the file exists and ``force`` is False, or the folder does not exist or is
-        not writable.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; give a file name for the output, e.g. scores.csv.")
-    if path.exists() and not force:
-        raise InputError(
-            f"{path} already exists; choose another name or pass --force to overwrite it."
-        )
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder for the output; create it first.")
-    try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as error:
-        raise InputError(
-            f"{folder} is not writable ({error.strerror}); choose another folder."
-        ) from None
-    try:
-        # mkstemp creates the file private (0600); give it the usual mode under the umask.
-        os.chmod(temporary, 0o666 & ~_current_umask())
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if force:
-            os.replace(temporary, path)
-        else:
-            try:
-                os.link(temporary, path)  # fails if the file appeared meanwhile
-            except FileExistsError:
-                raise InputError(
-                    f"{path} already exists; choose another name or pass --force to overwrite it."
-                ) from None
-            except OSError:
-                os.replace(temporary, path)  # a file system without hard links
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-    return path
 
 
 def long_rows(report: IngestReport) -> list[list[str]]:

@@ -1,0 +1,75 @@
+"""What every result shares: read-only arrays, a short repr, a table, an HTML view.
+
+Results are frozen dataclasses declared with ``eq=False`` (two results are the same
+object or different ones: comparing arrays element-wise has no single truth value) and
+``repr=False`` (the repr is a few lines, see :meth:`Result.summary_lines`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def read_only(value: Any) -> Any:
+    """A read-only view of an array (or of each array in a tuple); anything else as is."""
+    if isinstance(value, np.ndarray):
+        if not value.flags.writeable:
+            return value
+        view = value.view()
+        view.flags.writeable = False
+        return view
+    if isinstance(value, tuple) and any(isinstance(item, np.ndarray) for item in value):
+        return tuple(read_only(item) for item in value)
+    return value
+
+
+class Result:
+    """Mixin of the result dataclasses.
+
+    Subclasses implement :meth:`summary_lines`, :meth:`to_frame` and :meth:`to_dict`.
+    """
+
+    def __post_init__(self) -> None:
+        for item in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, item.name)
+            frozen = read_only(value)
+            if frozen is not value:
+                object.__setattr__(self, item.name, frozen)
+
+    def summary_lines(self) -> list[str]:
+        """A few lines that say what the result holds (used by ``repr``)."""
+        raise NotImplementedError
+
+    def to_frame(self) -> pd.DataFrame:
+        """The result as one tidy table with a fixed column order, raw values."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict (NaN as None)."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        lines = self.summary_lines()
+        head = f"<{type(self).__name__}: {lines[0]}" if lines else f"<{type(self).__name__}"
+        body = "".join(f"\n  {line}" for line in lines[1:])
+        return f"{head}{body}>"
+
+    def _repr_html_(self) -> str:
+        """Summary lines and the first rows of :meth:`to_frame`, for notebooks."""
+        lines = self.summary_lines()
+        title = html.escape(type(self).__name__)
+        summary = "<br>".join(html.escape(line) for line in lines)
+        frame = self.to_frame()
+        table = frame.to_html(max_rows=20, index=False, na_rep="", float_format=_float_text)
+        return f"<div><strong>{title}</strong><br>{summary}{table}</div>"
+
+
+def _float_text(value: float) -> str:
+    return f"{value:.3f}"

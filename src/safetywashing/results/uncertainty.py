@@ -1,0 +1,356 @@
+"""Results of the uncertainty analysis: settings, per-class intervals and p-values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from safetywashing.decision import DecisionRule
+from safetywashing.document import finite, finite_list
+from safetywashing.errors import InputError, UnknownNameError
+from safetywashing.results.audit import AuditResult, BenchmarkResult, ClassAudit
+from safetywashing.results.base import Result
+from safetywashing.stats.intervals import INTERVAL_KINDS, IntervalKind
+from safetywashing.stats.multiple import ADJUSTMENTS, Adjustment
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FloatArray = npt.NDArray[np.float64]
+
+DEFAULT_RESAMPLES = 2000
+CLUSTERS = ("family",)
+
+
+def check_count(value: object, param: str, what: str, *, allow_zero: bool = False) -> int:
+    """A positive whole number of resamples or permutations, or an :class:`InputError`.
+
+    Parameters
+    ----------
+    value : object
+        An int, or text from the command line.
+    param : str
+        The parameter that carries it, for the message ("n_resamples").
+    what : str
+        What is counted ("bootstrap resamples").
+    allow_zero : bool, default False
+        Zero switches the computation off (permutations).
+
+    Examples
+    --------
+    >>> check_count("2000", "n_resamples", "bootstrap resamples")
+    2000
+    """
+    text = str(value).strip()
+    remedy = f"give a whole number such as {param}={DEFAULT_RESAMPLES}"
+    if isinstance(value, bool):
+        raise InputError(f"{param}={value} is not a number of {what}", param=param, remedy=remedy)
+    try:
+        number = int(text)
+    except ValueError:
+        raise InputError(
+            f"{param}={text} is not a whole number of {what}", param=param, remedy=remedy
+        ) from None
+    if isinstance(value, float) and not float(value).is_integer():
+        raise InputError(
+            f"{param}={value} is not a whole number of {what}", param=param, remedy=remedy
+        )
+    if number == 0 and not allow_zero:
+        raise InputError(
+            f"{param}=0 asks for no {what}",
+            param=param,
+            remedy=f"give a positive number such as {param}={DEFAULT_RESAMPLES}, or leave it out",
+        )
+    if number < 0:
+        raise InputError(f"{param}={number} is negative", param=param, remedy=remedy)
+    return number
+
+
+@dataclass(frozen=True)
+class UncertaintySettings:
+    """Settings of the uncertainty analysis, recorded in the output.
+
+    Attributes
+    ----------
+    n_resamples : int
+        Bootstrap resamples (default 2000).
+    confidence : float
+        Interval coverage, in (0, 1) (default 0.95).
+    seed : int
+        Root seed of every random stream (recorded even when drawn from entropy).
+    interval : {"percentile", "bca"}
+        Which interval fills ``ci_low``/``ci_high`` and the verdict; both are reported.
+    cluster : str or None
+        ``"family"`` resamples whole model families; None resamples models.
+    permutations : int
+        Permutations per p-value; 0 computes none.
+    adjustment : {"bh", "holm"}
+        Which adjusted p-value fills ``p_adjusted``; both are reported.
+    threshold : float
+        The audit's decision line: verdicts use the lines at -threshold and +threshold.
+    """
+
+    n_resamples: int = DEFAULT_RESAMPLES
+    confidence: float = 0.95
+    seed: int = 0
+    interval: IntervalKind = "percentile"
+    cluster: str | None = None
+    permutations: int = DEFAULT_RESAMPLES
+    adjustment: Adjustment = "bh"
+    threshold: float = DecisionRule().threshold
+
+    def __post_init__(self) -> None:
+        check_count(self.n_resamples, "n_resamples", "bootstrap resamples")
+        check_count(self.permutations, "permutations", "permutations", allow_zero=True)
+        confidence = self.confidence
+        if (
+            isinstance(confidence, bool)
+            or not isinstance(confidence, int | float)
+            or not 0.0 < confidence < 1.0
+        ):
+            raise InputError(
+                f"confidence={confidence} is not strictly between 0 and 1",
+                param="confidence",
+                remedy="try confidence=0.95",
+            )
+        for name, value, allowed in (
+            ("interval", self.interval, INTERVAL_KINDS),
+            ("adjustment", self.adjustment, ADJUSTMENTS),
+        ):
+            if value not in allowed:
+                raise InputError(f"{name}={value!r} is not one of {', '.join(allowed)}", param=name)
+        if self.cluster is not None and self.cluster not in CLUSTERS:
+            raise InputError(
+                f"cluster={self.cluster!r} is not one of {', '.join(CLUSTERS)}",
+                param="cluster",
+                remedy="resample whole families with cluster='family', or leave it out",
+            )
+        DecisionRule(self.threshold)
+
+    @property
+    def rule(self) -> DecisionRule:
+        """The decision rule behind the verdicts."""
+        return DecisionRule(self.threshold)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Settings as a JSON-ready dict."""
+        return {
+            "method": "bootstrap over models, whole pipeline refit per resample",
+            "n_resamples": self.n_resamples,
+            "confidence": self.confidence,
+            "seed": self.seed,
+            "interval": self.interval,
+            "cluster": self.cluster,
+            "permutations": self.permutations,
+            "adjustment": self.adjustment,
+            "verdict_lines": [self.rule.lower, self.rule.upper],
+        }
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ClassUncertainty(Result):
+    """Bootstrap and permutation results of one model class.
+
+    Attributes
+    ----------
+    model_class : str
+    benchmark_ids : tuple of str
+        Aligned with every per-benchmark array (the audit's benchmark order).
+    estimate : ndarray of shape (J,)
+        Full-data capabilities correlations.
+    percentile, bca : ndarray of shape (2, J)
+        Interval ends (low, high) of each kind.
+    p_value, p_bh, p_holm : ndarray of shape (J,)
+        Permutation p-values and their adjusted values (capability benchmarks are not
+        in the adjusted family and get NaN).
+    verdicts : tuple of str
+    compute_interval : ndarray of shape (2, J)
+        Percentile interval of each compute correlation.
+    variance_explained : ndarray of shape (3,)
+        Estimate, low, high (percentile) of the top eigenvalue share.
+    score_compute : ndarray of shape (3,)
+        Estimate, low, high (percentile) of the capability score vs FLOP.
+    n_valid : int
+        Resamples that gave a capability score (others had a constant capability column
+        or fewer than 3 distinct models and are left out).
+    n_units : int
+        Models (or families) resampled.
+    replicates : ndarray of shape (B, J) or None
+        Bootstrap replicates of the capabilities correlations, when kept.
+    """
+
+    model_class: str
+    benchmark_ids: tuple[str, ...]
+    estimate: FloatArray
+    percentile: FloatArray
+    bca: FloatArray
+    p_value: FloatArray
+    p_bh: FloatArray
+    p_holm: FloatArray
+    verdicts: tuple[str, ...]
+    compute_interval: FloatArray
+    variance_explained: FloatArray
+    score_compute: FloatArray
+    n_valid: int
+    n_units: int
+    replicates: FloatArray | None = None
+
+    def interval(self, kind: IntervalKind) -> FloatArray:
+        """Interval ends (2, J) of one kind."""
+        return self.percentile if kind == "percentile" else self.bca
+
+    def index(self, benchmark_id: str) -> int:
+        """Position of a benchmark in the per-benchmark arrays."""
+        try:
+            return self.benchmark_ids.index(benchmark_id)
+        except ValueError:
+            raise UnknownNameError(
+                "benchmark",
+                benchmark_id,
+                self.benchmark_ids,
+                where=f"the {self.model_class} uncertainty",
+            ) from None
+
+    def summary_lines(self) -> list[str]:
+        """What was resampled and how many resamples counted."""
+        return [
+            f"{self.model_class}: {len(self.benchmark_ids)} benchmarks, {self.n_units} units "
+            f"resampled, {self.n_valid} valid resamples"
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per benchmark: estimate, both intervals, p-values, verdict."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "model_class": self.model_class,
+                "benchmark": list(self.benchmark_ids),
+                "estimate": self.estimate,
+                "percentile_low": self.percentile[0],
+                "percentile_high": self.percentile[1],
+                "bca_low": self.bca[0],
+                "bca_high": self.bca[1],
+                "p_value": self.p_value,
+                "p_bh": self.p_bh,
+                "p_holm": self.p_holm,
+                "verdict": list(self.verdicts),
+                "compute_low": self.compute_interval[0],
+                "compute_high": self.compute_interval[1],
+            }
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN as None)."""
+        return {
+            "n_valid_resamples": self.n_valid,
+            "n_resampled_units": self.n_units,
+            "variance_explained": _triple(self.variance_explained),
+            "score_compute_correlation": _triple(self.score_compute),
+            "benchmarks": {
+                benchmark: {
+                    "percentile": _pair(self.percentile[:, j]),
+                    "bca": _pair(self.bca[:, j]),
+                    "p_value": finite(self.p_value[j]),
+                    "p_bh": finite(self.p_bh[j]),
+                    "p_holm": finite(self.p_holm[j]),
+                    "compute_interval": _pair(self.compute_interval[:, j]),
+                }
+                for j, benchmark in enumerate(self.benchmark_ids)
+            },
+        }
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class UncertaintyResult(Result):
+    """Uncertainty of every class of an audit.
+
+    Attributes
+    ----------
+    settings : UncertaintySettings
+    classes : tuple of ClassUncertainty
+    audit : AuditResult
+        The audit these uncertainties belong to.
+    """
+
+    settings: UncertaintySettings
+    classes: tuple[ClassUncertainty, ...]
+    audit: AuditResult
+
+    def __getitem__(self, model_class: str) -> ClassUncertainty:
+        for item in self.classes:
+            if item.model_class == model_class:
+                return item
+        raise UnknownNameError(
+            "class", model_class, [c.model_class for c in self.classes], where="this uncertainty"
+        )
+
+    def summary_lines(self) -> list[str]:
+        """Settings and a line per class."""
+        s = self.settings
+        return [
+            f"{s.n_resamples} resamples, {100 * s.confidence:g}% {s.interval} intervals, "
+            f"{s.permutations} permutations ({s.adjustment}), seed {s.seed}",
+            *(line for c in self.classes for line in c.summary_lines()),
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (class, benchmark)."""
+        import pandas as pd
+
+        return pd.concat([c.to_frame() for c in self.classes], ignore_index=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: settings and per-class details."""
+        return {
+            "settings": self.settings.to_dict(),
+            "classes": {c.model_class: c.to_dict() for c in self.classes},
+        }
+
+    def apply(self, result: AuditResult | None = None) -> AuditResult:
+        """The audit with ``ci_low``, ``ci_high``, ``p_value``, ``p_adjusted``, ``verdict``.
+
+        Parameters
+        ----------
+        result : AuditResult, optional
+            The audit these uncertainties were computed for (the default); another
+            audit is refused.
+        """
+        if result is None:
+            result = self.audit
+        elif result is not self.audit:
+            raise InputError(
+                "These uncertainties were computed for another audit",
+                param="result",
+                remedy="call apply() without an argument, or bootstrap this audit",
+            )
+        classes: list[ClassAudit] = []
+        for audit_of_class in result.classes:
+            found = self[audit_of_class.model_class]
+            low, high = found.interval(self.settings.interval)
+            adjusted = found.p_bh if self.settings.adjustment == "bh" else found.p_holm
+            benchmarks: list[BenchmarkResult] = []
+            for j, b in enumerate(audit_of_class.benchmarks):
+                benchmarks.append(
+                    replace(
+                        b,
+                        ci_low=float(low[j]),
+                        ci_high=float(high[j]),
+                        p_value=float(found.p_value[j]),
+                        p_adjusted=float(adjusted[j]),
+                        verdict=found.verdicts[j],
+                    )
+                )
+            classes.append(replace(audit_of_class, benchmarks=tuple(benchmarks)))
+        return replace(result, classes=tuple(classes), uncertainty=self.to_dict())
+
+
+def _pair(values: FloatArray) -> list[float | None]:
+    return finite_list(values)
+
+
+def _triple(values: FloatArray) -> dict[str, float | None]:
+    return {"estimate": finite(values[0]), "low": finite(values[1]), "high": finite(values[2])}

@@ -1,0 +1,129 @@
+"""One set of command options: every command that audits takes the same audit flags."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import click
+import pytest
+import typer
+
+from safetywashing.cli.app import _register, app, main
+from safetywashing.cli.options import (
+    AuditOptions,
+    ColumnOptions,
+    OutputFormat,
+    UncertaintyOptions,
+)
+from safetywashing.datasets import demo_benchmarks_path, demo_panel_path
+
+
+def _flags(path: list[str]) -> set[str]:
+    _register()
+    command: click.Command = typer.main.get_command(app)
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return {flag for param in command.params for flag in param.opts}
+
+
+def _group_flags(group: type) -> set[str]:
+    flags = set()
+    from typing import get_type_hints
+
+    for hint in get_type_hints(group, include_extras=True).values():
+        info = hint.__metadata__[0]
+        flags |= {d for d in (info.default, *(info.param_decls or ())) if isinstance(d, str)}
+    return flags
+
+
+AUDITING = [["audit"], ["plot"], ["report"], ["panel", "build"]]
+
+
+@pytest.mark.parametrize("path", AUDITING, ids=" ".join)
+def test_every_auditing_command_takes_the_audit_and_column_flags(path: list[str]) -> None:
+    flags = _flags(path)
+    assert _group_flags(AuditOptions) <= flags
+    assert _group_flags(ColumnOptions) <= flags
+    assert {"--impute", "--min-observed", "--impute-rank", "--threshold"} <= flags
+
+
+@pytest.mark.parametrize("path", [["audit"], ["plot"], ["report"]], ids=" ".join)
+def test_commands_that_show_an_audit_take_the_bootstrap(path: list[str]) -> None:
+    assert _group_flags(UncertaintyOptions) <= _flags(path)
+
+
+@pytest.mark.parametrize("path", [["audit"], ["check"], ["power"]], ids=" ".join)
+def test_one_format_vocabulary(path: list[str]) -> None:
+    _register()
+    command: click.Command = typer.main.get_command(app)
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    (option,) = [p for p in command.params if "--format" in p.opts]
+    assert isinstance(option.type, click.Choice)
+    assert list(option.type.choices) == [f.value for f in OutputFormat]
+
+
+def _gappy_demo(tmp_path: Path) -> Path:
+    rows = list(csv.reader(demo_panel_path().open(encoding="utf-8")))
+    capability = next(
+        row[0]
+        for row in csv.reader(demo_benchmarks_path().open(encoding="utf-8"))
+        if "capability" in row
+    )
+    rows[1][rows[0].index(capability)] = ""
+    path = tmp_path / "gappy.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def test_report_and_plot_take_impute_none_and_the_bootstrap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gappy = str(_gappy_demo(tmp_path))
+    meta = ["--benchmarks", str(demo_benchmarks_path())]
+    page = tmp_path / "r.html"
+    assert main(["report", gappy, *meta, "--impute", "none", "-o", str(page)]) == 0
+    assert (
+        main(["report", gappy, *meta, "--min-observed", "6", "-o", str(tmp_path / "m.html")]) == 0
+    )
+    figure = tmp_path / "f.png"
+    plot = ["plot", "forest", gappy, *meta, "--impute", "none", "--bootstrap", "50", "--seed", "1"]
+    assert main([*plot, "-o", str(figure)]) == 0
+    assert figure.stat().st_size > 1000
+    capsys.readouterr()
+    # --impute none leaves the gappy model out, as `audit --impute none` does.
+    assert main(["audit", gappy, *meta, "--impute", "none", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    excluded = [m for c in document["classes"].values() for m in c["excluded_models"]]
+    assert len(excluded) == 1
+    assert excluded[0]["model"] in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "x.csv", "--panel", "p.json", "--format", "csv"],
+         "error: `check` cannot print --format csv; choose one of table, json, markdown, "
+         "latex.\n"),
+        (["power", "--format", "latex"],
+         "error: `power` cannot print --format latex; choose one of table, json.\n"),
+        (["plot", "forest", "--seed", "3", "-o", "{tmp}/f.png"],
+         "error: --seed needs --bootstrap N; add --bootstrap 2000 or leave it out.\n"),
+        (["audit", "--impute", "none", "--impute-rank", "2"],
+         "error: --impute none leaves models with gaps out, so --impute-rank and --min-observed "
+         "do not apply; drop them or use --impute pca.\n"),
+        (["audit", "--class", "chat", "--pool"],
+         "error: --class chat and --pool both choose the models; give one of them.\n"),
+    ],
+)  # fmt: skip
+def test_flags_that_cannot_apply_are_errors(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([a.format(tmp=tmp_path) for a in argv]) == 2
+    assert capsys.readouterr().err == message
+    assert not (tmp_path / "f.png").exists()
