@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from safetywashing.io.readers import MISSING_TOKENS, ColumnMap, parse_number
+from safetywashing.io.cells import MISSING_TOKENS, parse_number
+from safetywashing.io.columns import ColumnMap
 from safetywashing.table import BenchmarkInfo, Direction, Role
 
 OPENLLM_V1_CAPABILITIES = ("ARC", "HellaSwag", "MMLU", "Winogrande", "GSM8K")
