@@ -208,6 +208,26 @@ def resolve_audit(source: AuditResult | AuditInput, options: dict[str, Any]) -> 
     return audit(source, **options)
 
 
+def require_spearman(result: AuditResult, analysis: str, *, plural: bool = False) -> None:
+    """Refuse an analysis that refits Spearman correlations for a non-Spearman audit.
+
+    Parameters
+    ----------
+    result : AuditResult
+    analysis : str
+        What refuses, as the message names it ("the bootstrap").
+    plural : bool, default False
+        Whether ``analysis`` is plural ("the robustness variants").
+    """
+    if result.config.method != "spearman":
+        raise InputError(
+            f"{analysis[0].upper()}{analysis[1:]} support{'' if plural else 's'} the Spearman "
+            f"correlation only; the audit used method={result.config.method!r}",
+            param="method",
+            remedy=f"audit with method='spearman' or do without {analysis}",
+        )
+
+
 def _check_capability_settings(config: AuditConfig, k: int) -> None:
     if k < 2:
         raise InputError(

@@ -166,12 +166,7 @@ def close_matches(name: str, candidates: Iterable[str], *, limit: int = 3) -> li
 def suggestion(name: str, candidates: Iterable[str]) -> str:
     """Phrase close matches as the end of an error sentence ("did you mean ...?").
 
-    Parameters
-    ----------
-    name : str
-        The name the user typed.
-    candidates : iterable of str
-        The names that exist.
+    Parameters are those of :func:`close_matches`.
 
     Returns
     -------

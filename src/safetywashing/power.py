@@ -16,9 +16,10 @@ from safetywashing.decision import PAPER_THRESHOLD, VERDICTS, DecisionRule
 from safetywashing.errors import InputError
 from safetywashing.progress import ProgressCallback, report_to
 from safetywashing.results.power import PowerResult, PowerRow
+from safetywashing.results.uncertainty import UncertaintySettings, root_seed
 from safetywashing.simulate import simulate_panel
 from safetywashing.stats.intervals import IntervalKind
-from safetywashing.uncertainty import MIN_BOOTSTRAP_MODELS, UncertaintySettings, bootstrap_audit
+from safetywashing.uncertainty import MIN_BOOTSTRAP_MODELS, bootstrap_audit
 
 __all__ = ["PowerResult", "PowerRow", "power_analysis"]
 
@@ -91,15 +92,9 @@ def power_analysis(
             f"n_capability={n_capability} is below 2; the capability score needs two",
             param="n_capability",
         )
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise InputError(
-            f"seed={seed!r} is not a whole number of at least 0",
-            param="seed",
-            remedy="give a seed such as seed=1",
-        )
     DecisionRule(threshold)
     UncertaintySettings(n_resamples=n_resamples, confidence=confidence, interval=interval)
-    root = np.random.SeedSequence(seed)
+    root = root_seed(seed)
     recorded_seed = int(root.entropy) if seed is None else int(seed)  # type: ignore[arg-type]
     rows: list[PowerRow] = []
     total = len(models) * panels

@@ -25,9 +25,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from safetywashing.audit import AuditInput, resolve_audit
+from safetywashing.audit import AuditInput, require_spearman, resolve_audit
 from safetywashing.decision import DecisionRule
-from safetywashing.errors import InputError
 from safetywashing.results.audit import AuditResult, ClassAudit
 from safetywashing.results.robustness import ClassRobustness, RobustnessResult, VariantKind
 from safetywashing.stats.bootstrap import make_plan
@@ -70,13 +69,7 @@ def robustness_audit(source: AuditResult | AuditInput, /, **audit_options: Any) 
     'without syn_knowledge_mc'
     """
     result = resolve_audit(source, audit_options)
-    if result.config.method != "spearman":
-        raise InputError(
-            f"The robustness variants support the Spearman correlation only; the audit used "
-            f"method={result.config.method!r}",
-            param="method",
-            remedy="audit with method='spearman' or do without the robustness checks",
-        )
+    require_spearman(result, "the robustness variants", plural=True)
     rule = result.rule
     return RobustnessResult(
         threshold=rule.threshold,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from safetywashing.audit import AuditInput, audit, resolve_audit
+from safetywashing.audit import AuditInput, audit, require_spearman, resolve_audit
 from safetywashing.errors import InputError
 from safetywashing.progress import ProgressCallback, report_to
 from safetywashing.results.audit import AuditResult, ClassAudit
@@ -34,6 +34,7 @@ from safetywashing.results.uncertainty import (
     UncertaintyResult,
     UncertaintySettings,
     check_count,
+    root_seed,
 )
 from safetywashing.stats.bootstrap import (
     BootstrapPlan,
@@ -176,20 +177,8 @@ def bootstrap_audit(
     True
     """
     result = resolve_audit(source, audit_options)
-    if result.config.method != "spearman":
-        raise InputError(
-            f"The bootstrap supports the Spearman correlation only; the audit used "
-            f"method={result.config.method!r}",
-            param="method",
-            remedy="audit with method='spearman' or do without the bootstrap",
-        )
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise InputError(
-            f"seed={seed!r} is not a whole number of at least 0",
-            param="seed",
-            remedy="give a seed such as seed=1",
-        )
-    root = np.random.SeedSequence(seed)
+    require_spearman(result, "the bootstrap")
+    root = root_seed(seed)
     settings = UncertaintySettings(
         n_resamples=n_resamples,
         confidence=confidence,

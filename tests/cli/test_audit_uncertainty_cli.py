@@ -162,7 +162,7 @@ def test_robustness_refuses_a_non_spearman_method(capsys: pytest.CaptureFixture[
     assert rc == 2
     assert err.strip() == (
         "error: The robustness variants support the Spearman correlation only; the audit used "
-        "--method kendall; audit with --method spearman or do without the robustness checks."
+        "--method kendall; audit with --method spearman or do without the robustness variants."
     )
 
 

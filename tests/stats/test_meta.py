@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safetywashing.stats.meta import meta_correlation, random_effects
+from safetywashing.stats.meta import chi2_sf, meta_correlation, random_effects
 
 PCB28_X = [34.3, 32.9, 34.53, 32.42, 31.9, 35.8]
 PCB28_U = [1.03, 0.69, 0.83, 0.29, 0.4, 0.38]
@@ -133,3 +133,11 @@ def test_to_dict_is_plain_json() -> None:
 
     document = meta_correlation([0.8, 0.6, 0.7], [26, 27, 148]).to_dict()
     assert json.loads(json.dumps(document))["n"] == [26, 27, 148]
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 7, 15, 30, 101])
+@pytest.mark.parametrize("x", [0.0, 0.01, 0.5, 1.0, 3.84, 10.0, 38.1595, 68.2154, 200.0])
+def test_chi2_tail_equals_scipy(x: float, df: int) -> None:
+    from scipy.special import chdtrc
+
+    assert chi2_sf(x, df) == pytest.approx(float(chdtrc(df, x)), rel=1e-10, abs=1e-300)

@@ -10,16 +10,17 @@ Four groups, each a frozen dataclass whose fields carry their typer declaration:
 Single options used by several commands (``--force``, ``--threshold``) are typer
 ``Annotated`` aliases declared here too.
 
-A command names the groups it takes with :func:`safetywashing.cli.command.command`; it
-adds their flags to the command's signature and hands the command one object per group.
+A command names the groups it takes with :func:`safetywashing.cli.command.command`,
+which adds their flags to the command's signature and hands the command one object per
+group.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
@@ -114,6 +115,28 @@ class ComputeKind(StrEnum):
     tokens = "tokens"
 
 
+def _column(*flags: str, help: str) -> Any:
+    """A typer option in the help panel of the column options."""
+    return typer.Option(*flags, help=help, rich_help_panel=COLUMN_PANEL)
+
+
+def _setting(*flags: str, help: str, **more: Any) -> Any:
+    """A typer option in the help panel of the audit settings."""
+    return typer.Option(*flags, help=help, rich_help_panel=AUDIT_PANEL, **more)
+
+
+def _resampling(*flags: str, help: str, **more: Any) -> Any:
+    """A typer option in the help panel of the uncertainty settings."""
+    return typer.Option(*flags, help=help, rich_help_panel=UNCERTAINTY_PANEL, **more)
+
+
+def flag_of(group: type, field: str) -> str:
+    """The command-line flag declared for a field of an option group (``--adjust``)."""
+    hint = get_type_hints(group, include_extras=True)[field]
+    info = hint.__metadata__[0]
+    return str(info.default if isinstance(info.default, str) else info.param_decls[0])
+
+
 ScoresArgument = Annotated[
     list[Path] | None,
     typer.Argument(
@@ -140,12 +163,11 @@ VerboseOption = Annotated[
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 ThresholdOption = Annotated[
     float,
-    typer.Option(
+    _setting(
         "--threshold",
         "--verdict-threshold",
         help="The decision line T: below T reads as low (the paper's 0.40); with "
         "--bootstrap, entangled above +T and inverse below -T.",
-        rich_help_panel=AUDIT_PANEL,
     ),
 ]
 
@@ -156,125 +178,87 @@ class ColumnOptions:
 
     benchmarks: Annotated[
         Path | None,
-        typer.Option(
+        _column(
             "--benchmarks",
-            help="Benchmark metadata file (benchmark, name, metric, role, area, direction, "
-            "reference).",
-            rich_help_panel=COLUMN_PANEL,
+            help="Benchmark metadata file (benchmark, name, metric, role, area, "
+            "direction, reference).",
         ),
     ] = None
-    model_column: Annotated[
-        str, typer.Option("--model-column", help="Model id column.", rich_help_panel=COLUMN_PANEL)
-    ] = "model"
+    model_column: Annotated[str, _column("--model-column", help="Model id column.")] = "model"
     name_column: Annotated[
         str,
-        typer.Option("--name-column", help="Display name column.", rich_help_panel=COLUMN_PANEL),
+        _column("--name-column", help="Display name column."),
     ] = "name"
     class_column: Annotated[
         str,
-        typer.Option("--class-column", help="Model class column.", rich_help_panel=COLUMN_PANEL),
+        _column("--class-column", help="Model class column."),
     ] = "type"
     params_column: Annotated[
         str,
-        typer.Option(
-            "--params-column", help="Parameter count column.", rich_help_panel=COLUMN_PANEL
-        ),
+        _column("--params-column", help="Parameter count column."),
     ] = "model_size"
     flop_column: Annotated[
         str,
-        typer.Option("--flop-column", help="Training FLOP column.", rich_help_panel=COLUMN_PANEL),
+        _column("--flop-column", help="Training FLOP column."),
     ] = "FLOP"
     family_column: Annotated[
         str,
-        typer.Option("--family-column", help="Model family column.", rich_help_panel=COLUMN_PANEL),
+        _column("--family-column", help="Model family column."),
     ] = "family"
     flop_scale: Annotated[
         float,
-        typer.Option(
-            "--flop-scale",
-            help="Multiply the FLOP column by this (1e21 for 1E21).",
-            rich_help_panel=COLUMN_PANEL,
-        ),
+        _column("--flop-scale", help="Multiply the FLOP column by this (1e21 for 1E21)."),
     ] = 1.0
     params_scale: Annotated[
         float,
-        typer.Option(
-            "--params-scale",
-            help="Multiply the parameter column by this (1e9 for B).",
-            rich_help_panel=COLUMN_PANEL,
-        ),
+        _column("--params-scale", help="Multiply the parameter column by this (1e9 for B)."),
     ] = 1.0
     ignore_columns: Annotated[
         list[str] | None,
-        typer.Option(
-            "--ignore-column",
-            help="A non-score column to skip (repeatable).",
-            rich_help_panel=COLUMN_PANEL,
-        ),
+        _column("--ignore-column", help="A non-score column to skip (repeatable)."),
     ] = None
     default_class: Annotated[
         str,
-        typer.Option(
-            "--default-class",
-            help="Class of every model when there is no class column.",
-            rich_help_panel=COLUMN_PANEL,
-        ),
+        _column("--default-class", help="Class of every model when there is no class column."),
     ] = "all"
     skip_rows: Annotated[
         int,
-        typer.Option(
-            "--skip-rows",
-            help="Rows right under the header to skip (units, descriptions).",
-            rich_help_panel=COLUMN_PANEL,
-        ),
+        _column("--skip-rows", help="Rows right under the header to skip (units, descriptions)."),
     ] = 0
     header_row: Annotated[
         int | None,
-        typer.Option(
-            "--header-row",
-            help="Line of the file holding the column names (lines above skipped).",
-            rich_help_panel=COLUMN_PANEL,
+        _column(
+            "--header-row", help="Line of the file holding the column names (lines above skipped)."
         ),
     ] = None
     duplicates: Annotated[
         Duplicates,
-        typer.Option(
+        _column(
             "--duplicates",
             help="A model on several rows: error, keep the first or last row, or combine "
             "cell by cell (mean, max).",
-            rich_help_panel=COLUMN_PANEL,
         ),
     ] = Duplicates.error
     text_columns: Annotated[
         TextColumns,
-        typer.Option(
-            "--text-columns",
-            help="Columns of text, not scores: error (list them) or ignore.",
-            rich_help_panel=COLUMN_PANEL,
-        ),
+        _column("--text-columns", help="Columns of text, not scores: error (list them) or ignore."),
     ] = TextColumns.error
     missing_class: Annotated[
         str | None,
-        typer.Option(
-            "--missing-class",
-            help="Class for rows whose class cell is empty.",
-            rich_help_panel=COLUMN_PANEL,
-        ),
+        _column("--missing-class", help="Class for rows whose class cell is empty."),
     ] = None
     compute_column: Annotated[
         str | None,
-        typer.Option(
+        _column(
             "--compute-column",
             help="Compute column (same as --flop-column; see --compute-kind for what it holds).",
-            rich_help_panel=COLUMN_PANEL,
         ),
     ] = None
     compute_kind: Annotated[
         ComputeKind,
-        typer.Option(
+        _column(
             "--compute-kind",
             help="What the compute column holds: training FLOP, parameters or training tokens.",
-            rich_help_panel=COLUMN_PANEL,
         ),
     ] = ComputeKind.flop
 
@@ -310,68 +294,49 @@ class AuditOptions:
 
     capabilities: Annotated[
         str | None,
-        typer.Option(
+        _setting(
             "--capabilities",
             help="Comma-separated capability benchmarks (instead of roles in the metadata).",
-            rich_help_panel=AUDIT_PANEL,
         ),
     ] = None
     preset: Annotated[
         str | None,
-        typer.Option(
-            "--preset",
-            help="Named preset: 'paper' = the paper's 12 benchmarks and areas.",
-            rich_help_panel=AUDIT_PANEL,
-        ),
+        _setting("--preset", help="Named preset: 'paper' = the paper's 12 benchmarks and areas."),
     ] = None
     model_class: Annotated[
         str | None,
-        typer.Option(
-            "--class",
-            help="Analyse only this model class (e.g. chat).",
-            rich_help_panel=AUDIT_PANEL,
-        ),
+        _setting("--class", help="Analyse only this model class (e.g. chat)."),
     ] = None
     pool: Annotated[
         bool,
-        typer.Option(
-            "--pool",
-            help="Analyse all classes together (default: separately).",
-            rich_help_panel=AUDIT_PANEL,
-        ),
+        _setting("--pool", help="Analyse all classes together (default: separately)."),
     ] = False
     method: Annotated[
         Method,
-        typer.Option("--method", help="Correlation method.", rich_help_panel=AUDIT_PANEL),
+        _setting("--method", help="Correlation method."),
     ] = Method.spearman
     matrix: Annotated[
         Matrix,
-        typer.Option(
-            "--matrix", help="Matrix for the capability component.", rich_help_panel=AUDIT_PANEL
-        ),
+        _setting("--matrix", help="Matrix for the capability component."),
     ] = Matrix.spearman
     impute: Annotated[
         Impute,
-        typer.Option(
+        _setting(
             "--impute",
-            help="Fill missing capability scores by iterative PCA of the capability "
-            "benchmarks (pca) or leave such models out (none).",
-            rich_help_panel=AUDIT_PANEL,
+            help="Fill missing capability scores by iterative PCA of the "
+            "capability benchmarks (pca) or leave such models out (none).",
         ),
     ] = Impute.pca
     impute_rank: Annotated[
         int,
-        typer.Option(
-            "--impute-rank", help="Rank of the imputation's PCA.", rich_help_panel=AUDIT_PANEL
-        ),
+        _setting("--impute-rank", help="Rank of the imputation's PCA."),
     ] = 1
     min_observed: Annotated[
         int | None,
-        typer.Option(
+        _setting(
             "--min-observed",
-            help="Fewest observed capability benchmarks a model needs to be imputed "
-            "(default: half, rounded up).",
-            rich_help_panel=AUDIT_PANEL,
+            help="Fewest observed capability benchmarks a model needs to be "
+            "imputed (default: half, rounded up).",
         ),
     ] = None
     threshold: ThresholdOption = 0.40
@@ -417,26 +382,16 @@ class UncertaintyOptions:
     ] = None
     confidence: Annotated[
         float | None,
-        typer.Option(
-            "--confidence",
-            help="Confidence level of the intervals [default: 0.95].",
-            rich_help_panel=UNCERTAINTY_PANEL,
-        ),
+        _resampling("--confidence", help="Confidence level of the intervals [default: 0.95]."),
     ] = None
     seed: Annotated[
         int | None,
-        typer.Option(
-            "--seed",
-            help="Seed for resampling and permutations.",
-            rich_help_panel=UNCERTAINTY_PANEL,
-        ),
+        _resampling("--seed", help="Seed for resampling and permutations."),
     ] = None
     interval: Annotated[
         Interval | None,
-        typer.Option(
-            "--interval",
-            help="Interval behind ci_low/ci_high and verdict [default: percentile].",
-            rich_help_panel=UNCERTAINTY_PANEL,
+        _resampling(
+            "--interval", help="Interval behind ci_low/ci_high and verdict [default: percentile]."
         ),
     ] = None
     permutations: Annotated[
@@ -450,34 +405,22 @@ class UncertaintyOptions:
     ] = None
     cluster: Annotated[
         Cluster | None,
-        typer.Option(
-            "--cluster",
-            help="Resample whole model families instead of models.",
-            rich_help_panel=UNCERTAINTY_PANEL,
-        ),
+        _resampling("--cluster", help="Resample whole model families instead of models."),
     ] = None
     adjustment: Annotated[
         Adjustment | None,
-        typer.Option(
-            "--adjust",
-            help="Multiplicity adjustment for p_adjusted [default: bh].",
-            rich_help_panel=UNCERTAINTY_PANEL,
-        ),
+        _resampling("--adjust", help="Multiplicity adjustment for p_adjusted [default: bh]."),
     ] = None
 
     def given_without_bootstrap(self) -> list[str]:
         """Flags of this group that were given although --bootstrap was not."""
         if self.bootstrap is not None:
             return []
-        flags = {
-            "confidence": "--confidence",
-            "seed": "--seed",
-            "interval": "--interval",
-            "permutations": "--permutations",
-            "cluster": "--cluster",
-            "adjustment": "--adjust",
-        }
-        return [flag for name, flag in flags.items() if getattr(self, name) is not None]
+        return [
+            flag_of(UncertaintyOptions, item.name)
+            for item in fields(self)
+            if item.name != "bootstrap" and getattr(self, item.name) is not None
+        ]
 
     def check(self) -> None:
         """Refuse flags that cannot apply: uncertainty settings without --bootstrap."""

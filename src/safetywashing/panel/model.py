@@ -20,8 +20,8 @@ import numpy.typing as npt
 
 from safetywashing._version import __version__
 from safetywashing.document import dumps, envelope, finite, number
-from safetywashing.errors import InputError, UnknownNameError
-from safetywashing.results.base import Result
+from safetywashing.errors import InputError
+from safetywashing.results.base import ByClass
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -204,7 +204,7 @@ class PanelClass:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Panel(Result):
+class Panel(ByClass[PanelClass]):
     """A reference panel: one :class:`PanelClass` per model class, with provenance.
 
     Attributes
@@ -228,16 +228,10 @@ class Panel(Result):
     synthetic: bool = False
     version: str = __version__
 
-    def __getitem__(self, model_class: str) -> PanelClass:
-        for panel_class in self.classes:
-            if panel_class.model_class == model_class:
-                return panel_class
-        raise UnknownNameError(
-            "class",
-            model_class,
-            [c.model_class for c in self.classes],
-            where=f"the panel '{self.label}'",
-        )
+    @property
+    def lookup_where(self) -> str:  # type: ignore[override]
+        """How lookup errors name the panel."""
+        return f"the panel '{self.label}'"
 
     def to_dict(self) -> dict[str, Any]:
         """The versioned JSON document of the panel."""

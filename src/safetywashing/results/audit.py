@@ -19,7 +19,7 @@ from safetywashing.coverage import ClassCoverage
 from safetywashing.decision import DecisionRule
 from safetywashing.document import envelope, finite, finite_list
 from safetywashing.errors import UnknownNameError
-from safetywashing.results.base import Result
+from safetywashing.results.base import ByClass, Result
 from safetywashing.results.prepared import PreparedClass
 from safetywashing.stats.pca import CapabilityComponent
 from safetywashing.table import COMPUTE_LABELS
@@ -328,7 +328,7 @@ class ClassAudit(Result):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class AuditResult(Result):
+class AuditResult(ByClass[ClassAudit]):
     """The audit of a score table: one :class:`ClassAudit` per model class.
 
     Attributes
@@ -376,16 +376,7 @@ class AuditResult(Result):
         """Short column label of the compute figures: "FLOP", "params", "tokens"."""
         return COMPUTE_LABELS.get(self.compute_kind, (self.compute_kind, self.compute_kind))[1]
 
-    def __getitem__(self, model_class: str) -> ClassAudit:
-        for audit_of_class in self.classes:
-            if audit_of_class.model_class == model_class:
-                return audit_of_class
-        raise UnknownNameError("class", model_class, self.class_names, where="this audit")
-
-    @property
-    def class_names(self) -> tuple[str, ...]:
-        """Names of the analysed classes, in order."""
-        return tuple(c.model_class for c in self.classes)
+    lookup_where = "this audit"
 
     @property
     def rule(self) -> DecisionRule:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
+
+from safetywashing.errors import UnknownNameError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,6 +71,37 @@ class Result:
         frame = self.to_frame()
         table = frame.to_html(max_rows=20, index=False, na_rep="", float_format=_float_text)
         return f"<div><strong>{title}</strong><br>{summary}{table}</div>"
+
+
+PartT = TypeVar("PartT")
+
+
+class ByClass(Result, Generic[PartT]):
+    """A result with one part per model class (``classes``), looked up by class name."""
+
+    classes: tuple[PartT, ...]
+    #: How lookup errors name the result ("this audit").
+    lookup_where = "this result"
+
+    def __getitem__(self, model_class: str) -> PartT:
+        for item in self.classes:
+            if getattr(item, "model_class", None) == model_class:
+                return item
+        raise UnknownNameError("class", model_class, self.class_names, where=self.lookup_where)
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """Names of the classes, in order."""
+        return tuple(str(getattr(item, "model_class", "")) for item in self.classes)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The classes' tables, one after the other."""
+        import pandas as pd
+
+        frames: list[pd.DataFrame] = [
+            item.to_frame() for item in self.classes if isinstance(item, Result)
+        ]
+        return pd.concat(frames, ignore_index=True)
 
 
 def _float_text(value: float) -> str:

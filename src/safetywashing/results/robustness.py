@@ -12,7 +12,7 @@ import numpy.typing as npt
 from safetywashing.document import envelope, finite, finite_list
 from safetywashing.errors import UnknownNameError
 from safetywashing.results.audit import AuditResult
-from safetywashing.results.base import Result
+from safetywashing.results.base import ByClass, Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -181,7 +181,7 @@ class ClassRobustness(Result):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class RobustnessResult(Result):
+class RobustnessResult(ByClass[ClassRobustness]):
     """Robustness of every class of an audit.
 
     Attributes
@@ -197,13 +197,7 @@ class RobustnessResult(Result):
     classes: tuple[ClassRobustness, ...]
     audit: AuditResult
 
-    def __getitem__(self, model_class: str) -> ClassRobustness:
-        for item in self.classes:
-            if item.model_class == model_class:
-                return item
-        raise UnknownNameError(
-            "class", model_class, [c.model_class for c in self.classes], where="this robustness"
-        )
+    lookup_where = "this robustness"
 
     def summary_lines(self) -> list[str]:
         """The line and a headline per class."""
@@ -211,12 +205,6 @@ class RobustnessResult(Result):
             f"zones at ±{self.threshold:.2f}",
             *(line for c in self.classes for line in c.summary_lines()),
         ]
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per (class, benchmark)."""
-        import pandas as pd
-
-        return pd.concat([c.to_frame() for c in self.classes], ignore_index=True)
 
     def to_dict(self) -> dict[str, Any]:
         """The versioned JSON document (envelope, threshold, per-class results)."""

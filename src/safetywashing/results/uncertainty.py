@@ -12,7 +12,7 @@ from safetywashing.decision import DecisionRule
 from safetywashing.document import finite, finite_list
 from safetywashing.errors import InputError, UnknownNameError
 from safetywashing.results.audit import AuditResult, BenchmarkResult, ClassAudit
-from safetywashing.results.base import Result
+from safetywashing.results.base import ByClass, Result
 from safetywashing.stats.intervals import INTERVAL_KINDS, IntervalKind
 from safetywashing.stats.multiple import ADJUSTMENTS, Adjustment
 
@@ -67,6 +67,23 @@ def check_count(value: object, param: str, what: str, *, allow_zero: bool = Fals
     if number < 0:
         raise InputError(f"{param}={number} is negative", param=param, remedy=remedy)
     return number
+
+
+def root_seed(seed: int | None) -> np.random.SeedSequence:
+    """The root of every random stream: from ``seed``, or from entropy when it is None.
+
+    Raises
+    ------
+    InputError
+        When ``seed`` is not a whole number of at least 0.
+    """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise InputError(
+            f"seed={seed!r} is not a whole number of at least 0",
+            param="seed",
+            remedy="give a seed such as seed=1",
+        )
+    return np.random.SeedSequence(seed)
 
 
 @dataclass(frozen=True)
@@ -265,7 +282,7 @@ class ClassUncertainty(Result):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class UncertaintyResult(Result):
+class UncertaintyResult(ByClass[ClassUncertainty]):
     """Uncertainty of every class of an audit.
 
     Attributes
@@ -280,13 +297,7 @@ class UncertaintyResult(Result):
     classes: tuple[ClassUncertainty, ...]
     audit: AuditResult
 
-    def __getitem__(self, model_class: str) -> ClassUncertainty:
-        for item in self.classes:
-            if item.model_class == model_class:
-                return item
-        raise UnknownNameError(
-            "class", model_class, [c.model_class for c in self.classes], where="this uncertainty"
-        )
+    lookup_where = "this uncertainty"
 
     def summary_lines(self) -> list[str]:
         """Settings and a line per class."""
@@ -296,12 +307,6 @@ class UncertaintyResult(Result):
             f"{s.permutations} permutations ({s.adjustment}), seed {s.seed}",
             *(line for c in self.classes for line in c.summary_lines()),
         ]
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per (class, benchmark)."""
-        import pandas as pd
-
-        return pd.concat([c.to_frame() for c in self.classes], ignore_index=True)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: settings and per-class details."""
