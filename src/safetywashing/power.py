@@ -100,6 +100,7 @@ def power_analysis(
     total = len(models) * panels
     bar = report_to(progress, "power analysis")
     done = 0
+    bar(done, total)
     for position, size in enumerate(models):
         estimates: list[float] = []
         widths: list[float] = []

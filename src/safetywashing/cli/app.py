@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import warnings
+from typing import Annotated
 
 import typer
 
@@ -20,8 +21,18 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress or status lines on stderr (errors still show)."
+        ),
+    ] = False,
+) -> None:
     """Does a safety benchmark measure safety, or mostly general capabilities?"""
+    from safetywashing.cli.progress import set_quiet
+
+    set_quiet(quiet)
 
 
 def _register() -> None:

@@ -20,6 +20,7 @@ from safetywashing.cli.options import (
     UncertaintyOptions,
     VerboseOption,
 )
+from safetywashing.cli.progress import status
 from safetywashing.errors import InputError
 
 if TYPE_CHECKING:
@@ -54,8 +55,12 @@ def audit_command(
     force: ForceOption = False,
     figures: Annotated[
         bool,
-        typer.Option("--figures/--no-figures", help="With --out, also write the standard figures."),
-    ] = True,
+        typer.Option(
+            "--figures/--no-figures",
+            help="With --out, also write the standard figures (PNG and PDF; they take most "
+            "of the time).",
+        ),
+    ] = False,
     robustness: Annotated[
         bool,
         typer.Option(
@@ -66,6 +71,8 @@ def audit_command(
     verbose: VerboseOption = False,
 ) -> None:
     """Audit benchmarks: correlation of each with the capability score and with compute."""
+    if figures and out is None:
+        raise InputError("--figures writes into the --out folder; add --out DIR.")
     if robustness and out is None and output.output_format is not OutputFormat.table:
         raise InputError(
             f"--robustness results are printed with --format table or written to "
@@ -97,8 +104,9 @@ def audit_command(
         from safetywashing.io.writers import write_atomic
         from safetywashing.report.html import html_report
 
+        status(f"building the HTML report {report}...")
         write_atomic(report, html_report(result), force=force)
-        print(f"wrote {report}", file=sys.stderr)
+        status(f"wrote {report}")
     _print(result, robustness_result, output.output_format)
 
 
@@ -154,9 +162,10 @@ def _write_folder(
     if figures:
         from safetywashing.report.figures import figure_files
 
+        status("drawing the standard figures (PNG and PDF)...")
         files.update(figure_files(result))
     written = write_files(out, files, force=force)
-    print(f"wrote {len(written)} files to {out}", file=sys.stderr)
+    status(f"wrote {len(written)} files to {out}")
 
 
 def _print(
