@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 
 from safetywashing.cli.app import main
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.panels import reference_root
 from safetywashing.errors import InputError
 from safetywashing.io.readers import read_scores
 from safetywashing.panel import (
@@ -26,15 +26,7 @@ from safetywashing.stats.correlation import correlation
 
 
 def _paper() -> Path:
-    folder = (
-        Path(
-            os.environ.get(
-                "SAFETYWASHING_DATASETS",
-                Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets",
-            )
-        )
-        / "safetywashing-paper"
-    )
+    folder = reference_root() / "safetywashing-paper"
     if not folder.is_dir():
         pytest.skip(f"reference datasets not found at {folder}")
     return folder

@@ -81,6 +81,14 @@ class BenchmarkInfo:
             )
 
 
+#: What a table's compute figures hold -> (label in sentences, short column label).
+COMPUTE_LABELS: dict[str, tuple[str, str]] = {
+    "flop": ("training FLOP", "FLOP"),
+    "params": ("parameters", "params"),
+    "tokens": ("training tokens", "tokens"),
+}
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What is known about one model (row).
@@ -141,6 +149,9 @@ class ScoreTable:
         True for simulated panels (the bundled demo): every output says so.
     notes : tuple of str
         Remarks made while reading (e.g. which of several runs was kept).
+    compute_kind : {"flop", "params", "tokens"}
+        What the models' ``flop`` values hold: training FLOP (the paper's compute), or a
+        stand-in for it (parameter count, training tokens). Outputs name it.
 
     Examples
     --------
@@ -156,6 +167,7 @@ class ScoreTable:
     sources: tuple[SourceFile, ...] = ()
     synthetic: bool = False
     notes: tuple[str, ...] = field(default=())
+    compute_kind: str = "flop"
 
     def __post_init__(self) -> None:
         values = np.asarray(self.values, dtype=np.float64)
@@ -376,6 +388,12 @@ class ScoreTable:
             raise InputError("No score tables were given; name at least one scores file.")
         if len(tables) == 1:
             return tables[0]
+        kinds = {table.compute_kind for table in tables}
+        if len(kinds) > 1:
+            raise InputError(
+                f"The scores files give different kinds of compute ({', '.join(sorted(kinds))}); "
+                "read them with the same --compute-kind."
+            )
         owner: dict[str, str] = {}
         benchmarks: dict[str, BenchmarkInfo] = {}
         for table in tables:
@@ -402,6 +420,7 @@ class ScoreTable:
             sources=tuple(s for table in tables for s in table.sources),
             synthetic=any(table.synthetic for table in tables),
             notes=tuple(n for table in tables for n in table.notes),
+            compute_kind=tables[0].compute_kind,
         )
 
     def summary(self) -> dict[str, Any]:

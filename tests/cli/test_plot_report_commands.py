@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from safetywashing.cli.app import main
+from safetywashing.datasets.panels import reference_root
 
 
 def _datasets() -> Path:
-    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+    return reference_root()
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ is skipped, with that reason, only when that file is absent.
 from __future__ import annotations
 
 import io
-import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,7 @@ import pytest
 
 from safetywashing.audit import audit
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.panels import reference_root
 from safetywashing.io.readers import read_scores
 from safetywashing.report.html import write_html_report
 from safetywashing.table import ScoreTable
@@ -45,8 +45,7 @@ pytestmark = [
 
 
 def _datasets() -> Path:
-    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+    return reference_root()
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import warnings
 from dataclasses import replace
@@ -16,6 +15,7 @@ import pytest
 
 from safetywashing.audit import AuditResult, audit
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.panels import reference_root
 from safetywashing.io.readers import read_scores
 from safetywashing.report.html import html_report, script_json, write_html_report
 from safetywashing.table import BenchmarkInfo, ScoreTable
@@ -24,8 +24,7 @@ EVIL = "<script>alert(1)</script>"
 
 
 def _datasets() -> Path:
-    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+    return reference_root()
 
 
 def paper_both_classes() -> ScoreTable:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from safetywashing.audit import AuditResult, audit
 from safetywashing.cli.app import main
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.panels import reference_root
 from safetywashing.io.readers import read_scores
 from safetywashing.report.latex import (
     escape_latex,
@@ -24,8 +24,7 @@ from safetywashing.report.reading import grouped_benchmarks
 
 
 def _datasets() -> Path:
-    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+    return reference_root()
 
 
 @pytest.fixture(scope="module")

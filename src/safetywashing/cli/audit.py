@@ -12,12 +12,14 @@ from safetywashing.cli.command import command, load_and_audit
 from safetywashing.cli.options import (
     AuditOptions,
     ColumnOptions,
+    DatasetOption,
     ForceOption,
     OutputFormat,
     OutputOptions,
     ScoresArgument,
     TableOptions,
     UncertaintyOptions,
+    VerboseOption,
     output_console,
 )
 from safetywashing.cli.progress import status
@@ -43,6 +45,7 @@ def audit_command(
     output: OutputOptions,
     table: TableOptions,
     scores: ScoresArgument = None,
+    dataset: DatasetOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -70,6 +73,7 @@ def audit_command(
             help="Also run leave-one-out and alternative capability measures (robustness.json).",
         ),
     ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Audit benchmarks: correlation of each with the capability score and with compute."""
     if figures and out is None:
@@ -81,7 +85,16 @@ def audit_command(
             "add --out DIR."
         )
     view = table.view(output.output_format)  # refuse filters for another format first
+    if verbose:
+        from safetywashing.cli.app import WARNINGS
+
+        WARNINGS.verbose = True
+    if dataset is not None:
+        scores, columns, settings = _shipped(dataset, scores, columns, settings)
     result = load_and_audit(scores, columns, settings, uncertainty)
+    if verbose:
+        for note in result.notes:
+            print(f"note: {note}", file=sys.stderr)
     robustness_result = None
     if robustness:
         from safetywashing.robustness import robustness_audit
@@ -101,6 +114,30 @@ def audit_command(
         write_atomic(report, html_report(result), force=force)
         status(f"wrote {report}")
     _print(result, robustness_result, output.output_format, view)
+
+
+def _shipped(
+    dataset: str,
+    scores: list[Path] | None,
+    columns: ColumnOptions,
+    settings: AuditOptions,
+) -> tuple[list[Path], ColumnOptions, AuditOptions]:
+    """The inputs of ``--dataset NAME``: the packaged files, metadata and preset."""
+    from dataclasses import replace
+
+    from safetywashing.datasets.panels import dataset_inputs
+
+    if scores:
+        raise InputError(
+            f"--dataset {dataset} reads the shipped files; give either scores files or "
+            "--dataset, not both."
+        )
+    files, metadata, preset = dataset_inputs(dataset)
+    if columns.benchmarks is None:
+        columns = replace(columns, benchmarks=metadata)
+    if settings.preset is None and settings.capabilities is None:
+        settings = replace(settings, preset=preset)
+    return files, columns, settings
 
 
 def _write_folder(

@@ -37,8 +37,8 @@ def check_command(
         str,
         typer.Option(
             "--panel",
-            help="Panel JSON from `panel build`, or paper-chat / paper-base (after "
-            "`datasets fetch paper`).",
+            help="Panel JSON from `panel build`, or a shipped panel: paper-chat, paper-base, "
+            "obsscaling-base, obsscaling-instruct.",
         ),
     ],
     benchmark: Annotated[

@@ -95,6 +95,31 @@ class Adjustment(StrEnum):
     holm = "holm"
 
 
+class Duplicates(StrEnum):
+    """What to do with a model id on several rows."""
+
+    error = "error"
+    first = "first"
+    last = "last"
+    mean = "mean"
+    max = "max"
+
+
+class TextColumns(StrEnum):
+    """What to do with columns that hold text rather than scores."""
+
+    error = "error"
+    ignore = "ignore"
+
+
+class ComputeKind(StrEnum):
+    """What the compute column holds."""
+
+    flop = "flop"
+    params = "params"
+    tokens = "tokens"
+
+
 def _column(*flags: str, help: str) -> Any:
     """A typer option in the help panel of the column options."""
     return typer.Option(*flags, help=help, rich_help_panel=COLUMN_PANEL)
@@ -128,6 +153,18 @@ ScoresArgument = Annotated[
 ]
 
 
+DatasetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dataset",
+        help="A shipped data set instead of SCORES: 'paper' = the paper's base and chat files "
+        "with its benchmark metadata and preset (offline).",
+    ),
+]
+VerboseOption = Annotated[
+    bool,
+    typer.Option("--verbose", help="Print every note and warning in full on stderr."),
+]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 ThresholdOption = Annotated[
     float,
@@ -203,20 +240,70 @@ class ColumnOptions:
         str,
         _column("--default-class", help="Class of every model when there is no class column."),
     ] = "all"
+    skip_rows: Annotated[
+        int,
+        _column("--skip-rows", help="Rows right under the header to skip (units, descriptions)."),
+    ] = 0
+    header_row: Annotated[
+        int | None,
+        _column(
+            "--header-row", help="Line of the file holding the column names (lines above skipped)."
+        ),
+    ] = None
+    duplicates: Annotated[
+        Duplicates,
+        _column(
+            "--duplicates",
+            help="A model on several rows: error, keep the first or last row, or combine "
+            "cell by cell (mean, max).",
+        ),
+    ] = Duplicates.error
+    text_columns: Annotated[
+        TextColumns,
+        _column("--text-columns", help="Columns of text, not scores: error (list them) or ignore."),
+    ] = TextColumns.error
+    missing_class: Annotated[
+        str | None,
+        _column("--missing-class", help="Class for rows whose class cell is empty."),
+    ] = None
+    compute_column: Annotated[
+        str | None,
+        _column(
+            "--compute-column",
+            help="Compute column (same as --flop-column; see --compute-kind for what it holds).",
+        ),
+    ] = None
+    compute_kind: Annotated[
+        ComputeKind,
+        _column(
+            "--compute-kind",
+            help="What the compute column holds: training FLOP, parameters or training tokens.",
+        ),
+    ] = ComputeKind.flop
 
     def column_map(self) -> ColumnMap:
         """The readers' :class:`ColumnMap` for these options."""
+        if self.compute_column is not None and self.flop_column != ColumnMap().flop:
+            raise InputError(
+                "--compute-column and --flop-column both name the compute column; give one."
+            )
         return ColumnMap(
             model=self.model_column,
             name=self.name_column,
             model_class=self.class_column,
             parameters=self.params_column,
-            flop=self.flop_column,
+            flop=self.compute_column if self.compute_column is not None else self.flop_column,
             family=self.family_column,
             flop_scale=self.flop_scale,
             parameters_scale=self.params_scale,
             ignore=tuple(self.ignore_columns or ()),
             default_class=self.default_class,
+            compute_kind=self.compute_kind.value,
+            header_row=self.header_row,
+            skip_rows=self.skip_rows,
+            duplicates=self.duplicates.value,
+            text_columns=self.text_columns.value,
+            missing_class=self.missing_class,
         )
 
 

@@ -118,22 +118,26 @@ PAPER_PANELS: dict[str, str] = {
 
 
 def paper_panel(name: str) -> Panel:
-    """The paper's chat or base panel, built from the fetched, cached files (offline).
+    """A shipped reference panel, built offline from the packaged files.
 
     Parameters
     ----------
-    name : {"paper-chat", "paper-base"}
+    name : {"paper-chat", "paper-base", "obsscaling-base", "obsscaling-instruct"}
+        The paper's chat or base panel, or ObsScaling's base or instruct panel (see
+        :mod:`safetywashing.datasets.panels`).
     """
-    from safetywashing.io.fetch import paper_file
-    from safetywashing.io.readers import apply_benchmark_metadata, read_benchmark_info, read_scores
+    from safetywashing.datasets.panels import reference_table
 
-    table = read_scores(paper_file(PAPER_PANELS[name]))
-    table = apply_benchmark_metadata(table, read_benchmark_info(paper_file("benchmarks_info.csv")))
-    return build_panel(table, label=name, preset="paper")
+    table, spec = reference_table(name)
+    return build_panel(
+        table, label=name, preset=spec.preset, capabilities=spec.capabilities or None
+    )
 
 
 def resolve_panel(spec: str) -> Panel:
-    """A panel from a name (``paper-chat``, ``paper-base``) or a panel JSON file."""
-    if spec in PAPER_PANELS:
+    """A panel from a shipped name (``paper-chat``, ``obsscaling-base``, ...) or a JSON file."""
+    from safetywashing.datasets.panels import REFERENCE_PANELS
+
+    if spec in REFERENCE_PANELS:
         return paper_panel(spec)
     return load_panel(spec)

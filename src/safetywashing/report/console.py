@@ -179,7 +179,7 @@ def class_table(
         f"{len(audit_of_class.model_ids)} with a capability score; "
         f"PC1 explains {100 * component.eigenvalue_share:.1f}% "
         f"({len(audit_of_class.capability_benchmarks)} capability benchmarks); "
-        f"score vs FLOP {_percent(audit_of_class.score_compute_correlation)}% "
+        f"score vs {result.compute_short} {_percent(audit_of_class.score_compute_correlation)}% "
         f"(n={audit_of_class.score_compute_n})"
     )
     cells = [
@@ -196,7 +196,10 @@ def class_table(
         max([len(str(b.n)) for b in rows] + [1]),
         max([len(c) for _, c, _ in cells] + [len("capab. corr. %")]),
         max([len(d) for _, _, d in cells] + [len("decision")]),
-        max([len(_percent(b.compute_correlation)) for b in rows] + [len("FLOP %")]),
+        max(
+            [len(_percent(b.compute_correlation)) for b in rows]
+            + [len(f"{result.compute_short} %")]
+        ),
         max([len(str(b.n_compute)) for b in rows] + [1]),
     ]
     # Borders and padding: "│ " + " │ " between columns + " │" = 3 per column + 1.
@@ -206,7 +209,7 @@ def class_table(
     table.add_column("n", justify="right", no_wrap=True)
     table.add_column(Text(corr_header), justify="right", no_wrap=True)
     table.add_column("decision", no_wrap=True, min_width=fixed[2])
-    table.add_column("FLOP %", justify="right", no_wrap=True)
+    table.add_column(f"{result.compute_short} %", justify="right", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
     by_id = {b.id: (corr, label) for b, corr, label in cells}
     for group_position, (area, members) in enumerate(groups):
@@ -249,7 +252,7 @@ def legend(result: AuditResult, audit_of_class: ClassAudit) -> str:
             f"among capability benchmarks ({100 * audit_of_class.mean_capability_correlation:.1f}"
             "%); moderate = between. Add --bootstrap N for verdicts that respect an interval."
         )
-    return f"{words} {CAPABILITY_MARK} = capability benchmark. FLOP % = compute correlation."
+    return f"{words} {CAPABILITY_MARK} = capability benchmark. {result.compute_short} % = correlation with {result.compute_short}."
 
 
 def print_audit(result: AuditResult, console: Console, *, view: TableView | None = None) -> None:

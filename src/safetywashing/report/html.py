@@ -43,7 +43,7 @@ METHOD_TEXT = (
     "A benchmark's capabilities correlation is the {method} correlation, across models, "
     "between its (higher-is-safer) score and the capability score, over the models that "
     "have both; calibration benchmarks are correlated with their own task's accuracy "
-    "instead. The compute correlation is the {method} correlation with training FLOP. "
+    "instead. The compute correlation is the {method} correlation with {compute}. "
     "Following Ren et al. (2024), a correlation below {low:.2f} reads as low (negative "
     "counts as low), and one at least as high as the mean pairwise correlation among the "
     "capability benchmarks reads as high: such a benchmark mostly tracks capabilities."
@@ -339,7 +339,10 @@ def html_report(
                 matrix=_MATRIX_NAMES.get(config.matrix, config.matrix),
                 method=_METHOD_NAMES.get(config.method, config.method),
                 low=config.threshold,
+                compute=result.compute_label,
             ),
+            compute_label=result.compute_label,
+            compute_short=result.compute_short,
             warnings=list(result.warnings),
             notes=list(result.notes),
             figures=_markup(figure_markup),

@@ -74,7 +74,9 @@ def audit_summary_html(result: AuditResult) -> str:
         else ""
     )
     head = "".join(
-        f"<th {_RIGHT if right else _LEFT}>{html.escape(label)}</th>" for label, right in _HEADERS
+        f"<th {_RIGHT if right else _LEFT}>"
+        f"{html.escape(label.replace('FLOP', result.compute_short))}</th>"
+        for label, right in _HEADERS
     )
     rows = "\n".join(_row(result, c) for c in result.classes)
     return (
