@@ -192,6 +192,7 @@ def class_table(
         for b in rows
     ]
     corr_header = "capab. corr. %\n[interval]" if with_interval else "capab. corr. %"
+    compute_header = f"{result.compute_short} %"
     fixed = [
         max([len(str(b.n)) for b in rows] + [1]),
         max([len(c) for _, c, _ in cells] + [len("capab. corr. %")]),
@@ -209,7 +210,7 @@ def class_table(
     table.add_column("n", justify="right", no_wrap=True)
     table.add_column(Text(corr_header), justify="right", no_wrap=True)
     table.add_column("decision", no_wrap=True, min_width=fixed[2])
-    table.add_column(f"{result.compute_short} %", justify="right", no_wrap=True)
+    table.add_column(compute_header, justify="right", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
     by_id = {b.id: (corr, label) for b, corr, label in cells}
     for group_position, (area, members) in enumerate(groups):
@@ -252,7 +253,8 @@ def legend(result: AuditResult, audit_of_class: ClassAudit) -> str:
             f"among capability benchmarks ({100 * audit_of_class.mean_capability_correlation:.1f}"
             "%); moderate = between. Add --bootstrap N for verdicts that respect an interval."
         )
-    return f"{words} {CAPABILITY_MARK} = capability benchmark. {result.compute_short} % = correlation with {result.compute_short}."
+    short = result.compute_short
+    return f"{words} {CAPABILITY_MARK} = capability benchmark. {short} % = correlation with {short}"
 
 
 def print_audit(result: AuditResult, console: Console, *, view: TableView | None = None) -> None:
