@@ -196,7 +196,7 @@ def test_parameters_standing_in_for_compute_are_labelled_so(
     assert document["compute"] == {"kind": "params", "label": "parameters"}
     assert main(["audit", path]) == 0
     out = capsys.readouterr().out
-    assert "score vs params" in out and "params corr. %" in out and "FLOP" not in out
+    assert "score vs params" in out and "params %" in out and "FLOP" not in out
     assert main(["audit", path, "--format", "markdown"]) == 0
     markdown = capsys.readouterr().out
     assert "capability score vs parameters" in markdown and "n (params)" in markdown
@@ -207,4 +207,4 @@ def test_the_paper_still_says_training_flop(
     paper_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["audit", str(paper_dir / "benchmarks_chat_models.csv"), "--preset", "paper"]) == 0
-    assert "FLOP corr. %" in capsys.readouterr().out
+    assert "│ FLOP % │" in capsys.readouterr().out.replace("┃", "│")
