@@ -40,7 +40,7 @@ from safetywashing.io.metadata import (
 )
 from safetywashing.io.rows import Rows, frame_rows, is_long_table, read_rows
 from safetywashing.io.wide import Notices, read_wide
-from safetywashing.table import BenchmarkInfo, ScoreTable, SourceFile
+from safetywashing.table import BenchmarkInfo, ModelInfo, ScoreTable, SourceFile
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -158,8 +158,10 @@ def _read_long(
     model_position = lowered.index(model_name.lower())
     benchmark_position = lowered.index("benchmark")
     score_position = lowered.index("score")
+    metadata = _long_metadata_columns(path, header, columns, model_position)
     records: list[tuple[str, str, float]] = []
     first_row: dict[tuple[str, str], tuple[int, float]] = {}
+    seen_metadata: dict[str, tuple[int, dict[str, str]]] = {}
     percents = PercentCheck()
     for row_number, row in body:
         row = row + [""] * (len(header) - len(row))
@@ -187,8 +189,100 @@ def _read_long(
             continue
         first_row[key] = (row_number, score)
         records.append((model_id, benchmark_id, score))
+        _see_model_metadata(path, row_number, model_id, row, metadata, seen_metadata)
+    models = [
+        _long_model(model_id, values, columns) for model_id, (_, values) in seen_metadata.items()
+    ]
     return ScoreTable.from_long(
-        records, benchmarks=benchmarks, sources=(source,), source_label=str(path)
+        records, models=models, benchmarks=benchmarks, sources=(source,), source_label=str(path)
+    )
+
+
+#: Columns a long table may hold besides model, benchmark and score (what ``ingest`` writes).
+LONG_EXTRA_COLUMNS = frozenset({"stderr", "metric", "framework", "source"})
+
+
+def _long_metadata_columns(
+    path: Path, header: list[str], columns: ColumnMap, model_position: int
+) -> dict[str, int]:
+    """Positions of the model-metadata columns of a long table; refuse unknown columns."""
+    roles = {
+        "model_class": columns.model_class,
+        "name": columns.name,
+        "family": columns.family,
+        "flop": columns.flop,
+        "parameters": columns.parameters,
+    }
+    found: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header):
+        key = name.strip().lower()
+        if key in seen:
+            raise InputError(
+                f"{path}: column {seen[key] + 1} and column {position + 1} are both named "
+                f"'{name}'; give every column its own name."
+            )
+        seen[key] = position
+    ignored = {name.lower() for name in columns.ignore}
+    for position, name in enumerate(header):
+        key = name.strip().lower()
+        role = next((r for r, column in roles.items() if column.lower() == key), None)
+        if role is not None:
+            found[role] = position
+        elif (
+            position != model_position
+            and key not in {"benchmark", "score"}
+            and key not in LONG_EXTRA_COLUMNS
+            and key not in ignored
+        ):
+            raise InputError(
+                f"{path}: column '{name}' of this long table is neither model, benchmark, score, "
+                "stderr, metric, framework, source nor a model-metadata column (class "
+                f"'{columns.model_class}', name, family, compute, parameters); name what it "
+                "holds with --class-column and the like, or skip it with --ignore-column."
+            )
+    return found
+
+
+def _see_model_metadata(
+    path: Path,
+    row_number: int,
+    model_id: str,
+    row: list[str],
+    metadata: dict[str, int],
+    seen: dict[str, tuple[int, dict[str, str]]],
+) -> None:
+    """Record a model's metadata cells; the rows of one model must agree."""
+    values = {role: row[position].strip() for role, position in metadata.items()}
+    if model_id not in seen:
+        seen[model_id] = (row_number, values)
+        return
+    first_row, first = seen[model_id]
+    for role, value in values.items():
+        if value != first.get(role, ""):
+            raise InputError(
+                f"{path}, row {row_number}: model '{model_id}' has {role.replace('_', ' ')} "
+                f"'{value}' here but '{first.get(role, '')}' in row {first_row}; give each "
+                "model one value."
+            )
+
+
+def _long_model(model_id: str, values: dict[str, str], columns: ColumnMap) -> ModelInfo:
+    def number(role: str, scale: float) -> float:
+        text = values.get(role, "")
+        try:
+            value = float(text) * scale if text else math.nan
+        except ValueError:
+            value = math.nan
+        return value if value > 0 else math.nan
+
+    return ModelInfo(
+        id=model_id,
+        name=values.get("name", "") or model_id,
+        model_class=values.get("model_class", "") or columns.default_class,
+        parameters=number("parameters", columns.parameters_scale),
+        flop=number("flop", columns.flop_scale),
+        family=values.get("family", ""),
     )
 
 

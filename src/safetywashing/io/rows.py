@@ -45,6 +45,8 @@ def _delimiter(path: Path, first_line: str) -> str:
         return "\t"
     if "," not in first_line and "\t" not in first_line and ";" in first_line:
         return ";"  # a spreadsheet's export under a locale with a decimal comma
+    if "\t" in first_line and "," not in first_line:
+        return "\t"  # a tab-separated file, whatever its name says
     if suffix == ".csv":
         return ","
     return "\t" if first_line.count("\t") > first_line.count(",") else ","
