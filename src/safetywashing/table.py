@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -132,7 +133,7 @@ class SourceFile:
     sha256: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ScoreTable:
     """Scores of models on benchmarks, with model and benchmark metadata.
 
@@ -262,6 +263,28 @@ class ScoreTable:
         signs = np.array([-1.0 if b.direction == "lower" else 1.0 for b in self.benchmarks])
         flipped = tuple(b.id for b in self.benchmarks if b.direction == "lower")
         return self.values * signs, flipped
+
+    def __repr__(self) -> str:
+        roles: dict[str, int] = {}
+        for b in self.benchmarks:
+            roles[b.role] = roles.get(b.role, 0) + 1
+        counted = ", ".join(f"{n} {role}" for role, n in sorted(roles.items()))
+        sources = ", ".join(Path(s.path).name for s in self.sources[:2])
+        more = f" and {len(self.sources) - 2} more" if len(self.sources) > 2 else ""
+        return (
+            f"<ScoreTable: {len(self.models)} models x {len(self.benchmarks)} benchmarks "
+            f"({counted}); classes {', '.join(self.classes())}"
+            + (f"; from {sources}{more}" if sources else "")
+            + ("; SYNTHETIC" if self.synthetic else "")
+            + ">"
+        )
+
+    def _repr_html_(self) -> str:
+        """The summary line and the first rows of the scores, for notebooks (escaped)."""
+        import html
+
+        table = self.to_frame().to_html(max_rows=10, max_cols=12, na_rep="")
+        return f"<div>{html.escape(repr(self))}{table}</div>"
 
     def to_frame(self) -> pd.DataFrame:
         """Scores as a pandas DataFrame indexed by model id (columns = benchmark ids)."""
