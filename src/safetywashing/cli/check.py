@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,10 @@ from safetywashing.cli.options import (
     UncertaintyOptions,
     output_console,
 )
+from safetywashing.cli.progress import status
+
+if TYPE_CHECKING:
+    from safetywashing.panel.check import IntervalEstimator
 from safetywashing.errors import InputError
 
 
@@ -25,25 +29,38 @@ def check_command(
     columns: ColumnOptions,
     output: OutputOptions,
     uncertainty: UncertaintyOptions,
-    scores: Annotated[
-        Path,
-        typer.Argument(
-            help="The new benchmark's scores: a two-column file (model, score) or any "
-            "scores table the readers accept.",
-            show_default=False,
-        ),
-    ],
     panel: Annotated[
         str,
         typer.Option(
             "--panel",
-            help="Panel JSON from `panel build`, or a shipped panel: paper-chat, paper-base, "
-            "obsscaling-base, obsscaling-instruct.",
+            help="Panel JSON from `panel build`, a shipped panel (paper-chat, paper-base, "
+            "obsscaling-base, obsscaling-instruct), or `all`: every shipped panel, each class "
+            "a setting, pooled by a random-effects model.",
         ),
     ],
+    scores: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The new benchmark's scores: a two-column file (model, score) or any "
+            "scores table the readers accept. With --panel all it may be left out to "
+            "study a benchmark the panels already hold (name it with --benchmark).",
+            show_default=False,
+        ),
+    ] = None,
     benchmark: Annotated[
         str | None,
-        typer.Option("--benchmark", help="The column of SCORES to check, if it has several."),
+        typer.Option(
+            "--benchmark",
+            help="The column of SCORES to check, if it has several; without SCORES and with "
+            "--panel all, the benchmark's names in the panels, comma-separated "
+            "(e.g. truthfulqa_mc1,TruthfulQA).",
+        ),
+    ] = None,
+    figure: Annotated[
+        Path | None,
+        typer.Option(
+            "--figure", help="With --panel all, also draw the settings as a forest plot here."
+        ),
     ] = None,
     model_class: Annotated[
         str | None, typer.Option("--class", help="Panel class to use (default: best match).")
@@ -90,10 +107,6 @@ def check_command(
         (OutputFormat.table, OutputFormat.json, OutputFormat.markdown, OutputFormat.latex),
         "check",
     )
-    reference = resolve_panel(panel)
-    new = read_new_scores(scores, benchmark=benchmark, columns=columns.column_map())
-    if name:
-        new = replace(new, benchmark=name)
     hook = None
     if uncertainty.bootstrap is not None:
         from safetywashing.panel.interval import bootstrap_interval
@@ -112,6 +125,20 @@ def check_command(
             ),
             threshold=threshold,
         )
+    if panel == "all":
+        _atlas(scores, benchmark, columns, aliases, name, threshold, hook, output, figure)
+        return
+    if figure is not None:
+        raise InputError("--figure draws the settings of --panel all; add --panel all or drop it.")
+    if scores is None:
+        raise InputError(
+            "Give the new benchmark's scores file (or use --panel all --benchmark NAMES to "
+            "study a benchmark the shipped panels hold)."
+        )
+    reference = resolve_panel(panel)
+    new = read_new_scores(scores, benchmark=benchmark, columns=columns.column_map())
+    if name:
+        new = replace(new, benchmark=name)
     result = check(
         new,
         reference,
@@ -129,6 +156,74 @@ def check_command(
     else:
         console = output_console()
         render.print_check(result, console)
+
+
+def _atlas(
+    scores: Path | None,
+    benchmark: str | None,
+    columns: ColumnOptions,
+    aliases: Path | None,
+    name: str | None,
+    threshold: float,
+    hook: IntervalEstimator | None,
+    output: OutputOptions,
+    figure: Path | None,
+) -> None:
+    """``check --panel all``: every shipped panel, each class a setting, pooled."""
+    from dataclasses import replace
+
+    from safetywashing.datasets.panels import REFERENCE_PANELS
+    from safetywashing.io.names import read_aliases
+    from safetywashing.io.new_scores import read_new_scores
+    from safetywashing.io.readers import split_names
+    from safetywashing.panel import resolve_panel
+    from safetywashing.panel.atlas import atlas
+    from safetywashing.report import atlas as render
+
+    if figure is not None:
+        from safetywashing.io.writers import check_writable
+        from safetywashing.report.figures import figure_format
+
+        figure_format(figure)
+        check_writable([figure], force=False)
+    new = None
+    names: list[str] = []
+    if scores is not None:
+        new = read_new_scores(scores, benchmark=benchmark, columns=columns.column_map())
+        if name:
+            new = replace(new, benchmark=name)
+    elif benchmark is None:
+        raise InputError(
+            "--panel all needs the new benchmark's scores file, or --benchmark NAMES for a "
+            "benchmark the shipped panels hold (e.g. --benchmark truthfulqa_mc1,TruthfulQA)."
+        )
+    else:
+        names = split_names(benchmark)
+    status(f"checking against the {len(REFERENCE_PANELS)} shipped panels...")
+    panels = [resolve_panel(label) for label in REFERENCE_PANELS]
+    result = atlas(
+        panels,
+        new=new,
+        panel_benchmarks=names,
+        aliases=read_aliases(aliases) if aliases is not None else None,
+        threshold=threshold,
+        interval=hook,
+    )
+    if result.meta is not None and name and new is None:
+        result = replace(result, benchmark=name)
+    if figure is not None:
+        from safetywashing.report.figures import save_figure
+
+        save_figure(render.atlas_figure(result), figure, force=False)
+        status(f"wrote {figure}")
+    if output.output_format is OutputFormat.json:
+        sys.stdout.write(render.atlas_json(result))
+    elif output.output_format is OutputFormat.markdown:
+        sys.stdout.write(render.atlas_markdown(result))
+    elif output.output_format is OutputFormat.latex:
+        sys.stdout.write(render.atlas_latex_row(result) + "\n")
+    else:
+        render.print_atlas(result, output_console())
 
 
 def register(app: typer.Typer) -> None:
