@@ -141,9 +141,9 @@ def test_intervals_and_verdicts_appear_when_present() -> None:
         replace(result, classes=(replace(chat, benchmarks=benchmarks),)), figures=False
     )
     assert "interval %</th>" in page
-    assert "verdict</th>" in page
+    assert ">decision</th>" in page and "the verdict of the interval" in page
     assert "[+61.0, +93.0]" in page
-    assert "<td>entangled</td>" in page
+    assert '<td class="decision reading-entangled">entangled</td>' in page
     assert "interval %</th>" not in html_report(result, figures=False)
 
 

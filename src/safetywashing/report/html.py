@@ -39,7 +39,8 @@ METHOD_TEXT = (
     "over the models (z-scores, population standard deviation). The capability score of a "
     "model is its z-scored capability vector projected on the first principal component "
     "(PC1) of the {matrix} matrix of the capability benchmarks, signed so that "
-    "the score rises with capability; models missing a capability benchmark get no score. "
+    "the score rises with capability. A model missing some capability benchmarks keeps a "
+    "score: its gaps are {imputation}. "
     "A benchmark's capabilities correlation is the {method} correlation, across models, "
     "between its (higher-is-safer) score and the capability score, over the models that "
     "have both; calibration benchmarks are correlated with their own task's accuracy "
@@ -340,6 +341,13 @@ def html_report(
                 method=_METHOD_NAMES.get(config.method, config.method),
                 low=config.threshold,
                 compute=result.compute_label,
+                imputation=(
+                    "filled by iterative PCA of the capability benchmarks alone (never from "
+                    "safety columns), and every filled cell is listed below"
+                    if config.impute == "pca"
+                    else "not filled (impute = none), so such a model gets no score and is "
+                    "listed below"
+                ),
             ),
             compute_label=result.compute_label,
             compute_short=result.compute_short,
