@@ -3,7 +3,8 @@
 Wide tables (one row per model, one column per benchmark) are read with the standard
 library's ``csv`` module rather than pandas: importing pandas costs more than the whole
 audit's time budget on a small machine, and a score table is small. Parquet files are
-read through pandas and pyarrow, imported only then.
+read through pandas and pyarrow, imported only then. Large plain wide files (and plain
+Parquet files) are first offered to the column-wise reader, :mod:`.columnar`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from safetywashing.errors import InputError, suggestion
+from safetywashing.io.columnar import read_wide_columnar
 from safetywashing.table import (
     DEFAULT_CLASS,
     BenchmarkInfo,
@@ -340,6 +342,10 @@ def read_scores(
     30
     """
     path = Path(path)
+    benchmarks = tuple(benchmarks)
+    columnar = read_wide_columnar(path, columns, benchmarks)
+    if columnar is not None:
+        return columnar
     rows = read_rows(path)
     header = [cell.strip() for cell in rows.header]
     body = rows.body
