@@ -114,10 +114,11 @@ def reference(path: Path, capabilities: list[str]) -> None:
     for column in frame.columns:
         pair = pd.concat([score, frame[column]], axis=1).dropna()
         r = stats.spearmanr(pair.iloc[:, 0], pair.iloc[:, 1]).statistic
+        n = len(pair)
         pair = pd.concat([flop, frame[column]], axis=1).dropna()
         f = stats.spearmanr(pair.iloc[:, 0], pair.iloc[:, 1]).statistic
         results[column] = {
-            "n": len(pair),
+            "n": n,
             "capabilities_correlation": None if math.isnan(r) else float(r),
             "compute_correlation": None if math.isnan(f) else float(f),
         }

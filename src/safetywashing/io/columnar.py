@@ -105,11 +105,22 @@ def _read_csv(
 ) -> ScoreTable | None:
     from safetywashing.io.readers import _delimiter
 
-    data = path.read_bytes()
-    if b'"' in data:
-        raise _Decline  # quoting rules differ in corner cases; the row reader is strict
-    end = data.find(b"\n")
-    first_line = data[: end if end >= 0 else len(data)].removeprefix(b"\xef\xbb\xbf")
+    # One pass over the bytes for the hash, the quote check, the header and a bound on
+    # the rows; the file is then parsed in batches straight into the matrix, so neither
+    # the file nor a whole Arrow table is ever held in memory beside it.
+    digest = hashlib.sha256()
+    line_breaks = 0
+    head = b""
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            if b'"' in block:
+                raise _Decline  # quoting rules differ in corner cases; the row reader is strict
+            digest.update(block)
+            line_breaks += block.count(b"\n")
+            if b"\n" not in head:
+                head += block
+    end = head.find(b"\n")
+    first_line = head[: end if end >= 0 else len(head)].removeprefix(b"\xef\xbb\xbf")
     header_text = first_line.decode("utf-8").removesuffix("\r")
     if not header_text.strip() or len(header_text.splitlines()) != 1:
         raise _Decline  # leading blank lines, or a line break Python sees and pyarrow not
@@ -124,9 +135,9 @@ def _read_csv(
 
     score_names = [header[p] for p in plan.score_positions]
     text_names = [header[p] for p in plan.text_positions]
-    table = pacsv.read_csv(
-        pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(block_size=max(1 << 20, len(data) // 4)),
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=1 << 23),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False),
         convert_options=pacsv.ConvertOptions(
             column_types={
@@ -138,9 +149,23 @@ def _read_csv(
             include_columns=text_names + score_names,
         ),
     )
-    sha256 = hashlib.sha256(data).hexdigest()
-    del data
-    return _assemble(path, sha256, table, plan, columns, benchmarks, header)
+    capacity = line_breaks + 1
+    # Column-major, so that every column is filled with contiguous writes.
+    values = np.empty((len(score_names), capacity), dtype=np.float64).T
+    texts: dict[str, list[Any]] = {name: [] for name in text_names}
+    rows = 0
+    for batch in reader:
+        size = batch.num_rows
+        if rows + size > capacity:
+            raise _Decline
+        for j, name in enumerate(score_names):
+            _fill_float(batch.column(name), values[rows : rows + size, j])
+        for name in text_names:
+            texts[name].extend(batch.column(name).to_pylist())
+        rows += size
+    return _assemble(
+        path, digest.hexdigest(), values[:rows], texts, plan, columns, benchmarks, header
+    )
 
 
 # -- Parquet -----------------------------------------------------------------------------
@@ -180,7 +205,12 @@ def _read_parquet(
         raise _Decline
     names = [header[p] for p in plan.text_positions + plan.score_positions]
     table = pq.ParquetFile(path).read(columns=names)
-    return _assemble(path, _file_sha256(path), table, plan, columns, benchmarks, header)
+    values = np.empty((len(plan.score_positions), table.num_rows), dtype=np.float64).T
+    for j, position in enumerate(plan.score_positions):
+        _fill_float(table.column(header[position]), values[:, j])
+    texts = {header[p]: table.column(header[p]).to_pylist() for p in plan.text_positions}
+    del table
+    return _assemble(path, _file_sha256(path), values, texts, plan, columns, benchmarks, header)
 
 
 def _file_sha256(path: Path) -> str:
@@ -237,29 +267,25 @@ def _plan(header: Sequence[str], columns: ColumnMap) -> _Plan | None:
 def _assemble(
     path: Path,
     sha256: str,
-    table: Any,
+    values: FloatArray,
+    texts: dict[str, list[Any]],
     plan: _Plan,
     columns: ColumnMap,
     benchmarks: Iterable[BenchmarkInfo],
     header: Sequence[str],
 ) -> ScoreTable:
+    """The table from the score matrix and the model and metadata cells, as read."""
     from safetywashing.io.readers import _model_info
 
-    n_rows = table.num_rows
-    if n_rows == 0:
+    if values.shape[0] == 0:
         raise _Decline
-    # Column-major, so that every column is filled with contiguous writes.
-    values = np.empty((len(plan.score_positions), n_rows), dtype=np.float64).T
-    for j, position in enumerate(plan.score_positions):
-        _fill_float(table.column(header[position]), values[:, j])
     if np.isinf(values).any():
         raise _Decline  # the row reader names the infinite cell
 
-    model_ids = [_text(cell) for cell in table.column(header[plan.model_position]).to_pylist()]
+    model_ids = [_text(cell) for cell in texts[header[plan.model_position]]]
     meta_roles = list(plan.meta_positions)
     meta_cells = [
-        [_text(cell) for cell in table.column(header[plan.meta_positions[r]]).to_pylist()]
-        for r in meta_roles
+        [_text(cell) for cell in texts[header[plan.meta_positions[r]]]] for r in meta_roles
     ]
     meta_header = [header[plan.meta_positions[r]] for r in meta_roles]
     compact_positions = {role: k for k, role in enumerate(meta_roles)}
@@ -295,7 +321,7 @@ def _text(cell: object) -> str:
 
 
 def _fill_float(column: Any, out: FloatArray) -> None:
-    """Copy a pyarrow numeric column into ``out``, NaN where null.
+    """Copy a pyarrow numeric array or chunked array into ``out``, NaN where null.
 
     Written against the chunks' buffers rather than ``to_numpy()``: pyarrow converts a
     column with nulls through pandas, whose import alone costs more than the whole read.
@@ -303,7 +329,7 @@ def _fill_float(column: Any, out: FloatArray) -> None:
     import pyarrow as pa
 
     start = 0
-    for chunk in column.chunks:
+    for chunk in getattr(column, "chunks", [column]):
         n = len(chunk)
         if not pa.types.is_float64(chunk.type):
             chunk = chunk.cast(pa.float64())
