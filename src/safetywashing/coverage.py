@@ -249,12 +249,13 @@ def class_coverage(
             )
         )
     n_observed = present.sum(axis=0)
+    id_array = np.array(model_ids, dtype=object)
     benchmarks = tuple(
         BenchmarkCoverage(
             id=table.benchmarks[j].id,
             role=table.benchmarks[j].role,
             n_observed=int(n_observed[j]),
-            missing_models=tuple(model_ids[i] for i in np.flatnonzero(~present[:, j])),
+            missing_models=tuple(id_array[~present[:, j]]),
             n_imputed=imputed_by_benchmark.get(table.benchmarks[j].id, 0),
         )
         for j in reported

@@ -259,12 +259,16 @@ class ScoreTable:
         Returns
         -------
         values : ndarray of shape (n_models, n_benchmarks)
-            Scores where higher is safer for every column.
+            Scores where higher is safer for every column: a new array, or the table's own
+            read-only one when no column is flipped (a copy of a large panel costs more
+            than the rest of the audit's arithmetic).
         flipped : tuple of str
             Benchmarks that were negated.
         """
-        signs = np.array([-1.0 if b.direction == "lower" else 1.0 for b in self.benchmarks])
         flipped = tuple(b.id for b in self.benchmarks if b.direction == "lower")
+        if not flipped:
+            return self.values, flipped
+        signs = np.array([-1.0 if b.direction == "lower" else 1.0 for b in self.benchmarks])
         return self.values * signs, flipped
 
     def to_frame(self) -> pd.DataFrame:

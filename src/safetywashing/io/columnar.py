@@ -111,6 +111,7 @@ def _read_csv(
     digest = hashlib.sha256()
     line_breaks = 0
     head = b""
+    size = path.stat().st_size
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             if b'"' in block:
@@ -137,7 +138,9 @@ def _read_csv(
     text_names = [header[p] for p in plan.text_positions]
     reader = pacsv.open_csv(
         path,
-        read_options=pacsv.ReadOptions(block_size=1 << 23),
+        # Blocks of 1-4 MiB: few enough batches to fill the matrix quickly, small
+        # enough that the reader's buffers stay a fraction of the matrix.
+        read_options=pacsv.ReadOptions(block_size=min(max(size // 32, 1 << 20), 1 << 22)),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False),
         convert_options=pacsv.ConvertOptions(
             column_types={
@@ -154,15 +157,18 @@ def _read_csv(
     values = np.empty((len(score_names), capacity), dtype=np.float64).T
     texts: dict[str, list[Any]] = {name: [] for name in text_names}
     rows = 0
+    batch = None
     for batch in reader:
-        size = batch.num_rows
-        if rows + size > capacity:
+        end = rows + batch.num_rows
+        if end > capacity:
             raise _Decline
         for j, name in enumerate(score_names):
-            _fill_float(batch.column(name), values[rows : rows + size, j])
+            _fill_float(batch.column(name), values[rows:end, j])
         for name in text_names:
             texts[name].extend(batch.column(name).to_pylist())
-        rows += size
+        rows += batch.num_rows
+    del reader, batch
+    pa.default_memory_pool().release_unused()  # hand the reader's buffers back to the system
     return _assemble(
         path, digest.hexdigest(), values[:rows], texts, plan, columns, benchmarks, header
     )

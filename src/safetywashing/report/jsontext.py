@@ -24,8 +24,8 @@ class _Unexpected(Exception):
     """A value the fast writer leaves to ``json.dumps``."""
 
 
-def dumps(document: Any, *, indent: int = 2) -> str:
-    """``json.dumps(document, indent=indent, ensure_ascii=False, allow_nan=False)``.
+def dumps(document: Any, *, indent: int = 2, end: str = "") -> str:
+    """``json.dumps(document, indent=indent, ensure_ascii=False, allow_nan=False) + end``.
 
     Parameters
     ----------
@@ -33,6 +33,8 @@ def dumps(document: Any, *, indent: int = 2) -> str:
         Dicts, lists, tuples, strings, numbers, booleans and None.
     indent : int, optional
         Spaces per level.
+    end : str, optional
+        Text to append (joined once: a large document is not copied to add a newline).
 
     Returns
     -------
@@ -50,7 +52,8 @@ def dumps(document: Any, *, indent: int = 2) -> str:
     try:
         _write(document, parts, "\n", " " * indent)
     except (_Unexpected, RecursionError):
-        return json.dumps(document, indent=indent, ensure_ascii=False, allow_nan=False)
+        return json.dumps(document, indent=indent, ensure_ascii=False, allow_nan=False) + end
+    parts.append(end)
     return "".join(parts)
 
 
@@ -58,6 +61,10 @@ def _float(value: float) -> str:
     if value - value != 0.0:  # NaN or infinite: json.dumps raises its own error
         raise _Unexpected
     return float.__repr__(value)
+
+
+# What float.__repr__ writes for the values JSON cannot hold; a string's text is quoted.
+_NON_FINITE = ("nan", "inf", "-inf")
 
 
 def _bool(value: bool) -> str:
@@ -72,7 +79,7 @@ def _none(value: None) -> str:
 # numpy's float64) go through _scalar's isinstance checks, in the standard library's order.
 _FORMAT: dict[type, Any] = {
     str: encode_basestring,
-    float: _float,
+    float: float.__repr__,  # non-finite values are caught after formatting
     int: int.__repr__,
     bool: _bool,
     type(None): _none,
@@ -84,6 +91,8 @@ def _scalar(value: Any) -> str | None:
     formatter = _FORMAT.get(type(value))
     if formatter is not None:
         text: str = formatter(value)
+        if text in _NON_FINITE and type(value) is float:
+            raise _Unexpected
         return text
     if isinstance(value, list | tuple | dict):
         # Empty containers are written inline, like scalars.
@@ -119,8 +128,10 @@ def _write(value: Any, parts: list[str], newline: str, step: str) -> None:
         if not value:
             parts.append("{}")
             return
-        texts = [_scalar(item) for item in value.values()]
-        keys = [_key(key) for key in value]
+        texts = [(_FORMAT.get(type(item)) or _scalar)(item) for item in value.values()]
+        if "nan" in texts or "inf" in texts or "-inf" in texts:
+            raise _Unexpected
+        keys = [encode_basestring(key) if type(key) is str else _key(key) for key in value]
         if None not in texts:  # a dict of scalars: one join
             pairs = [f"{key}: {item}" for key, item in zip(keys, texts, strict=True)]
             parts.append("{" + inner + separator.join(pairs) + newline + "}")
@@ -148,7 +159,9 @@ def _write(value: Any, parts: list[str], newline: str, step: str) -> None:
     else:
         parts.append("[" + inner + joined + newline + "]")
         return
-    texts = [_scalar(item) for item in value]
+    texts = [(_FORMAT.get(type(item)) or _scalar)(item) for item in value]
+    if "nan" in texts or "inf" in texts or "-inf" in texts:
+        raise _Unexpected
     if None not in texts:  # a list of scalars, the common leaf: one join
         parts.append("[" + inner + separator.join(texts) + newline + "]")  # type: ignore[arg-type]
         return

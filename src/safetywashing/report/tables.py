@@ -23,7 +23,7 @@ def to_json(result: AuditResult, *, indent: int | None = 2) -> str:
     """
     if indent is None:
         return json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False) + "\n"
-    return jsontext.dumps(result.to_dict(), indent=indent) + "\n"
+    return jsontext.dumps(result.to_dict(), indent=indent, end="\n")
 
 
 def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
