@@ -238,8 +238,14 @@ def _configuration(result: AuditResult) -> list[tuple[str, str]]:
     return rows
 
 
+#: Most score cells the explorer embeds per class (each benchmark's column, per model): a
+#: 1,000 x 20,000 panel would otherwise put 170 MB of numbers into the page.
+EXPLORER_CELLS = 400_000
+
+
 def _explorer_data(result: AuditResult, table: ScoreTable | None) -> dict[str, Any]:
-    """Per class: models, capability scores, and each benchmark's oriented column."""
+    """Per class: models, capability scores, and each benchmark's oriented column (on a
+    large panel, those of the highest and lowest correlations; see EXPLORER_CELLS)."""
     classes: dict[str, Any] = {}
     for audit_of_class in result.classes:
         entry: dict[str, Any] = {
@@ -261,11 +267,25 @@ def _explorer_data(result: AuditResult, table: ScoreTable | None) -> dict[str, A
             if all(m in row_of for m in audit_of_class.model_ids):
                 rows = [row_of[m] for m in audit_of_class.model_ids]
                 in_table_order = [
-                    b for _, group in grouped_benchmarks(audit_of_class) for b in group
+                    b
+                    for _, group in grouped_benchmarks(audit_of_class)
+                    for b in group
+                    if b.correlated_with == CAPABILITY_SCORE and b.id in table.benchmark_ids
                 ]
+                budget = max(2, EXPLORER_CELLS // max(len(rows), 1))
+                if len(in_table_order) > budget:
+                    # A large panel: the columns of the highest and lowest correlations only.
+                    ranked = sorted(
+                        (b for b in in_table_order if not math.isnan(b.capabilities_correlation)),
+                        key=lambda b: b.capabilities_correlation,
+                    )
+                    chosen = {b.id for b in ranked[: budget // 2] + ranked[-(budget // 2) :]}
+                    entry["note"] = (
+                        f"(The list holds the {len(chosen):,} of {len(in_table_order):,} "
+                        "benchmarks with the lowest and highest correlations.)"
+                    )
+                    in_table_order = [b for b in in_table_order if b.id in chosen]
                 for b in in_table_order:
-                    if b.correlated_with != CAPABILITY_SCORE or b.id not in table.benchmark_ids:
-                        continue
                     column = table.column(b.id)[rows] * (-1.0 if b.flipped else 1.0)
                     entry["benchmarks"].append(
                         {
