@@ -13,9 +13,14 @@ It prints the wall time and peak RSS (``os.wait4`` of the child) of each, and th
 size and bytes of every PNG and the bytes of every PDF written, so that an unbounded
 figure shows at once. With ``--keep DIR`` the outputs stay there to be looked at.
 
+Where ``PYTHONDONTWRITEBYTECODE`` is set, every process compiles matplotlib, fontTools and
+the rest from source (several seconds on a small machine), which an installed
+environment does not do; ``--warm-bytecode`` lets the children cache bytecode in a
+temporary ``PYTHONPYCACHEPREFIX`` and warms it with one untimed run first.
+
 Usage::
 
-    uv run python benchmarks/bench_figures.py [--keep DIR]
+    uv run python benchmarks/bench_figures.py [--keep DIR] [--warm-bytecode]
 """
 
 from __future__ import annotations
@@ -34,10 +39,15 @@ LEADERBOARD = (7_169, 20)
 WIDE = (1_000, 20_000)
 
 
+ENVIRONMENT = dict(os.environ)
+
+
 def run(command: list[str]) -> tuple[float, int]:
     """Wall seconds and the child's own peak RSS in bytes."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENVIRONMENT
+    )
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -55,6 +65,7 @@ def png_pixels(path: Path) -> tuple[int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", type=Path, help="write panels and outputs here and keep them")
+    parser.add_argument("--warm-bytecode", action="store_true", help="cache bytecode (see above)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
@@ -65,6 +76,22 @@ def main() -> None:
 
         panel = generate_in_child(*LEADERBOARD, folder)
         out = folder / "leaderboard-out"
+        if args.warm_bytecode:
+            ENVIRONMENT.pop("PYTHONDONTWRITEBYTECODE", None)
+            ENVIRONMENT["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+            small = generate_in_child(30, 20, folder)
+            run([*base, "audit", str(small), *capabilities, "--out", str(out), "--force"])
+            run([*base, "report", str(small), *capabilities, "-o", str(out / "r.html"), "--force"])
+        print(
+            "bytecode: "
+            + (
+                "cached (warmed)"
+                if args.warm_bytecode
+                else "compiled in every process"
+                if os.environ.get("PYTHONDONTWRITEBYTECODE")
+                else "as the environment caches it"
+            )
+        )
         seconds, rss = run(
             [*base, "audit", str(panel), *capabilities, "--out", str(out), "--force"]
         )
