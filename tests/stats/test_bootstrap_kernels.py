@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from safetywashing.audit import audit
@@ -207,3 +208,20 @@ def test_copies_of_two_models_give_no_correlation() -> None:
     assert np.isnan(out["capabilities"][0, 0]) and np.isnan(out["compute"][0, 0])
     slow = bootstrap_loop(values[:, :12], targets, counts, reference_loadings=loadings)
     assert np.isnan(slow[0, 0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    arrays(np.float64, (12, 3), elements=st.sampled_from([0.0, -0.0, 1.0, 2.5])),
+    arrays(np.bool_, 12, elements=st.booleans()),
+)
+def test_duplicate_rows_equal_the_pairwise_search(x: np.ndarray, complete: np.ndarray) -> None:
+    from safetywashing.stats.bootstrap import duplicate_rows
+
+    expected = np.arange(12)
+    for i in range(12):  # the straightforward definition
+        for j in range(i):
+            if complete[i] and complete[j] and np.array_equal(x[i], x[j]):
+                expected[i] = expected[j]
+                break
+    assert duplicate_rows(x, complete).tolist() == expected.tolist()

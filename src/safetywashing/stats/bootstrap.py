@@ -360,6 +360,28 @@ def _groups_by_pattern(
     return groups
 
 
+def duplicate_rows(x: FloatArray, complete: BoolArray) -> IntArray:
+    """For each row, the first complete row equal to it (itself if none; incomplete rows
+    map to themselves). Models with identical capability rows get identical scores.
+
+    One sort of the rows instead of comparing every pair (10,000 models: 50 million
+    comparisons in Python).
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [0.0, 1.0], [1.0, 2.0], [-0.0, 1.0]])
+    >>> duplicate_rows(x, np.array([True, True, True, True])).tolist()
+    [0, 1, 0, 1]
+    """
+    duplicate_of = np.arange(x.shape[0], dtype=np.int64)
+    rows = np.flatnonzero(complete)
+    if rows.size:
+        # + 0.0 turns -0.0 into 0.0, so that equal values have equal bytes for unique().
+        _, first, inverse = np.unique(x[rows] + 0.0, axis=0, return_index=True, return_inverse=True)
+        duplicate_of[rows] = rows[first[np.asarray(inverse).ravel()]]
+    return duplicate_of
+
+
 def make_plan(
     capability: FloatArray,
     targets: FloatArray,
@@ -396,13 +418,7 @@ def make_plan(
     n = capability.shape[0]
     complete_mask: BoolArray = np.asarray(~np.isnan(capability).any(axis=1), dtype=bool)
     x = np.where(complete_mask[:, None], capability, 0.0)
-    # Models with identical capability rows get identical scores (exact ties).
-    duplicate_of = np.arange(n, dtype=np.int64)
-    for i in range(n):
-        for j in range(i):
-            if complete_mask[i] and complete_mask[j] and np.array_equal(x[i], x[j]):
-                duplicate_of[i] = duplicate_of[j]
-                break
+    duplicate_of = duplicate_rows(x, complete_mask)
     targets = np.asarray(targets, dtype=np.float64)
     n_targets = targets.shape[1]
     refs: list[FloatArray | None] = (
