@@ -204,9 +204,8 @@ def class_coverage(
     capability_set = set(capability_ids)
     capability_columns = [table.benchmark_index(b) for b in capability_ids]
     # As in the audit, a benchmark without a single score in this class is not reported.
-    reported = [
-        j for j, b in enumerate(table.benchmarks) if b.role != "ignore" and present[:, j].any()
-    ]
+    scored = np.asarray(present.any(axis=0), dtype=bool)
+    reported = [j for j, b in enumerate(table.benchmarks) if b.role != "ignore" and scored[j]]
     other_columns = [j for j in reported if table.benchmarks[j].id not in capability_set]
     imputed_by_model: dict[str, list[str]] = {}
     for model, benchmark in imputed_cells:
@@ -215,13 +214,21 @@ def class_coverage(
     for _, benchmark in imputed_cells:
         imputed_by_benchmark[benchmark] = imputed_by_benchmark.get(benchmark, 0) + 1
     reasons = dict(excluded)
-    models: list[ModelCoverage] = []
-    for row, model in enumerate(table.model_ids):
-        missing = tuple(
-            capability_ids[position]
-            for position, column in enumerate(capability_columns)
-            if not present[row, column]
+    model_ids = table.model_ids
+    # Whole-matrix counts first, then one cheap pass per model and per benchmark: the
+    # cost stays linear in models x benchmarks.
+    capability_present = present[:, capability_columns]
+    n_capability = capability_present.sum(axis=1)
+    n_other = present[:, other_columns].sum(axis=1)
+    gaps = np.flatnonzero(n_capability < len(capability_ids))
+    missing_of: dict[int, tuple[str, ...]] = {
+        int(row): tuple(
+            capability_ids[int(position)] for position in np.flatnonzero(~capability_present[row])
         )
+        for row in gaps
+    }
+    models: list[ModelCoverage] = []
+    for row, model in enumerate(model_ids):
         status: ModelStatus
         if model in reasons:
             status = "excluded"
@@ -233,20 +240,22 @@ def class_coverage(
             ModelCoverage(
                 id=model,
                 status=status,
-                n_capability=len(capability_ids) - len(missing),
-                missing_capability=missing,
+                n_capability=int(n_capability[row]),
+                missing_capability=missing_of.get(row, ()),
                 imputed=tuple(imputed_by_model.get(model, ())),
-                n_other=int(present[row, other_columns].sum()),
+                n_other=int(n_other[row]),
                 n_other_total=len(other_columns),
                 reason=reasons.get(model, ""),
             )
         )
+    n_observed = present.sum(axis=0)
+    id_array = np.array(model_ids, dtype=object)
     benchmarks = tuple(
         BenchmarkCoverage(
             id=table.benchmarks[j].id,
             role=table.benchmarks[j].role,
-            n_observed=int(present[:, j].sum()),
-            missing_models=tuple(table.model_ids[i] for i in np.flatnonzero(~present[:, j])),
+            n_observed=int(n_observed[j]),
+            missing_models=tuple(id_array[~present[:, j]]),
             n_imputed=imputed_by_benchmark.get(table.benchmarks[j].id, 0),
         )
         for j in reported

@@ -11,8 +11,9 @@ and the Parquet reader.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -185,34 +186,49 @@ class ScoreTable:
         object.__setattr__(self, "values", values)
 
     # -- lookups -------------------------------------------------------------------------
+    #
+    # The table is immutable, so the id tuples and the column index are built once, on
+    # first use: callers read them inside loops over models or benchmarks, and rebuilding
+    # them on every access made those loops quadratic (10,000 models x 100 benchmarks
+    # took minutes in the coverage report alone).
 
-    @property
+    @cached_property
     def model_ids(self) -> tuple[str, ...]:
         """Model identifiers in row order."""
         return tuple(m.id for m in self.models)
 
-    @property
+    @cached_property
     def benchmark_ids(self) -> tuple[str, ...]:
         """Benchmark identifiers in column order."""
         return tuple(b.id for b in self.benchmarks)
 
+    @cached_property
+    def _benchmark_positions(self) -> Mapping[str, int]:
+        return {benchmark_id: j for j, benchmark_id in enumerate(self.benchmark_ids)}
+
+    @cached_property
+    def _flop(self) -> FloatArray:
+        flop = np.array([m.flop for m in self.models], dtype=np.float64)
+        flop.setflags(write=False)
+        return flop
+
     @property
     def flop(self) -> FloatArray:
         """Training FLOP per model, NaN where unknown; shape (n_models,)."""
-        return np.array([m.flop for m in self.models], dtype=np.float64)
+        return self._flop.copy()
 
     def benchmark_index(self, benchmark_id: str) -> int:
         """Column index of ``benchmark_id``; raises :class:`InputError` if absent."""
-        ids = self.benchmark_ids
-        try:
-            return ids.index(benchmark_id)
-        except ValueError:
+        position = self._benchmark_positions.get(benchmark_id)
+        if position is None:
             from safetywashing.errors import suggestion
 
             raise InputError(
                 f"Benchmark '{benchmark_id}' is not a column of the scores"
-                f"{suggestion(benchmark_id, ids)}; check the spelling or the metadata file."
-            ) from None
+                f"{suggestion(benchmark_id, self.benchmark_ids)}; check the spelling or the "
+                "metadata file."
+            )
+        return position
 
     def column(self, benchmark_id: str) -> FloatArray:
         """Scores of one benchmark; shape (n_models,)."""
@@ -256,12 +272,16 @@ class ScoreTable:
         Returns
         -------
         values : ndarray of shape (n_models, n_benchmarks)
-            Scores where higher is safer for every column.
+            Scores where higher is safer for every column: a new array, or the table's own
+            read-only one when no column is flipped (a copy of a large panel costs more
+            than the rest of the audit's arithmetic).
         flipped : tuple of str
             Benchmarks that were negated.
         """
-        signs = np.array([-1.0 if b.direction == "lower" else 1.0 for b in self.benchmarks])
         flipped = tuple(b.id for b in self.benchmarks if b.direction == "lower")
+        if not flipped:
+            return self.values, flipped
+        signs = np.array([-1.0 if b.direction == "lower" else 1.0 for b in self.benchmarks])
         return self.values * signs, flipped
 
     def __repr__(self) -> str:

@@ -393,3 +393,122 @@ def test_scores_figure_with_more_classes_than_colours() -> None:
     table = simulate_panel(n_models=4 * len(classes), n_capability=3, classes=classes, rng=3).table
     figure = scores_figure(audit(table))
     assert figure.axes
+
+
+# -- size rules: figures of any panel stay bounded -----------------------------------------
+
+
+def _large_result(
+    n_models: int, n_benchmarks: int, *, n_capability: int = 12, seed: int = 0
+) -> AuditResult:
+    """An audit of a latent-factor panel (NaN gaps outside the capability block)."""
+    from safetywashing.table import BenchmarkInfo, ModelInfo
+
+    rng = np.random.default_rng(seed)
+    latent = rng.standard_normal(n_models)
+    loadings = np.concatenate(
+        [rng.uniform(0.6, 0.9, n_capability), rng.uniform(-0.8, 0.8, n_benchmarks - n_capability)]
+    )
+    values = latent[:, None] * loadings + rng.standard_normal((n_models, n_benchmarks)) * 0.6
+    values[:, n_capability:][rng.random((n_models, n_benchmarks - n_capability)) < 0.1] = np.nan
+    table = ScoreTable(
+        values=values,
+        models=tuple(
+            ModelInfo(id=f"org/model-{i:06d}", flop=float(10 ** (22 + latent[i])))
+            for i in range(n_models)
+        ),
+        benchmarks=tuple(
+            BenchmarkInfo(id=f"cap_{j}", role="capability")
+            if j < n_capability
+            else BenchmarkInfo(id=f"safety_{j}")
+            for j in range(n_benchmarks)
+        ),
+    )
+    return audit(table)
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    # Width and height are the first two fields of the IHDR chunk.
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _all_tick_labels(fig: Figure) -> list[str]:
+    return [
+        tick.get_text()
+        for ax in fig.axes
+        for tick in [*ax.get_yticklabels(), *ax.get_xticklabels()]
+        if tick.get_text()
+    ]
+
+
+@pytest.fixture(scope="module")
+def many_models() -> AuditResult:
+    return _large_result(7_000, 20)
+
+
+@pytest.fixture(scope="module")
+def many_benchmarks() -> AuditResult:
+    return _large_result(40, 20_000)
+
+
+def test_scores_of_7000_models_name_the_top_and_bottom_only(many_models: AuditResult) -> None:
+    audit_of_class = many_models.classes[0]
+    fig = figures.scores_figure(many_models)
+    assert fig.get_figheight() < 8
+    names = [
+        t.get_text() for ax in fig.axes for t in ax.get_yticklabels() if "model-" in t.get_text()
+    ]
+    assert len(names) == 2 * figures.TOP_BOTTOM
+    order = np.argsort(audit_of_class.capability_scores)
+    extremes = {
+        audit_of_class.model_names[i]
+        for i in (*order[: figures.TOP_BOTTOM], *order[-figures.TOP_BOTTOM :])
+    }
+    assert set(names) == extremes
+    width, height = _png_size(figures.figure_bytes(fig, "png"))
+    assert max(width, height) <= figures.MAX_PIXELS
+
+
+def test_forest_and_compute_of_20000_benchmarks_stay_bounded(many_benchmarks: AuditResult) -> None:
+    forest = figures.forest_figure(many_benchmarks)
+    labels = _all_tick_labels(forest)
+    n_areas = len({b.area for b in many_benchmarks.classes[0].benchmarks})
+    assert len([t for t in labels if t.startswith("safety_")]) == 2 * figures.TOP_BOTTOM
+    assert forest.get_figheight() < 0.12 * (n_areas + 2 * figures.TOP_BOTTOM + 4) + 1.2
+    compute = figures.compute_figure(many_benchmarks)
+    assert sum(len(ax.get_lines()) for ax in compute.axes) < 20  # one artist per area
+    for fig in (forest, compute):
+        width, height = _png_size(figures.figure_bytes(fig, "png"))
+        assert max(width, height) <= figures.MAX_PIXELS
+        assert len(figures.figure_bytes(fig, "pdf")) < 2_000_000
+
+
+def test_forest_overview_draws_every_finite_correlation_once(many_benchmarks: AuditResult) -> None:
+    fig = figures.forest_figure(many_benchmarks)
+    finite = [
+        b
+        for b in many_benchmarks.classes[0].benchmarks
+        if b.role != "capability" and not math.isnan(b.capabilities_correlation)
+    ]
+    strips = [line for line in fig.axes[0].get_lines() if len(line.get_xdata()) > 100]
+    assert sum(len(line.get_xdata()) for line in strips) == len(finite)
+
+
+def test_heatmap_and_scree_of_many_capability_benchmarks() -> None:
+    result = _large_result(300, 260, n_capability=250)
+    heatmap = figures.heatmap_figure(result)
+    image = heatmap.axes[0].get_images()[0].get_array()
+    assert image.shape == (figures.MAX_HEATMAP_SIDE, figures.MAX_HEATMAP_SIDE)
+    main = heatmap.axes[0]
+    assert not main.texts
+    assert not [t.get_text() for t in [*main.get_xticklabels(), *main.get_yticklabels()]]
+    scree = figures.scree_figure(result)
+    assert len(scree.axes[0].patches) == figures.MAX_SCREE_BARS
+    assert len(scree.axes[0].texts) <= 12
+
+
+def test_png_of_an_oversized_figure_is_capped() -> None:
+    fig = Figure(figsize=(3.3, 60))
+    fig.add_subplot().plot([0, 1], [0, 1])
+    width, height = _png_size(figures.figure_bytes(fig, "png"))
+    assert height <= figures.MAX_PIXELS and width >= 100

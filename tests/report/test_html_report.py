@@ -245,3 +245,21 @@ def test_classes_whose_names_clean_alike_keep_their_own_figures() -> None:
     # Each section shows its own class's scree title.
     sections = re.split(r'<section id="class-', page)[1:3]
     assert "Scree, chat model models" in sections[0] and "Scree, chat_model models" in sections[1]
+
+
+def test_explorer_of_a_large_panel_embeds_the_extreme_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from safetywashing.report import html as html_module
+
+    table = load_demo_panel()
+    result = audit(table)
+    full = html_module._explorer_data(result, table)
+    monkeypatch.setattr(html_module, "EXPLORER_CELLS", 4 * 15)  # 4 columns of 15 models
+    small = html_module._explorer_data(result, table)
+    for name, entry in small["classes"].items():
+        everything = full["classes"][name]["benchmarks"]
+        assert len(everything) > 4 and len(entry["benchmarks"]) == 4
+        assert "4 of" in entry["note"]
+        ranked = sorted((b for b in everything if b["r"] is not None), key=lambda b: b["r"])
+        assert {b["id"] for b in entry["benchmarks"]} == {b["id"] for b in ranked[:2] + ranked[-2:]}

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy import stats
 from tests.reference import bootstrap_loop
 
@@ -201,3 +202,85 @@ def test_copies_of_two_models_give_no_correlation() -> None:
     assert np.isnan(out["capabilities"][0, 0]) and np.isnan(out["compute"][0, 0])
     slow = bootstrap_loop(values[:, :12], targets, counts, reference_loadings=loadings)
     assert np.isnan(slow[0, 0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    arrays(np.float64, (12, 3), elements=st.sampled_from([0.0, -0.0, 1.0, 2.5])),
+    arrays(np.bool_, 12, elements=st.booleans()),
+)
+def test_duplicate_rows_equal_the_pairwise_search(x: np.ndarray, complete: np.ndarray) -> None:
+    from safetywashing.stats.bootstrap import duplicate_rows
+
+    expected = np.arange(12)
+    for i in range(12):  # the straightforward definition
+        for j in range(i):
+            if complete[i] and complete[j] and np.array_equal(x[i], x[j]):
+                expected[i] = expected[j]
+                break
+    assert duplicate_rows(x, complete).tolist() == expected.tolist()
+
+
+def _both_kernels(
+    monkeypatch: pytest.MonkeyPatch, *args: object, **kwargs: object
+) -> tuple[object, object]:
+    import safetywashing.stats.bootstrap as bootstrap
+
+    monkeypatch.setattr(bootstrap, "COUNTS_KERNEL_MAX_MODELS", 1 << 30)
+    counting = make_plan(*args, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(bootstrap, "OPERATOR_BYTES", 0)
+    sorting = make_plan(*args, **kwargs)  # type: ignore[arg-type]
+    assert counting.kernel == "counts" and sorting.kernel == "sorted"  # type: ignore[attr-defined]
+    return counting, sorting
+
+
+def _assert_same_bytes(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
+    assert a.keys() == b.keys()
+    for key in a:
+        assert a[key].dtype == b[key].dtype and a[key].tobytes() == b[key].tobytes(), key
+
+
+def test_sorted_kernel_gives_the_same_bytes_on_paper_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chat, data, _ = _chat_plan_and_data()
+    counting, sorting = _both_kernels(
+        monkeypatch,
+        data.capability,
+        data.targets,
+        reference_loadings=chat.loadings,
+        references=data.references,
+        flop=data.flop,
+    )
+    n = data.capability.shape[0]
+    counts = draw_counts(np.random.SeedSequence(5), 0, 60, n_models=n)
+    for batch in (counts, np.ones((1, n)), jackknife_counts(n)):
+        _assert_same_bytes(counting.evaluate(batch), sorting.evaluate(batch))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kind", ["spearman", "pearson"])
+def test_sorted_kernel_gives_the_same_bytes_with_gaps_ties_and_any_batch(
+    monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    import safetywashing.stats.bootstrap as bootstrap
+
+    panel = simulate_panel(
+        n_models=30, safety={"a": 0.6, "b": -0.3, "c": 0.0}, rng=4, missing_fraction=0.2
+    )
+    values, _ = panel.table.oriented()
+    values = np.round(values, 1)  # many ties
+    capability = values[:, :12].copy()
+    capability[3, 2] = np.nan
+    targets = values[:, 12:]
+    flop = np.round(np.random.default_rng(0).normal(size=30), 1)
+    flop[5] = np.nan
+    z, _, _ = standardize(capability[~np.isnan(capability).any(axis=1)])
+    loadings = capability_component(z).loadings
+    counting, sorting = _both_kernels(
+        monkeypatch, capability, targets, reference_loadings=loadings, kind=kind, flop=flop
+    )
+    counts = draw_counts(np.random.SeedSequence(9), 0, 200, n_models=30)
+    expected = counting.evaluate(counts)  # type: ignore[attr-defined]
+    _assert_same_bytes(expected, sorting.evaluate(counts))  # type: ignore[attr-defined]
+    monkeypatch.setattr(bootstrap, "SORTED_BATCH_CELLS", 30 * 12 * 7)  # batches of 7
+    _assert_same_bytes(expected, sorting.evaluate(counts))  # type: ignore[attr-defined]

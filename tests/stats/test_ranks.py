@@ -8,7 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from safetywashing.stats.ranks import rank_average, rank_columns
+from safetywashing.stats.ranks import (
+    rank_average,
+    rank_columns,
+    rank_rows_where,
+    rank_shared_where,
+)
 
 small_floats = st.sampled_from([0.0, 1.0, 2.0, 2.5, -3.0, np.nan])
 
@@ -29,3 +34,22 @@ def test_rank_columns_ranks_each_column(matrix: np.ndarray) -> None:
     ranked = rank_columns(matrix)
     for j in range(matrix.shape[1]):
         np.testing.assert_array_equal(ranked[:, j], rank_average(matrix[:, j]))
+
+
+@given(
+    arrays(np.float64, (5, 9), elements=small_floats),
+    arrays(np.bool_, (5, 9), elements=st.booleans()),
+)
+def test_rank_rows_where_ranks_each_row_over_its_own_subset(
+    matrix: np.ndarray, subset: np.ndarray
+) -> None:
+    kept = subset & ~np.isnan(matrix)
+    ranked = rank_rows_where(matrix, kept)
+    shared = rank_shared_where(matrix[0], kept & ~np.isnan(matrix[0]))
+    for i in range(matrix.shape[0]):
+        expected = scipy.stats.rankdata(matrix[i, kept[i]], method="average")
+        np.testing.assert_array_equal(ranked[i, kept[i]], expected)
+        assert np.isnan(ranked[i, ~kept[i]]).all()
+        own = kept[i] & ~np.isnan(matrix[0])
+        expected = scipy.stats.rankdata(matrix[0, own], method="average")
+        np.testing.assert_array_equal(shared[i, own], expected)

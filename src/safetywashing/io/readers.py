@@ -6,11 +6,13 @@ DataFrame. The pieces live in modules of their own: :mod:`~safetywashing.io.colu
 (:class:`ColumnMap`, the reading options), :mod:`~safetywashing.io.cells` (numbers and
 missing values), :mod:`~safetywashing.io.rows` (files as rows of strings),
 :mod:`~safetywashing.io.wide` (wide tables) and :mod:`~safetywashing.io.metadata`
-(benchmark metadata files); their public names are available from here too.
+(benchmark metadata files); their public names are available from here too. Large
+plain wide files may be read column-wise (:mod:`~safetywashing.io.columnar`).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import math
 import re
@@ -110,6 +112,13 @@ def read_scores(
     30
     """
     path = Path(path)
+    benchmarks = tuple(benchmarks)
+    if _plain_options(columns) and _plain_header(path, columns):
+        from safetywashing.io.columnar import read_wide_columnar
+
+        columnar = read_wide_columnar(path, columns, benchmarks)
+        if columnar is not None:
+            return columnar
     rows = read_rows(path, header_row=columns.header_row)
     header = [cell.strip() for cell in rows.header]
     body = rows.body
@@ -138,6 +147,48 @@ def read_scores(
             infos += [info for info in layout.benchmarks(header) if info.id not in known]
             notices.add(f"{path}: read as {layout.description}")
     return read_wide(path, header, body, columns, infos, source, notices)
+
+
+def _plain_options(columns: ColumnMap) -> bool:
+    """Whether a large file may go to the column-wise reader: plain options only.
+
+    The column-wise reader (:mod:`.columnar`, for speed on large panels) knows the
+    paper's layout; every option that reshapes the table (header rows, duplicates, text
+    columns, classes, several id columns, a recognised leaderboard layout) takes the row
+    reader, which it declines to otherwise as well.
+    """
+    return (
+        columns.header_row is None
+        and columns.skip_rows == 0
+        and columns.duplicates == "error"
+        and columns.text_columns == "error"
+        and columns.missing_class is None
+        and not columns.class_values
+        and columns.compute_kind == "flop"
+        and "," not in columns.model
+    )
+
+
+def _plain_header(path: Path, columns: ColumnMap) -> bool:
+    """A CSV/TSV whose header is a plain wide table: not long, not a recognised layout."""
+    if path.suffix.lower() not in {".csv", ".tsv", ".txt"} or not path.is_file():
+        return False
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline(1 << 20)
+    except (OSError, UnicodeDecodeError):
+        return False
+    delimiter = (
+        "\t" if path.suffix.lower() == ".tsv" or ("\t" in first and "," not in first) else ","
+    )
+    header = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter), [])]
+    if not header or is_long_table(header, columns):
+        return False
+    if columns.layout == "auto":
+        from safetywashing.io.layouts import recognise
+
+        return recognise(header) is None
+    return True
 
 
 def _read_long(

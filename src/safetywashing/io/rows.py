@@ -39,7 +39,8 @@ def _check_readable(path: Path) -> None:
         raise InputError(f"{path} is empty; give a table with a header row and one row per model.")
 
 
-def _delimiter(path: Path, first_line: str) -> str:
+def delimiter_of(path: Path, first_line: str) -> str:
+    """The delimiter of a table file: tab, semicolon or comma, from its name and first line."""
     suffix = path.suffix.lower()
     if suffix in {".tsv", ".tab"}:
         return "\t"
@@ -92,7 +93,7 @@ def _read_rows(path: Path, header_row: int | None = None) -> Rows:
         raise InputError(f"{path} is empty; give a table with a header row and one row per model.")
     first_line = next(line for line in text.splitlines() if line.strip())
     reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=_delimiter(path, first_line), strict=True
+        io.StringIO(text, newline=""), delimiter=delimiter_of(path, first_line), strict=True
     )
     try:
         records = list(reader)

@@ -226,7 +226,7 @@ def read_wide(
             where = f"{path}, row {row_number} (model '{model_id}'), column '{header[position]}'"
             values[index, j] = parse_score(cell, where)
             percents.see(header[position], cell, where, row_number)
-        model = _model_info(path, row_number, model_id, row, header, meta_positions, columns)
+        model = model_info(path, row_number, model_id, row, header, meta_positions, columns)
         class_position = meta_positions.get("model_class")
         if class_position is not None and not _class_text(row[class_position].strip(), columns):
             empty_class.append(index)
@@ -455,7 +455,7 @@ def _class_text(cell: str, columns: ColumnMap) -> str:
     return cell
 
 
-def _model_info(
+def model_info(
     path: Path,
     row_number: int,
     model_id: str,
@@ -464,6 +464,8 @@ def _model_info(
     meta_positions: dict[str, int],
     columns: ColumnMap,
 ) -> ModelInfo:
+    """One model's metadata from its row's metadata cells (class, name, compute, family)."""
+
     def text(role: str) -> str:
         position = meta_positions.get(role)
         return row[position].strip() if position is not None else ""

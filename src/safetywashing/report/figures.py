@@ -12,6 +12,18 @@ functions, so importing this module costs nothing on the audit path.
 Style: 3.3 inches wide (one paper column), 7-point type, colour-blind safe colours
 (Okabe and Ito), the same style in every figure.
 
+Size rules: every figure stays readable and bounded whatever the panel's size. Up to
+:data:`MAX_NAMED_MODELS` models the scores figure names every model; beyond, it names the
+:data:`TOP_BOTTOM` highest and lowest and draws the rest as a histogram. Up to
+:data:`MAX_FOREST_ROWS` benchmarks the forest names every benchmark; beyond, each area
+is one strip of points and the :data:`TOP_BOTTOM` highest and lowest correlations (and
+the benchmarks named with an area of their own, up to :data:`MAX_NAMED_BENCHMARKS`) are
+named. Heatmaps write values up to :data:`MAX_HEATMAP_VALUES` benchmarks, name them up to
+:data:`MAX_HEATMAP_LABELS`, and beyond :data:`MAX_HEATMAP_SIDE` show the block of the
+benchmarks with the largest loadings. Points carry hover texts (one artist each) up to
+:data:`MAX_TOOLTIP_POINTS` per series, and are one artist beyond. Rendering caps the
+longer side of a raster at :data:`MAX_PIXELS` pixels.
+
 Examples
 --------
 >>> from safetywashing.audit import audit
@@ -51,6 +63,24 @@ FIGURE_KINDS: Final = ("scores", "scree", "heatmap", "scatter", "forest", "compu
 """The figures :func:`make_figure` and ``safetywashing plot`` can draw."""
 
 FIGURE_FORMATS: Final = ("png", "svg", "pdf")
+
+MAX_NAMED_MODELS: Final = 60
+"""The scores figure names every model up to this many; beyond, the top and bottom."""
+TOP_BOTTOM: Final = 15
+"""How many of the highest and of the lowest models (or correlations) a large figure names."""
+MAX_FOREST_ROWS: Final = 80
+"""The forest names every benchmark up to this many; beyond, areas become strips."""
+MAX_NAMED_BENCHMARKS: Final = 20
+"""A large forest also names benchmarks given an area of their own, up to this many."""
+MAX_AREA_ROWS: Final = 24
+"""A large forest draws at most this many areas as rows; smaller ones are pooled."""
+MAX_HEATMAP_VALUES: Final = 20
+MAX_HEATMAP_LABELS: Final = 60
+MAX_HEATMAP_SIDE: Final = 200
+MAX_SCREE_BARS: Final = 30
+MAX_TOOLTIP_POINTS: Final = 400
+MAX_PIXELS: Final = 4000
+"""Longest side of a PNG, in pixels (the dots per inch shrink for a larger figure)."""
 
 # Okabe & Ito (2008), colour-blind safe; black last.
 PALETTE: Final = (
@@ -127,7 +157,14 @@ def _points(
     tips: Sequence[str],
     **style: Any,
 ) -> None:
-    """One artist per point, each with a group id and a hover text (SVG tooltips)."""
+    """One artist per point, each with a group id and a hover text (SVG tooltips).
+
+    Beyond :data:`MAX_TOOLTIP_POINTS` points, one artist for all and no hover texts:
+    thousands of artists take minutes to lay out and megabytes of SVG.
+    """
+    if len(xs) > MAX_TOOLTIP_POINTS:
+        ax.plot(list(xs), list(ys), **style)
+        return
     store = _TOOLTIPS.setdefault(fig, {})
     for x, y, tip in zip(xs, ys, tips, strict=True):
         (line,) = ax.plot([x], [y], **style)
@@ -279,6 +316,8 @@ def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None =
             else:
                 left_out += 1
     rows.sort(key=lambda row: row[0])
+    if len(rows) > MAX_NAMED_MODELS:
+        return _scores_overview(result, classes, rows, left_out)
     with _style():
         labels = [plain(label) for label in _short_labels([row[1] for row in rows])]
         fig = _new_figure(
@@ -322,6 +361,90 @@ def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None =
     return fig
 
 
+def _scores_overview(
+    result: AuditResult | ClassAudit,
+    classes: list[ClassAudit],
+    rows: list[tuple[float, str, int]],
+    left_out: int,
+) -> Figure:
+    """The scores figure of a large panel: the highest and lowest models named, above and
+    below a histogram of every score by class (fixed size whatever the panel)."""
+    n = TOP_BOTTOM
+    top = rows[-n:]
+    bottom = rows[:n]
+    labels = [plain(label) for label in _short_labels([row[1] for row in top + bottom])]
+    scores = np.array([row[0] for row in rows])
+    low, high = float(scores.min()), float(scores.max())
+    pad = 0.04 * (high - low or 1.0)
+    with _style():
+        fig = _new_figure(
+            1.4 + 0.115 * 2 * n + 1.2,
+            width=_width_for_labels(labels, font_size=6, plot_width=1.9),
+        )
+        grid = fig.add_gridspec(3, 1, height_ratios=[n, 9, n])
+        ax_top = fig.add_subplot(grid[0])
+        ax_mid = fig.add_subplot(grid[1], sharex=ax_top)
+        ax_bottom = fig.add_subplot(grid[2], sharex=ax_top)
+        for ax, chosen, names in ((ax_top, top, labels[:n]), (ax_bottom, bottom, labels[n:])):
+            y = np.arange(len(chosen))
+            for position, audit_of_class in enumerate(classes):
+                mine = [i for i, row in enumerate(chosen) if row[2] == position]
+                if not mine:
+                    continue
+                colour = PALETTE[position % len(PALETTE)]
+                ax.hlines(y[mine], 0, [chosen[i][0] for i in mine], color=colour, lw=0.6)
+                _points(
+                    fig,
+                    ax,
+                    [chosen[i][0] for i in mine],
+                    [float(v) for v in y[mine]],
+                    [
+                        f"{chosen[i][1]} ({audit_of_class.model_class}): {chosen[i][0]:+.2f}"
+                        for i in mine
+                    ],
+                    marker="o",
+                    ls="none",
+                    ms=3,
+                    color=colour,
+                )
+            ax.axvline(0, color="#808080", lw=0.5)
+            ax.set_yticks(y, names)
+            ax.set_ylim(-0.7, len(chosen) - 0.3)
+            ax.grid(axis="x")
+        bins = [float(edge) for edge in np.linspace(low - pad, high + pad, 61)]
+        for position, audit_of_class in enumerate(classes):
+            class_scores = [row[0] for row in rows if row[2] == position]
+            if class_scores:
+                ax_mid.hist(
+                    class_scores,
+                    bins=bins,
+                    histtype="stepfilled" if len(classes) == 1 else "step",
+                    color=PALETTE[position % len(PALETTE)],
+                    alpha=0.75 if len(classes) == 1 else 1.0,
+                    lw=0.8,
+                    label=f"{plain(audit_of_class.model_class)} ({len(class_scores):,})",
+                )
+        for value in (top[0][0], bottom[-1][0]):
+            ax_mid.axvline(value, color="#808080", lw=0.5, ls=":")
+        ax_mid.axvline(0, color="#808080", lw=0.5)
+        ax_mid.set_ylabel("models")
+        ax_mid.set_xlim(low - pad, high + pad)
+        ax_mid.tick_params(labelbottom=False)
+        ax_top.tick_params(labelbottom=False)
+        if len(classes) > 1:
+            ax_mid.legend(loc="upper right", title="class", title_fontsize=6)
+        ax_bottom.set_xlabel("capability score (PC1 of the capability benchmarks)")
+        title = (
+            f"Capability score per model{_suffix(result)}\n"
+            f"the {n} highest (top) and {n} lowest (bottom) of {len(rows):,} models\n"
+            "middle: every model's score, dotted at the cut-offs"
+        )
+        if left_out:
+            title += f"; {left_out:,} without a score left out"
+        ax_top.set_title(title, loc="left")
+    return fig
+
+
 # -- scree --------------------------------------------------------------------------------
 
 
@@ -337,14 +460,18 @@ def scree_figure(result: AuditResult | ClassAudit, *, model_class: str | None = 
     audit_of_class = _pick_class(result, model_class)
     eigenvalues = np.asarray(audit_of_class.component.eigenvalues, dtype=np.float64)
     trace = float(np.trace(audit_of_class.component.matrix))
-    k = eigenvalues.size
     matrix_kind = result.config.matrix if isinstance(result, AuditResult) else "correlation"
+    n_components = eigenvalues.size
+    cumulative = np.cumsum(eigenvalues) / trace if trace > 0 else np.full(n_components, np.nan)
+    # Many capability benchmarks: the first components only (the rest are a flat tail).
+    k = min(n_components, MAX_SCREE_BARS)
+    eigenvalues, cumulative = eigenvalues[:k], cumulative[:k]
     with _style():
         fig = _new_figure(2.2)
         ax = fig.add_subplot()
         index = np.arange(1, k + 1)
         ax.bar(index, eigenvalues, color=[PALETTE[0]] + [PALETTE[5]] * (k - 1), width=0.7)
-        for x, value in zip(index, eigenvalues, strict=True):
+        for x, value in zip(index[:12], eigenvalues[:12], strict=True):
             ax.annotate(
                 f"{value:.2f}",
                 (float(x), float(value)),
@@ -355,11 +482,12 @@ def scree_figure(result: AuditResult | ClassAudit, *, model_class: str | None = 
                 fontsize=5,
             )
         ax.axhline(1.0, color="#808080", lw=0.5, ls="--")
-        ax.set_xticks(index)
-        ax.set_xlabel("component")
+        ax.set_xticks(index if k <= 12 else index[::5])
+        ax.set_xlabel(
+            "component" if k == n_components else f"component (first {k} of {n_components:,})"
+        )
         ax.set_ylabel("eigenvalue")
         twin = ax.twinx()
-        cumulative = np.cumsum(eigenvalues) / trace if trace > 0 else np.full(k, np.nan)
         twin.plot(index, 100 * cumulative, "-o", ms=2, color=PALETTE[1], lw=0.8)
         twin.set_ylim(0, 105)
         twin.set_ylabel("cumulative share (%)", color=PALETTE[1])
@@ -367,7 +495,7 @@ def scree_figure(result: AuditResult | ClassAudit, *, model_class: str | None = 
         twin.tick_params(axis="y", colors=PALETTE[1])
         ax.set_title(
             f"Scree, {plain(audit_of_class.model_class)} models ({matrix_kind} matrix of "
-            f"{k} capability benchmarks)\nPC1 explains "
+            f"{n_components:,} capability benchmarks)\nPC1 explains "
             f"{100 * audit_of_class.component.eigenvalue_share:.1f}%" + _suffix(result),
             loc="left",
         )
@@ -388,8 +516,18 @@ def heatmap_figure(result: AuditResult | ClassAudit, *, model_class: str | None 
     """
     audit_of_class = _pick_class(result, model_class)
     matrix = np.asarray(audit_of_class.component.matrix, dtype=np.float64)
-    labels = [plain(b) for b in _short_labels(audit_of_class.capability_benchmarks)]
-    k = len(labels)
+    names = list(audit_of_class.capability_benchmarks)
+    shown = ""
+    if len(names) > MAX_HEATMAP_SIDE:
+        # The block of the benchmarks that weigh most in the capability score.
+        loadings = np.abs(np.asarray(audit_of_class.component.loadings, dtype=np.float64))
+        keep = np.sort(np.argsort(-loadings, kind="stable")[:MAX_HEATMAP_SIDE])
+        matrix = matrix[np.ix_(keep, keep)]
+        shown = f", the {MAX_HEATMAP_SIDE} of {len(names):,} with the largest |loading|"
+        names = [names[i] for i in keep]
+    k = len(names)
+    labelled = k <= MAX_HEATMAP_LABELS
+    labels = [plain(b) for b in _short_labels(names)] if labelled else []
     matrix_kind = result.config.matrix if isinstance(result, AuditResult) else "correlation"
     size = 5 if k <= 12 else max(2.5, 60 / k)
     # Long names take room on two sides; the figure grows by it so the matrix keeps its size.
@@ -400,7 +538,7 @@ def heatmap_figure(result: AuditResult | ClassAudit, *, model_class: str | None 
         fig = _new_figure(COLUMN_WIDTH - 0.1 + extra, width=COLUMN_WIDTH + extra)
         ax = fig.add_subplot()
         image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1, vmax=1)
-        for i in range(k):
+        for i in range(k if k <= MAX_HEATMAP_VALUES else 0):
             for j in range(k):
                 value = float(matrix[i, j])
                 ax.text(
@@ -412,8 +550,13 @@ def heatmap_figure(result: AuditResult | ClassAudit, *, model_class: str | None 
                     fontsize=size,
                     color="white" if abs(value) > 0.6 else "black",
                 )
-        ax.set_xticks(range(k), labels, rotation=90, fontsize=min(6, size + 1))
-        ax.set_yticks(range(k), labels, fontsize=min(6, size + 1))
+        if labelled:
+            ax.set_xticks(range(k), labels, rotation=90, fontsize=min(6, size + 1))
+            ax.set_yticks(range(k), labels, fontsize=min(6, size + 1))
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_xlabel(f"{k:,} capability benchmarks, in the scores' column order")
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
@@ -421,7 +564,7 @@ def heatmap_figure(result: AuditResult | ClassAudit, *, model_class: str | None 
         bar.outline.set_linewidth(0.4)
         fig.suptitle(
             f"Capability benchmarks, {plain(audit_of_class.model_class)} models\n"
-            f"{matrix_kind} matrix" + _suffix(result),
+            f"{matrix_kind} matrix{shown}" + _suffix(result),
             x=0.02,
             ha="left",
         )
@@ -561,6 +704,8 @@ def forest_figure(
                 order.append((area, new))
     order.sort(key=lambda item: area_order(item[0]))
     lookup = [{b.id: b for b in c.benchmarks} for c in classes]
+    if sum(len(ids) for _, ids in order) > MAX_FOREST_ROWS:
+        return _forest_overview(result, classes, threshold, order, names, lookup)
     rows: list[tuple[str, str | None]] = []
     for area, ids in order:
         rows.append((area, None))
@@ -650,6 +795,135 @@ def forest_figure(
     return fig
 
 
+def _forest_overview(
+    result: AuditResult | ClassAudit,
+    classes: list[ClassAudit],
+    threshold: float,
+    order: list[tuple[str, list[str]]],
+    names: dict[str, str],
+    lookup: list[dict[str, BenchmarkResult]],
+) -> Figure:
+    """The forest of a large panel: one strip of points per area, then the highest and
+    lowest correlations and the benchmarks with an area of their own, named."""
+    n = TOP_BOTTOM
+
+    def mean_r(benchmark_id: str) -> float:
+        values = [
+            lookup[k][benchmark_id].capabilities_correlation
+            for k in range(len(classes))
+            if benchmark_id in lookup[k]
+            and _finite(lookup[k][benchmark_id].capabilities_correlation)
+        ]
+        return float(np.mean(values)) if values else math.nan
+
+    every = [b for _, ids in order for b in ids]
+    r_of = {b: mean_r(b) for b in every}
+    ranked = sorted((b for b in every if _finite(r_of[b])), key=lambda b: r_of[b])
+    highest = ranked[-n:][::-1]
+    lowest = ranked[:n]
+    named = [b for area, ids in order if area not in ("Other", "Capabilities") for b in ids]
+    if len(named) > MAX_NAMED_BENCHMARKS:
+        named = []
+    areas = list(order)
+    if len(areas) > MAX_AREA_ROWS:
+        by_size = sorted(areas, key=lambda item: -len(item[1]))
+        kept = {area for area, _ in by_size[: MAX_AREA_ROWS - 1]}
+        pooled = [b for area, ids in areas if area not in kept for b in ids]
+        areas = [item for item in areas if item[0] in kept]
+        areas.append((f"{len(order) - len(kept)} other areas", pooled))
+    # Rows from the top: (label, benchmark ids of a strip, or one named benchmark id).
+    rows: list[tuple[str, list[str] | str | None]] = [("Areas (benchmarks)", None)]
+    rows += [(f"{area} ({len(ids):,})", ids) for area, ids in areas]
+    sections = [(f"Highest {len(highest)}", highest), (f"Lowest {len(lowest)}", lowest)]
+    if named:
+        sections.append(("Named areas", named))
+    listed = [b for _, ids in sections for b in ids]
+    short = dict(zip(listed, _short_labels([names[b] for b in listed]), strict=True))
+    for header, ids in sections:
+        rows.append((header, None))
+        rows += [(short[b], b) for b in ids]
+    labels = [plain(label) for label, _ in rows]
+    n_rows = len(rows)
+    offsets = np.linspace(-0.18, 0.18, len(classes)) if len(classes) > 1 else np.zeros(1)
+    with _style():
+        fig = _new_figure(
+            1.1 + 0.12 * n_rows, width=_width_for_labels(labels, font_size=6, plot_width=1.8)
+        )
+        ax = fig.add_subplot()
+        ax.axvspan(-threshold, threshold, color=BAND_COLOUR, lw=0, zorder=0)
+        ax.axvline(0, color="#909090", lw=0.5, zorder=1)
+        y_positions = np.arange(n_rows)[::-1]
+        for position, audit_of_class in enumerate(classes):
+            colour = PALETTE[position % len(PALETTE)]
+            strip_x: list[float] = []
+            strip_y: list[float] = []
+            xs: list[float] = []
+            ys: list[float] = []
+            tips: list[str] = []
+            for row, (_, member) in enumerate(rows):
+                base = float(y_positions[row] + offsets[position])
+                if isinstance(member, list):
+                    values = [
+                        lookup[position][b].capabilities_correlation
+                        for b in member
+                        if b in lookup[position]
+                    ]
+                    finite = [v for v in values if _finite(v)]
+                    # Spread within the row by a low-discrepancy sequence (reproducible).
+                    spread = [((i * 0.6180339887) % 1.0 - 0.5) * 0.6 for i in range(len(finite))]
+                    strip_x += finite
+                    strip_y += [base + d / max(len(classes), 1) for d in spread]
+                elif isinstance(member, str) and member in lookup[position]:
+                    outcome = lookup[position][member]
+                    r = outcome.capabilities_correlation
+                    if not _finite(r):
+                        continue
+                    if _finite(outcome.ci_low) and _finite(outcome.ci_high):
+                        ax.hlines(base, outcome.ci_low, outcome.ci_high, color=colour, lw=0.8)
+                    xs.append(r)
+                    ys.append(base)
+                    tips.append(
+                        f"{outcome.name} ({audit_of_class.model_class}): {r:+.3f}, n = {outcome.n}"
+                    )
+            ax.plot(
+                strip_x, strip_y, ls="none", marker="o", ms=1.2, alpha=0.35, mew=0, color=colour
+            )
+            _points(
+                fig,
+                ax,
+                xs,
+                ys,
+                tips,
+                marker="o",
+                ls="none",
+                ms=2.6,
+                color=colour,
+                zorder=3,
+                label=plain(audit_of_class.model_class),
+            )
+        ax.set_yticks(y_positions, labels)
+        for row, (_, member) in enumerate(rows):
+            if member is None:
+                tick = ax.get_yticklabels()[row]
+                tick.set_fontweight("bold")
+                tick.set_fontsize(6.5)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlim(-1.02, 1.02)
+        ax.set_ylim(-0.8, n_rows - 0.2)
+        ax.set_xlabel(f"capabilities correlation ({_symbol(result)})")
+        ax.grid(axis="x")
+        ax.spines["left"].set_visible(False)
+        fig.suptitle(
+            f"Capabilities correlation of {len(every):,} benchmarks" + _suffix(result) + "\n"
+            f"shaded: |{_symbol(result)}| < {threshold:.2f}, the paper's low range",
+            x=0.02,
+            ha="left",
+        )
+        if len(classes) > 1:
+            fig.legend(loc="outside lower center", ncols=len(classes), title="class")
+    return fig
+
+
 # -- capabilities correlation against compute correlation ---------------------------------
 
 
@@ -675,6 +949,7 @@ def compute_figure(
         for b in audit_of_class.benchmarks
         if not (_finite(b.capabilities_correlation) and _finite(b.compute_correlation))
     )
+    many = len(audit_of_class.benchmarks) > MAX_TOOLTIP_POINTS
     with _style():
         fig = _new_figure(3.6)
         ax = fig.add_subplot()
@@ -696,6 +971,8 @@ def compute_figure(
                 colour = AREA_PALETTE[colour_index % len(AREA_PALETTE)]
                 size = 3.2
                 colour_index += 1
+            if many:
+                size = 1.2
             _points(
                 fig,
                 ax,
@@ -706,9 +983,9 @@ def compute_figure(
                 ls="none",
                 ms=size,
                 color=colour,
-                alpha=0.85,
+                alpha=0.4 if many else 0.85,
                 mec="white",
-                mew=0.3,
+                mew=0 if many else 0.3,
                 label=plain(area),
                 zorder=3,
             )
@@ -842,8 +1119,12 @@ def figure_bytes(fig: Figure, fmt: str, *, salt: str = "safetywashing") -> bytes
         "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
     }[fmt]
     buffer = io.BytesIO()
+    extra: dict[str, Any] = {}
+    if fmt == "png":
+        # The size rules keep figures small; this bounds the raster whatever they miss.
+        extra["dpi"] = min(STYLE["savefig.dpi"], MAX_PIXELS / max(fig.get_size_inches()))
     with _style(**{"svg.hashsalt": salt}):
-        fig.savefig(buffer, format=fmt, metadata=metadata)
+        fig.savefig(buffer, format=fmt, metadata=metadata, **extra)
     if fmt != "svg":
         return buffer.getvalue()
     return _with_titles(buffer.getvalue().decode("utf-8"), tooltips(fig), salt).encode("utf-8")

@@ -236,8 +236,14 @@ def _configuration(result: AuditResult) -> list[tuple[str, str]]:
     return rows
 
 
+#: Most score cells the explorer embeds per class (each benchmark's column, per model): a
+#: 1,000 x 20,000 panel would otherwise put 170 MB of numbers into the page.
+EXPLORER_CELLS = 400_000
+
+
 def _explorer_data(result: AuditResult) -> dict[str, Any]:
-    """Per class: models, capability scores, and each benchmark's oriented column."""
+    """Per class: models, capability scores, and each benchmark's oriented column (on a
+    large panel, those of the highest and lowest correlations; see EXPLORER_CELLS)."""
     classes: dict[str, Any] = {}
     for audit_of_class in result.classes:
         entry: dict[str, Any] = {
@@ -255,10 +261,26 @@ def _explorer_data(result: AuditResult) -> dict[str, Any]:
             ],
         }
         prepared = audit_of_class.prepared
-        in_table_order = [b for _, group in grouped_benchmarks(audit_of_class) for b in group]
+        in_table_order = [
+            b
+            for _, group in grouped_benchmarks(audit_of_class)
+            for b in group
+            if b.correlated_with == CAPABILITY_SCORE
+        ]
+        budget = max(2, EXPLORER_CELLS // max(len(audit_of_class.model_ids), 1))
+        if len(in_table_order) > budget:
+            # A large panel: the columns of the highest and lowest correlations only.
+            ranked = sorted(
+                (b for b in in_table_order if not math.isnan(b.capabilities_correlation)),
+                key=lambda b: b.capabilities_correlation,
+            )
+            chosen = {b.id for b in ranked[: budget // 2] + ranked[-(budget // 2) :]}
+            entry["note"] = (
+                f"(The list holds the {len(chosen):,} of {len(in_table_order):,} "
+                "benchmarks with the lowest and highest correlations.)"
+            )
+            in_table_order = [b for b in in_table_order if b.id in chosen]
         for b in in_table_order:
-            if b.correlated_with != CAPABILITY_SCORE:
-                continue
             entry["benchmarks"].append(
                 {
                     "id": b.id,

@@ -8,6 +8,7 @@ import json
 import math
 from typing import Any
 
+from safetywashing.report import jsontext
 from safetywashing.report.latex import escape_markdown
 from safetywashing.report.reading import grouped_benchmarks, reading, synthetic_banner
 from safetywashing.results import BENCHMARK_COLUMNS, SCORE_COLUMNS, AuditResult
@@ -16,9 +17,13 @@ from safetywashing.results import BENCHMARK_COLUMNS, SCORE_COLUMNS, AuditResult
 def to_json(result: AuditResult, *, indent: int | None = 2) -> str:
     """The versioned JSON document of an audit; NaN is written as null.
 
-    ``allow_nan=False`` guarantees that no bare ``NaN`` token can reach the output.
+    ``allow_nan=False`` guarantees that no bare ``NaN`` token can reach the output. The
+    indented text comes from :func:`.jsontext.dumps` (the standard library's bytes,
+    faster on large panels).
     """
-    return json.dumps(result.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+    if indent is None:
+        return json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False) + "\n"
+    return jsontext.dumps(result.to_dict(), indent=indent, end="\n")
 
 
 def _csv_text(header: list[str], rows: list[list[Any]]) -> str:

@@ -23,6 +23,19 @@ one matrix product, with no sort per resample.
 
 All rank sums are multiples of 1/4 well below 2**53, so numerators and sums of squares
 are exact in float64: results do not depend on the batch size or summation order.
+
+Ranks from cumulative sums (large panels)
+-----------------------------------------
+The operators hold ``n * n * J`` numbers: 10,000 models and 100 benchmarks would need 80
+GB, and the capability score's comparison matrix ``(B, n, n)`` per batch as much again.
+Above :data:`COUNTS_KERNEL_MAX_MODELS` models (where it is faster) or
+:data:`OPERATOR_BYTES` of operators the plan keeps instead each fixed column's ascending order
+and its runs of ties, and a resample's ranks come from one cumulative sum of its counts
+along that order (``below + (tied + 1) / 2``, O(n) per column and resample); the
+capability scores, which change with every resample, are sorted once per resample.
+Memory is then O(B_chunk x n x J), with ``evaluate`` splitting a large batch. The ranks
+are the same exact multiples of 1/2 as the operators', and every later sum is exact, so
+both kernels give the same bytes for the same counts (tested).
 """
 
 from __future__ import annotations
@@ -41,6 +54,19 @@ MatrixKind = Literal["spearman", "pearson", "covariance"]
 
 DRAW_BLOCK = 1024
 """Resamples drawn per generator block; fixed so that results do not depend on chunking."""
+
+COUNTS_KERNEL_MAX_MODELS = 16
+"""Up to this many models plans use the operators (the counts kernel); above, the sorted
+kernel. Measured by ``benchmarks/bench_bootstrap_kernels.py`` (12 capability benchmarks,
+20 targets, per resample): 10 models 0.15 ms against 0.21 ms, 15 models even, 26 models
+0.69 ms against 0.29 ms, 400 models 278 ms against 4.6 ms."""
+
+OPERATOR_BYTES = 1 << 28
+"""Whatever the number of models, plans whose operators (n * n * (J + k) * 8 bytes) would
+pass this use the sorted kernel."""
+
+SORTED_BATCH_CELLS = 1 << 23
+"""The sorted kernel evaluates at most this many resample x model x column cells at once."""
 
 
 # -- drawing resamples ---------------------------------------------------------------------
@@ -158,6 +184,71 @@ def rank_operator(values: FloatArray, retained: BoolArray) -> FloatArray:
     return np.ascontiguousarray(below.reshape(x.shape[0], -1))
 
 
+@dataclass(frozen=True)
+class _Order:
+    """Fixed columns' ascending orders and runs of ties (the sorted kernel).
+
+    ``order[j]`` sorts column ``j`` (missing cells as 0, masked out by the weights);
+    ``start[j, p]`` and ``end[j, p]`` bound the run of values equal to the one at sorted
+    position ``p``.
+    """
+
+    order: IntArray  # (J, n)
+    start: IntArray  # (J, n)
+    end: IntArray  # (J, n)
+
+
+def _runs(sorted_values: FloatArray) -> tuple[IntArray, IntArray]:
+    """First and one-past-last sorted position of each position's run of equal values."""
+    n = sorted_values.shape[-1]
+    new = np.empty(sorted_values.shape, dtype=bool)
+    new[..., :1] = True
+    np.not_equal(sorted_values[..., 1:], sorted_values[..., :-1], out=new[..., 1:])
+    positions = np.arange(n)
+    start = np.maximum.accumulate(np.where(new, positions, 0), axis=-1)
+    last = np.empty_like(new)
+    last[..., -1:] = True
+    last[..., :-1] = new[..., 1:]
+    end = np.minimum.accumulate(np.where(last, positions + 1, n)[..., ::-1], axis=-1)[..., ::-1]
+    return np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
+
+
+def _order(values: FloatArray) -> _Order:
+    """The orders and runs of the columns of ``values`` (n, J)."""
+    x = np.ascontiguousarray(np.where(np.isnan(values), 0.0, values).T)
+    order = np.argsort(x, axis=1, kind="stable")
+    start, end = _runs(np.take_along_axis(x, order, axis=1))
+    return _Order(order=order, start=start, end=end)
+
+
+def _cumulative_ranks(weights: FloatArray, order: _Order, column: int) -> FloatArray:
+    """``weights @ comparison + 0.5`` for one fixed column, from one cumulative sum.
+
+    ``sum_k w_k ([x_k < x_i] + [x_k == x_i] / 2) + 1/2`` for every model ``i``: the
+    weights below ``x_i`` plus half the weights tied with it. Hand-written because no
+    library ranks with weights; the sums are of whole counts, hence exact.
+    """
+    sort = order.order[column]
+    totals = np.zeros((weights.shape[0], weights.shape[1] + 1))
+    np.cumsum(weights[:, sort], axis=1, out=totals[:, 1:])
+    ranks = np.empty(weights.shape)
+    ranks[:, sort] = (totals[:, order.start[column]] + totals[:, order.end[column]]) / 2.0 + 0.5
+    return ranks
+
+
+def _resample_ranks(weights: FloatArray, scores: _Order) -> FloatArray:
+    """As :func:`_cumulative_ranks` for values that differ per resample (row ``b`` of
+    ``scores`` sorts resample ``b``'s capability scores)."""
+    sorted_weights = np.take_along_axis(weights, scores.order, axis=1)
+    totals = np.zeros((weights.shape[0], weights.shape[1] + 1))
+    np.cumsum(sorted_weights, axis=1, out=totals[:, 1:])
+    below = np.take_along_axis(totals, scores.start, axis=1)
+    upto = np.take_along_axis(totals, scores.end, axis=1)
+    ranks = np.empty(weights.shape)
+    np.put_along_axis(ranks, scores.order, (below + upto) / 2.0 + 0.5, axis=1)
+    return ranks
+
+
 def _spearman_from_sums(
     cross: FloatArray,
     squares_x: FloatArray,
@@ -185,9 +276,11 @@ class _Group:
 
     columns: IntArray  # positions in the output
     retained: FloatArray  # (n,) 0/1
-    operator: FloatArray  # (n, n * J_g)
+    operator: FloatArray | None  # (n, n * J_g); None in the sorted kernel
     offset: FloatArray  # (n * J_g,) 0.5 where retained
     reference: FloatArray | None  # (n, n) comparison matrix of a fixed reference, or None
+    ordering: _Order | None = None  # the sorted kernel: the columns' orders
+    reference_ordering: _Order | None = None  # ... and the fixed reference's
 
 
 @dataclass(frozen=True)
@@ -201,7 +294,7 @@ class BootstrapPlan:
     kind: MatrixKind
     capability: FloatArray  # (n, k), zeros where the model is excluded
     complete: FloatArray  # (n,) 0/1
-    capability_operator: FloatArray  # (n, n * k)
+    capability_operator: FloatArray | None  # (n, n * k); None in the sorted kernel
     reference_loadings: FloatArray  # (k,)
     duplicate_of: IntArray  # (n,) first model with an identical capability row
     score_groups: tuple[_Group, ...]
@@ -210,6 +303,12 @@ class BootstrapPlan:
     n_targets: int
     n_compute: int
     score_flop_group: _Group | None = field(default=None)
+    capability_ordering: _Order | None = field(default=None)
+
+    @property
+    def kernel(self) -> Literal["counts", "sorted"]:
+        """Which kernel evaluates the plan (see :data:`OPERATOR_BYTES`)."""
+        return "counts" if self.capability_operator is not None else "sorted"
 
     def evaluate(self, counts: FloatArray) -> dict[str, FloatArray]:
         """Refit the pipeline on every resample of a batch.
@@ -229,11 +328,21 @@ class BootstrapPlan:
         """
         counts = np.asarray(counts, dtype=np.float64)
         batch = counts.shape[0]
+        if self.kernel == "sorted":
+            width = self.n_models * max(self.n_targets, self.capability.shape[1], 1)
+            step = max(1, SORTED_BATCH_CELLS // width)
+            if batch > step:
+                parts = [self.evaluate(counts[i : i + step]) for i in range(0, batch, step)]
+                return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
         scores, share, valid = self._scores(counts)
         capabilities = np.full((batch, self.n_targets), np.nan)
-        if self.score_groups:
+        greater: FloatArray | _Order | None = None
+        if self.score_groups and self.kernel == "sorted":
+            greater = _score_order(scores)
+        elif self.score_groups:
             greater = (scores[:, :, None] < scores[:, None, :]).astype(np.float64)
             greater += 0.5 * (scores[:, :, None] == scores[:, None, :])
+        if self.score_groups:
             for group in self.score_groups:
                 capabilities[:, group.columns] = _group_spearman(counts, group, greater)
             capabilities[~valid] = np.nan
@@ -270,8 +379,17 @@ class BootstrapPlan:
         valid = ((weights > 0).sum(axis=1) >= 3) & np.all(highest > lowest, axis=1)
         std = np.sqrt(np.where(variance > 0, variance, 1.0))
         if self.kind == "spearman":
-            ranks = (counts @ self.capability_operator).reshape(-1, n, k)
-            ranks += 0.5 * self.complete[None, :, None]
+            if self.capability_ordering is not None:
+                ranks = np.empty((counts.shape[0], n, k))
+                for column in range(k):
+                    ranks[:, :, column] = _cumulative_ranks(
+                        weights, self.capability_ordering, column
+                    )
+                ranks *= self.complete[None, :, None]
+            else:
+                assert self.capability_operator is not None
+                ranks = (counts @ self.capability_operator).reshape(-1, n, k)
+                ranks += 0.5 * self.complete[None, :, None]
             ranks -= ((total + 1.0) / 2.0)[:, None, None]
             ranks *= self.complete[None, :, None]
             weighted = ranks * counts[:, :, None]
@@ -300,18 +418,39 @@ class BootstrapPlan:
         return scores, share, valid
 
 
-def _group_spearman(counts: FloatArray, group: _Group, greater: FloatArray | None) -> FloatArray:
+def _score_order(scores: FloatArray) -> _Order:
+    """Each resample's capability scores sorted, with their runs of ties."""
+    order = np.argsort(scores, axis=1, kind="stable")
+    start, end = _runs(np.take_along_axis(scores, order, axis=1))
+    return _Order(order=order, start=start, end=end)
+
+
+def _group_spearman(
+    counts: FloatArray, group: _Group, greater: FloatArray | _Order | None
+) -> FloatArray:
     n = counts.shape[1]
     weights = counts * group.retained
-    if group.reference is None:
+    if group.reference_ordering is not None:
+        reference_ranks = _cumulative_ranks(weights, group.reference_ordering, 0)
+    elif group.reference is not None:
+        reference_ranks = weights @ group.reference + 0.5
+    elif isinstance(greater, _Order):
+        reference_ranks = _resample_ranks(weights, greater)
+    else:
         assert greater is not None
         reference_ranks = np.einsum("bk,bki->bi", weights, greater) + 0.5
-    else:
-        reference_ranks = weights @ group.reference + 0.5
     reference_ranks *= group.retained
-    ranks = counts @ group.operator
-    ranks += group.offset
-    ranks = ranks.reshape(counts.shape[0], n, -1)
+    if group.ordering is not None:
+        members = group.columns.size
+        ranks = np.empty((counts.shape[0], n, members))
+        for member in range(members):
+            ranks[:, :, member] = _cumulative_ranks(weights, group.ordering, member)
+        ranks *= group.retained[None, :, None]
+    else:
+        assert group.operator is not None
+        ranks = counts @ group.operator
+        ranks += group.offset
+        ranks = ranks.reshape(counts.shape[0], n, -1)
     total = weights.sum(axis=1)
     distinct = (weights > 0).sum(axis=1).astype(np.float64)
     cross = np.einsum("bi,bij->bj", counts * reference_ranks, ranks)
@@ -339,6 +478,8 @@ def _groups_by_pattern(
     retained: BoolArray,
     columns: IntArray,
     reference: FloatArray | None,
+    *,
+    sorted_kernel: bool = False,
 ) -> list[_Group]:
     groups: list[_Group] = []
     if values.shape[1] == 0:
@@ -348,8 +489,20 @@ def _groups_by_pattern(
     for p in range(patterns.shape[0]):
         members = np.flatnonzero(inverse == p)
         mask = patterns[p].astype(bool)
-        operator = rank_operator(values[:, members], mask)
         offset = np.repeat(0.5 * mask.astype(np.float64), members.size)
+        if sorted_kernel:
+            groups.append(
+                _Group(
+                    columns=columns[members],
+                    retained=mask.astype(np.float64),
+                    operator=None,
+                    offset=offset,
+                    reference=None,
+                    ordering=_order(values[:, members]),
+                    reference_ordering=None if reference is None else _order(reference[:, None]),
+                )
+            )
+            continue
         reference_matrix = None
         if reference is not None:
             reference_matrix = _comparison(reference) * (mask[:, None] & mask[None, :])
@@ -357,12 +510,34 @@ def _groups_by_pattern(
             _Group(
                 columns=columns[members],
                 retained=mask.astype(np.float64),
-                operator=operator,
+                operator=rank_operator(values[:, members], mask),
                 offset=offset,
                 reference=reference_matrix,
             )
         )
     return groups
+
+
+def duplicate_rows(x: FloatArray, complete: BoolArray) -> IntArray:
+    """For each row, the first complete row equal to it (itself if none; incomplete rows
+    map to themselves). Models with identical capability rows get identical scores.
+
+    One sort of the rows instead of comparing every pair (10,000 models: 50 million
+    comparisons in Python).
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [0.0, 1.0], [1.0, 2.0], [-0.0, 1.0]])
+    >>> duplicate_rows(x, np.array([True, True, True, True])).tolist()
+    [0, 1, 0, 1]
+    """
+    duplicate_of = np.arange(x.shape[0], dtype=np.int64)
+    rows = np.flatnonzero(complete)
+    if rows.size:
+        # + 0.0 turns -0.0 into 0.0, so that equal values have equal bytes for unique().
+        _, first, inverse = np.unique(x[rows] + 0.0, axis=0, return_index=True, return_inverse=True)
+        duplicate_of[rows] = rows[first[np.asarray(inverse).ravel()]]
+    return duplicate_of
 
 
 def make_plan(
@@ -401,15 +576,13 @@ def make_plan(
     n = capability.shape[0]
     complete_mask: BoolArray = np.asarray(~np.isnan(capability).any(axis=1), dtype=bool)
     x = np.where(complete_mask[:, None], capability, 0.0)
-    # Models with identical capability rows get identical scores (exact ties).
-    duplicate_of = np.arange(n, dtype=np.int64)
-    for i in range(n):
-        for j in range(i):
-            if complete_mask[i] and complete_mask[j] and np.array_equal(x[i], x[j]):
-                duplicate_of[i] = duplicate_of[j]
-                break
+    duplicate_of = duplicate_rows(x, complete_mask)
     targets = np.asarray(targets, dtype=np.float64)
     n_targets = targets.shape[1]
+    sorted_kernel = (
+        n > COUNTS_KERNEL_MAX_MODELS
+        or n * n * (n_targets + capability.shape[1]) * 8 > OPERATOR_BYTES
+    )
     refs: list[FloatArray | None] = (
         list(references) if references is not None else [None] * n_targets
     )
@@ -420,6 +593,7 @@ def make_plan(
         present[:, score_columns] & complete_mask[:, None],
         score_columns,
         None,
+        sorted_kernel=sorted_kernel,
     )
     fixed_groups: list[_Group] = []
     seen: dict[bytes, list[int]] = {}
@@ -431,7 +605,11 @@ def make_plan(
         members = np.asarray(members_list, dtype=np.int64)
         ref = np.asarray(refs[int(members[0])], dtype=np.float64)
         fixed_groups += _groups_by_pattern(
-            targets[:, members], present[:, members] & ~np.isnan(ref)[:, None], members, ref
+            targets[:, members],
+            present[:, members] & ~np.isnan(ref)[:, None],
+            members,
+            ref,
+            sorted_kernel=sorted_kernel,
         )
     compute_groups: list[_Group] = []
     score_flop_group = None
@@ -440,18 +618,26 @@ def make_plan(
         has_flop = ~np.isnan(flop)
         n_compute = n_targets
         compute_groups = _groups_by_pattern(
-            targets, present & has_flop[:, None], np.arange(n_targets, dtype=np.int64), flop
+            targets,
+            present & has_flop[:, None],
+            np.arange(n_targets, dtype=np.int64),
+            flop,
+            sorted_kernel=sorted_kernel,
         )
         flop_column = flop[:, None]
         score_flop_group = _groups_by_pattern(
-            flop_column, (has_flop & complete_mask)[:, None], np.zeros(1, dtype=np.int64), None
+            flop_column,
+            (has_flop & complete_mask)[:, None],
+            np.zeros(1, dtype=np.int64),
+            None,
+            sorted_kernel=sorted_kernel,
         )[0]
     return BootstrapPlan(
         n_models=n,
         kind=kind,
         capability=x,
         complete=np.asarray(complete_mask, dtype=np.float64),
-        capability_operator=rank_operator(x, complete_mask),
+        capability_operator=None if sorted_kernel else rank_operator(x, complete_mask),
         reference_loadings=np.asarray(reference_loadings, dtype=np.float64),
         duplicate_of=duplicate_of,
         score_groups=tuple(score_groups),
@@ -460,4 +646,5 @@ def make_plan(
         n_targets=n_targets,
         n_compute=n_compute,
         score_flop_group=score_flop_group,
+        capability_ordering=_order(x) if sorted_kernel else None,
     )

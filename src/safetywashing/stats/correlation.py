@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from safetywashing.stats.ranks import rank_average, rank_columns
+from safetywashing.stats.ranks import (
+    column_chunks,
+    rank_average,
+    rank_columns,
+    rank_rows_where,
+    rank_shared_where,
+    shared_order,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -28,10 +36,24 @@ def pearson(x: FloatArray, y: FloatArray) -> float:
         return float("nan")
     dx = x - x.mean()
     dy = y - y.mean()
-    denominator = np.sqrt(np.dot(dx, dx) * np.dot(dy, dy))
+    dot = np.dot if x.size <= BLAS_SERIAL_DOT else _serial_dot
+    denominator = np.sqrt(dot(dx, dx) * dot(dy, dy))
     if denominator == 0.0 or not np.isfinite(denominator):
         return float("nan")
-    return float(np.clip(np.dot(dx, dy) / denominator, -1.0, 1.0))
+    return float(np.clip(dot(dx, dy) / denominator, -1.0, 1.0))
+
+
+#: OpenBLAS computes a dot product of up to this many entries on one thread, and splits
+#: longer ones across its threads: the result then depends on the thread count, and on a
+#: busy machine its waiting threads spin (100,000 models: twice the CPU time and up to
+#: three times the wall time of the whole correlation step). Longer vectors are summed
+#: by numpy itself instead, pairwise on one thread; shorter ones keep BLAS's dot, so
+#: panels of up to 10,000 models give the same bits as before.
+BLAS_SERIAL_DOT = 10_000
+
+
+def _serial_dot(a: FloatArray, b: FloatArray) -> float:
+    return float(np.multiply(a, b).sum())
 
 
 def kendall_tau_b(x: FloatArray, y: FloatArray) -> float:
@@ -113,11 +135,60 @@ def correlate_columns(
     """
     ref = np.asarray(reference, dtype=np.float64)
     mat = np.asarray(matrix, dtype=np.float64)
+    if method == "spearman":
+        return _spearman_columns(ref, mat)
     k = mat.shape[1]
     r = np.full(k, np.nan)
     n = np.zeros(k, dtype=np.int64)
     for j in range(k):
         r[j], n[j] = correlation(ref, mat[:, j], method)
+    return r, n
+
+
+def _spearman_columns(ref: FloatArray, mat: FloatArray) -> tuple[FloatArray, IntArray]:
+    """:func:`correlation` (Spearman) of ``ref`` with every column, bit for bit.
+
+    The ranks of a chunk of columns, and of the reference over each column's
+    pairwise-complete rows, come from the whole-matrix kernels in :mod:`.ranks` (one sort
+    per column, the reference sorted once); only the Pearson step on the ranks runs per
+    column, on the same arrays :func:`correlation` would build, so the results are
+    identical. Chunks run on two threads (numpy's sorts release the GIL); each chunk
+    writes only its own columns, so the result does not depend on the scheduling.
+    """
+    if ref.ndim != 1 or mat.ndim != 2 or mat.shape[0] != ref.shape[0]:
+        raise ValueError(
+            f"correlate_columns expects shapes (n,) and (n, k); got {ref.shape}, {mat.shape}."
+        )
+    k = mat.shape[1]
+    r = np.full(k, np.nan)
+    n = np.zeros(k, dtype=np.int64)
+    ref_present = ~np.isnan(ref)
+    ref_order = shared_order(ref)
+
+    def run(columns: slice) -> None:
+        block = np.ascontiguousarray(mat[:, columns].T)
+        kept = ~np.isnan(block) & ref_present
+        counts = kept.sum(axis=1)
+        n[columns] = counts
+        if not (counts >= 3).any():
+            return
+        ref_ranks = rank_shared_where(ref, kept, order=ref_order)
+        column_ranks = rank_rows_where(block, kept)
+        for i in np.flatnonzero(counts >= 3):
+            keep = kept[i]
+            r[columns.start + i] = pearson(ref_ranks[i, keep], column_ranks[i, keep])
+
+    chunks = column_chunks(mat.shape[0], k)
+    workers = min(2, os.cpu_count() or 1)
+    if len(chunks) < 2 or workers < 2:
+        for columns in chunks:
+            run(columns)
+        return r, n
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(run, chunks):
+            pass
     return r, n
 
 

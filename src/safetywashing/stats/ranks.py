@@ -62,11 +62,147 @@ def rank_columns(matrix: npt.ArrayLike) -> FloatArray:
     Returns
     -------
     ndarray of shape (n, k)
+        The same values as :func:`rank_average` column by column, computed for all
+        columns at once.
     """
     array = np.asarray(matrix, dtype=np.float64)
     if array.ndim != 2:
         raise ValueError(f"rank_columns expects a 2-D array; got shape {array.shape}.")
-    out = np.empty_like(array)
-    for j in range(array.shape[1]):
-        out[:, j] = rank_average(array[:, j])
+    out = np.empty(array.shape[::-1]).T  # column-major, like the chunks written into it
+    for columns in column_chunks(array.shape[0], array.shape[1]):
+        block = np.ascontiguousarray(array[:, columns].T)
+        out[:, columns] = rank_rows_where(block, ~np.isnan(block)).T
     return out
+
+
+#: Elements per chunk of the whole-matrix rank kernels: bounds their temporaries (about
+#: ten arrays of this many 8-byte elements, 20 MB) whatever the panel's size.
+CHUNK_ELEMENTS = 1 << 18
+
+
+def column_chunks(n_rows: int, n_columns: int) -> list[slice]:
+    """Slices of columns holding about :data:`CHUNK_ELEMENTS` cells each."""
+    step = max(1, CHUNK_ELEMENTS // max(n_rows, 1))
+    return [slice(start, min(start + step, n_columns)) for start in range(0, n_columns, step)]
+
+
+# The kernels below rank many vectors at once, each over its own subset of entries (the
+# rows a pairwise-complete correlation keeps). They are written by hand because neither
+# numpy nor scipy ranks a subset without first copying it out, one vector at a time: one
+# sort per vector, then the ranks of the kept entries come from cumulative counts along
+# the sorted order (O(n) per vector, no Python loop over vectors or cells). The ranks
+# are integers and half-integers computed exactly, so they equal rank_average's bit for
+# bit.
+
+
+def ranks_from_sorted(sorted_values: FloatArray, kept_sorted: npt.NDArray[np.bool_]) -> FloatArray:
+    """Average ranks among kept entries, given rows already in ascending order.
+
+    Parameters
+    ----------
+    sorted_values : ndarray of shape (k, n) or (1, n)
+        Each row in ascending order. One row is shared by all rows of ``kept_sorted``.
+    kept_sorted : ndarray of bool, shape (k, n)
+        Which entries count, in the same order; a kept entry is never NaN.
+
+    Returns
+    -------
+    ndarray of shape (k, n)
+        At each kept position, its rank from 1 among the kept entries of its row, ties
+        averaged; meaningless elsewhere.
+    """
+    k, n = kept_sorted.shape
+    if k == 0 or n == 0:
+        return np.zeros((k, n))
+    # Runs of equal values, over the rows laid end to end (a run never crosses a row).
+    new_run = np.empty((sorted_values.shape[0], n), dtype=bool)
+    new_run[:, 0] = True
+    np.not_equal(sorted_values[:, 1:], sorted_values[:, :-1], out=new_run[:, 1:])
+    if new_run.all():  # no ties: a kept entry's rank is the count of kept entries so far
+        return np.cumsum(kept_sorted, axis=1, dtype=np.int64).astype(np.float64)
+    if new_run.shape[0] != k:
+        new_run = np.broadcast_to(new_run, (k, n))
+    starts = np.flatnonzero(new_run)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1] = k * n
+    # Kept entries before each position, counted from the start of the whole block; the
+    # kept entries of a run rank before+1..after within their row.
+    counts = np.zeros(k * n + 1, dtype=np.int64)
+    np.cumsum(kept_sorted, out=counts[1:])
+    row_offset = counts[(starts // n) * n]
+    mean_rank = (counts[starts] + counts[ends] + 1) / 2.0 - row_offset
+    return np.repeat(mean_rank, ends - starts).reshape(k, n)
+
+
+def rank_rows_where(values: FloatArray, kept: npt.NDArray[np.bool_]) -> FloatArray:
+    """Rank every row of ``values`` among its own kept entries.
+
+    Parameters
+    ----------
+    values : ndarray of shape (k, n)
+    kept : ndarray of bool, shape (k, n)
+        Entries to rank; must be False where ``values`` is NaN.
+
+    Returns
+    -------
+    ndarray of shape (k, n)
+        Row ``i`` equals ``rank_average`` of ``values[i, kept[i]]`` at the kept
+        positions; NaN elsewhere.
+
+    Examples
+    --------
+    >>> values = np.array([[10.0, 30.0, 20.0, 20.0]])
+    >>> rank_rows_where(values, np.array([[True, True, True, False]])).tolist()
+    [[1.0, 3.0, 2.0, nan]]
+    """
+    # Any sort will do: tied values get the same average rank whatever their order. Left
+    # out entries become +inf (numpy's vectorized sort is several times slower on rows
+    # with NaN); they count for nothing below, so a run they share with a kept +inf
+    # still ranks the kept entries right.
+    filled = np.where(kept, values, np.inf)
+    flat_order = np.argsort(filled, axis=1)
+    flat_order += np.arange(0, filled.size, max(filled.shape[1], 1))[:, None]
+    sorted_values = np.take(filled, flat_order)
+    kept_sorted = np.take(kept, flat_order)
+    ranks = np.where(kept_sorted, ranks_from_sorted(sorted_values, kept_sorted), np.nan)
+    out = np.empty(values.shape)
+    np.put(out, flat_order, ranks)
+    return out
+
+
+def rank_shared_where(
+    values: FloatArray,
+    kept: npt.NDArray[np.bool_],
+    *,
+    order: npt.NDArray[np.intp] | None = None,
+) -> FloatArray:
+    """Rank one vector over several subsets of its entries, sorting it once.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+    kept : ndarray of bool, shape (k, n)
+        One subset per row; must be False where ``values`` is NaN.
+    order : ndarray of int, shape (n,), optional
+        ``shared_order(values)``, when the caller ranks the same vector many times.
+
+    Returns
+    -------
+    ndarray of shape (k, n)
+        Row ``i`` equals ``rank_average`` of ``values[kept[i]]`` at the kept positions;
+        NaN elsewhere.
+    """
+    filled = np.where(np.isnan(values), np.inf, values)
+    if order is None:
+        order = shared_order(values)
+    kept_sorted = kept[:, order]
+    ranks = np.where(kept_sorted, ranks_from_sorted(filled[order][None, :], kept_sorted), np.nan)
+    out = np.empty(kept.shape)
+    out[:, order] = ranks
+    return out
+
+
+def shared_order(values: FloatArray) -> npt.NDArray[np.intp]:
+    """The ascending order :func:`rank_shared_where` sorts ``values`` into (NaN last)."""
+    return np.argsort(np.where(np.isnan(values), np.inf, values))

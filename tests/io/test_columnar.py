@@ -1,0 +1,216 @@
+"""The column-wise reader gives the row reader's table, or declines.
+
+Expected values come from the row reader itself (``readers._read_wide`` on the same
+file): the column-wise reader is a faster way to the same table, never a second reading
+of a file.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from safetywashing.errors import InputError
+from safetywashing.io import readers
+from safetywashing.io.columnar import read_wide_columnar
+from safetywashing.table import BenchmarkInfo, ScoreTable
+
+
+def row_reader(path: Path, columns: readers.ColumnMap = readers.DEFAULT_COLUMNS) -> ScoreTable:
+    rows = readers.read_rows(path)
+    header = [cell.strip() for cell in rows.header]
+    source = readers.SourceFile(path=str(path), sha256=readers.file_sha256(path))
+    return readers._read_wide(path, header, rows.body, columns, (), source)
+
+
+def assert_same(fast: ScoreTable, slow: ScoreTable) -> None:
+    assert np.array_equal(fast.values, slow.values, equal_nan=True)
+    assert np.array_equal(np.signbit(fast.values), np.signbit(slow.values))  # -0.0 stays
+    # NaN != NaN inside the dataclasses, so compare the models by their text.
+    assert repr(fast.models) == repr(slow.models)
+    assert fast.benchmarks == slow.benchmarks
+    assert fast.sources == slow.sources
+
+
+def columnar(path: Path, columns: readers.ColumnMap = readers.DEFAULT_COLUMNS) -> ScoreTable:
+    table = read_wide_columnar(path, columns, (), min_csv_bytes=0)
+    assert table is not None, "the column-wise reader declined a plain file"
+    return table
+
+
+number_text = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: f"{x:.4g}"),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: f"{x:.3e}"),
+    st.integers(-(10**20), 10**20).map(str),
+    st.sampled_from(["0.5", ".5", "5.", "-0", "+0.25", "1E-3", "007", " 0.5", "0.5 "]),
+)
+missing_text = st.sampled_from(["", "NA", "na", "NaN", "nan", "null", "None", "-", "?", "N/A"])
+odd_text = st.sampled_from(["nA", "inf", "-Infinity", "1e400", "45%", "0,5", "1_000", "x", " "])
+
+
+@st.composite
+def wide_tables(draw: st.DrawFn, cells: st.SearchStrategy[str]) -> str:
+    n_models = draw(st.integers(1, 12))
+    n_scores = draw(st.integers(1, 5))
+    with_flop = draw(st.booleans())
+    with_type = draw(st.booleans())
+    header = ["model", *(["FLOP"] if with_flop else []), *(["type"] if with_type else [])]
+    header += [f"b{j}" for j in range(n_scores)]
+    lines = [",".join(header)]
+    for i in range(n_models):
+        row = [f"m{i}"]
+        if with_flop:
+            row.append(draw(st.one_of(missing_text, number_text)))
+        if with_type:
+            row.append(draw(st.sampled_from(["base", "chat", "", "NA"])))
+        row += [draw(cells) for _ in range(n_scores)]
+        lines.append(",".join(row))
+    return "\n".join(lines) + "\n"
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=wide_tables(st.one_of(number_text, missing_text)))
+def test_plain_tables_read_the_same(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text(text)
+    assert_same(columnar(path), row_reader(path))
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=wide_tables(st.one_of(number_text, missing_text, odd_text)))
+def test_any_table_reads_the_same_or_is_declined(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text(text)
+    fast = read_wide_columnar(path, readers.DEFAULT_COLUMNS, (), min_csv_bytes=0)
+    try:
+        slow = row_reader(path)
+    except InputError:
+        assert fast is None
+        return
+    if fast is not None:
+        assert_same(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'model,a\n"m1",0.5\nm2,0.4\n',  # a quoted cell
+        "model,a\nm1,45%\nm2,40%\n",  # percentages
+        "model,a\nm1,0.5\n,\nm2,0.4\n",  # a blank row
+        "model,a\nm1,0.5\nm1,0.4\n",  # a duplicate model
+        "model,a\nm1,inf\nm2,0.4\n",  # an infinite score
+        "model,a\nm1,0.5,0.1\nm2,0.4\n",  # a ragged row
+        "model,a\nm1,0.5\nm2\n",  # a short row
+        "model,a,a\nm1,0.5,0.1\n",  # a duplicate column
+        "model,a,\nm1,0.5,\n",  # an unnamed trailing column
+        "\nmodel,a\nm1,0.5\n",  # a leading blank line
+        "model,benchmark,score\nm1,a,0.5\n",  # a long table
+        "name,a\nm1,0.5\n",  # no model column
+    ],
+)
+def test_declines_what_the_row_reader_must_handle(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text(text)
+    assert read_wide_columnar(path, readers.DEFAULT_COLUMNS, (), min_csv_bytes=0) is None
+
+
+def test_small_files_go_to_the_row_reader(tmp_path: Path) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text("model,a\nm1,0.5\nm2,0.4\n")
+    assert read_wide_columnar(path, readers.DEFAULT_COLUMNS, ()) is None
+
+
+def test_large_file_through_read_scores(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    values = np.round(rng.random((2_000, 40)), 6)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    frame = pd.DataFrame(values, columns=[f"b{j}" for j in range(40)])
+    frame.insert(0, "FLOP", 10 ** rng.uniform(20, 24, 2_000))
+    frame.insert(0, "model", [f"org/model-{i}" for i in range(2_000)])
+    path = tmp_path / "large.tsv"
+    frame.to_csv(path, sep="\t", index=False)
+    assert path.stat().st_size > 1 << 19
+    metadata = (BenchmarkInfo(id="b3", role="capability", area="Capabilities"),)
+    table = readers.read_scores(path, benchmarks=metadata)
+    slow = row_reader(path)
+    assert np.array_equal(table.values, slow.values, equal_nan=True)
+    assert repr(table.models) == repr(slow.models)
+    assert table.benchmarks[3] == metadata[0]
+
+
+def test_metadata_columns_and_scales(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "Model,Family,FLOPs (1E21),Size (B),junk,x,y\na,llama,1.5,7,zz,0.1,0.2\nb,,NA,13,zz,,0.3\n"
+    )
+    columns = readers.ColumnMap(
+        model="Model",
+        family="Family",
+        flop="FLOPs (1E21)",
+        flop_scale=1e21,
+        parameters="Size (B)",
+        parameters_scale=1e9,
+        ignore=("junk",),
+    )
+    fast = columnar(path, columns)
+    assert_same(fast, row_reader(path, columns))
+    assert fast.models[0].flop == 1.5e21 and math.isnan(fast.models[1].flop)
+    assert fast.models[0].family == "llama" and fast.benchmark_ids == ("x", "y")
+
+
+@pytest.mark.parametrize("index", [False, True])
+def test_parquet_reads_the_same(tmp_path: Path, index: bool) -> None:
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "model": [f"m{i}" for i in range(50)],
+            "type": rng.choice(["base", "chat"], 50),
+            "FLOP": np.where(rng.random(50) < 0.2, np.nan, 10 ** rng.uniform(20, 24, 50)),
+            "f32": rng.random(50).astype(np.float32),
+            "i64": rng.integers(-5, 5, 50),
+            "f64": np.where(rng.random(50) < 0.1, np.nan, rng.random(50)),
+        }
+    )
+    if index:
+        frame = frame.set_index("model")
+    path = tmp_path / "s.parquet"
+    frame.to_parquet(path, index=index)
+    fast = read_wide_columnar(path, readers.DEFAULT_COLUMNS, ())
+    rows = readers.read_rows(path)
+    source = readers.SourceFile(path=str(path), sha256=readers.file_sha256(path))
+    slow = readers._read_wide(
+        path, [c.strip() for c in rows.header], rows.body, readers.DEFAULT_COLUMNS, (), source
+    )
+    if index:
+        assert fast is None  # pandas restores the stored index; the row reader handles it
+    else:
+        assert fast is not None
+        assert_same(fast, slow)
+
+
+def test_parquet_text_scores_are_declined(tmp_path: Path) -> None:
+    path = tmp_path / "s.parquet"
+    pd.DataFrame({"model": ["a", "b"], "x": ["0.5", "45%"]}).to_parquet(path, index=False)
+    assert read_wide_columnar(path, readers.DEFAULT_COLUMNS, ()) is None
+
+
+def test_parquet_nullable_integers_read_missing_as_nan(tmp_path: Path) -> None:
+    # The row reader stringifies pandas' missing marker ('<NA>') and refuses the cell;
+    # read column-wise, a missing entry of a nullable integer column is a missing score.
+    path = tmp_path / "s.parquet"
+    frame = pd.DataFrame({"model": ["a", "b"], "x": pd.array([3, None], dtype="Int64")})
+    frame.to_parquet(path, index=False)
+    table = read_wide_columnar(path, readers.DEFAULT_COLUMNS, ())
+    assert table is not None
+    assert table.values[0, 0] == 3.0 and math.isnan(table.values[1, 0])
