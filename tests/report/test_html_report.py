@@ -254,9 +254,9 @@ def test_explorer_of_a_large_panel_embeds_the_extreme_columns(
 
     table = load_demo_panel()
     result = audit(table)
-    full = html_module._explorer_data(result, table)
+    full = html_module._explorer_data(result)
     monkeypatch.setattr(html_module, "EXPLORER_CELLS", 4 * 15)  # 4 columns of 15 models
-    small = html_module._explorer_data(result, table)
+    small = html_module._explorer_data(result)
     for name, entry in small["classes"].items():
         everything = full["classes"][name]["benchmarks"]
         assert len(everything) > 4 and len(entry["benchmarks"]) == 4
