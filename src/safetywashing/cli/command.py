@@ -46,6 +46,7 @@ PARAMETER_FLAGS: dict[str, str] = {
     "permutations": "--permutations",
     "cluster": "--cluster",
     "adjustment": "--adjust",
+    "alpha": "--alpha",
     "family_column": "--family-column",
     "rho": "--rho",
     "models": "--models",

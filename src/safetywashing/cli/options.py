@@ -87,6 +87,7 @@ class Adjustment(StrEnum):
     """Multiplicity adjustment of the permutation p-values."""
 
     bh = "bh"
+    by = "by"
     holm = "holm"
 
 
@@ -312,7 +313,8 @@ class UncertaintyOptions:
         typer.Option(
             "--permutations",
             metavar="N",
-            help="Permutations per p-value (default: as many as resamples; 0 for none).",
+            help="Permutations per p-value (default: enough for --adjust to reject at "
+            "--alpha, at least as many as resamples; 0 for none).",
             rich_help_panel=UNCERTAINTY_PANEL,
         ),
     ] = None
@@ -322,7 +324,19 @@ class UncertaintyOptions:
     ] = None
     adjustment: Annotated[
         Adjustment | None,
-        _resampling("--adjust", help="Multiplicity adjustment for p_adjusted [default: bh]."),
+        _resampling(
+            "--adjust",
+            help="Multiplicity adjustment for p_adjusted: Benjamini-Hochberg, "
+            "Benjamini-Yekutieli (any dependence) or Holm [default: bh].",
+        ),
+    ] = None
+    alpha: Annotated[
+        float | None,
+        _resampling(
+            "--alpha",
+            help="Level of the tests: sizes the permutations, reads the equivalence "
+            "test [default: 0.05].",
+        ),
     ] = None
 
     def given_without_bootstrap(self) -> list[str]:
@@ -365,6 +379,7 @@ class UncertaintyOptions:
                 else check_count(self.permutations, "permutations", "permutations", allow_zero=True)
             ),
             adjustment=(self.adjustment or Adjustment.bh).value,
+            alpha=0.05 if self.alpha is None else self.alpha,
             progress=progress,
         )
         return found.apply()
