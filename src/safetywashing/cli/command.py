@@ -52,6 +52,7 @@ PARAMETER_FLAGS: dict[str, str] = {
     "models": "--models",
     "panels": "--panels",
     "n_capability": "--capability-benchmarks",
+    "engine": "--bootstrap",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
