@@ -226,3 +226,28 @@ def test_the_small_g_widening_is_sqrt_g_over_g_minus_1_in_fisher_z() -> None:
     spread = np.std(np.arctanh(wide)) / np.std(np.arctanh(draws))
     assert spread == pytest.approx(math.sqrt(6 / 5), rel=1e-9)
     assert np.all(np.abs(wide) < 1)
+
+
+def test_calibration_partials_hold_their_own_reference_fixed() -> None:
+    # Before: the headline correlation used the reference column, the partials the score.
+    from safetywashing.robustness import robustness_audit
+    from safetywashing.stats.partial import partial_spearman
+
+    table = simulate_panel(n_models=30, safety={"calibration": 0.3, "s": 0.5}, rng=21).table
+    benchmarks = tuple(
+        replace(b, reference="capability_01") if b.id == "calibration" else b
+        for b in table.benchmarks
+    )
+    result = audit(replace(table, benchmarks=benchmarks))
+    found = robustness_audit(result).classes[0]
+    prepared = result.classes[0].prepared
+    j = found.benchmark_ids.index("calibration")
+    target = prepared.targets[:, j]
+    reference = prepared.references[j]
+    assert reference is not None
+    flop = prepared.flop
+    assert found.partial_capability[j] == partial_spearman(target, reference, flop)[0]
+    assert found.partial_compute[j] == partial_spearman(target, flop, reference)[0]
+    k = found.benchmark_ids.index("s")
+    scores = result.classes[0].capability_scores
+    assert found.partial_capability[k] == partial_spearman(prepared.targets[:, k], scores, flop)[0]

@@ -13,8 +13,9 @@ a different zone than the audit's estimate: above ``+t`` (entangled), below ``-t
 estimates (the variants are not bootstrapped).
 
 Also here: Spearman partial correlations of each benchmark with compute given the
-capability score and with the capability score given compute, and capability-adjusted
-(residual) safety scores per model with a ranking.
+capability score and with the capability score given compute (for a calibration
+benchmark: given, and with, its own reference column, the one its headline correlation
+uses), and capability-adjusted (residual) safety scores per model with a ranking.
 """
 
 from __future__ import annotations
@@ -149,11 +150,14 @@ def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRo
     )
     scores = audit_of_class.capability_scores
     flop = data.flop
+    # A calibration benchmark is read against its own reference column (its headline
+    # correlation is), so its partial correlations hold that column fixed too.
+    against = [scores if ref is None else ref for ref in data.references]
     partial_compute = np.array(
-        [partial_spearman(data.targets[:, j], flop, scores)[0] for j in range(estimate.size)]
+        [partial_spearman(data.targets[:, j], flop, against[j])[0] for j in range(estimate.size)]
     )
     partial_capability = np.array(
-        [partial_spearman(data.targets[:, j], scores, flop)[0] for j in range(estimate.size)]
+        [partial_spearman(data.targets[:, j], against[j], flop)[0] for j in range(estimate.size)]
     )
     safety = [
         j

@@ -45,9 +45,11 @@ class ClassRobustness(Result):
     flagged : tuple of str
         Benchmarks whose zone changes under at least one variant.
     partial_compute : ndarray of shape (J,)
-        Spearman partial correlation with FLOP given the capability score.
+        Spearman partial correlation with FLOP given the capability score (given the
+        reference column, for a benchmark that has one).
     partial_capability : ndarray of shape (J,)
-        Spearman partial correlation with the capability score given FLOP.
+        Spearman partial correlation with the capability score (or the reference
+        column) given FLOP.
     model_ids : tuple of str
     adjusted : ndarray of shape (n, J_s)
         Residual (capability-adjusted) scores of the safety benchmarks.
