@@ -184,3 +184,28 @@ def test_leave_one_capability_out_range_leaves_the_family_variants_out(panel_tab
         "min": min(shares),
         "max": max(shares),
     }
+
+
+def test_the_covariance_variant_uses_the_unstandardized_scores(panel_table) -> None:  # type: ignore[no-untyped-def]
+    # Before: the covariance of z-scores, which is their Pearson matrix (identical output).
+    from safetywashing.stats.correlation import correlate_columns
+
+    result = audit(panel_table)
+    found = robustness_audit(result)["all"]
+    covariance = found.variant("measure: PC1 of covariance matrix")
+    pearson = found.variant("measure: PC1 of pearson matrix")
+    assert np.nanmax(np.abs(covariance - pearson)) > 1e-3
+    # Independently: PC1 of numpy's covariance of the raw capability block.
+    raw = np.asarray(result["all"].prepared.capability)
+    centred = raw - raw.mean(axis=0)
+    _, vectors = np.linalg.eigh(np.cov(raw, rowvar=False, bias=True))
+    scores = centred @ vectors[:, -1]
+    scores *= np.sign(np.corrcoef(scores, centred.mean(axis=1))[0, 1])
+    expected, _ = correlate_columns(scores, np.asarray(result["all"].prepared.targets))
+    np.testing.assert_allclose(covariance, expected, atol=1e-12)
+    assert (
+        "unstandardized"
+        in found.to_dict()["variant_descriptions"]["measure: PC1 of covariance matrix"]
+    )
+    with pytest.raises(InputError, match="matrix='covariance' is not one of spearman, pearson"):
+        audit(panel_table, matrix="covariance")

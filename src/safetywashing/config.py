@@ -15,7 +15,10 @@ from safetywashing.decision import PAPER_THRESHOLD, DecisionRule
 from safetywashing.errors import InputError, suggestion
 from safetywashing.stats.correlation import CORRELATION_METHODS, CorrelationMethod
 from safetywashing.stats.impute import DEFAULT_MAX_ITER, DEFAULT_TOLERANCE
-from safetywashing.stats.pca import MATRIX_KINDS, MatrixKind
+from safetywashing.stats.pca import MatrixKind
+
+#: The covariance of z-scores is their Pearson matrix, so the audit offers these two.
+AUDIT_MATRICES: tuple[MatrixKind, ...] = ("spearman", "pearson")
 
 ImputeMethod = Literal["none", "pca"]
 IMPUTE_METHODS: tuple[ImputeMethod, ...] = ("none", "pca")
@@ -31,8 +34,10 @@ class AuditConfig:
         Capability benchmarks; None means the benchmarks whose role is "capability".
     method : {"spearman", "pearson", "kendall"}
         Correlation used for capabilities and compute correlations.
-    matrix : {"spearman", "pearson", "covariance"}
-        Matrix whose top eigenvector defines the capability score.
+    matrix : {"spearman", "pearson"}
+        Matrix whose top eigenvector defines the capability score. (A covariance matrix
+        of z-scores is the Pearson matrix; the covariance of the unstandardized scores
+        is a robustness variant.)
     model_class : str or None
         Analyse only this class; None analyses every class.
     pool_classes : bool
@@ -88,7 +93,7 @@ class AuditConfig:
                 )
             object.__setattr__(self, "capabilities", tuple(self.capabilities))
         _one_of("method", self.method, CORRELATION_METHODS)
-        _one_of("matrix", self.matrix, MATRIX_KINDS)
+        _one_of("matrix", self.matrix, AUDIT_MATRICES)
         _one_of("impute", self.impute, IMPUTE_METHODS)
         if self.model_class is not None and self.pool_classes:
             raise InputError(

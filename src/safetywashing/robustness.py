@@ -3,8 +3,11 @@
 Three families of variants, each refitting the capability score:
 
 - leave one capability benchmark out (k variants);
-- alternative capability measures: PC1 of the Spearman, Pearson and covariance matrices,
-  the mean z-score, and a one-factor model;
+- alternative capability measures: PC1 of the Spearman and Pearson matrices of the
+  z-scores, PC1 of the covariance matrix of the unstandardized scores (benchmarks with a
+  wider spread weigh more), the mean z-score, and a one-factor model fitted by maximum
+  likelihood (scikit-learn's algorithm; its scores weight each benchmark by loading /
+  uniqueness);
 - leave one model family out (when families are known).
 
 A benchmark is *flagged* when, under some variant, its capabilities correlation falls in
@@ -34,7 +37,7 @@ from safetywashing.stats.bootstrap import make_plan
 from safetywashing.stats.correlation import correlate_columns
 from safetywashing.stats.factor import one_factor
 from safetywashing.stats.partial import partial_spearman, residual_scores
-from safetywashing.stats.pca import MATRIX_KINDS, capability_component, standardize
+from safetywashing.stats.pca import capability_component, standardize
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -88,6 +91,7 @@ def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRo
     estimate = np.array([b.capabilities_correlation for b in audit_of_class.benchmarks])
     by_score = np.array([r is None for r in data.references])
     labels: list[str] = []
+    descriptions: list[str] = []
     kinds: list[VariantKind] = []
     rows: list[FloatArray] = []
     shares: list[float] = []
@@ -103,20 +107,40 @@ def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRo
         keep = [j for j in range(k) if j != drop]
         component = capability_component(z[:, keep], kind=kind)
         labels.append(f"without {audit_of_class.capability_benchmarks[drop]}")
+        descriptions.append(
+            f"PC1 of the {kind} matrix of the z-scores without "
+            f"{audit_of_class.capability_benchmarks[drop]}"
+        )
         kinds.append("capability")
         rows.append(with_scores(component.scores))
         shares.append(component.eigenvalue_share)
-    for other in MATRIX_KINDS:
+    for other in ("spearman", "pearson"):
         component = capability_component(z, kind=other)
         labels.append(f"measure: PC1 of {other} matrix")
+        descriptions.append(f"PC1 of the {other.capitalize()} matrix of the z-scores")
         kinds.append("measure")
         rows.append(with_scores(component.scores))
         shares.append(component.eigenvalue_share)
+    raw = capability[complete]
+    component = capability_component(raw - raw.mean(axis=0), kind="covariance")
+    labels.append("measure: PC1 of covariance matrix")
+    descriptions.append(
+        "PC1 of the covariance matrix of the unstandardized scores (benchmarks with a "
+        "wider spread weigh more)"
+    )
+    kinds.append("measure")
+    rows.append(with_scores(component.scores))
+    shares.append(component.eigenvalue_share)
     labels.append("measure: mean z-score")
+    descriptions.append("the mean z-score over the capability benchmarks")
     kinds.append("measure")
     rows.append(with_scores(z.mean(axis=1)))
     shares.append(math.nan)
     labels.append("measure: one-factor model")
+    descriptions.append(
+        "one factor fitted by maximum likelihood (scikit-learn's FactorAnalysis "
+        "algorithm); scores weight each benchmark by loading / uniqueness"
+    )
     kinds.append("measure")
     rows.append(with_scores(one_factor(z).scores))
     shares.append(math.nan)
@@ -135,6 +159,7 @@ def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRo
         refit = plan.evaluate(counts)
         for i, name in enumerate(families):
             labels.append(f"without family {name}")
+            descriptions.append(f"PC1 of the {kind} matrix refitted without family {name}")
             kinds.append("family")
             rows.append(refit["capabilities"][i])
             shares.append(float(refit["variance_explained"][i]))
@@ -176,6 +201,7 @@ def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRo
         estimate=estimate,
         variants=tuple(labels),
         variant_kinds=tuple(kinds),
+        descriptions=tuple(descriptions),
         correlations=correlations,
         variance_explained=np.array(shares),
         flagged=flagged,

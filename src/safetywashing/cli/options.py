@@ -60,7 +60,6 @@ class Matrix(StrEnum):
 
     spearman = "spearman"
     pearson = "pearson"
-    covariance = "covariance"
 
 
 class Impute(StrEnum):

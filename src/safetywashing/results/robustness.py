@@ -38,6 +38,8 @@ class ClassRobustness(Result):
     variant_kinds : tuple of {"capability", "measure", "family"}
         Aligned with ``variants``: leave one capability benchmark out, an alternative
         capability measure, or leave one model family out.
+    descriptions : tuple of str
+        Aligned with ``variants``: what each variant computes, in words.
     correlations : ndarray of shape (V, J)
         Capabilities correlation of every benchmark under every variant.
     variance_explained : ndarray of shape (V,)
@@ -63,6 +65,7 @@ class ClassRobustness(Result):
     estimate: FloatArray
     variants: tuple[str, ...]
     variant_kinds: tuple[VariantKind, ...]
+    descriptions: tuple[str, ...]
     correlations: FloatArray
     variance_explained: FloatArray
     flagged: tuple[str, ...]
@@ -149,6 +152,7 @@ class ClassRobustness(Result):
         shares = self.variance_explained[rows] if rows else np.array([np.nan])
         return {
             "variants": list(self.variants),
+            "variant_descriptions": dict(zip(self.variants, self.descriptions, strict=True)),
             "variance_explained": dict(
                 zip(self.variants, finite_list(self.variance_explained), strict=True)
             ),
