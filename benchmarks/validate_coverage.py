@@ -139,9 +139,10 @@ def table_of(
     models = tuple(
         ModelInfo(id=f"model-{i:03d}", family=f"family-{family[i]:02d}") for i in range(n)
     )
-    benchmarks = tuple(
-        BenchmarkInfo(id=f"capability_{j + 1:02d}", role="capability") for j in range(k)
-    ) + (BenchmarkInfo(id="safety", role="safety"),)
+    benchmarks = (
+        *(BenchmarkInfo(id=f"capability_{j + 1:02d}", role="capability") for j in range(k)),
+        BenchmarkInfo(id="safety", role="safety"),
+    )
     return ScoreTable(
         values=np.column_stack([capability, safety]),
         models=models,
@@ -200,9 +201,8 @@ def main() -> None:
         f"{args.panels} panels per setting (planted loadings {', '.join(map(str, PLANTED))} "
         f"in turn), {args.resamples} resamples each, 95% intervals; target 93-97%"
     )
-    print(
-        f"{'setting':<13} {'models':>6} {'percentile':>11} {'width':>6} {'bca':>7} {'width':>6} {'s':>5}"
-    )
+    header = ("setting", "models", "percentile", "width", "bca", "width", "s")
+    print("{:<13} {:>6} {:>11} {:>6} {:>7} {:>6} {:>5}".format(*header))
     for name in names:
         setting = SETTINGS[name]
         start = time.perf_counter()
