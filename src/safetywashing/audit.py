@@ -431,7 +431,9 @@ def _capability_rows(
     observed = (~np.isnan(block)).sum(axis=1)
     imputing = config.impute == "pca"
     if imputing:
-        minimum = config.min_observed if config.min_observed is not None else max(2, -(-k // 2))
+        # Default: a quarter of the capability benchmarks, at least 2 (from the
+        # error-vs-threshold curve in benchmarks/bench_imputation.py).
+        minimum = config.min_observed if config.min_observed is not None else max(2, -(-k // 4))
         keep = observed >= minimum
     else:
         minimum = k

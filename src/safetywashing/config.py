@@ -55,7 +55,7 @@ class AuditConfig:
         Rank of the imputation's PCA; below the number of capability benchmarks.
     min_observed : int or None
         Fewest observed capability benchmarks a model needs to be imputed; None means
-        half of the capability benchmarks, rounded up (at least 2).
+        a quarter of the capability benchmarks, rounded up (at least 2).
     impute_tolerance, impute_max_iter : float, int
         Convergence tolerance and iteration cap of the imputation.
 

@@ -249,7 +249,7 @@ class AuditOptions:
         _setting(
             "--min-observed",
             help="Fewest observed capability benchmarks a model needs to be "
-            "imputed (default: half, rounded up).",
+            "imputed (default: a quarter, rounded up, at least 2).",
         ),
     ] = None
     threshold: ThresholdOption = 0.40
