@@ -268,3 +268,35 @@ def test_the_default_min_observed_keeps_every_model_on_masked_paper_data(
     runs = masking_runs(table, [0.2], list(range(10)), preset="paper")
     assert [r.n_scored for r in runs] == [26] * 10
     assert float(np.median([r.median_abs_change for r in runs])) < 0.02
+
+
+# -- finding 10: the standardization basis is a setting, recorded in the JSON ------------------
+
+
+def test_standardize_available_z_scores_over_every_model_that_has_the_benchmark() -> None:
+    table = simulate_panel(n_models=24, safety={"s": 0.5}, rng=9).table
+    values = table.values.copy()
+    values[[0, 3, 8], [1, 4, 7]] = np.nan  # three models with one capability gap each
+    gappy = replace(table, values=values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        complete = audit(gappy, impute="none")
+        available = audit(gappy, impute="none", standardize="available")
+    assert complete.to_dict()["config"]["standardize"] == "complete"
+    assert available.to_dict()["config"]["standardize"] == "available"
+    block = np.asarray(gappy.values[:, :12])
+    kept = ~np.isnan(block).any(axis=1)
+    # Independently: the loadings are rank-based (unchanged); the z-scores use every
+    # model's observed cells.
+    loadings = complete.classes[0].loadings
+    np.testing.assert_allclose(available.classes[0].loadings, loadings, atol=1e-12)
+    z = (block - np.nanmean(block, axis=0)) / np.nanstd(block, axis=0)
+    np.testing.assert_allclose(
+        available.classes[0].capability_scores[kept], z[kept] @ loadings, atol=1e-10
+    )
+    moved = np.abs(available.classes[0].capability_scores - complete.classes[0].capability_scores)
+    assert np.nanmax(moved) > 1e-3
+    with pytest.raises(InputError, match="standardize='available' z-scored over more models"):
+        bootstrap_audit(available, n_resamples=200)
+    full = simulate_panel(n_models=24, safety={"s": 0.5}, rng=9).table  # no gaps: same basis
+    assert bootstrap_audit(audit(full, standardize="available"), n_resamples=200, seed=1)

@@ -316,7 +316,11 @@ def _audit_class(
     complete, capability_block, excluded, imputed_cells, run = _capability_rows(
         name, model_ids, capability_ids, capability_block, config
     )
-    z_complete, capability_mean, std = standardize(capability_block[complete])
+    if config.standardize == "available":  # every model that has the benchmark
+        _, capability_mean, std = standardize(values[:, capability_columns])
+        z_complete = (capability_block[complete] - capability_mean) / std
+    else:
+        z_complete, capability_mean, std = standardize(capability_block[complete])
     component = capability_component(z_complete, kind=config.matrix)
     scores = np.full(len(model_ids), np.nan)
     scores[complete] = component.scores

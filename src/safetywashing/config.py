@@ -17,6 +17,9 @@ from safetywashing.stats.correlation import CORRELATION_METHODS, CorrelationMeth
 from safetywashing.stats.impute import DEFAULT_MAX_ITER, DEFAULT_TOLERANCE
 from safetywashing.stats.pca import MatrixKind
 
+#: Over which models a capability benchmark is z-scored: those with a capability score
+#: (every capability benchmark, observed or imputed) or every model that has it.
+STANDARDIZE_BASES = ("complete", "available")
 #: The covariance of z-scores is their Pearson matrix, so the audit offers these two.
 AUDIT_MATRICES: tuple[MatrixKind, ...] = ("spearman", "pearson")
 
@@ -58,6 +61,9 @@ class AuditConfig:
         a quarter of the capability benchmarks, rounded up (at least 2).
     impute_tolerance, impute_max_iter : float, int
         Convergence tolerance and iteration cap of the imputation.
+    standardize : {"complete", "available"}
+        Basis of the z-scores: the models with a capability score (the default, and the
+        basis the bootstrap refits), or every model that has the benchmark.
 
     Examples
     --------
@@ -81,6 +87,7 @@ class AuditConfig:
     min_observed: int | None = None
     impute_tolerance: float = DEFAULT_TOLERANCE
     impute_max_iter: int = DEFAULT_MAX_ITER
+    standardize: str = "complete"
 
     def __post_init__(self) -> None:
         if self.capabilities is not None:
@@ -95,6 +102,7 @@ class AuditConfig:
         _one_of("method", self.method, CORRELATION_METHODS)
         _one_of("matrix", self.matrix, AUDIT_MATRICES)
         _one_of("impute", self.impute, IMPUTE_METHODS)
+        _one_of("standardize", self.standardize, STANDARDIZE_BASES)
         if self.model_class is not None and self.pool_classes:
             raise InputError(
                 f"model_class={self.model_class!r} and pool_classes both choose the models",
@@ -157,6 +165,7 @@ class AuditConfig:
             "impute": self.impute,
             "impute_rank": self.impute_rank,
             "min_observed": self.min_observed,
+            "standardize": self.standardize,
             "impute_tolerance": self.impute_tolerance,
             "impute_max_iter": self.impute_max_iter,
         }

@@ -33,6 +33,7 @@ from safetywashing.audit import AuditInput, require_spearman, resolve_audit
 from safetywashing.decision import DecisionRule
 from safetywashing.results.audit import AuditResult, ClassAudit
 from safetywashing.results.robustness import ClassRobustness, RobustnessResult, VariantKind
+from safetywashing.results.uncertainty import require_complete_basis
 from safetywashing.stats.bootstrap import make_plan
 from safetywashing.stats.correlation import correlate_columns
 from safetywashing.stats.factor import one_factor
@@ -74,6 +75,7 @@ def robustness_audit(source: AuditResult | AuditInput, /, **audit_options: Any) 
     """
     result = resolve_audit(source, audit_options)
     require_spearman(result, "the robustness variants", plural=True)
+    require_complete_basis(result, "The robustness analysis")
     rule = result.rule
     return RobustnessResult(
         threshold=rule.threshold,

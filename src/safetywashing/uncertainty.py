@@ -54,6 +54,7 @@ from safetywashing.results.uncertainty import (
     UncertaintySettings,
     check_count,
     minimum_valid,
+    require_complete_basis,
     root_seed,
 )
 from safetywashing.stats.bootstrap import (
@@ -219,6 +220,7 @@ def bootstrap_audit(
     """
     result = resolve_audit(source, audit_options)
     require_spearman(result, "the bootstrap")
+    require_complete_basis(result, "The bootstrap")
     root = root_seed(seed)
     settings = UncertaintySettings(
         n_resamples=n_resamples,

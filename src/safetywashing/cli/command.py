@@ -38,6 +38,7 @@ PARAMETER_FLAGS: dict[str, str] = {
     "impute": "--impute",
     "impute_rank": "--impute-rank",
     "min_observed": "--min-observed",
+    "standardize": "--standardize",
     "threshold": "--threshold",
     "n_resamples": "--bootstrap",
     "confidence": "--confidence",

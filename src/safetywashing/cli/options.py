@@ -69,6 +69,13 @@ class Impute(StrEnum):
     none = "none"
 
 
+class Standardize(StrEnum):
+    """Over which models each capability benchmark is z-scored."""
+
+    complete = "complete"
+    available = "available"
+
+
 class Interval(StrEnum):
     """Bootstrap interval behind ``ci_low``/``ci_high`` and the verdict."""
 
@@ -252,6 +259,14 @@ class AuditOptions:
             "imputed (default: a quarter, rounded up, at least 2).",
         ),
     ] = None
+    standardize: Annotated[
+        Standardize,
+        _setting(
+            "--standardize",
+            help="Z-score each capability benchmark over the models with a capability "
+            "score (complete) or over every model that has it (available).",
+        ),
+    ] = Standardize.complete
     threshold: ThresholdOption = 0.40
 
     def audit(self, table: ScoreTable) -> AuditResult:
@@ -277,6 +292,7 @@ class AuditOptions:
             impute_rank=self.impute_rank,
             min_observed=self.min_observed,
             threshold=self.threshold,
+            standardize=self.standardize.value,
         )
 
 

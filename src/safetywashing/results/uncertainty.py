@@ -97,6 +97,32 @@ def check_count(value: object, param: str, what: str, *, allow_zero: bool = Fals
     return number
 
 
+def require_complete_basis(result: AuditResult, what: str) -> None:
+    """Refuse to refit an audit z-scored over available models when that basis matters.
+
+    The refits (bootstrap resamples, leave-one-family-out) standardize over the models
+    with a capability score. With ``standardize="available"`` and a model that has some
+    capability benchmarks but no score, the audit's z-scores used more models, so a refit
+    would not reproduce its estimate.
+
+    Raises
+    ------
+    InputError
+    """
+    if result.config.standardize != "available":
+        return
+    for audit_of_class in result.classes:
+        block = np.asarray(audit_of_class.prepared.capability)
+        missing = np.isnan(block)
+        if np.any(missing.any(axis=1) & ~missing.all(axis=1)):
+            raise InputError(
+                f"{what} refits the standardization over the models with a capability "
+                "score, but standardize='available' z-scored over more models",
+                param="standardize",
+                remedy="use standardize='complete' (the default) for this analysis",
+            )
+
+
 def root_seed(seed: int | None) -> np.random.SeedSequence:
     """The root of every random stream: from ``seed``, or from entropy when it is None.
 
