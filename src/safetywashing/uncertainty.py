@@ -299,11 +299,14 @@ def _class_uncertainty(
                 remedy="drop cluster='family'",
             )
         if groups < WARN_CLUSTERS:
+            measured = (
+                " (about 90% for a 95% percentile interval with 4 families)" if groups < 6 else ""
+            )
             notes.append(
                 f"Resampling by family{among} with only {groups} families: the intervals "
                 f"are widened by sqrt(G/(G-1)) = {math.sqrt(groups / (groups - 1)):.3f}, "
                 f"but cluster-bootstrap coverage is approximate below {WARN_CLUSTERS} "
-                "families (see benchmarks/validate_coverage.py)."
+                f"families{measured}; see benchmarks/validate_coverage.py."
             )
         scale = math.sqrt(groups / (groups - 1))
     plan = make_plan(
