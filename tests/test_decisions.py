@@ -135,7 +135,15 @@ def test_degenerate_resamples_are_counted_flagged_and_reported() -> None:
     document = found.to_dict()
     entry = document["classes"][klass.model_class]["benchmarks"]["few"]
     assert entry["degenerate_share"] == pytest.approx(share)
-    assert any("few (" in w for w in found.apply().warnings)
+    applied = found.apply()
+    assert any("few (" in w for w in applied.warnings)
+    from safetywashing.report.tables import markdown_summary
+
+    lines = markdown_summary(applied).splitlines()
+    row = next(line for line in lines if " few |" in line)
+    assert f"({100 * share:.1f}% of resamples degenerate)" in row
+    other = next(line for line in lines if " many |" in line)
+    assert "degenerate" not in other
 
 
 def test_the_share_of_degenerate_resamples_matches_an_independent_count() -> None:
