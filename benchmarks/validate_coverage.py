@@ -222,7 +222,10 @@ def main() -> None:
         print(
             "why: with 4 families a family bootstrap has only 35 distinct resamples, so its "
             "distribution is coarse and its tails short even after the sqrt(G/(G-1)) "
-            "widening; BCa's bias correction and jackknife acceleration rest on G "
+            "widening; with 6 independent families the spread is estimated from 6 units "
+            "(about 5 degrees of freedom: a normal-quantile interval then covers about "
+            "P(|t_5| < 1.96) = 89%), and a further t_{G-1}/z widening overshoots to 98% "
+            "on both G=6 settings; BCa's bias correction and acceleration rest on G "
             "leave-one-family-out fits and under-cover with few families. The percentile "
             "interval (the default) is the one to use with clusters."
         )
