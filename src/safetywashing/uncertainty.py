@@ -300,7 +300,10 @@ def _class_uncertainty(
             )
         if groups < WARN_CLUSTERS:
             measured = (
-                " (about 90% for a 95% percentile interval with 4 families)" if groups < 6 else ""
+                " (a 95% percentile interval covered about 90% with 4 families, and with "
+                "6 families that were in fact independent)"
+                if groups <= 6
+                else ""
             )
             notes.append(
                 f"Resampling by family{among} with only {groups} families: the intervals "
