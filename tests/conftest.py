@@ -12,30 +12,34 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def datasets_root() -> Path:
-    """The reference datasets: $SAFETYWASHING_DATASETS, else ../shared/datasets."""
+    """The reference datasets the tests read: the copies shipped in the package."""
+    from safetywashing.datasets.panels import reference_root
+
+    return reference_root()
+
+
+def shared_datasets_root() -> Path:
+    """The independent copy: $SAFETYWASHING_DATASETS, else ../shared/datasets."""
     configured = os.environ.get("SAFETYWASHING_DATASETS")
     return Path(configured) if configured else (REPO_ROOT.parent / "shared" / "datasets")
 
 
 @pytest.fixture(scope="session")
 def datasets_dir() -> Path:
-    """Root of the reference datasets; skips (with the reason) only when absent."""
-    root = datasets_root()
-    if not root.is_dir():
-        pytest.skip(
-            f"reference datasets not found at {root}; set SAFETYWASHING_DATASETS to the "
-            "shared/datasets folder"
-        )
-    return root
+    """Root of the packaged reference datasets (always present: they ship in the package)."""
+    return datasets_root()
+
+
+@pytest.fixture(scope="session")
+def shared_datasets_dir() -> Path:
+    """The independent copy of the reference datasets (may be absent)."""
+    return shared_datasets_root()
 
 
 @pytest.fixture(scope="session")
 def paper_dir(datasets_dir: Path) -> Path:
-    """The Safetywashing paper's released files."""
-    folder = datasets_dir / "safetywashing-paper"
-    if not folder.is_dir():
-        pytest.skip(f"the paper's data is not at {folder}")
-    return folder
+    """The Safetywashing paper's released files (the packaged copy)."""
+    return datasets_dir / "safetywashing-paper"
 
 
 @pytest.fixture

@@ -294,3 +294,22 @@ def test_the_top_level_exposes_the_analyses() -> None:
     assert set(sw.__all__) <= set(dir(sw))
     with pytest.raises(AttributeError):
         sw.no_such_thing  # noqa: B018
+
+
+def test_the_notebook_summary_counts_every_reading_and_ranks_only_score_correlations() -> None:
+    # Before: brier_* rows (correlated with their own task) led the "most
+    # capability-correlated" list, and the counts left out "moderate" (28+76+26 != 166).
+    import re
+
+    from safetywashing.datasets.panels import reference_root
+
+    path = reference_root() / "safetywashing-paper" / "benchmarks_chat_models.csv"
+    result = sw.audit(path, preset="paper")
+    chat = result["chat"]
+    summary = result._repr_html_()
+    row = summary[summary.index(">chat</td>") :].split("</tr>")[0]
+    numbers = [int(v) for v in re.findall(r">(\d+)</td>", row)]
+    n_safety = sum(1 for b in chat.benchmarks if b.role == "safety")
+    assert numbers[-6] == n_safety and sum(numbers[-5:]) == n_safety
+    top = row.split("</td>")[-2]
+    assert "brier" not in top.lower() and "rmsce" not in top.lower()

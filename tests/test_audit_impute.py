@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from safetywashing.audit import audit
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.panels import reference_root
 from safetywashing.errors import InputError, InputWarning
 from safetywashing.io.readers import read_scores
 from safetywashing.report import tables
@@ -23,12 +23,7 @@ from safetywashing.table import ScoreTable
 
 
 def _datasets() -> Path:
-    folder = Path(
-        os.environ.get(
-            "SAFETYWASHING_DATASETS",
-            Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets",
-        )
-    )
+    folder = reference_root()
     if not (folder / "safetywashing-paper").is_dir():
         pytest.skip(f"reference datasets not found at {folder}")
     return folder

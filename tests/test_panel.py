@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 
 from safetywashing.cli.app import main
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.panels import reference_root
 from safetywashing.errors import InputError
 from safetywashing.io.readers import read_scores
 from safetywashing.panel import (
@@ -26,15 +26,7 @@ from safetywashing.stats.correlation import correlation
 
 
 def _paper() -> Path:
-    folder = (
-        Path(
-            os.environ.get(
-                "SAFETYWASHING_DATASETS",
-                Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets",
-            )
-        )
-        / "safetywashing-paper"
-    )
+    folder = reference_root() / "safetywashing-paper"
     if not folder.is_dir():
         pytest.skip(f"reference datasets not found at {folder}")
     return folder
@@ -117,13 +109,16 @@ def test_check_matches_names_and_reports_correlations(tmp_path: Path) -> None:
     expected_compute, n_compute = correlation(table.flop, column)
     assert result.compute_correlation == pytest.approx(expected_compute)
     assert result.n_compute == n_compute
-    higher = sum(
-        1
+    # Ranked among the panel's safety benchmarks only (not the capability benchmarks, not
+    # the calibration rows correlated with their own task).
+    safety = [
+        b
         for b in panel["chat"].benchmarks
-        if b.correlated_with == "capability score"
-        and b.capabilities_correlation > result.capabilities_correlation
-    )
+        if b.role == "safety" and b.correlated_with == "capability score"
+    ]
+    higher = sum(1 for b in safety if b.capabilities_correlation > result.capabilities_correlation)
     assert result.rank == higher + 1
+    assert result.n_ranked == len(safety) + 1
     assert seen[0].capability_block.shape == (26, 12)
     assert (result.ci_low, result.ci_high, result.verdict) == (-0.8, -0.5, "inverse")
     assert result.to_dict()["verdict"] == "inverse"
@@ -197,7 +192,7 @@ def test_bad_new_benchmark_files(
     rc = main(["check", str(path), "--panel", str(chat_panel_file)])
     err = capsys.readouterr().err
     assert rc == 2
-    expected = "error: " + message.format(path=path, panel="benchmarks_chat_models.csv")
+    expected = "error: " + message.format(path=path, panel="benchmarks_chat_models")
     assert err.startswith(expected)
     assert err.count("\n") == 1
 
@@ -271,3 +266,48 @@ def test_check_latex_row_typesets_negative_correlations(
     # The paper's chat capabilities correlation of sycophancy: -66.8% (datasets README);
     # the LaTeX row uses a typeset minus sign like the audit's LaTeX tables.
     assert document["latex_row"].startswith("syc & 26 & $-$66.8 & ")
+
+
+def _eighteen_models(tmp_path: Path) -> Path:
+    table = read_scores(_paper() / "benchmarks_chat_models.csv")
+    column = table.column("truthfulqa_mc1")
+    lines = ["model,my_bench"] + [
+        f"{model},{float(value)!r}"
+        for model, value in list(zip(table.model_ids, column, strict=True))[:18]
+    ]
+    return _write(tmp_path / "new.csv", "\n".join(lines) + "\n")
+
+
+def test_check_gives_an_interval_and_a_verdict_with_the_bootstrap(
+    chat_panel_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before, check had no way to give an interval at n = 18.
+    path = _eighteen_models(tmp_path)
+    argv = ["check", str(path), "--panel", str(chat_panel_file), "--format", "json"]
+    assert main([*argv, "--bootstrap", "1000", "--seed", "4"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["n"] == 18
+    assert document["ci_low"] < document["capabilities_correlation"] < document["ci_high"]
+    assert document["verdict"] in ("entangled", "inconclusive")
+    assert 0 < document["p_value"] <= 1
+    assert "percentile bootstrap over the 18 matched models" in document["interval_method"]
+    # The same seed gives the same interval; a seed is only used with --bootstrap.
+    assert main([*argv, "--bootstrap", "1000", "--seed", "4"]) == 0
+    assert json.loads(capsys.readouterr().out)["ci_low"] == document["ci_low"]
+    assert main([*argv, "--seed", "4"]) == 2
+    assert "--seed needs --bootstrap N" in capsys.readouterr().err
+    assert main([*argv, "--bootstrap", "100", "--interval", "bca"]) == 2
+    assert "--interval does not apply to `check`" in capsys.readouterr().err
+
+
+def test_check_latex_is_a_whole_table_and_the_terminal_row_is_labelled(
+    chat_panel_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _eighteen_models(tmp_path)
+    assert main(["check", str(path), "--panel", str(chat_panel_file), "--format", "latex"]) == 0
+    latex = capsys.readouterr().out
+    assert latex.count(r"\begin{table}") == 1 and r"\toprule" in latex and r"\bottomrule" in latex
+    assert "my\\_bench & 18 & " in latex
+    assert main(["check", str(path), "--panel", str(chat_panel_file)]) == 0
+    out = capsys.readouterr().out
+    assert "LaTeX row (booktabs; --format latex prints the whole table):" in out

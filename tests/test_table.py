@@ -65,3 +65,20 @@ def test_bad_role_or_direction() -> None:
         BenchmarkInfo(id="a", role="both")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="has direction 'up'"):
         BenchmarkInfo(id="a", direction="up")  # type: ignore[arg-type]
+
+
+def test_the_table_repr_is_one_line_and_its_html_view_is_escaped() -> None:
+    # Before, repr(ScoreTable) was about 29 KB of arrays.
+    from dataclasses import replace
+
+    from safetywashing.datasets import load_demo_panel
+
+    table = load_demo_panel()
+    text = repr(table)
+    assert text.startswith("<ScoreTable: 30 models x 27 benchmarks (12 capability, 15 safety)")
+    assert "\n" not in text and len(text) < 300
+    evil = replace(
+        table, models=(replace(table.models[0], id="<script>x</script>"), *table.models[1:])
+    )
+    view = evil._repr_html_()
+    assert "<script>" not in view and "&lt;script&gt;" in view

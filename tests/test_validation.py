@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.panels import reference_root
 from safetywashing.io.readers import read_scores
 from safetywashing.validation import mask_cells, masking_runs
 
 
 def _datasets() -> Path:
-    folder = Path(
-        os.environ.get(
-            "SAFETYWASHING_DATASETS",
-            Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets",
-        )
-    )
+    folder = reference_root()
     if not (folder / "safetywashing-paper").is_dir():
         pytest.skip(f"reference datasets not found at {folder}")
     return folder

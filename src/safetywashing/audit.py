@@ -183,6 +183,7 @@ def audit(
         synthetic=table.synthetic,
         warnings=tuple(collected),
         notes=table.notes,
+        compute_kind=table.compute_kind,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 
 class InputError(ValueError):
@@ -133,6 +133,13 @@ class InputWarning(UserWarning):
     """Something in the input that the analysis worked around (e.g. a model left out)."""
 
 
+class InputNotice(InputWarning):
+    """What reading did to make a table usable (an index left out, repeated rows merged).
+
+    The command line prints it as ``note: ...``, one line per kind.
+    """
+
+
 def close_matches(name: str, candidates: Iterable[str], *, limit: int = 3) -> list[str]:
     """Return up to ``limit`` candidates that look like ``name`` (case-insensitive).
 
@@ -172,3 +179,33 @@ def suggestion(name: str, candidates: Iterable[str]) -> str:
     quoted = [f"'{hit}'" for hit in hits]
     joined = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
     return f" (did you mean {joined}?)"
+
+
+def name_list(names: Sequence[str], *, limit: int | None = 3) -> str:
+    """Quote names for a message, the first ``limit`` and a count of the rest.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The names, in the order to show them.
+    limit : int or None, default 3
+        How many to show (all when only one more would be hidden); None shows all.
+
+    Returns
+    -------
+    str
+        ``"'a', 'b', 'c' and 4 more"``, ``"'a' and 'b'"`` or ``"'a'"``.
+
+    Examples
+    --------
+    >>> name_list(["a", "b", "c", "d", "e"])
+    "'a', 'b', 'c' and 2 more"
+    >>> name_list(["a", "b"])
+    "'a' and 'b'"
+    """
+    quoted = [f"'{name}'" for name in names]
+    if limit is not None and len(quoted) > limit + 1:
+        return ", ".join(quoted[:limit]) + f" and {len(quoted) - limit} more"
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1]

@@ -200,6 +200,7 @@ def power_analysis(
     rows: list[PowerRow] = []
     if engine == "fisher":
         bar = report_to(progress, "power analysis")
+        bar(0, len(models))
         for position, size in enumerate(models):
             generator = np.random.default_rng(
                 np.random.SeedSequence(entropy=root.entropy, spawn_key=(position,))
@@ -297,6 +298,7 @@ def _bootstrap_rows(
     rows: list[PowerRow] = []
     bar = report_to(progress, "power analysis (bootstrap)")
     done = 0
+    bar(done, len(models) * panels)
     for position, size in enumerate(models):
         truths, estimates, widths = [], [], []
         rejected, covered, verdicts = [], [], []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -81,6 +82,14 @@ class BenchmarkInfo:
             )
 
 
+#: What a table's compute figures hold -> (label in sentences, short column label).
+COMPUTE_LABELS: dict[str, tuple[str, str]] = {
+    "flop": ("training FLOP", "FLOP"),
+    "params": ("parameters", "params"),
+    "tokens": ("training tokens", "tokens"),
+}
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What is known about one model (row).
@@ -124,7 +133,7 @@ class SourceFile:
     sha256: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ScoreTable:
     """Scores of models on benchmarks, with model and benchmark metadata.
 
@@ -141,6 +150,9 @@ class ScoreTable:
         True for simulated panels (the bundled demo): every output says so.
     notes : tuple of str
         Remarks made while reading (e.g. which of several runs was kept).
+    compute_kind : {"flop", "params", "tokens"}
+        What the models' ``flop`` values hold: training FLOP (the paper's compute), or a
+        stand-in for it (parameter count, training tokens). Outputs name it.
 
     Examples
     --------
@@ -156,6 +168,7 @@ class ScoreTable:
     sources: tuple[SourceFile, ...] = ()
     synthetic: bool = False
     notes: tuple[str, ...] = field(default=())
+    compute_kind: str = "flop"
 
     def __post_init__(self) -> None:
         values = np.asarray(self.values, dtype=np.float64)
@@ -250,6 +263,28 @@ class ScoreTable:
         signs = np.array([-1.0 if b.direction == "lower" else 1.0 for b in self.benchmarks])
         flipped = tuple(b.id for b in self.benchmarks if b.direction == "lower")
         return self.values * signs, flipped
+
+    def __repr__(self) -> str:
+        roles: dict[str, int] = {}
+        for b in self.benchmarks:
+            roles[b.role] = roles.get(b.role, 0) + 1
+        counted = ", ".join(f"{n} {role}" for role, n in sorted(roles.items()))
+        sources = ", ".join(Path(s.path).name for s in self.sources[:2])
+        more = f" and {len(self.sources) - 2} more" if len(self.sources) > 2 else ""
+        return (
+            f"<ScoreTable: {len(self.models)} models x {len(self.benchmarks)} benchmarks "
+            f"({counted}); classes {', '.join(self.classes())}"
+            + (f"; from {sources}{more}" if sources else "")
+            + ("; SYNTHETIC" if self.synthetic else "")
+            + ">"
+        )
+
+    def _repr_html_(self) -> str:
+        """The summary line and the first rows of the scores, for notebooks (escaped)."""
+        import html
+
+        table = self.to_frame().to_html(max_rows=10, max_cols=12, na_rep="")
+        return f"<div>{html.escape(repr(self))}{table}</div>"
 
     def to_frame(self) -> pd.DataFrame:
         """Scores as a pandas DataFrame indexed by model id (columns = benchmark ids)."""
@@ -376,6 +411,12 @@ class ScoreTable:
             raise InputError("No score tables were given; name at least one scores file.")
         if len(tables) == 1:
             return tables[0]
+        kinds = {table.compute_kind for table in tables}
+        if len(kinds) > 1:
+            raise InputError(
+                f"The scores files give different kinds of compute ({', '.join(sorted(kinds))}); "
+                "read them with the same --compute-kind."
+            )
         owner: dict[str, str] = {}
         benchmarks: dict[str, BenchmarkInfo] = {}
         for table in tables:
@@ -402,6 +443,7 @@ class ScoreTable:
             sources=tuple(s for table in tables for s in table.sources),
             synthetic=any(table.synthetic for table in tables),
             notes=tuple(n for table in tables for n in table.notes),
+            compute_kind=tables[0].compute_kind,
         )
 
     def summary(self) -> dict[str, Any]:

@@ -144,6 +144,8 @@ def run_bootstrap(
     """
     chunk = chunk_size or default_chunk(plan)
     outputs: dict[str, FloatArray] = {}
+    if on_chunk is not None:
+        on_chunk(0, n_resamples)
     for start in range(0, n_resamples, chunk):
         stop = min(n_resamples, start + chunk)
         counts = draw_counts(seed, start, stop, n_models=plan.n_models, clusters=clusters)

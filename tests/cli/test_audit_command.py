@@ -108,7 +108,10 @@ BAD_INPUT = [
         ["audit", "{tmp}/text.csv", "--capabilities", "a,b"],
         r"text.csv, row 3 (model 'm2'), column 'b': 'oops' is not a number",
     ),
-    (["audit", "{tmp}/dupmodel.csv"], r"model 'm1' already appears in row 2"),
+    (
+        ["audit", "{tmp}/dupmodel.csv"],
+        "1 model appears on more than one row ('m1' in rows 2, 4)",
+    ),
     (["audit", "{tmp}/dupcol.csv"], r"the column 'a' appears twice in the header"),
     (
         ["audit", "{tmp}/good.csv", "--capabilities", "a,bb"],

@@ -72,7 +72,8 @@ def test_same_seed_same_output(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_table_and_markdown_show_interval_and_verdict(capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, _ = _run(["audit", "--bootstrap", "200", "--seed", "1"], capsys)
-    assert rc == 0 and "95% interval" in out and "verdict" in out
+    assert rc == 0 and "capab. corr. %" in out and "[interval]" in out and "decision" in out
+    assert "Decision (the interval against ±0.40)" in out
     rc, out, _ = _run(
         ["audit", "--bootstrap", "200", "--seed", "1", "--format", "markdown"], capsys
     )

@@ -117,6 +117,16 @@ def test_report_and_plot_take_impute_none_and_the_bootstrap(
         (["audit", "--impute", "none", "--impute-rank", "2"],
          "error: --impute none leaves models with gaps out, so --impute-rank and --min-observed "
          "do not apply; drop them or use --impute pca.\n"),
+        (["audit", "--bootstrap", "--seed", "1"],
+         "error: --bootstrap needs a number N, but the word after it is the flag --seed; write "
+         "e.g. --bootstrap 2000 --seed ...\n"),
+        (["audit", "no-such.csv", "--bootstrap", "many"],
+         "error: --bootstrap many is not a whole number of bootstrap resamples; give a whole "
+         "number such as --bootstrap 2000.\n"),
+        (["ingest", "{tmp}/table.csv", "-o", "{tmp}/o.csv"],
+         "error: {tmp}/table.csv is a scores table, not evaluation results; `ingest` reads the "
+         "results files of lm-evaluation-harness, Inspect, HELM and the Open LLM Leaderboard, "
+         "while a table goes straight to `safetywashing audit {tmp}/table.csv`.\n"),
         (["audit", "--class", "chat", "--pool"],
          "error: --class chat and --pool both choose the models; give one of them.\n"),
     ],
@@ -124,6 +134,7 @@ def test_report_and_plot_take_impute_none_and_the_bootstrap(
 def test_flags_that_cannot_apply_are_errors(
     argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    (tmp_path / "table.csv").write_text("model,a\nm,1\n", encoding="utf-8")
     assert main([a.format(tmp=tmp_path) for a in argv]) == 2
-    assert capsys.readouterr().err == message
+    assert capsys.readouterr().err == message.format(tmp=tmp_path)
     assert not (tmp_path / "f.png").exists()

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from safetywashing.cli.app import main
+from safetywashing.datasets.panels import reference_root
 
 
 def _datasets() -> Path:
-    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+    return reference_root()
 
 
 @pytest.mark.parametrize(
@@ -142,8 +141,11 @@ def test_audit_writes_report_tables_and_figures(
     out = tmp_path / "out"
     report = tmp_path / "audit.html"
     rc = main(
-        ["audit", "--class", "chat", "--out", str(out), "--report", str(report), "--format", "json"]
-    )
+        [
+            "audit", "--class", "chat", "--out", str(out), "--figures", "--report", str(report),
+            "--format", "json",
+        ]
+    )  # fmt: skip
     assert rc == 0, capsys.readouterr().err
     assert json.loads(capsys.readouterr().out)["classes"]["chat"]
     assert report.read_text().startswith("<!DOCTYPE html>")
@@ -170,6 +172,14 @@ def test_audit_no_figures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["audit", "--out", str(out), "--no-figures", "--format", "csv"]) == 0
     assert not (out / "figures").exists()
     assert (out / "tables.md").exists()
+    # Figures are opt-in: the default --out is the fast form.
+    default = tmp_path / "default"
+    assert main(["audit", "--out", str(default), "--format", "csv"]) == 0
+    assert not (default / "figures").exists() and (default / "audit.json").exists()
+    assert main(["audit", "--figures", "--format", "csv"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "error: --figures writes into the --out folder; add --out DIR.\n"
+    )
 
 
 def test_audit_report_checked_before_anything_is_written(

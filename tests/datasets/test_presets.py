@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+from safetywashing.datasets.panels import reference_root
 from safetywashing.datasets.presets import PAPER_CAPABILITIES, paper_area, paper_reference
 from safetywashing.io.readers import read_rows
 
 
 def _chat_columns() -> list[str]:
-    folder = Path(
-        os.environ.get(
-            "SAFETYWASHING_DATASETS",
-            Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets",
-        )
-    )
+    folder = reference_root()
     path = folder / "safetywashing-paper" / "benchmarks_chat_models.csv"
     if not path.is_file():
         pytest.skip(f"reference datasets not found at {path}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -13,20 +12,13 @@ from pathlib import Path
 import pytest
 
 from safetywashing.cli.app import main
+from safetywashing.datasets.panels import reference_root
 from safetywashing.errors import InputError
 from safetywashing.io import fetch
 
 
 def _paper_folder() -> Path:
-    folder = (
-        Path(
-            os.environ.get(
-                "SAFETYWASHING_DATASETS",
-                Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets",
-            )
-        )
-        / "safetywashing-paper"
-    )
+    folder = reference_root() / "safetywashing-paper"
     if not folder.is_dir():
         pytest.skip(f"reference datasets not found at {folder}")
     return folder
@@ -132,15 +124,24 @@ def test_unreachable_server_is_one_sentence(
     assert err.count("\n") == 1
 
 
-def test_paper_panel_needs_the_fetch_first(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = cache / "safetywashing-paper" / "benchmarks_chat_models.csv"
-    rc = main(["check", "x.csv", "--panel", "paper-chat"])
-    assert rc == 2
-    assert capsys.readouterr().err == (
-        f"error: The paper's data is not in the cache ({path} is missing); run "
-        "`safetywashing datasets fetch paper` once (or point SAFETYWASHING_DATA_DIR at a "
-        "folder holding safetywashing-paper/).\n"
+def test_paper_panel_works_offline_without_a_fetch(
+    cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 13, failure 8: `check --panel paper-chat` needed `datasets fetch paper`
+    # first; the packaged copy now serves it with an empty cache and no network.
+    import csv
+
+    rows = list(csv.reader((_paper_folder() / "benchmarks_chat_models.csv").open()))
+    column = rows[0].index("ethics_all")
+    new = tmp_path / "ethics.csv"
+    new.write_text(
+        "model,ethics\n" + "".join(f"{row[0]},{row[column]}\n" for row in rows[1:]),
+        encoding="utf-8",
     )
+    assert main(["check", str(new), "--panel", "paper-chat", "--format", "latex"]) == 0
+    assert not (cache / "safetywashing-paper").exists()
+    # The paper's chat capabilities correlation of ETHICS: 82.2 (its README's table).
+    assert "\nethics & 26 & 82.2 & " in capsys.readouterr().out
 
 
 def test_cli_fetch_then_check_offline(
@@ -167,7 +168,10 @@ def test_cli_fetch_then_check_offline(
     pairs = [(float(r[flop_column]), float(r[column])) for r in rows[1:] if r[flop_column]]
     expected = 100 * spearmanr(*zip(*pairs, strict=True)).statistic
     assert len(pairs) == 21
-    assert capsys.readouterr().out == f"ethics & 26 & 82.2 & {expected:.1f} & 21 \\\\\n"
+    # --format latex prints the whole booktabs table; its one row:
+    out = capsys.readouterr().out
+    assert r"\begin{table}" in out
+    assert f"\nethics & 26 & 82.2 & {expected:.1f} & 21 \\\\\n" in out
 
 
 @pytest.mark.parametrize(

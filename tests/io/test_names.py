@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from safetywashing.datasets.panels import reference_root
 from safetywashing.errors import InputError
 from safetywashing.io.names import match_names, normalize_name, read_aliases
 from safetywashing.io.readers import ColumnMap, read_scores
@@ -23,12 +23,7 @@ OBSSCALING_COLUMNS = ColumnMap(
 
 
 def _datasets() -> Path:
-    folder = Path(
-        os.environ.get(
-            "SAFETYWASHING_DATASETS",
-            Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets",
-        )
-    )
+    folder = reference_root()
     if not (folder / "obsscaling").is_dir():
         pytest.skip(f"reference datasets not found at {folder}")
     return folder

@@ -126,7 +126,8 @@ def test_papers_metadata_file_is_a_catalogue(paper_dir: Path) -> None:
         (
             "dupmodel.csv",
             "model,a\nm1,0.1\nm2,0.2\nm1,0.3\n",
-            r"dupmodel.csv, row 4: model 'm1' already appears in row 2; keep one row per model",
+            r"dupmodel.csv: 1 model appears on more than one row \('m1' in rows 2, 4\); keep one "
+            "row per model, choose with --duplicates first",
         ),
         (
             "dupcol.csv",
@@ -248,7 +249,7 @@ def test_nan_strings_are_missing(tmp_path: Path) -> None:
         (
             "blankdup.csv",
             "model,a\nm1,1\n\nm1,2\n",
-            r"blankdup.csv, row 4: model 'm1' already appears in row 2",
+            r"blankdup.csv: 1 model appears on more than one row \('m1' in rows 2, 4\)",
         ),
         (
             "longblank.csv",

@@ -7,7 +7,6 @@ is skipped, with that reason, only when that file is absent.
 from __future__ import annotations
 
 import io
-import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,7 @@ import pytest
 
 from safetywashing.audit import audit
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.panels import reference_root
 from safetywashing.io.readers import read_scores
 from safetywashing.report.html import write_html_report
 from safetywashing.table import ScoreTable
@@ -45,8 +45,7 @@ pytestmark = [
 
 
 def _datasets() -> Path:
-    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+    return reference_root()
 
 
 @dataclass
@@ -260,3 +259,91 @@ def test_undefined_correlations_sort_last_both_ways(browser: Any, tmp_path: Path
             numbers = [float(v) for v in shown[:-2]]
             assert numbers == sorted(numbers, reverse=order == "descending")
         assert seen.page_errors == []
+
+
+def _at(browser: Any, path: Path, *, width: int, dark: bool = False) -> Iterator[Any]:
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, color_scheme="dark" if dark else "light"
+    )
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def paper_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Both of the paper's classes: the widest real table (names, metrics, notes).
+    folder = _datasets() / "safetywashing-paper"
+    table = ScoreTable.concat(
+        [
+            read_scores(folder / name)
+            for name in ("benchmarks_base_models.csv", "benchmarks_chat_models.csv")
+        ]
+    )
+    from safetywashing.io.readers import apply_benchmark_metadata, read_benchmark_info
+
+    table = apply_benchmark_metadata(table, read_benchmark_info(folder / "benchmarks_info.csv"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = audit(table, preset="paper")
+    return write_html_report(result, tmp_path_factory.mktemp("paper") / "report.html")
+
+
+def test_the_table_fits_its_box_at_1400_px(browser: Any, paper_report: Path) -> None:
+    # Before, the table was 1317 px inside a 1078 px box and the compute columns were hidden.
+    for page in _at(browser, paper_report, width=1400):
+        sizes = page.evaluate(
+            """() => { const wrap = document.querySelector('.table-wrap');
+                       const table = document.getElementById('benchmark-table');
+                       return [table.scrollWidth, wrap.clientWidth]; }"""
+        )
+        assert sizes[0] <= sizes[1], sizes
+        last = page.locator("#benchmark-table thead th").last
+        box = last.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1400
+
+
+def test_no_sideways_scroll_at_400_px(browser: Any, paper_report: Path) -> None:
+    for page in _at(browser, paper_report, width=400):
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        # The table scrolls inside its own box instead.
+        assert page.evaluate("document.querySelector('.table-wrap').scrollWidth") > 0
+
+
+def test_dark_mode_follows_the_system(browser: Any, paper_report: Path) -> None:
+    colours = {}
+    for dark in (False, True):
+        for page in _at(browser, paper_report, width=1200, dark=dark):
+            colours[dark] = page.evaluate(
+                "[getComputedStyle(document.body).backgroundColor,"
+                " getComputedStyle(document.body).color]"
+            )
+    assert colours[False][0] == "rgb(255, 255, 255)"
+    background = [int(v) for v in colours[True][0][4:-1].split(",")]
+    text = [int(v) for v in colours[True][1][4:-1].split(",")]
+    assert max(background) < 60 and min(text) > 180
+
+
+def test_printing_on_a4_keeps_every_column(browser: Any, paper_report: Path) -> None:
+    # Before, A4 print cut the compute column and dropped n and the notes.
+    for page in _at(browser, paper_report, width=1200):
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 718, "height": 1000})  # A4 less 12 mm margins, 96 dpi
+        widths = page.evaluate(
+            """() => { const table = document.getElementById('benchmark-table');
+                       const headers = Array.from(table.tHead.rows[0].cells);
+                       return [table.getBoundingClientRect().right,
+                               headers.map(h => h.getBoundingClientRect().width)]; }"""
+        )
+        right, columns = widths
+        assert right <= 718 + 1
+        assert all(w > 0 for w in columns)  # every column, n and notes included, is there
+        pdf = page.pdf(
+            format="A4", margin={"top": "12mm", "bottom": "12mm", "left": "12mm", "right": "12mm"}
+        )
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000

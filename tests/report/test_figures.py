@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from scipy import stats
 
 from safetywashing.audit import AuditResult, audit
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.panels import reference_root
 from safetywashing.errors import InputError
 from safetywashing.io.readers import read_scores
 from safetywashing.report import figures
@@ -26,8 +26,7 @@ EVIL = "<script>alert(1)</script>"
 
 
 def _datasets() -> Path:
-    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+    return reference_root()
 
 
 @pytest.fixture(scope="module")

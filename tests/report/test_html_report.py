@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import warnings
 from dataclasses import replace
@@ -16,6 +15,7 @@ import pytest
 
 from safetywashing.audit import AuditResult, audit
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.panels import reference_root
 from safetywashing.io.readers import read_scores
 from safetywashing.report.html import html_report, script_json, write_html_report
 from safetywashing.table import BenchmarkInfo, ScoreTable
@@ -24,8 +24,7 @@ EVIL = "<script>alert(1)</script>"
 
 
 def _datasets() -> Path:
-    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+    return reference_root()
 
 
 def paper_both_classes() -> ScoreTable:
@@ -142,9 +141,9 @@ def test_intervals_and_verdicts_appear_when_present() -> None:
         replace(result, classes=(replace(chat, benchmarks=benchmarks),)), figures=False
     )
     assert "interval %</th>" in page
-    assert "verdict</th>" in page
+    assert ">decision</th>" in page and "the verdict of the interval" in page
     assert "[+61.0, +93.0]" in page
-    assert "<td>entangled</td>" in page
+    assert '<td class="decision reading-entangled">entangled</td>' in page
     assert "interval %</th>" not in html_report(result, figures=False)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from safetywashing.audit import AuditResult, audit
 from safetywashing.cli.app import main
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.panels import reference_root
 from safetywashing.io.readers import read_scores
 from safetywashing.report.latex import (
     escape_latex,
@@ -24,8 +24,7 @@ from safetywashing.report.reading import grouped_benchmarks
 
 
 def _datasets() -> Path:
-    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-    return Path(os.environ.get("SAFETYWASHING_DATASETS", default))
+    return reference_root()
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +44,26 @@ def _row(tex: str, name: str) -> list[str]:
 
 def test_paper_rows_in_percent_to_one_decimal(paper_chat: AuditResult) -> None:
     tex = latex_tables(paper_chat)
-    # Reference: the datasets README, chat column and compute column (paper v3).
-    assert _row(tex, "ethics_all")[2:] == ["82.2", "26", "81.6"]
-    assert _row(tex, "sycophancy")[2:] == ["$-$66.8", "26", "$-$66.8"]
-    assert _row(tex, "wmdp_bio")[2:] == ["$-$87.5", "26", "$-$91.1"]
-    assert _row(tex, "LMSYS_Chatbot_Arena")[2:4] == ["62.1", "20"]
-    # The Σ of the MACHIAVELLI columns is typeset as math; the metric gets its arrow.
+    # Reference: the datasets README, chat column and compute column (paper v3). Rows carry
+    # the display names of the paper's benchmarks_info.csv, which the preset applies.
+    assert _row(tex, "ETHICS")[1:] == [r"Accuracy ($\uparrow$)", "82.2", "26", "81.6"]
+    assert _row(tex, "Model Written Evals: Sycophancy")[2:] == ["$-$66.8", "26", "$-$66.8"]
+    assert _row(tex, "WMDP Biological Split")[2:] == ["$-$87.5", "26", "$-$91.1"]
+    assert _row(tex, "LMSYS Chatbot Arena")[2:4] == ["62.1", "20"]
+    assert _row(tex, "Machiavelli Utility")[2] == "$-$49.9"
+
+
+def test_a_sigma_in_a_name_is_typeset_as_math() -> None:
+    # Without the preset's display names the column id is the name; its Σ becomes math
+    # and the metric gets its arrow.
+    from safetywashing.datasets.presets import PAPER_CAPABILITIES
+
+    path = _datasets() / "safetywashing-paper" / "benchmarks_chat_models_compute.csv"
+    table = read_scores(path)
+    table = table.with_benchmarks(
+        replace(b, metric="↑") if b.id == "machiavelli-utility.Σ" else b for b in table.benchmarks
+    )
+    tex = latex_tables(audit(table, capabilities=PAPER_CAPABILITIES))
     cells = _row(tex, "machiavelli-utility.Σ")
     assert cells[0] == r"machiavelli-utility.$\Sigma$"
     assert cells[1] == r"$\uparrow$"
@@ -69,9 +82,9 @@ def test_grouped_by_area_in_the_papers_order(paper_chat: AuditResult) -> None:
     for command in (r"\toprule", r"\midrule", r"\bottomrule", r"\begin{tabular}{llrrr}"):
         assert command in tex
     # Capability benchmarks are left out unless asked for.
-    assert "& mmlu &" not in tex and not any(line.startswith("mmlu &") for line in tex.splitlines())
+    assert not any(line.startswith("MMLU &") for line in tex.splitlines())
     with_capabilities = latex_tables(paper_chat, include_capabilities=True)
-    assert any(line.startswith("mmlu &") for line in with_capabilities.splitlines())
+    assert any(line.startswith("MMLU &") for line in with_capabilities.splitlines())
 
 
 def test_latex_specials_are_escaped() -> None:

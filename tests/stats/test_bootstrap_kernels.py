@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ from scipy import stats
 from tests.reference import bootstrap_loop
 
 from safetywashing.audit import audit
+from safetywashing.datasets.panels import reference_root
 from safetywashing.io.readers import read_scores
 from safetywashing.simulate import simulate_panel
 from safetywashing.stats.bootstrap import (
@@ -27,12 +27,7 @@ from safetywashing.stats.pca import capability_component, standardize
 
 
 def _datasets() -> Path:
-    return Path(
-        os.environ.get(
-            "SAFETYWASHING_DATASETS",
-            Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets",
-        )
-    )
+    return reference_root()
 
 
 def _chat_plan_and_data():  # type: ignore[no-untyped-def]

@@ -12,15 +12,21 @@ from safetywashing.cli.command import command, load_and_audit
 from safetywashing.cli.options import (
     AuditOptions,
     ColumnOptions,
+    DatasetOption,
     ForceOption,
     OutputFormat,
     OutputOptions,
     ScoresArgument,
+    TableOptions,
     UncertaintyOptions,
+    VerboseOption,
+    output_console,
 )
+from safetywashing.cli.progress import status
 from safetywashing.errors import InputError
 
 if TYPE_CHECKING:
+    from safetywashing.report.console import TableView
     from safetywashing.results import AuditResult
     from safetywashing.results.robustness import RobustnessResult
 
@@ -30,13 +36,16 @@ if TYPE_CHECKING:
     settings=AuditOptions,
     uncertainty=UncertaintyOptions,
     output=OutputOptions,
+    table=TableOptions,
 )
 def audit_command(
     columns: ColumnOptions,
     settings: AuditOptions,
     uncertainty: UncertaintyOptions,
     output: OutputOptions,
+    table: TableOptions,
     scores: ScoresArgument = None,
+    dataset: DatasetOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -51,8 +60,12 @@ def audit_command(
     force: ForceOption = False,
     figures: Annotated[
         bool,
-        typer.Option("--figures/--no-figures", help="With --out, also write the standard figures."),
-    ] = True,
+        typer.Option(
+            "--figures/--no-figures",
+            help="With --out, also write the standard figures (PNG and PDF; they take most "
+            "of the time).",
+        ),
+    ] = False,
     robustness: Annotated[
         bool,
         typer.Option(
@@ -60,15 +73,28 @@ def audit_command(
             help="Also run leave-one-out and alternative capability measures (robustness.json).",
         ),
     ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Audit benchmarks: correlation of each with the capability score and with compute."""
+    if figures and out is None:
+        raise InputError("--figures writes into the --out folder; add --out DIR.")
     if robustness and out is None and output.output_format is not OutputFormat.table:
         raise InputError(
             f"--robustness results are printed with --format table or written to "
             f"robustness.json under --out, not with --format {output.output_format.value}; "
             "add --out DIR."
         )
+    view = table.view(output.output_format)  # refuse filters for another format first
+    if verbose:
+        from safetywashing.cli.app import WARNINGS
+
+        WARNINGS.verbose = True
+    if dataset is not None:
+        scores, columns, settings = _shipped(dataset, scores, columns, settings)
     result = load_and_audit(scores, columns, settings, uncertainty)
+    if verbose:
+        for note in result.notes:
+            print(f"note: {note}", file=sys.stderr)
     robustness_result = None
     if robustness:
         from safetywashing.robustness import robustness_audit
@@ -84,9 +110,34 @@ def audit_command(
         from safetywashing.io.writers import write_atomic
         from safetywashing.report.html import html_report
 
+        status(f"building the HTML report {report}...")
         write_atomic(report, html_report(result), force=force)
-        print(f"wrote {report}", file=sys.stderr)
-    _print(result, robustness_result, output.output_format)
+        status(f"wrote {report}")
+    _print(result, robustness_result, output.output_format, view)
+
+
+def _shipped(
+    dataset: str,
+    scores: list[Path] | None,
+    columns: ColumnOptions,
+    settings: AuditOptions,
+) -> tuple[list[Path], ColumnOptions, AuditOptions]:
+    """The inputs of ``--dataset NAME``: the packaged files, metadata and preset."""
+    from dataclasses import replace
+
+    from safetywashing.datasets.panels import dataset_inputs
+
+    if scores:
+        raise InputError(
+            f"--dataset {dataset} reads the shipped files; give either scores files or "
+            "--dataset, not both."
+        )
+    files, metadata, preset = dataset_inputs(dataset)
+    if columns.benchmarks is None:
+        columns = replace(columns, benchmarks=metadata)
+    if settings.preset is None and settings.capabilities is None:
+        settings = replace(settings, preset=preset)
+    return files, columns, settings
 
 
 def _write_folder(
@@ -117,13 +168,17 @@ def _write_folder(
     if figures:
         from safetywashing.report.figures import figure_files
 
+        status("drawing the standard figures (PNG and PDF)...")
         files.update(figure_files(result))
     written = write_files(out, files, force=force)
-    print(f"wrote {len(written)} files to {out}", file=sys.stderr)
+    status(f"wrote {len(written)} files to {out}")
 
 
 def _print(
-    result: AuditResult, robustness_result: RobustnessResult | None, output_format: OutputFormat
+    result: AuditResult,
+    robustness_result: RobustnessResult | None,
+    output_format: OutputFormat,
+    view: TableView,
 ) -> None:
     from safetywashing.report import tables
 
@@ -138,13 +193,10 @@ def _print(
 
         sys.stdout.write(latex_tables(result))
     else:
-        from rich.console import Console
-
         from safetywashing.report.console import print_audit
 
-        # Piped output gets a fixed, wide layout instead of the 80-column fallback.
-        console = Console() if sys.stdout.isatty() else Console(width=110)
-        print_audit(result, console)
+        console = output_console()
+        print_audit(result, console, view=view)
         if robustness_result is not None:
             from safetywashing.report.robustness import print_robustness
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from typing import Annotated
 
 import typer
+
+from safetywashing.cli.progress import status
 
 datasets_app = typer.Typer(
     name="datasets", help="Public reference data, cached for offline use.", no_args_is_help=True
@@ -37,9 +38,9 @@ def fetch_command(
 
     result = fetch_paper(base_url=base_url, force=force)
     for name in result.downloaded:
-        print(f"downloaded and verified {name}", file=sys.stderr)
+        status(f"downloaded and verified {name}")
     for name in result.cached:
-        print(f"already cached {name}", file=sys.stderr)
+        status(f"already cached {name}")
     print(f"{result.folder}")
 
 

@@ -17,6 +17,7 @@ _HELP = (
     "and folders, and write a scores table (long by default, --wide for models x "
     "benchmarks)."
 )
+_TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".parquet", ".pq"})
 _MAX_NOTES = 20
 
 
@@ -72,6 +73,13 @@ def ingest_command(
     if output.exists() and not force:
         raise InputError(
             f"{output} already exists; choose another name or pass --force to overwrite it."
+        )
+    tables = [p for p in paths if p.is_file() and p.suffix.lower() in _TABLE_SUFFIXES]
+    if tables:
+        raise InputError(
+            f"{tables[0]} is a scores table, not evaluation results; `ingest` reads the "
+            "results files of lm-evaluation-harness, Inspect, HELM and the Open LLM "
+            f"Leaderboard, while a table goes straight to `safetywashing audit {tables[0]}`."
         )
     report = ingest(paths, format=format, metric_map=metrics, subtasks=subtasks)
     out = Console(soft_wrap=True, highlight=False)

@@ -17,6 +17,8 @@ group.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
@@ -29,7 +31,10 @@ from safetywashing.io.readers import ColumnMap
 from safetywashing.table import ScoreTable
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from safetywashing.progress import ProgressCallback
+    from safetywashing.report.console import TableView
     from safetywashing.results import AuditResult
 
 AUDIT_PANEL = "Audit settings"
@@ -97,6 +102,31 @@ class Adjustment(StrEnum):
     holm = "holm"
 
 
+class Duplicates(StrEnum):
+    """What to do with a model id on several rows."""
+
+    error = "error"
+    first = "first"
+    last = "last"
+    mean = "mean"
+    max = "max"
+
+
+class TextColumns(StrEnum):
+    """What to do with columns that hold text rather than scores."""
+
+    error = "error"
+    ignore = "ignore"
+
+
+class ComputeKind(StrEnum):
+    """What the compute column holds."""
+
+    flop = "flop"
+    params = "params"
+    tokens = "tokens"
+
+
 def _column(*flags: str, help: str) -> Any:
     """A typer option in the help panel of the column options."""
     return typer.Option(*flags, help=help, rich_help_panel=COLUMN_PANEL)
@@ -130,6 +160,18 @@ ScoresArgument = Annotated[
 ]
 
 
+DatasetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dataset",
+        help="A shipped data set instead of SCORES: 'paper' = the paper's base and chat files "
+        "with its benchmark metadata and preset (offline).",
+    ),
+]
+VerboseOption = Annotated[
+    bool,
+    typer.Option("--verbose", help="Print every note and warning in full on stderr."),
+]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 ThresholdOption = Annotated[
     float,
@@ -140,6 +182,20 @@ ThresholdOption = Annotated[
         "--bootstrap, entangled above +T and inverse below -T.",
     ),
 ]
+
+
+def output_console(stderr: bool = False) -> Console:
+    """A rich console: the terminal's width, or ``$COLUMNS`` (else 110) when piped."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr)
+    try:
+        width = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        width = 0
+    return Console(stderr=stderr, width=width if width >= 40 else 110)
 
 
 @dataclass(frozen=True)
@@ -191,20 +247,70 @@ class ColumnOptions:
         str,
         _column("--default-class", help="Class of every model when there is no class column."),
     ] = "all"
+    skip_rows: Annotated[
+        int,
+        _column("--skip-rows", help="Rows right under the header to skip (units, descriptions)."),
+    ] = 0
+    header_row: Annotated[
+        int | None,
+        _column(
+            "--header-row", help="Line of the file holding the column names (lines above skipped)."
+        ),
+    ] = None
+    duplicates: Annotated[
+        Duplicates,
+        _column(
+            "--duplicates",
+            help="A model on several rows: error, keep the first or last row, or combine "
+            "cell by cell (mean, max).",
+        ),
+    ] = Duplicates.error
+    text_columns: Annotated[
+        TextColumns,
+        _column("--text-columns", help="Columns of text, not scores: error (list them) or ignore."),
+    ] = TextColumns.error
+    missing_class: Annotated[
+        str | None,
+        _column("--missing-class", help="Class for rows whose class cell is empty."),
+    ] = None
+    compute_column: Annotated[
+        str | None,
+        _column(
+            "--compute-column",
+            help="Compute column (same as --flop-column; see --compute-kind for what it holds).",
+        ),
+    ] = None
+    compute_kind: Annotated[
+        ComputeKind,
+        _column(
+            "--compute-kind",
+            help="What the compute column holds: training FLOP, parameters or training tokens.",
+        ),
+    ] = ComputeKind.flop
 
     def column_map(self) -> ColumnMap:
         """The readers' :class:`ColumnMap` for these options."""
+        if self.compute_column is not None and self.flop_column != ColumnMap().flop:
+            raise InputError(
+                "--compute-column and --flop-column both name the compute column; give one."
+            )
         return ColumnMap(
             model=self.model_column,
             name=self.name_column,
             model_class=self.class_column,
             parameters=self.params_column,
-            flop=self.flop_column,
+            flop=self.compute_column if self.compute_column is not None else self.flop_column,
             family=self.family_column,
             flop_scale=self.flop_scale,
             parameters_scale=self.params_scale,
             ignore=tuple(self.ignore_columns or ()),
             default_class=self.default_class,
+            compute_kind=self.compute_kind.value,
+            header_row=self.header_row,
+            skip_rows=self.skip_rows,
+            duplicates=self.duplicates.value,
+            text_columns=self.text_columns.value,
+            missing_class=self.missing_class,
         )
 
 
@@ -365,7 +471,21 @@ class UncertaintyOptions:
         ]
 
     def check(self) -> None:
-        """Refuse flags that cannot apply: uncertainty settings without --bootstrap."""
+        """Refuse what cannot work before any file is read.
+
+        A flag right after ``--bootstrap`` or ``--permutations`` (which take a number) is
+        named as such, and uncertainty settings without ``--bootstrap`` are refused.
+        """
+        for flag, value in (("--bootstrap", self.bootstrap), ("--permutations", self.permutations)):
+            if value is not None and value.startswith("--"):
+                raise InputError(
+                    f"{flag} needs a number N, but the word after it is the flag {value}; "
+                    f"write e.g. {flag} 2000 {value} ..."
+                )
+        if self.bootstrap is not None:
+            from safetywashing.uncertainty import check_count
+
+            check_count(self.bootstrap, "n_resamples", "bootstrap resamples")
         stray = self.given_without_bootstrap()
         if stray:
             raise InputError(
@@ -415,3 +535,33 @@ class OutputOptions:
                 f"`{command}` cannot print --format {self.output_format.value}; choose one of "
                 f"{', '.join(f.value for f in allowed)}."
             )
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """Filters of the terminal table (``audit --format table``)."""
+
+    top: Annotated[
+        int | None,
+        typer.Option(
+            "--top",
+            min=1,
+            help="In the table, only the N safety benchmarks with the largest absolute "
+            "capabilities correlation.",
+        ),
+    ] = None
+    areas: Annotated[
+        list[str] | None,
+        typer.Option("--area", help="In the table, only this area (repeatable)."),
+    ] = None
+
+    def view(self, output_format: OutputFormat) -> TableView:
+        """The table filters these options ask for (an error for another format)."""
+        from safetywashing.report.console import TableView
+
+        if (self.top is not None or self.areas) and output_format is not OutputFormat.table:
+            raise InputError(
+                f"--top and --area filter the table; they do not apply to --format "
+                f"{output_format.value} (drop them, or print the table)."
+            )
+        return TableView(top=self.top, areas=tuple(self.areas or ()))

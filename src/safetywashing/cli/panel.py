@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from safetywashing.cli.options import (
     ColumnOptions,
     ForceOption,
 )
+from safetywashing.cli.progress import status
 
 panel_app = typer.Typer(
     name="panel", help="Reference panels to check new benchmarks against.", no_args_is_help=True
@@ -41,7 +41,7 @@ def build_command(
     panel = build_panel(result, label=label)
     write_atomic(output, panel.to_json(), force=force)
     summary = ", ".join(f"{c.model_class}: {len(c.models)} models" for c in panel.classes)
-    print(f"wrote panel '{panel.label}' ({summary}) to {output}", file=sys.stderr)
+    status(f"wrote panel '{panel.label}' ({summary}) to {output}")
 
 
 def register(app: typer.Typer) -> None:

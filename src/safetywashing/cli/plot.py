@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +16,7 @@ from safetywashing.cli.options import (
     ScoresArgument,
     UncertaintyOptions,
 )
+from safetywashing.cli.progress import status
 
 
 class FigureKind(StrEnum):
@@ -70,7 +70,7 @@ def plot_command(
 
     fig = make_figure(kind.value, result, model_class=settings.model_class, benchmark=benchmark)
     save_figure(fig, output, force=force)
-    print(f"wrote {output}", file=sys.stderr)
+    status(f"wrote {output}")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,7 @@ from safetywashing.cli.options import (
     OutputFormat,
     OutputOptions,
     ThresholdOption,
+    output_console,
 )
 from safetywashing.errors import InputError
 
@@ -85,9 +86,7 @@ def power_command(
     if output.output_format is OutputFormat.json:
         sys.stdout.write(power_json(result))
     else:
-        from rich.console import Console
-
-        print_power(result, Console() if sys.stdout.isatty() else Console(width=130))
+        print_power(result, output_console())
 
 
 def register(app: typer.Typer) -> None:

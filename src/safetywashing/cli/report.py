@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from safetywashing.cli.options import (
     ScoresArgument,
     UncertaintyOptions,
 )
+from safetywashing.cli.progress import status
 
 
 @command(columns=ColumnOptions, settings=AuditOptions, uncertainty=UncertaintyOptions)
@@ -40,8 +40,9 @@ def report_command(
     from safetywashing.io.writers import write_atomic
     from safetywashing.report.html import html_report
 
+    status(f"building the HTML report {output} (figures included)...")
     write_atomic(output, html_report(result, title=title), force=force)
-    print(f"wrote {output}", file=sys.stderr)
+    status(f"wrote {output}")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,8 @@ calibration error with the task's own accuracy, not with the capability score).
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -102,13 +104,22 @@ class Preset:
     name: str
     description: str
     capabilities: tuple[str, ...]
+    #: A shipped ``benchmarks_info.csv`` (``folder/file`` under the reference data) whose
+    #: display names and metrics fill the ones the table lacks.
+    metadata_file: str | None = None
+
+    @property
+    def names(self) -> dict[str, tuple[str, str]]:
+        """Benchmark id -> (display name, metric) from :attr:`metadata_file`."""
+        return _shipped_names(self.metadata_file) if self.metadata_file else {}
 
     def apply(self, table: ScoreTable) -> ScoreTable:
         """Set roles, areas and references of the table's benchmarks from this preset.
 
         Metadata already given (a display name, a metric, a direction) is kept; roles
-        and areas are the preset's. Capability benchmarks missing from the table are an
-        error naming them.
+        and areas are the preset's; names and metrics the table lacks come from the
+        preset's metadata file (the paper's ``benchmarks_info.csv``). Capability
+        benchmarks missing from the table are an error naming them.
         """
         columns = set(table.benchmark_ids)
         missing = [name for name in self.capabilities if name not in columns]
@@ -128,12 +139,15 @@ class Preset:
                 if info.id in capability_set
                 else ("ignore" if info.role == "ignore" else "safety")
             )
+            name, metric = self.names.get(info.id, ("", "")) if self.names else ("", "")
             updated.append(
                 replace(
                     info,
                     role=role,
                     area=info.area or paper_area(info.id),
                     reference=info.reference or paper_reference(info.id, columns),
+                    name=info.name if info.name != info.id or not name else name,
+                    metric=info.metric or metric,
                 )
             )
         return table.with_benchmarks(updated)
@@ -147,8 +161,21 @@ PRESETS: dict[str, Preset] = {
             "calibration columns against their task's accuracy"
         ),
         capabilities=PAPER_CAPABILITIES,
+        metadata_file="safetywashing-paper/benchmarks_info.csv",
     ),
 }
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped_names(relative: str) -> dict[str, tuple[str, str]]:
+    from safetywashing.datasets.panels import reference_root
+
+    path = reference_root() / relative
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {
+            row["benchmark"]: (row.get("name") or "", row.get("metric") or "")
+            for row in csv.DictReader(handle)
+        }
 
 
 def get_preset(name: str) -> Preset:

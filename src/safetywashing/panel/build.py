@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 from safetywashing.audit import AuditInput, resolve_audit
+from safetywashing.errors import InputWarning
 from safetywashing.panel.model import Panel, PanelBenchmark, PanelClass, PanelModel, load_panel
 from safetywashing.results.audit import AuditResult, ClassAudit
 
@@ -107,7 +109,7 @@ def build_panel(
     ['base', 'chat']
     """
     result = resolve_audit(source, audit_options)
-    name = label or (Path(result.sources[0][0]).name if result.sources else "panel")
+    name = label or (Path(result.sources[0][0]).stem if result.sources else "panel")
     return panel_from_audit(result, label=name)
 
 
@@ -118,22 +120,30 @@ PAPER_PANELS: dict[str, str] = {
 
 
 def paper_panel(name: str) -> Panel:
-    """The paper's chat or base panel, built from the fetched, cached files (offline).
+    """A shipped reference panel, built offline from the packaged files.
 
     Parameters
     ----------
-    name : {"paper-chat", "paper-base"}
+    name : {"paper-chat", "paper-base", "obsscaling-base", "obsscaling-instruct"}
+        The paper's chat or base panel, or ObsScaling's base or instruct panel (see
+        :mod:`safetywashing.datasets.panels`).
     """
-    from safetywashing.io.fetch import paper_file
-    from safetywashing.io.readers import apply_benchmark_metadata, read_benchmark_info, read_scores
+    from safetywashing.datasets.panels import reference_table
 
-    table = read_scores(paper_file(PAPER_PANELS[name]))
-    table = apply_benchmark_metadata(table, read_benchmark_info(paper_file("benchmarks_info.csv")))
-    return build_panel(table, label=name, preset="paper")
+    table, spec = reference_table(name)
+    # The shipped panels are fixed reference data: what their audit worked around (a few
+    # imputed capability cells) is recorded in the panel, not repeated to every user.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        return build_panel(
+            table, label=name, preset=spec.preset, capabilities=spec.capabilities or None
+        )
 
 
 def resolve_panel(spec: str) -> Panel:
-    """A panel from a name (``paper-chat``, ``paper-base``) or a panel JSON file."""
-    if spec in PAPER_PANELS:
+    """A panel from a shipped name (``paper-chat``, ``obsscaling-base``, ...) or a JSON file."""
+    from safetywashing.datasets.panels import REFERENCE_PANELS
+
+    if spec in REFERENCE_PANELS:
         return paper_panel(spec)
     return load_panel(spec)

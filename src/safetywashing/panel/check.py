@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,6 +51,8 @@ class CheckData:
     flop : ndarray of shape (n,)
     method : str
         The correlation method.
+    loadings : ndarray of shape (k,)
+        The panel class's PC1 loadings (to align the sign of a refitted PC1).
     """
 
     capability_block: FloatArray
@@ -58,6 +60,7 @@ class CheckData:
     scores: FloatArray
     flop: FloatArray
     method: CorrelationMethod
+    loadings: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,8 @@ class CheckResult(Result):
     n_compute : int
     compute_correlation : float
     rank : int
-        1 + the number of panel benchmarks (correlated with the capability score) whose
-        capabilities correlation is higher.
+        1 + the number of the panel's safety benchmarks (correlated with the capability
+        score) whose capabilities correlation is higher.
     n_ranked : int
         Those panel benchmarks plus the new one.
     above, below : Neighbour or None
@@ -312,10 +315,14 @@ def check(
         )
     r, n = correlation(capability, scores, method)
     r_compute, n_compute = correlation(flop, scores, method)
+    # Ranked among the panel's safety benchmarks: capability benchmarks are the score's
+    # own inputs, and calibration rows are correlated with their task, not the score.
     ranked = [
         b
         for b in panel_class.benchmarks
-        if b.correlated_with == "capability score" and not math.isnan(b.capabilities_correlation)
+        if b.role == "safety"
+        and b.correlated_with == "capability score"
+        and not math.isnan(b.capabilities_correlation)
     ]
     ranked.sort(key=lambda b: -b.capabilities_correlation)
     higher = [b for b in ranked if b.capabilities_correlation > r]
@@ -332,6 +339,7 @@ def check(
                 scores=scores[both],
                 flop=flop[both],
                 method=method,
+                loadings=np.asarray(panel_class.loadings, dtype=np.float64),
             )
         )
     return CheckResult(

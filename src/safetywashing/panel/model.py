@@ -323,7 +323,8 @@ def load_panel(path: str | Path) -> Panel:
     if not path.is_file():
         raise InputError(
             f"{path}: no such panel file; give a file made by `safetywashing panel build` or "
-            "use --panel paper-chat / paper-base."
+            "use a shipped panel (--panel paper-chat, paper-base, obsscaling-base or "
+            "obsscaling-instruct)."
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

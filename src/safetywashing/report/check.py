@@ -85,6 +85,38 @@ def latex_row(result: CheckResult) -> str:
     return " & ".join(cells) + r" \\"
 
 
+def latex_table(result: CheckResult) -> str:
+    """A complete booktabs table of the check (its one row, with a header and caption)."""
+    with_interval = not math.isnan(result.ci_low)
+    columns = "lr" + ("rl" if with_interval else "r") + "rr"
+    header = ["Benchmark", "$n$", "Capabilities corr. (\\%)"]
+    if with_interval:
+        header.append("Interval")
+    header += ["Compute corr. (\\%)", "$n$"]
+    caption = (
+        f"Capabilities correlation of {escape_latex(result.benchmark)} against the "
+        f"{escape_latex(result.panel)} reference panel ({escape_latex(result.model_class)} "
+        "models): Spearman correlation with the capability score (Ren et al., 2024)."
+    )
+    return "\n".join(
+        [
+            "% requires \\usepackage{booktabs}",
+            "\\begin{table}[t]",
+            "\\centering",
+            f"\\caption{{{caption}}}",
+            f"\\begin{{tabular}}{{{columns}}}",
+            "\\toprule",
+            " & ".join(header) + r" \\",
+            "\\midrule",
+            latex_row(result),
+            "\\bottomrule",
+            "\\end{tabular}",
+            "\\end{table}",
+            "",
+        ]
+    )
+
+
 def check_markdown(result: CheckResult) -> str:
     """Markdown: the numbers, the matching report, the paragraph and the LaTeX row."""
     lines = [
@@ -198,4 +230,5 @@ def print_check(result: CheckResult, console: Console) -> None:
     console.print()
     console.print(paragraph(result))
     console.print()
+    console.print(Text("LaTeX row (booktabs; --format latex prints the whole table):", style="dim"))
     console.print(Text(latex_row(result)), soft_wrap=True)

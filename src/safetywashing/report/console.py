@@ -1,99 +1,272 @@
-"""The readable terminal table of an audit (rich)."""
+"""The readable terminal table of an audit (rich), at any width from 80 columns up.
+
+Per class: a headline list of the safety benchmarks most entangled with capabilities
+and most inverse, then a table grouped by area with one *decision* column (the paper's
+reading of the point estimate, or, after a bootstrap, the verdict that respects the
+interval) and a legend. Benchmark names are elided in the middle when the terminal is
+narrow; numbers and decisions are never cut.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from safetywashing.report.reading import grouped_benchmarks, reading, synthetic_banner
-from safetywashing.results import AuditResult, ClassAudit
+from safetywashing.errors import InputError, suggestion
+from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
+from safetywashing.results import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
 
-_READING_STYLE = {
+_STYLE = {
     "inverse": "bold magenta",
     "low": "green",
     "moderate": "yellow",
     "high": "bold red",
     "n/a": "dim",
-}
-
-
-_VERDICT_STYLE = {
     "entangled": "bold red",
-    "inverse": "bold magenta",
     "distinct": "green",
     "inconclusive": "yellow",
 }
+_DECISIONS = ("inconclusive", "entangled", "moderate", "distinct", "inverse", "high", "low")
+#: Marks a capability benchmark (one of those forming the capability score).
+CAPABILITY_MARK = "◆"
+HEADLINE_SIZE = 5
+MIN_NAME_WIDTH = 12
+
+
+@dataclass(frozen=True)
+class TableView:
+    """What the terminal table shows.
+
+    Attributes
+    ----------
+    top : int or None
+        Only the ``top`` safety benchmarks with the largest absolute capabilities
+        correlation (calibration rows, correlated with their own task, are left out).
+    areas : tuple of str
+        Only benchmarks of these areas (case-insensitive); empty means every area.
+    """
+
+    top: int | None = None
+    areas: tuple[str, ...] = ()
+
+
+def elide_middle(text: str, width: int) -> str:
+    """``text`` shortened to ``width`` characters by an ellipsis in the middle.
+
+    Examples
+    --------
+    >>> elide_middle("HarmBench-HumanJailbreaks-all", 16)
+    'HarmBenc…aks-all'
+    """
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head = (width - 1 + 1) // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")
 
 
 def _percent(value: float) -> str:
     return "–" if math.isnan(value) else f"{100 * value:+.1f}"
 
 
-def class_table(result: AuditResult, audit_of_class: ClassAudit) -> Table:
-    """A rich table of one class's benchmarks, grouped by area."""
+def decision(result: AuditResult, audit_of_class: ClassAudit, b: BenchmarkResult) -> str:
+    """The verdict when an interval was computed, else the paper's reading."""
+    if b.verdict:
+        return b.verdict
+    return result.rule.reading(
+        b.capabilities_correlation, high=audit_of_class.mean_capability_correlation
+    )
+
+
+def _safety_ranked(audit_of_class: ClassAudit) -> list[BenchmarkResult]:
+    """Safety benchmarks correlated with the capability score, highest correlation first."""
+    ranked = [
+        b
+        for b in audit_of_class.benchmarks
+        if b.role == "safety"
+        and b.correlated_with == CAPABILITY_SCORE
+        and not math.isnan(b.capabilities_correlation)
+    ]
+    return sorted(ranked, key=lambda b: -b.capabilities_correlation)
+
+
+def headline(result: AuditResult, audit_of_class: ClassAudit, size: int = HEADLINE_SIZE) -> Text:
+    """The most entangled and the most inverse safety benchmarks of a class, in two lines."""
+    ranked = _safety_ranked(audit_of_class)
+    line = result.rule.upper
+
+    def listed(items: list[BenchmarkResult]) -> str:
+        parts = []
+        for b in items:
+            interval = (
+                f" [{_percent(b.ci_low)}, {_percent(b.ci_high)}]"
+                if not math.isnan(b.ci_low)
+                else ""
+            )
+            parts.append(f"{b.id} {_percent(b.capabilities_correlation)}{interval}")
+        return "; ".join(parts) if parts else "none"
+
+    entangled = [b for b in ranked if b.capabilities_correlation >= line][:size]
+    inverse = [b for b in reversed(ranked) if b.capabilities_correlation <= -line][:size]
+    text = Text()
+    text.append("Most entangled with capabilities: ", style="bold")
+    text.append(listed(entangled) + "\n")
+    text.append("Most inverse (worse as capabilities grow): ", style="bold")
+    text.append(listed(inverse))
+    return text
+
+
+def _select(audit_of_class: ClassAudit, view: TableView) -> list[tuple[str, list[BenchmarkResult]]]:
+    groups = grouped_benchmarks(audit_of_class)
+    if view.areas:
+        wanted = {area.lower() for area in view.areas}
+        known = [area for area, _ in groups]
+        for area in view.areas:
+            if area.lower() not in {k.lower() for k in known}:
+                raise InputError(
+                    f"No area '{area}' among the {audit_of_class.model_class} benchmarks"
+                    f"{suggestion(area, known)}; the areas are {', '.join(known)}."
+                )
+        groups = [(area, members) for area, members in groups if area.lower() in wanted]
+    if view.top is not None:
+        chosen = {
+            b.id
+            for b in sorted(
+                (b for _, members in groups for b in members if b.role == "safety"),
+                key=lambda b: (
+                    -abs(b.capabilities_correlation)
+                    if not math.isnan(b.capabilities_correlation)
+                    else math.inf
+                ),
+            )
+            if b.correlated_with == CAPABILITY_SCORE
+        }
+        ordered = sorted(
+            (b for _, members in groups for b in members if b.id in chosen),
+            key=lambda b: -abs(b.capabilities_correlation),
+        )[: view.top]
+        keep = {b.id for b in ordered}
+        groups = [
+            (area, [b for b in members if b.id in keep])
+            for area, members in groups
+            if any(b.id in keep for b in members)
+        ]
+    return groups
+
+
+def class_table(
+    result: AuditResult,
+    audit_of_class: ClassAudit,
+    *,
+    width: int = 110,
+    view: TableView | None = None,
+) -> Table:
+    """A rich table of one class's benchmarks, grouped by area, that fits ``width``."""
+    view = view or TableView()
     component = audit_of_class.component
-    config = result.config
-    high = audit_of_class.mean_capability_correlation
+    with_interval = any(b.verdict for b in audit_of_class.benchmarks)
+    groups = _select(audit_of_class, view)
+    rows = [b for _, members in groups for b in members]
     title = (
         f"{audit_of_class.model_class} models: {len(audit_of_class.capability_model_ids)} of "
         f"{len(audit_of_class.model_ids)} with a capability score; "
         f"PC1 explains {100 * component.eigenvalue_share:.1f}% "
         f"({len(audit_of_class.capability_benchmarks)} capability benchmarks); "
-        f"score vs FLOP {_percent(audit_of_class.score_compute_correlation)}% "
+        f"score vs {result.compute_short} {_percent(audit_of_class.score_compute_correlation)}% "
         f"(n={audit_of_class.score_compute_n})"
     )
+    cells = [
+        (
+            b,
+            _percent(b.capabilities_correlation)
+            + (f" [{_percent(b.ci_low)}, {_percent(b.ci_high)}]" if with_interval else ""),
+            decision(result, audit_of_class, b),
+        )
+        for b in rows
+    ]
+    corr_header = "capab. corr. %\n[interval]" if with_interval else "capab. corr. %"
+    compute_header = f"{result.compute_short} %"
+    fixed = [
+        max([len(str(b.n)) for b in rows] + [1]),
+        max([len(c) for _, c, _ in cells] + [len("capab. corr. %")]),
+        max([len(d) for _, _, d in cells] + [len("decision")]),
+        max(
+            [len(_percent(b.compute_correlation)) for b in rows]
+            + [len(f"{result.compute_short} %")]
+        ),
+        max([len(str(b.n_compute)) for b in rows] + [1]),
+    ]
+    # Borders and padding: "│ " + " │ " between columns + " │" = 3 per column + 1.
+    name_width = max(MIN_NAME_WIDTH, width - sum(fixed) - 3 * (len(fixed) + 1) - 1)
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
-    table.add_column("benchmark", overflow="fold", min_width=18)
+    table.add_column("benchmark", no_wrap=True, max_width=name_width, overflow="ellipsis")
     table.add_column("n", justify="right", no_wrap=True)
-    table.add_column("capab. corr. %", justify="right", no_wrap=True)
-    table.add_column("reading", no_wrap=True)
-    table.add_column("FLOP corr. %", justify="right", no_wrap=True)
+    table.add_column(Text(corr_header), justify="right", no_wrap=True)
+    table.add_column("decision", no_wrap=True, min_width=fixed[2])
+    table.add_column(compute_header, justify="right", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
-    with_interval = any(b.verdict for b in audit_of_class.benchmarks)
-    if with_interval:
-        confidence = (result.uncertainty or {}).get("settings", {}).get("confidence", 0.95)
-        table.add_column(f"{100 * confidence:g}% interval", justify="right", no_wrap=True)
-        table.add_column("verdict", no_wrap=True)
-    groups = grouped_benchmarks(audit_of_class)
+    by_id = {b.id: (corr, label) for b, corr, label in cells}
     for group_position, (area, members) in enumerate(groups):
-        table.add_row(Text(area, style="bold underline"), *([""] * (7 if with_interval else 5)))
+        table.add_row(Text(elide_middle(area, name_width), style="bold underline"), *[""] * 5)
         for position, b in enumerate(members):
-            label = reading(b.capabilities_correlation, low=config.threshold, high=high)
-            name = Text("  " + b.id)
+            corr, label = by_id[b.id]
+            suffix = ""
             if b.flipped:
-                name.append(" (negated)", style="dim")
-            if b.correlated_with != "capability score":
-                name.append(f" vs {b.correlated_with}", style="dim")
+                suffix += " (negated)"
+            if b.correlated_with != CAPABILITY_SCORE:
+                suffix += f" vs {b.correlated_with}"
+            mark = f"{CAPABILITY_MARK} " if b.role == "capability" else "  "
+            full = b.id + suffix
+            name = Text(mark + elide_middle(full, name_width - len(mark)))
             table.add_row(
                 name,
                 str(b.n),
-                _percent(b.capabilities_correlation),
-                Text(label, style=_READING_STYLE[label]),
+                Text(corr),
+                Text(label, style=_STYLE.get(label, "")),
                 _percent(b.compute_correlation),
                 str(b.n_compute),
-                *(
-                    (
-                        f"{_percent(b.ci_low)} .. {_percent(b.ci_high)}",
-                        Text(b.verdict, style=_VERDICT_STYLE.get(b.verdict, "")),
-                    )
-                    if with_interval
-                    else ()
-                ),
                 end_section=position == len(members) - 1 and group_position < len(groups) - 1,
             )
     return table
 
 
-def print_audit(result: AuditResult, console: Console) -> None:
-    """Print every class's table, the headline reading, and warnings."""
+def legend(result: AuditResult, audit_of_class: ClassAudit) -> str:
+    """What the decision words mean, and the marks."""
+    t = result.rule.upper
+    if any(b.verdict for b in audit_of_class.benchmarks):
+        words = (
+            f"Decision (the interval against ±{t:.2f}): entangled = entirely above +{t:.2f}; "
+            f"inverse = entirely below -{t:.2f}; distinct = entirely inside; inconclusive = "
+            "crosses a line."
+        )
+    else:
+        words = (
+            f"Decision (the paper's reading): low = below {t:.2f} (negative counts as low); "
+            f"inverse = at or below -{t:.2f}; high = at least the mean pairwise correlation "
+            f"among capability benchmarks ({100 * audit_of_class.mean_capability_correlation:.1f}"
+            "%); moderate = between. Add --bootstrap N for verdicts that respect an interval."
+        )
+    short = result.compute_short
+    return f"{words} {CAPABILITY_MARK} = capability benchmark. {short} % = correlation with {short}"
+
+
+def print_audit(result: AuditResult, console: Console, *, view: TableView | None = None) -> None:
+    """Print the headline, every class's table, its legend, and coverage."""
     banner = synthetic_banner(result)
     if banner:
         console.print(Text(banner, style="bold yellow"))
     for audit_of_class in result.classes:
-        console.print(class_table(result, audit_of_class))
+        console.print(Text(f"{audit_of_class.model_class} models", style="bold"))
+        console.print(headline(result, audit_of_class))
+        console.print(class_table(result, audit_of_class, width=console.width, view=view))
+        console.print(Text(legend(result, audit_of_class), style="dim"))
         if audit_of_class.coverage is not None:
             from safetywashing.report.coverage import coverage_sentence, coverage_table
 
@@ -101,13 +274,9 @@ def print_audit(result: AuditResult, console: Console) -> None:
             gaps = coverage_table(audit_of_class.coverage, audit_of_class.model_class)
             if gaps is not None:
                 console.print(gaps)
-        console.print(
-            Text(
-                f"Reading: below {result.config.threshold:.2f} is low (the paper's line; "
-                "negative counts as low); 'high' means at least the mean pairwise correlation "
-                "among capability benchmarks "
-                f"({100 * audit_of_class.mean_capability_correlation:.1f}%).",
-                style="dim",
-            )
-        )
         console.print()
+
+
+def areas_of(result: AuditResult) -> Sequence[str]:
+    """Every area of the audit, for messages."""
+    return sorted({area for c in result.classes for area, _ in grouped_benchmarks(c)})

@@ -237,6 +237,10 @@ def _symbol(result: AuditResult | ClassAudit) -> str:
     return "ρ"
 
 
+def _compute_label(result: AuditResult | ClassAudit) -> str:
+    return result.compute_label if isinstance(result, AuditResult) else "training FLOP"
+
+
 def _suffix(result: AuditResult | ClassAudit) -> str:
     return " (synthetic)" if isinstance(result, AuditResult) and result.synthetic else ""
 
@@ -712,7 +716,7 @@ def compute_figure(
         ax.set_ylim(-1.02, 1.02)
         ax.set_aspect("equal")
         ax.set_xlabel(f"capabilities correlation ({_symbol(result)})")
-        ax.set_ylabel(f"compute correlation ({_symbol(result)} with training FLOP)")
+        ax.set_ylabel(f"compute correlation ({_symbol(result)} with {_compute_label(result)})")
         ax.grid(True)
         title = f"Capabilities vs compute, {plain(audit_of_class.model_class)} models"
         if missing:

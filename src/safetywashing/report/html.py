@@ -39,11 +39,12 @@ METHOD_TEXT = (
     "over the models (z-scores, population standard deviation). The capability score of a "
     "model is its z-scored capability vector projected on the first principal component "
     "(PC1) of the {matrix} matrix of the capability benchmarks, signed so that "
-    "the score rises with capability; models missing a capability benchmark get no score. "
+    "the score rises with capability. A model missing some capability benchmarks keeps a "
+    "score: its gaps are {imputation}. "
     "A benchmark's capabilities correlation is the {method} correlation, across models, "
     "between its (higher-is-safer) score and the capability score, over the models that "
     "have both; calibration benchmarks are correlated with their own task's accuracy "
-    "instead. The compute correlation is the {method} correlation with training FLOP. "
+    "instead. The compute correlation is the {method} correlation with {compute}. "
     "Following Ren et al. (2024), a correlation below {low:.2f} reads as low (negative "
     "counts as low), and one at least as high as the mean pairwise correlation among the "
     "capability benchmarks reads as high: such a benchmark mostly tracks capabilities."
@@ -339,7 +340,17 @@ def html_report(
                 matrix=_MATRIX_NAMES.get(config.matrix, config.matrix),
                 method=_METHOD_NAMES.get(config.method, config.method),
                 low=config.threshold,
+                compute=result.compute_label,
+                imputation=(
+                    "filled by iterative PCA of the capability benchmarks alone (never from "
+                    "safety columns), and every filled cell is listed below"
+                    if config.impute == "pca"
+                    else "not filled (impute = none), so such a model gets no score and is "
+                    "listed below"
+                ),
             ),
+            compute_label=result.compute_label,
+            compute_short=result.compute_short,
             warnings=list(result.warnings),
             notes=list(result.notes),
             figures=_markup(figure_markup),

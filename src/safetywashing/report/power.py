@@ -25,19 +25,20 @@ def print_power(result: PowerResult, console: Console) -> None:
     table = Table(
         title=(
             f"Power: planted correlation {result.rho:+.2f} with latent capability; "
-            f"{result.panels} simulated panels per size read with {how}; "
-            f"{100 * result.confidence:g}% intervals, verdict lines ±{result.threshold:.2f}"
+            f"{result.panels} simulated panels per size read with {how}; power = chance "
+            f"that a two-sided test at alpha {result.alpha:g} rejects a zero correlation; "
+            f"verdicts from {100 * result.confidence:g}% intervals at ±{result.threshold:.2f}"
         ),
         title_justify="left",
     )
     headers = (
         "models",
         "true corr.",
-        f"power (≠0, α={result.alpha:g})",
-        "P(entangled)",
-        "P(distinct)",
-        "P(inverse)",
-        "P(inconclusive)",
+        "power",
+        "entangled",
+        "distinct",
+        "inverse",
+        "inconclusive",
         "mean width",
         "coverage",
     )

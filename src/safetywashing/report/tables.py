@@ -88,7 +88,7 @@ def markdown_summary(result: AuditResult) -> str:
             f"{_percent(component.projected_variance_share)}",
             f"- mean (std) pairwise capability correlation: {_percent(high)} "
             f"({_percent(audit_of_class.std_capability_correlation)})",
-            f"- capability score vs training FLOP: "
+            f"- capability score vs {result.compute_label}: "
             f"{_percent(audit_of_class.score_compute_correlation)} "
             f"(n={audit_of_class.score_compute_n})",
         ]
@@ -102,8 +102,8 @@ def markdown_summary(result: AuditResult) -> str:
         with_interval = any(b.verdict for b in audit_of_class.benchmarks)
         degenerate = _degenerate_shares(result, audit_of_class.model_class)
         lines += [
-            "| area | benchmark | n | capabilities corr. | reading | compute corr. | n (FLOP) |"
-            + (" interval | verdict |" if with_interval else ""),
+            "| area | benchmark | n | capabilities corr. | reading | compute corr. | "
+            f"n ({result.compute_short}) |" + (" interval | verdict |" if with_interval else ""),
             "|---|---|---:|---:|---|---:|---:|" + ("---:|---|" if with_interval else ""),
         ]
         for area, members in grouped_benchmarks(audit_of_class):

@@ -22,6 +22,7 @@ from safetywashing.errors import UnknownNameError
 from safetywashing.results.base import ByClass, Result
 from safetywashing.results.prepared import PreparedClass
 from safetywashing.stats.pca import CapabilityComponent
+from safetywashing.table import COMPUTE_LABELS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -349,6 +350,9 @@ class AuditResult(ByClass[ClassAudit]):
     uncertainty : dict or None
         Settings and details of the bootstrap and permutation analysis, when one was
         run (see :mod:`safetywashing.uncertainty`); written to JSON only then.
+    compute_kind : str
+        What the compute correlations use: ``flop`` (training FLOP, the paper's), or a
+        stand-in read with ``--compute-kind``: ``params``, ``tokens``.
     """
 
     config: AuditConfig
@@ -360,6 +364,17 @@ class AuditResult(ByClass[ClassAudit]):
     notes: tuple[str, ...] = field(default=())
     version: str = __version__
     uncertainty: dict[str, Any] | None = None
+    compute_kind: str = "flop"
+
+    @property
+    def compute_label(self) -> str:
+        """What the compute correlations use: "training FLOP", "parameters", ..."""
+        return COMPUTE_LABELS.get(self.compute_kind, (self.compute_kind,))[0]
+
+    @property
+    def compute_short(self) -> str:
+        """Short column label of the compute figures: "FLOP", "params", "tokens"."""
+        return COMPUTE_LABELS.get(self.compute_kind, (self.compute_kind, self.compute_kind))[1]
 
     lookup_where = "this audit"
 
@@ -394,6 +409,7 @@ class AuditResult(ByClass[ClassAudit]):
             {
                 "synthetic": self.synthetic,
                 "orientation": {"negated": list(self.flipped)},
+                "compute": {"kind": self.compute_kind, "label": self.compute_label},
                 "warnings": list(self.warnings),
                 "notes": list(self.notes),
                 "classes": {c.model_class: c.to_dict() for c in self.classes},

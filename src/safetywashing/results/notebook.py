@@ -10,6 +10,8 @@ import html
 import math
 from typing import TYPE_CHECKING
 
+from safetywashing.results.audit import CAPABILITY_SCORE
+
 if TYPE_CHECKING:
     from safetywashing.results.audit import AuditResult, ClassAudit
 
@@ -23,8 +25,10 @@ _HEADERS = (
     ("score vs FLOP %", True),
     ("safety benchmarks", True),
     ("high", True),
+    ("moderate", True),
     ("low", True),
     ("inverse", True),
+    ("n/a", True),
     ("most capability-correlated", False),
 )
 _METHOD_NAMES = {"spearman": "Spearman", "pearson": "Pearson", "kendall": "Kendall"}
@@ -43,8 +47,13 @@ def _row(result: AuditResult, audit_of_class: ClassAudit) -> str:
     counts = {"high": 0, "moderate": 0, "low": 0, "inverse": 0, "n/a": 0}
     for b in safety:
         counts[rule.reading(b.capabilities_correlation, high=high)] += 1
+    # Calibration rows are correlated with their own task, not the capability score.
     ranked = sorted(
-        (b for b in safety if not math.isnan(b.capabilities_correlation)),
+        (
+            b
+            for b in safety
+            if b.correlated_with == CAPABILITY_SCORE and not math.isnan(b.capabilities_correlation)
+        ),
         key=lambda b: -b.capabilities_correlation,
     )
     top = ", ".join(
@@ -58,7 +67,10 @@ def _row(result: AuditResult, audit_of_class: ClassAudit) -> str:
         f"<td {_RIGHT}>{_percent(audit_of_class.score_compute_correlation)} "
         f"(n={audit_of_class.score_compute_n})</td>",
         f"<td {_RIGHT}>{len(safety)}</td>",
-        *(f"<td {_RIGHT}>{counts[key]}</td>" for key in ("high", "low", "inverse")),
+        *(
+            f"<td {_RIGHT}>{counts[key]}</td>"
+            for key in ("high", "moderate", "low", "inverse", "n/a")
+        ),
         f"<td {_CELL}>{top}</td>",
     ]
     return "<tr>" + "".join(cells) + "</tr>"
@@ -74,7 +86,9 @@ def audit_summary_html(result: AuditResult) -> str:
         else ""
     )
     head = "".join(
-        f"<th {_RIGHT if right else _LEFT}>{html.escape(label)}</th>" for label, right in _HEADERS
+        f"<th {_RIGHT if right else _LEFT}>"
+        f"{html.escape(label.replace('FLOP', result.compute_short))}</th>"
+        for label, right in _HEADERS
     )
     rows = "\n".join(_row(result, c) for c in result.classes)
     return (

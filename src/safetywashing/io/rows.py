@@ -1,0 +1,182 @@
+"""Reading a table file (CSV, TSV, Parquet) as a header and numbered rows of strings.
+
+Tables are read with the standard library's ``csv`` module rather than pandas:
+importing pandas costs more than the whole audit's time budget on a small machine, and
+a score table is small. Parquet files are read through pandas and pyarrow, imported
+only then.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from safetywashing.errors import InputError
+from safetywashing.io.columns import ColumnMap
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file; check the path.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a scores file (CSV, TSV or Parquet).")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1)
+    except OSError as error:
+        raise InputError(
+            f"{path} cannot be read ({error.strerror}); check its permissions."
+        ) from None
+    if not head:
+        raise InputError(f"{path} is empty; give a table with a header row and one row per model.")
+
+
+def _delimiter(path: Path, first_line: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix in {".tsv", ".tab"}:
+        return "\t"
+    if "," not in first_line and "\t" not in first_line and ";" in first_line:
+        return ";"  # a spreadsheet's export under a locale with a decimal comma
+    if "\t" in first_line and "," not in first_line:
+        return "\t"  # a tab-separated file, whatever its name says
+    if suffix == ".csv":
+        return ","
+    return "\t" if first_line.count("\t") > first_line.count(",") else ","
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A table file's header and its non-blank rows.
+
+    Attributes
+    ----------
+    header : list of str
+    body : list of (int, list of str)
+        Each row with its number as a spreadsheet shows it (the header's row is 1 in a
+        file without leading blank lines; blank rows count, so the numbers in messages
+        point at the right line).
+    """
+
+    header: list[str]
+    body: list[tuple[int, list[str]]]
+
+
+def _drop_empty_trailing_columns(records: list[list[str]]) -> list[list[str]]:
+    """Drop trailing columns with no header name and no value (``a,b,,`` exports)."""
+    header = records[0]
+    keep = len(header)
+    while keep > 0 and not header[keep - 1].strip():
+        keep -= 1
+    if keep == len(header) or any(cell.strip() for row in records for cell in row[keep:]):
+        return records
+    return [row[:keep] for row in records]
+
+
+def _read_rows(path: Path, header_row: int | None = None) -> Rows:
+    _check_readable(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path} is not UTF-8 text; save it as UTF-8 CSV or TSV, or use Parquet."
+        ) from None
+    if not text.strip():
+        raise InputError(f"{path} is empty; give a table with a header row and one row per model.")
+    first_line = next(line for line in text.splitlines() if line.strip())
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_delimiter(path, first_line), strict=True
+    )
+    try:
+        records = list(reader)
+    except csv.Error as error:
+        raise InputError(
+            f"{path}, line {reader.line_num}: not valid CSV ({error}); check the quotes there "
+            '(a quoted cell starts and ends with ", and a " inside it is written "").'
+        ) from None
+    numbered = [
+        (number, row)
+        for number, row in enumerate(records, start=1)
+        if any(cell.strip() for cell in row)
+    ]
+    if not numbered:
+        raise InputError(f"{path} has only empty cells; give a header row and one row per model.")
+    if header_row is not None:
+        if header_row > len(records) or not any(c.strip() for c in records[header_row - 1]):
+            what = "is empty" if header_row <= len(records) else f"is past its end ({len(records)})"
+            raise InputError(
+                f"{path}: line {header_row} (--header-row) {what}; give the line that holds "
+                "the column names."
+            )
+        numbered = [(number, row) for number, row in numbered if number >= header_row]
+    kept = _drop_empty_trailing_columns([row for _, row in numbered])
+    return Rows(
+        header=kept[0],
+        body=[(number, row) for (number, _), row in zip(numbered[1:], kept[1:], strict=True)],
+    )
+
+
+def _read_parquet_rows(path: Path, header_row: int | None = None) -> Rows:
+    _check_readable(path)
+    if header_row is not None:
+        raise InputError(
+            f"{path} is a Parquet file, whose column names are not a line of the file; "
+            "drop --header-row."
+        )
+    try:
+        import pandas as pd
+
+        frame = pd.read_parquet(path)
+    except ImportError:
+        raise InputError(
+            "Reading Parquet needs pyarrow; install it with `pip install pyarrow`."
+        ) from None
+    except Exception as error:
+        raise InputError(f"{path} is not a readable Parquet file ({error}).") from None
+    return frame_rows(frame)
+
+
+def frame_rows(frame: pd.DataFrame) -> Rows:
+    """A DataFrame as header and numbered string rows (a named index becomes a column)."""
+    if frame.index.name is not None:
+        frame = frame.reset_index()
+    header = [str(column) for column in frame.columns]
+    body = [
+        ["" if _is_missing(cell) else str(cell) for cell in row]
+        for row in frame.itertuples(index=False, name=None)
+    ]
+    return Rows(header=header, body=list(enumerate(body, start=2)))
+
+
+def _is_missing(cell: object) -> bool:
+    return cell is None or (isinstance(cell, float) and math.isnan(cell))
+
+
+def read_rows(path: str | Path, *, header_row: int | None = None) -> Rows:
+    """Read a CSV, TSV or Parquet file as a header and numbered string rows.
+
+    The delimiter is a tab for ``.tsv``, a semicolon when the first line has semicolons
+    but neither commas nor tabs, else a comma (or a tab, if the first line of a file
+    without a ``.csv`` suffix has more tabs than commas). A UTF-8 byte-order mark, CRLF
+    line ends and quoted fields are read as a spreadsheet writes them; blank rows and
+    trailing columns without a name or a value are skipped. ``header_row`` (a line
+    number, 1 = first) names the header's line of a CSV or TSV file; lines above it are
+    skipped.
+    """
+    path = Path(path)
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        return _read_parquet_rows(path, header_row)
+    return _read_rows(path, header_row)
+
+
+def is_long_table(header: Sequence[str], columns: ColumnMap) -> bool:
+    """Whether a header is that of a long table (``model, benchmark, score[, ...]``)."""
+    lowered = {h.strip().lower() for h in header}
+    return {"benchmark", "score"} <= lowered and len(header) <= 8

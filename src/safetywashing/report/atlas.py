@@ -1,0 +1,162 @@
+"""Presentation of an atlas (one benchmark across settings): table, Markdown, LaTeX, figure."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from safetywashing.document import dumps
+from safetywashing.panel.atlas import AtlasResult
+from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def _pct(value: float) -> str:
+    return "–" if math.isnan(value) else f"{100 * value:+.1f}"
+
+
+def _rows(result: AtlasResult) -> list[tuple[str, str, str, str, str, str]]:
+    """(setting, n, r %, interval, weight %, zone) per setting, pooled last."""
+    rows = []
+    zones = result.zones()
+    for i, (s, zone) in enumerate(zip(result.settings, zones, strict=True)):
+        weight = f"{100 * result.meta.weights[i]:.0f}" if result.meta is not None else ""
+        rows.append(
+            (
+                s.label,
+                str(s.n),
+                _pct(s.capabilities_correlation),
+                f"[{_pct(s.ci_low)}, {_pct(s.ci_high)}]",
+                weight,
+                zone,
+            )
+        )
+    if result.meta is not None:
+        meta = result.meta
+        rows.append(
+            (
+                "pooled (random effects)",
+                str(sum(s.n for s in result.settings)),
+                _pct(meta.r),
+                f"[{_pct(meta.ci_low)}, {_pct(meta.ci_high)}]",
+                "100",
+                "",
+            )
+        )
+    return rows
+
+
+def atlas_json(result: AtlasResult) -> str:
+    """The atlas as JSON text (NaN as null)."""
+    return dumps(result.to_dict())
+
+
+def print_atlas(result: AtlasResult, console: Console) -> None:
+    """The settings side by side, the pooled estimate, heterogeneity and the stability."""
+    table = Table(
+        title=f"{result.benchmark} across {len(result.settings)} settings",
+        title_justify="left",
+    )
+    for header, right in (
+        ("setting", False),
+        ("n", True),
+        ("capab. corr. %", True),
+        (f"{100 * result.confidence:g}% interval", True),
+        ("weight %", True),
+        ("zone", False),
+    ):
+        table.add_column(header, justify="right" if right else "left", no_wrap=header != "setting")
+    for row in _rows(result):
+        table.add_row(*(Text(cell) for cell in row))
+    console.print(table)
+    if result.meta is not None:
+        meta = result.meta
+        console.print(
+            Text(
+                f"Heterogeneity: tau² = {meta.tau2:.4f} (Fisher z), I² = {100 * meta.i2:.0f}%, "
+                f"Q = {meta.z.q:.2f} on {meta.z.q_df} df (p = {meta.z.q_pvalue:.3g}); "
+                f"prediction interval for a new setting [{_pct(meta.pi_low)}, "
+                f"{_pct(meta.pi_high)}].",
+                style="dim",
+            )
+        )
+    console.print(Text(result.stability()))
+    for skipped in result.skipped:
+        console.print(
+            Text(
+                f"not measured in {skipped.panel} ({skipped.model_class}): {skipped.reason}",
+                style="yellow",
+            )
+        )
+
+
+def atlas_markdown(result: AtlasResult) -> str:
+    """A Markdown table of the settings and the pooled estimate, then the stability."""
+    lines = [
+        f"# {escape_markdown(result.benchmark)} across {len(result.settings)} settings",
+        "",
+        "| setting | n | capab. corr. % | interval | weight % | zone |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    lines += [
+        "| " + " | ".join(escape_markdown(cell) for cell in row) + " |" for row in _rows(result)
+    ]
+    lines += ["", escape_markdown(result.stability()), ""]
+    return "\n".join(lines)
+
+
+def atlas_latex_row(result: AtlasResult) -> str:
+    """One booktabs row: benchmark & settings & pooled corr. & [interval] & I^2 & tau^2."""
+    if result.meta is None:
+        cells = [escape_latex(result.benchmark), str(len(result.settings)), "--", "--", "--", "--"]
+    else:
+        meta = result.meta
+        cells = [
+            escape_latex(result.benchmark),
+            str(len(result.settings)),
+            latex_percent(meta.r),
+            f"[{latex_percent(meta.ci_low)}, {latex_percent(meta.ci_high)}]",
+            f"{100 * meta.i2:.0f}",
+            f"{meta.tau2:.3f}",
+        ]
+    return " & ".join(cells) + r" \\"
+
+
+def atlas_figure(result: AtlasResult) -> Figure:
+    """A forest plot: each setting's correlation and interval, the pooled diamond, the lines."""
+    from matplotlib.figure import Figure
+
+    rows = list(result.settings)
+    height = 0.9 + 0.28 * (len(rows) + 1)
+    fig = Figure(figsize=(4.2, height), layout="constrained")
+    ax = fig.add_subplot()
+    labels = [f"{s.label} (n={s.n})" for s in rows]
+    for y, s in enumerate(rows):
+        ax.plot([s.ci_low, s.ci_high], [y, y], color="#0072B2", lw=1.2)
+        ax.plot([s.capabilities_correlation], [y], "s", color="#0072B2", ms=4)
+    if result.meta is not None:
+        y = len(rows)
+        meta = result.meta
+        ax.fill(
+            [meta.ci_low, meta.r, meta.ci_high, meta.r],
+            [y, y - 0.25, y, y + 0.25],
+            color="#D55E00",
+        )
+        labels.append(f"pooled, I² = {100 * meta.i2:.0f}%")
+    t = result.threshold
+    ax.axvspan(-t, t, color="#E8E8E8", zorder=0)
+    ax.axvline(0, color="#999999", lw=0.6)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(-1, 1)
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+    ax.set_xlabel(f"capabilities correlation (band: ±{t:.2f}, the decision line)", fontsize=7)
+    ax.set_title(f"{result.benchmark} across settings", fontsize=8, loc="left")
+    ax.tick_params(labelsize=7)
+    return fig
