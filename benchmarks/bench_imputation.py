@@ -6,6 +6,11 @@ compares with the full-data audit: Spearman of the capability scores (masked vs 
 and the absolute change of every non-capability benchmark's capabilities correlation.
 Complete-case (``--impute none``) is measured side by side in the same run.
 
+Then the curve behind the default ``--min-observed``: for thresholds 1 to 8 (of 12), at
+20% and 30% hidden, the median over masks of the median absolute change and the fewest
+models left with a capability score. The default (a quarter, rounded up: 3) sits at the
+end of the flat part, before models start being dropped.
+
 Run: ``uv run python benchmarks/bench_imputation.py [--seeds 10] [--datasets DIR]``.
 The issue's targets at 20%: median Spearman >= 0.97, median absolute change <= 0.03.
 """
@@ -24,6 +29,7 @@ from safetywashing.io.readers import read_scores
 from safetywashing.validation import masking_runs
 
 FRACTIONS = (0.10, 0.20, 0.30)
+THRESHOLDS = (1, 2, 3, 4, 5, 6, 7, 8)
 
 
 def main() -> None:
@@ -64,6 +70,20 @@ def main() -> None:
                     f"{scored:>6.0f} {np.median(spearman):>11.4f} [{spearman.min():.4f}] "
                     f"{np.median(change):>15.4f} [{change.max():.4f}] {per_audit:>8.3f}"
                 )
+    print("\n--min-observed curve (imputation): median |dr| of seeds [max], fewest scored")
+    print(f"{'file':<6} {'rate':>5} " + " ".join(f"{t:>16}" for t in THRESHOLDS))
+    for kind in ("chat", "base"):
+        table = read_scores(folder / f"benchmarks_{kind}_models.csv")
+        for fraction in (0.20, 0.30):
+            cells = []
+            for threshold in THRESHOLDS:
+                runs = masking_runs(
+                    table, [fraction], seeds, preset="paper", min_observed=threshold
+                )
+                change = np.array([r.median_abs_change for r in runs])
+                fewest = min(r.n_scored for r in runs)
+                cells.append(f"{np.median(change):.4f} [{fewest:>2}]")
+            print(f"{kind:<6} {fraction:>5.0%} " + " ".join(f"{c:>16}" for c in cells))
 
 
 if __name__ == "__main__":

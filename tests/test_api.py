@@ -279,7 +279,7 @@ def _new_scores_file(result: sw.AuditResult) -> Path:
 def test_uncertainty_applies_only_to_its_own_audit(demo: sw.ScoreTable) -> None:
     first = sw.audit(demo)
     second = sw.audit(demo)
-    found = sw.bootstrap_audit(first, n_resamples=50, seed=1, permutations=0)
+    found = sw.bootstrap_audit(first, n_resamples=200, seed=1, permutations=0)
     assert found.apply().classes[0].benchmarks[0].verdict
     with pytest.raises(InputError, match="computed for another audit"):
         found.apply(second)

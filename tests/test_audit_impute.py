@@ -83,29 +83,29 @@ def test_gaps_are_imputed_from_the_capability_block_only() -> None:
 def test_none_leaves_gappy_models_out_and_min_observed_excludes_sparse_models() -> None:
     table = load_demo_panel().select_class("base")
     capability_ids = [b.id for b in table.benchmarks if b.role == "capability"]
-    sparse = [(1, b) for b in capability_ids[:7]]  # 5 of 12 left: below the default 6
+    sparse = [(1, b) for b in capability_ids[:10]]  # 2 of 12 left: below the default 3
     gappy = _with_gaps(table, [(0, capability_ids[4]), *sparse])
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         complete_case = audit(gappy, impute="none")["base"]
         imputed = audit(gappy)["base"]
         strict = audit(gappy, min_observed=12)["base"]
-        lenient = audit(gappy, min_observed=5)["base"]
+        lenient = audit(gappy, min_observed=2)["base"]
     assert [m for m, _ in complete_case.excluded_models] == list(table.model_ids[:2])
     assert [m for m, _ in imputed.excluded_models] == [table.model_ids[1]]
-    assert "has 5 of 12; imputation needs at least 6" in imputed.excluded_models[0][1]
+    assert "has 2 of 12; imputation needs at least 3" in imputed.excluded_models[0][1]
     assert np.isnan(imputed.score_of(table.model_ids[1]))
     assert not np.isnan(imputed.score_of(table.model_ids[0]))
     assert len(strict.excluded_models) == 2
     assert lenient.excluded_models == ()
-    assert len(lenient.imputed_cells) == 8
+    assert len(lenient.imputed_cells) == 11
     coverage = imputed.coverage
     assert coverage is not None
     statuses = {m.id: m.status for m in coverage.models}
     assert statuses[table.model_ids[0]] == "imputed"
     assert statuses[table.model_ids[1]] == "excluded"
     assert statuses[table.model_ids[2]] == "complete"
-    assert coverage.min_observed == 6
+    assert coverage.min_observed == 3
     by_benchmark = {b.id: b for b in coverage.benchmarks}
     # Model 1 lacks this benchmark too but is left out, so only model 0's cell is filled.
     assert by_benchmark[capability_ids[4]].n_imputed == 1
@@ -193,7 +193,7 @@ def test_capability_column_missing_in_every_kept_model_is_named_as_missing() -> 
     with pytest.raises(InputError) as none:
         audit(replace(table, values=values))
     assert str(none.value) == (
-        f"Capability benchmark '{first}' has no scores for the 11 models with at least 6 "
+        f"Capability benchmark '{first}' has no scores for the 11 models with at least 3 "
         "of the 12 capability benchmarks, so it cannot be imputed; drop it from the "
         "capability benchmarks or add scores."
     )

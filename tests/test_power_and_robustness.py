@@ -17,14 +17,15 @@ from safetywashing.simulate import SafetySpec, simulate_panel
 
 
 def test_power_rows_and_verdict_shares() -> None:
-    found = power_analysis(rho=0.9, models=[15, 40], panels=6, n_resamples=150, seed=3)
+    found = power_analysis(rho=0.9, models=[15, 40], panels=300, seed=3)
     assert [row.n_models for row in found.rows] == [15, 40]
     for row in found.rows:
         assert sum(row.verdicts.values()) == pytest.approx(1.0)
-        assert 0.0 <= row.coverage <= 1.0
-    # more models, narrower intervals
+        assert 0.0 <= row.coverage <= 1.0 and 0.0 <= row.power <= 1.0
+    # more models, narrower intervals, more power
     assert found.rows[1].mean_width < found.rows[0].mean_width
-    again = power_analysis(rho=0.9, models=[15, 40], panels=6, n_resamples=150, seed=3)
+    assert found.rows[1].power >= found.rows[0].power
+    again = power_analysis(rho=0.9, models=[15, 40], panels=300, seed=3)
     assert again.to_dict() == found.to_dict()
 
 
@@ -46,7 +47,7 @@ def test_power_command_json(capsys: pytest.CaptureFixture[str]) -> None:
             "--panels",
             "3",
             "--bootstrap",
-            "100",
+            "200",
             "--seed",
             "1",
             "--format",
@@ -57,7 +58,8 @@ def test_power_command_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert rc == 0
     document = json.loads(out)
     assert [row["n_models"] for row in document["rows"]] == [10, 20]
-    assert document["settings"]["rho"] == 0.4
+    assert document["settings"]["rho"] == 0.4 and document["settings"]["engine"] == "bootstrap"
+    assert all(0 <= row["power"] <= 1 and row["reading"] for row in document["rows"])
 
 
 def test_power_command_bad_sizes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -182,3 +184,28 @@ def test_leave_one_capability_out_range_leaves_the_family_variants_out(panel_tab
         "min": min(shares),
         "max": max(shares),
     }
+
+
+def test_the_covariance_variant_uses_the_unstandardized_scores(panel_table) -> None:  # type: ignore[no-untyped-def]
+    # Before: the covariance of z-scores, which is their Pearson matrix (identical output).
+    from safetywashing.stats.correlation import correlate_columns
+
+    result = audit(panel_table)
+    found = robustness_audit(result)["all"]
+    covariance = found.variant("measure: PC1 of covariance matrix")
+    pearson = found.variant("measure: PC1 of pearson matrix")
+    assert np.nanmax(np.abs(covariance - pearson)) > 1e-3
+    # Independently: PC1 of numpy's covariance of the raw capability block.
+    raw = np.asarray(result["all"].prepared.capability)
+    centred = raw - raw.mean(axis=0)
+    _, vectors = np.linalg.eigh(np.cov(raw, rowvar=False, bias=True))
+    scores = centred @ vectors[:, -1]
+    scores *= np.sign(np.corrcoef(scores, centred.mean(axis=1))[0, 1])
+    expected, _ = correlate_columns(scores, np.asarray(result["all"].prepared.targets))
+    np.testing.assert_allclose(covariance, expected, atol=1e-12)
+    assert (
+        "unstandardized"
+        in found.to_dict()["variant_descriptions"]["measure: PC1 of covariance matrix"]
+    )
+    with pytest.raises(InputError, match="matrix='covariance' is not one of spearman, pearson"):
+        audit(panel_table, matrix="covariance")

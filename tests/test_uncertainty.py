@@ -43,10 +43,12 @@ def test_audit_json_gains_interval_pvalue_verdict_and_settings() -> None:
     entry = next(iter(document["classes"]["chat"]["benchmarks"].values()))
     assert {"ci_low", "ci_high", "p_value", "p_adjusted", "verdict"} <= entry.keys()
     chat = result["chat"]
+    permutations = document["uncertainty"]["classes"]["chat"]["permutations"]
+    assert permutations > 300  # sized to the adjustment, beyond the resamples
     for b in chat.benchmarks:
         assert b.ci_low <= b.capabilities_correlation <= b.ci_high or b.verdict == "inconclusive"
         assert b.verdict in ("entangled", "inverse", "distinct", "inconclusive")
-        assert 1 / 301 <= b.p_value <= 1
+        assert 1 / (permutations + 1) <= b.p_value <= 1
     safety = [b for b in chat.benchmarks if b.role != "capability"]
     assert all(b.p_adjusted >= b.p_value for b in safety)
     assert all(np.isnan(b.p_adjusted) for b in chat.benchmarks if b.role == "capability")
@@ -187,7 +189,7 @@ def test_family_resampling_errors_read_as_sentences_for_an_unclassed_panel() -> 
     with pytest.raises(InputError) as few:
         bootstrap_audit(replace(table, models=two), n_resamples=50, cluster="family")
     assert str(few.value) == (
-        "Resampling by family needs at least 3 model families; there are 2; drop cluster='family'."
+        "Resampling by family needs at least 4 model families; there are 2; drop cluster='family'."
     )
 
 

@@ -317,7 +317,11 @@ def _audit_class(
     complete, capability_block, excluded, imputed_cells, run = _capability_rows(
         name, model_ids, capability_ids, capability_block, config
     )
-    z_complete, capability_mean, std = standardize(capability_block[complete])
+    if config.standardize == "available":  # every model that has the benchmark
+        _, capability_mean, std = standardize(values[:, capability_columns])
+        z_complete = (capability_block[complete] - capability_mean) / std
+    else:
+        z_complete, capability_mean, std = standardize(capability_block[complete])
     component = capability_component(z_complete, kind=config.matrix)
     scores = np.full(len(model_ids), np.nan)
     scores[complete] = component.scores
@@ -432,7 +436,9 @@ def _capability_rows(
     observed = (~np.isnan(block)).sum(axis=1)
     imputing = config.impute == "pca"
     if imputing:
-        minimum = config.min_observed if config.min_observed is not None else max(2, -(-k // 2))
+        # Default: a quarter of the capability benchmarks, at least 2 (from the
+        # error-vs-threshold curve in benchmarks/bench_imputation.py).
+        minimum = config.min_observed if config.min_observed is not None else max(2, -(-k // 4))
         keep = observed >= minimum
     else:
         minimum = k

@@ -15,7 +15,13 @@ from safetywashing.decision import PAPER_THRESHOLD, DecisionRule
 from safetywashing.errors import InputError, suggestion
 from safetywashing.stats.correlation import CORRELATION_METHODS, CorrelationMethod
 from safetywashing.stats.impute import DEFAULT_MAX_ITER, DEFAULT_TOLERANCE
-from safetywashing.stats.pca import MATRIX_KINDS, MatrixKind
+from safetywashing.stats.pca import MatrixKind
+
+#: Over which models a capability benchmark is z-scored: those with a capability score
+#: (every capability benchmark, observed or imputed) or every model that has it.
+STANDARDIZE_BASES = ("complete", "available")
+#: The covariance of z-scores is their Pearson matrix, so the audit offers these two.
+AUDIT_MATRICES: tuple[MatrixKind, ...] = ("spearman", "pearson")
 
 ImputeMethod = Literal["none", "pca"]
 IMPUTE_METHODS: tuple[ImputeMethod, ...] = ("none", "pca")
@@ -31,8 +37,10 @@ class AuditConfig:
         Capability benchmarks; None means the benchmarks whose role is "capability".
     method : {"spearman", "pearson", "kendall"}
         Correlation used for capabilities and compute correlations.
-    matrix : {"spearman", "pearson", "covariance"}
-        Matrix whose top eigenvector defines the capability score.
+    matrix : {"spearman", "pearson"}
+        Matrix whose top eigenvector defines the capability score. (A covariance matrix
+        of z-scores is the Pearson matrix; the covariance of the unstandardized scores
+        is a robustness variant.)
     model_class : str or None
         Analyse only this class; None analyses every class.
     pool_classes : bool
@@ -50,9 +58,12 @@ class AuditConfig:
         Rank of the imputation's PCA; below the number of capability benchmarks.
     min_observed : int or None
         Fewest observed capability benchmarks a model needs to be imputed; None means
-        half of the capability benchmarks, rounded up (at least 2).
+        a quarter of the capability benchmarks, rounded up (at least 2).
     impute_tolerance, impute_max_iter : float, int
         Convergence tolerance and iteration cap of the imputation.
+    standardize : {"complete", "available"}
+        Basis of the z-scores: the models with a capability score (the default, and the
+        basis the bootstrap refits), or every model that has the benchmark.
 
     Examples
     --------
@@ -76,6 +87,7 @@ class AuditConfig:
     min_observed: int | None = None
     impute_tolerance: float = DEFAULT_TOLERANCE
     impute_max_iter: int = DEFAULT_MAX_ITER
+    standardize: str = "complete"
 
     def __post_init__(self) -> None:
         if self.capabilities is not None:
@@ -88,8 +100,9 @@ class AuditConfig:
                 )
             object.__setattr__(self, "capabilities", tuple(self.capabilities))
         _one_of("method", self.method, CORRELATION_METHODS)
-        _one_of("matrix", self.matrix, MATRIX_KINDS)
+        _one_of("matrix", self.matrix, AUDIT_MATRICES)
         _one_of("impute", self.impute, IMPUTE_METHODS)
+        _one_of("standardize", self.standardize, STANDARDIZE_BASES)
         if self.model_class is not None and self.pool_classes:
             raise InputError(
                 f"model_class={self.model_class!r} and pool_classes both choose the models",
@@ -152,6 +165,7 @@ class AuditConfig:
             "impute": self.impute,
             "impute_rank": self.impute_rank,
             "min_observed": self.min_observed,
+            "standardize": self.standardize,
             "impute_tolerance": self.impute_tolerance,
             "impute_max_iter": self.impute_max_iter,
         }

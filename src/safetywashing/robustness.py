@@ -3,8 +3,11 @@
 Three families of variants, each refitting the capability score:
 
 - leave one capability benchmark out (k variants);
-- alternative capability measures: PC1 of the Spearman, Pearson and covariance matrices,
-  the mean z-score, and a one-factor model;
+- alternative capability measures: PC1 of the Spearman and Pearson matrices of the
+  z-scores, PC1 of the covariance matrix of the unstandardized scores (benchmarks with a
+  wider spread weigh more), the mean z-score, and a one-factor model fitted by maximum
+  likelihood (scikit-learn's algorithm; its scores weight each benchmark by loading /
+  uniqueness);
 - leave one model family out (when families are known).
 
 A benchmark is *flagged* when, under some variant, its capabilities correlation falls in
@@ -13,8 +16,9 @@ a different zone than the audit's estimate: above ``+t`` (entangled), below ``-t
 estimates (the variants are not bootstrapped).
 
 Also here: Spearman partial correlations of each benchmark with compute given the
-capability score and with the capability score given compute, and capability-adjusted
-(residual) safety scores per model with a ranking.
+capability score and with the capability score given compute (for a calibration
+benchmark: given, and with, its own reference column, the one its headline correlation
+uses), and capability-adjusted (residual) safety scores per model with a ranking.
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from safetywashing.audit import AuditInput, require_spearman, resolve_audit
 from safetywashing.decision import DecisionRule
 from safetywashing.results.audit import AuditResult, ClassAudit
 from safetywashing.results.robustness import ClassRobustness, RobustnessResult, VariantKind
+from safetywashing.results.uncertainty import require_complete_basis
 from safetywashing.stats.bootstrap import make_plan
 from safetywashing.stats.correlation import correlate_columns
 from safetywashing.stats.factor import one_factor
 from safetywashing.stats.partial import partial_spearman, residual_scores
-from safetywashing.stats.pca import MATRIX_KINDS, capability_component, standardize
+from safetywashing.stats.pca import capability_component, standardize
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -70,6 +75,7 @@ def robustness_audit(source: AuditResult | AuditInput, /, **audit_options: Any) 
     """
     result = resolve_audit(source, audit_options)
     require_spearman(result, "the robustness variants", plural=True)
+    require_complete_basis(result, "The robustness analysis")
     rule = result.rule
     return RobustnessResult(
         threshold=rule.threshold,
@@ -87,6 +93,7 @@ def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRo
     estimate = np.array([b.capabilities_correlation for b in audit_of_class.benchmarks])
     by_score = np.array([r is None for r in data.references])
     labels: list[str] = []
+    descriptions: list[str] = []
     kinds: list[VariantKind] = []
     rows: list[FloatArray] = []
     shares: list[float] = []
@@ -102,20 +109,40 @@ def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRo
         keep = [j for j in range(k) if j != drop]
         component = capability_component(z[:, keep], kind=kind)
         labels.append(f"without {audit_of_class.capability_benchmarks[drop]}")
+        descriptions.append(
+            f"PC1 of the {kind} matrix of the z-scores without "
+            f"{audit_of_class.capability_benchmarks[drop]}"
+        )
         kinds.append("capability")
         rows.append(with_scores(component.scores))
         shares.append(component.eigenvalue_share)
-    for other in MATRIX_KINDS:
+    for other in ("spearman", "pearson"):
         component = capability_component(z, kind=other)
         labels.append(f"measure: PC1 of {other} matrix")
+        descriptions.append(f"PC1 of the {other.capitalize()} matrix of the z-scores")
         kinds.append("measure")
         rows.append(with_scores(component.scores))
         shares.append(component.eigenvalue_share)
+    raw = capability[complete]
+    component = capability_component(raw - raw.mean(axis=0), kind="covariance")
+    labels.append("measure: PC1 of covariance matrix")
+    descriptions.append(
+        "PC1 of the covariance matrix of the unstandardized scores (benchmarks with a "
+        "wider spread weigh more)"
+    )
+    kinds.append("measure")
+    rows.append(with_scores(component.scores))
+    shares.append(component.eigenvalue_share)
     labels.append("measure: mean z-score")
+    descriptions.append("the mean z-score over the capability benchmarks")
     kinds.append("measure")
     rows.append(with_scores(z.mean(axis=1)))
     shares.append(math.nan)
     labels.append("measure: one-factor model")
+    descriptions.append(
+        "one factor fitted by maximum likelihood (scikit-learn's FactorAnalysis "
+        "algorithm); scores weight each benchmark by loading / uniqueness"
+    )
     kinds.append("measure")
     rows.append(with_scores(one_factor(z).scores))
     shares.append(math.nan)
@@ -134,6 +161,7 @@ def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRo
         refit = plan.evaluate(counts)
         for i, name in enumerate(families):
             labels.append(f"without family {name}")
+            descriptions.append(f"PC1 of the {kind} matrix refitted without family {name}")
             kinds.append("family")
             rows.append(refit["capabilities"][i])
             shares.append(float(refit["variance_explained"][i]))
@@ -149,11 +177,14 @@ def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRo
     )
     scores = audit_of_class.capability_scores
     flop = data.flop
+    # A calibration benchmark is read against its own reference column (its headline
+    # correlation is), so its partial correlations hold that column fixed too.
+    against = [scores if ref is None else ref for ref in data.references]
     partial_compute = np.array(
-        [partial_spearman(data.targets[:, j], flop, scores)[0] for j in range(estimate.size)]
+        [partial_spearman(data.targets[:, j], flop, against[j])[0] for j in range(estimate.size)]
     )
     partial_capability = np.array(
-        [partial_spearman(data.targets[:, j], scores, flop)[0] for j in range(estimate.size)]
+        [partial_spearman(data.targets[:, j], against[j], flop)[0] for j in range(estimate.size)]
     )
     safety = [
         j
@@ -172,6 +203,7 @@ def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRo
         estimate=estimate,
         variants=tuple(labels),
         variant_kinds=tuple(kinds),
+        descriptions=tuple(descriptions),
         correlations=correlations,
         variance_explained=np.array(shares),
         flagged=flagged,

@@ -10,11 +10,26 @@ array comes from the audit's result (:class:`~safetywashing.results.PreparedClas
 the verdicts use the audit's decision rule.
 
 Only the Spearman correlation is bootstrapped (the paper's and the default method).
+
+Decisions: the verdict reads the interval against the lines; beside it stand a bootstrap
+equivalence test (TOST) for "distinct", and, for an inconclusive benchmark, the number of
+models that would decide it with 80% power if its estimate were the truth. Permutation
+p-values are adjusted within two families: benchmarks tested against the capability
+score, and calibration benchmarks tested against their own reference column. By default
+the permutations are as many as the adjustment needs to be able to reject at ``alpha``.
+
+With ``cluster="family"``, whole families are resampled and the replicates' deviations
+are widened by ``sqrt(G / (G - 1))`` in Fisher's z scale (the usual small-G correction,
+see :func:`~safetywashing.stats.intervals.expand_replicates`); fewer than
+:data:`MIN_CLUSTERS` families are refused and fewer than :data:`WARN_CLUSTERS` draw a
+warning. An interval needs :func:`minimum_valid` non-degenerate resamples (5 in each
+tail); below that no interval and no verdict are given.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,17 +38,23 @@ import numpy as np
 import numpy.typing as npt
 
 from safetywashing.audit import AuditInput, audit, require_spearman, resolve_audit
-from safetywashing.errors import InputError
+from safetywashing.errors import InputError, InputWarning
 from safetywashing.progress import ProgressCallback, report_to
 from safetywashing.results.audit import AuditResult, ClassAudit
 from safetywashing.results.prepared import PreparedClass
 from safetywashing.results.uncertainty import (
     CLUSTERS,
+    DECISION_POWER,
     DEFAULT_RESAMPLES,
+    DEGENERATE_FLAG,
+    MIN_CLUSTERS,
+    WARN_CLUSTERS,
     ClassUncertainty,
     UncertaintyResult,
     UncertaintySettings,
     check_count,
+    minimum_valid,
+    require_complete_basis,
     root_seed,
 )
 from safetywashing.stats.bootstrap import (
@@ -42,8 +63,20 @@ from safetywashing.stats.bootstrap import (
     jackknife_counts,
     make_plan,
 )
-from safetywashing.stats.intervals import IntervalKind, bca_interval, percentile_interval
-from safetywashing.stats.multiple import Adjustment, adjust
+from safetywashing.stats.fisher import models_to_decide
+from safetywashing.stats.intervals import (
+    IntervalKind,
+    bca_interval,
+    equivalence_pvalue,
+    expand_replicates,
+    percentile_interval,
+)
+from safetywashing.stats.multiple import (
+    Adjustment,
+    adjust,
+    permutations_needed,
+    smallest_adjusted,
+)
 from safetywashing.stats.permutation import permutation_pvalues
 from safetywashing.table import DEFAULT_CLASS
 
@@ -56,6 +89,7 @@ __all__ = [
     "CLUSTERS",
     "DEFAULT_RESAMPLES",
     "MIN_BOOTSTRAP_MODELS",
+    "MIN_CLUSTERS",
     "ClassUncertainty",
     "UncertaintyResult",
     "UncertaintySettings",
@@ -64,6 +98,7 @@ __all__ = [
     "check_count",
     "cluster_ids",
     "default_chunk",
+    "minimum_valid",
     "resolve_audit",
     "run_bootstrap",
 ]
@@ -134,6 +169,7 @@ def bootstrap_audit(
     cluster: str | None = None,
     permutations: int | None = None,
     adjustment: Adjustment = "bh",
+    alpha: float = 0.05,
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     keep_replicates: bool = False,
@@ -152,10 +188,16 @@ def bootstrap_audit(
     interval : {"percentile", "bca"}, default "percentile"
         Which interval fills ``ci_low``/``ci_high`` and decides the verdict.
     cluster : {"family"}, optional
-        Resample whole model families instead of models.
+        Resample whole model families instead of models (at least 4 families; the
+        intervals get the small-G widening ``sqrt(G / (G - 1))``).
     permutations : int, optional
-        Permutations per p-value; defaults to ``n_resamples``; 0 computes none.
-    adjustment : {"bh", "holm"}, default "bh"
+        Permutations per p-value; 0 computes none. By default as many as the
+        adjustment needs to reject at ``alpha`` (and at least ``n_resamples``); an
+        explicit count too small for that draws a warning.
+    adjustment : {"bh", "by", "holm"}, default "bh"
+        Benjamini-Hochberg, Benjamini-Yekutieli or Holm, within each test family.
+    alpha : float, default 0.05
+        Level of the tests: sizes the permutations, reads the equivalence test.
     chunk_size : int, optional
         Resamples per batch (memory); results do not depend on it.
     progress : callable, optional
@@ -180,6 +222,7 @@ def bootstrap_audit(
     """
     result = resolve_audit(source, audit_options)
     require_spearman(result, "the bootstrap")
+    require_complete_basis(result, "The bootstrap")
     root = root_seed(seed)
     settings = UncertaintySettings(
         n_resamples=n_resamples,
@@ -187,15 +230,21 @@ def bootstrap_audit(
         seed=int(root.entropy) if seed is None else int(seed),  # type: ignore[arg-type]
         interval=interval,
         cluster=cluster,
-        permutations=n_resamples if permutations is None else permutations,
+        permutations=permutations,
         adjustment=adjustment,
         threshold=result.config.threshold,
+        alpha=alpha,
     )
+    notes: list[str] = []
     classes = tuple(
-        _class_uncertainty(c, settings, root, chunk_size, progress, keep_replicates)
+        _class_uncertainty(c, settings, root, chunk_size, progress, keep_replicates, notes)
         for c in result.classes
     )
-    return UncertaintyResult(settings=settings, classes=classes, audit=result)
+    for note in notes:
+        warnings.warn(note, InputWarning, stacklevel=2)
+    return UncertaintyResult(
+        settings=settings, classes=classes, audit=result, warnings=tuple(notes)
+    )
 
 
 def audit_with_uncertainty(
@@ -222,8 +271,10 @@ def _class_uncertainty(
     chunk_size: int | None,
     progress: ProgressCallback | None,
     keep_replicates: bool,
+    notes: list[str],
 ) -> ClassUncertainty:
     name = audit_of_class.model_class
+    among = "" if name == DEFAULT_CLASS else f" among the {name} models"
     n_scored = len(audit_of_class.capability_model_ids)
     if n_scored < MIN_BOOTSTRAP_MODELS:
         raise InputError(
@@ -239,14 +290,30 @@ def _class_uncertainty(
         if settings.cluster == "family"
         else None
     )
-    if clusters is not None and int(clusters.max()) + 1 < 3:
-        raise InputError(
-            f"Resampling by family needs at least 3 model families"
-            f"{'' if name == DEFAULT_CLASS else f' among the {name} models'}; there are "
-            f"{int(clusters.max()) + 1}",
-            param="cluster",
-            remedy="drop cluster='family'",
-        )
+    scale = 1.0
+    if clusters is not None:
+        groups = int(clusters.max()) + 1
+        if groups < MIN_CLUSTERS:
+            raise InputError(
+                f"Resampling by family needs at least {MIN_CLUSTERS} model families{among}; "
+                f"there are {groups}",
+                param="cluster",
+                remedy="drop cluster='family'",
+            )
+        if groups < WARN_CLUSTERS:
+            measured = (
+                " (a 95% percentile interval covered about 90% with 4 families, and with "
+                "6 families that were in fact independent)"
+                if groups <= 6
+                else ""
+            )
+            notes.append(
+                f"Resampling by family{among} with only {groups} families: the intervals "
+                f"are widened by sqrt(G/(G-1)) = {math.sqrt(groups / (groups - 1)):.3f}, "
+                f"but cluster-bootstrap coverage is approximate below {WARN_CLUSTERS} "
+                f"families{measured}; see benchmarks/validate_coverage.py."
+            )
+        scale = math.sqrt(groups / (groups - 1))
     plan = make_plan(
         data.capability,
         data.targets,
@@ -270,16 +337,26 @@ def _class_uncertainty(
     )
     jack = plan.evaluate(jackknife_counts(plan.n_models, clusters))
     estimate = full["capabilities"][0]
-    replicates = draws["capabilities"]
-    # No interval around an undefined estimate (e.g. a benchmark with 2 models).
+    replicates = expand_replicates(draws["capabilities"], estimate, scale)
+    compute_draws = expand_replicates(draws["compute"], full["compute"][0], scale)
+    score_draws = expand_replicates(draws["score_compute"], full["score_compute"][:1], scale)
+    # An interval needs an estimate (e.g. not a benchmark with 2 models) and enough
+    # non-degenerate resamples; the rest get none, and no verdict.
+    valid = np.isfinite(replicates).sum(axis=0)
+    valid_share = np.where(np.isnan(estimate), np.nan, valid / settings.n_resamples)
+    enough = minimum_valid(settings.confidence)
+    no_interval = np.isnan(estimate) | (valid < enough)
     percentile = np.vstack(percentile_interval(replicates, settings.confidence))
-    percentile[:, np.isnan(estimate)] = np.nan
+    percentile[:, no_interval] = np.nan
     bca = np.vstack(bca_interval(replicates, estimate, jack["capabilities"], settings.confidence))
-    compute_interval = np.vstack(percentile_interval(draws["compute"], settings.confidence))
-    compute_interval[:, np.isnan(full["compute"][0])] = np.nan
+    bca[:, no_interval] = np.nan
+    compute_interval = np.vstack(percentile_interval(compute_draws, settings.confidence))
+    compute_interval[
+        :, np.isnan(full["compute"][0]) | (np.isfinite(compute_draws).sum(axis=0) < enough)
+    ] = np.nan
     share = draws["variance_explained"][:, None]
     share_ci = percentile_interval(share, settings.confidence)
-    score_ci = percentile_interval(draws["score_compute"][:, None], settings.confidence)
+    score_ci = percentile_interval(score_draws[:, None], settings.confidence)
     if math.isnan(float(full["score_compute"][0])):
         score_ci = (np.full(1, np.nan), np.full(1, np.nan))
     chosen = percentile if settings.interval == "percentile" else bca
@@ -287,20 +364,70 @@ def _class_uncertainty(
     verdicts = tuple(
         rule.verdict(float(chosen[0, j]), float(chosen[1, j])) for j in range(estimate.size)
     )
+    p_equivalence = equivalence_pvalue(replicates, rule.threshold)
+    p_equivalence[no_interval] = np.nan
+    models_needed = np.array(
+        [
+            models_to_decide(
+                float(estimate[j]),
+                threshold=rule.threshold,
+                confidence=settings.confidence,
+                power=DECISION_POWER,
+            )
+            if verdicts[j] == "inconclusive"
+            else math.nan
+            for j in range(estimate.size)
+        ]
+    )
+    ids = [b.id for b in audit_of_class.benchmarks]
+    if settings.n_resamples < enough:
+        notes.append(
+            f"n_resamples={settings.n_resamples} gives no intervals or verdicts{among}: an "
+            f"interval needs {enough} valid resamples (5 in each tail at "
+            f"{100 * settings.confidence:g}%)."
+        )
+    else:
+        short = [ids[j] for j in np.flatnonzero(~np.isnan(estimate) & (valid < enough))]
+        if short:
+            notes.append(
+                f"No interval or verdict for {_names(short)}{among}: fewer than {enough} of "
+                f"the {settings.n_resamples} resamples gave a defined correlation."
+            )
+    flagged = [
+        f"{ids[j]} ({100 * (1 - valid_share[j]):.1f}%)"
+        for j in np.flatnonzero(valid_share < 1.0 - DEGENERATE_FLAG)
+        if not no_interval[j]
+    ]
+    if flagged:
+        notes.append(
+            f"Degenerate resamples (fewer than 3 distinct models or a constant column) left "
+            f"out{among}: {_names(flagged)}; their intervals are conditional on the rest."
+        )
+    family = tuple(
+        "" if b.role == "capability" else ("capability score" if ref is None else "reference")
+        for b, ref in zip(audit_of_class.benchmarks, data.references, strict=True)
+    )
+    permutations = _permutation_count(settings, family, among, notes)
     p_value = np.full(estimate.size, np.nan)
-    if settings.permutations > 0:
-        p_value = _pvalues(audit_of_class, data, settings.permutations, class_seed)
-    in_family = np.array([b.role != "capability" for b in audit_of_class.benchmarks])
-    family_p = np.where(in_family, p_value, np.nan)
+    if permutations > 0:
+        p_value = _pvalues(audit_of_class, data, permutations, class_seed)
+    adjusted = {method: np.full(estimate.size, np.nan) for method in ("bh", "by", "holm")}
+    for member in ("capability score", "reference"):
+        inside = np.array([f == member for f in family])
+        for method, values in adjusted.items():
+            values[inside] = adjust(p_value[inside], method)  # type: ignore[arg-type]
     return ClassUncertainty(
         model_class=name,
-        benchmark_ids=tuple(b.id for b in audit_of_class.benchmarks),
+        benchmark_ids=tuple(ids),
         estimate=estimate,
         percentile=percentile,
         bca=bca,
         p_value=p_value,
-        p_bh=adjust(family_p, "bh"),
-        p_holm=adjust(family_p, "holm"),
+        p_bh=adjusted["bh"],
+        p_by=adjusted["by"],
+        p_holm=adjusted["holm"],
+        test_family=family,
+        permutations=permutations,
         verdicts=verdicts,
         compute_interval=compute_interval,
         variance_explained=np.array(
@@ -309,8 +436,39 @@ def _class_uncertainty(
         score_compute=np.array([full["score_compute"][0], score_ci[0][0], score_ci[1][0]]),
         n_valid=int(np.asarray(draws["valid"], dtype=bool).sum()),
         n_units=plan.n_models if clusters is None else int(clusters.max()) + 1,
+        valid_share=valid_share,
+        p_equivalence=p_equivalence,
+        models_needed=models_needed,
+        cluster_scale=scale,
         replicates=replicates if keep_replicates else None,
     )
+
+
+def _names(items: Sequence[str], limit: int = 8) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _permutation_count(
+    settings: UncertaintySettings, family: tuple[str, ...], among: str, notes: list[str]
+) -> int:
+    """The permutations of one class: as asked, or sized to the largest test family."""
+    sizes = [family.count(member) for member in ("capability score", "reference")]
+    largest = max(sizes)
+    method = settings.adjustment
+    if settings.permutations is None:
+        return max(settings.n_resamples, permutations_needed(largest, settings.alpha, method))
+    count = settings.permutations
+    if count > 0 and largest > 0:
+        floor = smallest_adjusted(count, largest, method)
+        if floor > settings.alpha:
+            notes.append(
+                f"permutations={count} cannot reject at alpha={settings.alpha:g}{among}: "
+                f"with {method} over {largest} tests the smallest adjusted p-value is "
+                f"{floor:.3g}; leave permutations out to get "
+                f"{permutations_needed(largest, settings.alpha, method)}."
+            )
+    return count
 
 
 def _pvalues(

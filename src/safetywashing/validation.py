@@ -150,6 +150,7 @@ def masking_runs(
     capabilities: Sequence[str] | None = None,
     impute: ImputeMethod = "pca",
     impute_rank: int = 1,
+    min_observed: int | None = None,
 ) -> list[MaskingRun]:
     """Audit the table once in full and once per (fraction, seed) with cells hidden.
 
@@ -163,7 +164,7 @@ def masking_runs(
         One mask per seed and fraction.
     preset, capabilities
         As for :func:`~safetywashing.audit.audit`.
-    impute, impute_rank
+    impute, impute_rank, min_observed
         Imputation of the masked audits.
 
     Returns
@@ -184,6 +185,7 @@ def masking_runs(
                     capabilities=capabilities,
                     impute=impute,
                     impute_rank=impute_rank,
+                    min_observed=min_observed,
                 )
                 n_scored, spearman, median_change, max_change = compare_audits(full, masked)
                 runs.append(

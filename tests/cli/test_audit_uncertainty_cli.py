@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from safetywashing.cli.app import main
+from safetywashing.results.uncertainty import PERMUTATION_RULE
 from safetywashing.simulate import simulate_panel
 
 
@@ -50,9 +51,12 @@ def test_bootstrap_json_has_intervals_verdicts_and_settings(
         "seed": 3,
         "interval": "bca",
         "cluster": None,
-        "permutations": 300,
+        "permutations": None,
+        "permutation_rule": PERMUTATION_RULE,
         "adjustment": "holm",
+        "alpha": 0.05,
         "verdict_lines": [-0.3, 0.3],
+        "min_valid_resamples": 100,
     }
     benchmark = document["classes"]["chat"]["benchmarks"]["syn_knowledge_mc"]
     assert benchmark["ci_low"] <= benchmark["ci_high"]
@@ -191,3 +195,15 @@ def test_robustness_with_a_machine_format_and_no_out_folder_is_refused(
         "error: --robustness results are printed with --format table or written to "
         "robustness.json under --out, not with --format json; add --out DIR."
     )
+
+
+def test_adjust_by_and_alpha_reach_the_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["audit", "--bootstrap", "200", "--seed", "2", "--adjust", "by", "--alpha", "0.1"]
+    rc, out, _ = _run([*argv, "--format", "json"], capsys)
+    assert rc == 0
+    settings = json.loads(out)["uncertainty"]["settings"]
+    assert settings["adjustment"] == "by" and settings["alpha"] == 0.1
+    rc, _, err = _run(["audit", "--bootstrap", "200", "--alpha", "1.5"], capsys)
+    assert rc == 2 and "error: --alpha 1.5 is not strictly between 0 and 1" in err
+    rc, _, err = _run(["audit", "--alpha", "0.1"], capsys)
+    assert rc == 2 and "--alpha needs --bootstrap N" in err

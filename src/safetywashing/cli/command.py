@@ -38,6 +38,7 @@ PARAMETER_FLAGS: dict[str, str] = {
     "impute": "--impute",
     "impute_rank": "--impute-rank",
     "min_observed": "--min-observed",
+    "standardize": "--standardize",
     "threshold": "--threshold",
     "n_resamples": "--bootstrap",
     "confidence": "--confidence",
@@ -46,11 +47,13 @@ PARAMETER_FLAGS: dict[str, str] = {
     "permutations": "--permutations",
     "cluster": "--cluster",
     "adjustment": "--adjust",
+    "alpha": "--alpha",
     "family_column": "--family-column",
     "rho": "--rho",
     "models": "--models",
     "panels": "--panels",
     "n_capability": "--capability-benchmarks",
+    "engine": "--bootstrap",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -65,7 +65,6 @@ class Matrix(StrEnum):
 
     spearman = "spearman"
     pearson = "pearson"
-    covariance = "covariance"
 
 
 class Impute(StrEnum):
@@ -73,6 +72,13 @@ class Impute(StrEnum):
 
     pca = "pca"
     none = "none"
+
+
+class Standardize(StrEnum):
+    """Over which models each capability benchmark is z-scored."""
+
+    complete = "complete"
+    available = "available"
 
 
 class Interval(StrEnum):
@@ -92,6 +98,7 @@ class Adjustment(StrEnum):
     """Multiplicity adjustment of the permutation p-values."""
 
     bh = "bh"
+    by = "by"
     holm = "holm"
 
 
@@ -355,9 +362,17 @@ class AuditOptions:
         _setting(
             "--min-observed",
             help="Fewest observed capability benchmarks a model needs to be "
-            "imputed (default: half, rounded up).",
+            "imputed (default: a quarter, rounded up, at least 2).",
         ),
     ] = None
+    standardize: Annotated[
+        Standardize,
+        _setting(
+            "--standardize",
+            help="Z-score each capability benchmark over the models with a capability "
+            "score (complete) or over every model that has it (available).",
+        ),
+    ] = Standardize.complete
     threshold: ThresholdOption = 0.40
 
     def audit(self, table: ScoreTable) -> AuditResult:
@@ -383,6 +398,7 @@ class AuditOptions:
             impute_rank=self.impute_rank,
             min_observed=self.min_observed,
             threshold=self.threshold,
+            standardize=self.standardize.value,
         )
 
 
@@ -418,7 +434,8 @@ class UncertaintyOptions:
         typer.Option(
             "--permutations",
             metavar="N",
-            help="Permutations per p-value (default: as many as resamples; 0 for none).",
+            help="Permutations per p-value (default: enough for --adjust to reject at "
+            "--alpha, at least as many as resamples; 0 for none).",
             rich_help_panel=UNCERTAINTY_PANEL,
         ),
     ] = None
@@ -428,7 +445,19 @@ class UncertaintyOptions:
     ] = None
     adjustment: Annotated[
         Adjustment | None,
-        _resampling("--adjust", help="Multiplicity adjustment for p_adjusted [default: bh]."),
+        _resampling(
+            "--adjust",
+            help="Multiplicity adjustment for p_adjusted: Benjamini-Hochberg, "
+            "Benjamini-Yekutieli (any dependence) or Holm [default: bh].",
+        ),
+    ] = None
+    alpha: Annotated[
+        float | None,
+        _resampling(
+            "--alpha",
+            help="Level of the tests: sizes the permutations, reads the equivalence "
+            "test [default: 0.05].",
+        ),
     ] = None
 
     def given_without_bootstrap(self) -> list[str]:
@@ -485,6 +514,7 @@ class UncertaintyOptions:
                 else check_count(self.permutations, "permutations", "permutations", allow_zero=True)
             ),
             adjustment=(self.adjustment or Adjustment.bh).value,
+            alpha=0.05 if self.alpha is None else self.alpha,
             progress=progress,
         )
         return found.apply()

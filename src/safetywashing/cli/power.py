@@ -36,35 +36,48 @@ def power_command(
     output: OutputOptions,
     rho: Annotated[
         float, typer.Option("--rho", help="Planted correlation with latent capability.")
-    ] = 0.40,
+    ] = 0.60,
     models: Annotated[
         str, typer.Option("--models", help="Panel sizes, comma-separated.")
-    ] = "20,30,50",
-    panels: Annotated[int, typer.Option("--panels", help="Simulated panels per size.")] = 200,
+    ] = "20,30,50,100",
+    panels: Annotated[int, typer.Option("--panels", help="Simulated panels per size.")] = 2000,
     bootstrap: Annotated[
-        str, typer.Option("--bootstrap", metavar="N", help="Bootstrap resamples per panel.")
-    ] = "500",
+        str | None,
+        typer.Option(
+            "--bootstrap",
+            metavar="N",
+            help="Read every panel with the audit's bootstrap (N resamples) and permutation "
+            "test instead of the Fisher-z approximation (slow; use fewer --panels).",
+        ),
+    ] = None,
     confidence: Annotated[float, typer.Option("--confidence", help="Interval level.")] = 0.95,
+    alpha: Annotated[
+        float, typer.Option("--alpha", help="Level of the test of a zero correlation.")
+    ] = 0.05,
     threshold: ThresholdOption = 0.40,
     capability_benchmarks: Annotated[
         int, typer.Option("--capability-benchmarks", help="Capability benchmarks per panel.")
     ] = 12,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the simulation.")] = None,
 ) -> None:
-    """Simulate panels to estimate interval width and the chance of each verdict."""
+    """Power to detect a capabilities correlation, chance of each verdict, interval width."""
     from safetywashing.cli.progress import terminal_progress
     from safetywashing.power import power_analysis
     from safetywashing.report.power import power_json, print_power
     from safetywashing.uncertainty import check_count
 
     output.require((OutputFormat.table, OutputFormat.json), "power")
-    n_resamples = check_count(bootstrap, "n_resamples", "bootstrap resamples")
+    n_resamples = (
+        500 if bootstrap is None else check_count(bootstrap, "n_resamples", "bootstrap resamples")
+    )
     result = power_analysis(
         rho=rho,
         models=_sizes(models),
         panels=panels,
+        engine="fisher" if bootstrap is None else "bootstrap",
         n_resamples=n_resamples,
         confidence=confidence,
+        alpha=alpha,
         threshold=threshold,
         n_capability=capability_benchmarks,
         seed=seed,

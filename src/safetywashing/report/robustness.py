@@ -49,6 +49,14 @@ def print_robustness(result: RobustnessResult, console: Console) -> None:
                 Text("changes", style="bold yellow") if benchmark in flagged else "",
             )
         console.print(table)
+        measures = [
+            f"{label.removeprefix('measure: ')} = {text}"
+            for label, text, kind in zip(
+                item.variants, item.descriptions, item.variant_kinds, strict=True
+            )
+            if kind == "measure"
+        ]
+        console.print(Text("Measures: " + "; ".join(measures) + ".", style="dim"))
         ranking = [m for m, v in item.ranking() if not math.isnan(v)]
         if ranking:
             console.print(

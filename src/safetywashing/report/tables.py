@@ -105,6 +105,7 @@ def markdown_summary(result: AuditResult) -> str:
 
             lines += coverage_markdown(audit_of_class.coverage)
         with_interval = any(b.verdict for b in audit_of_class.benchmarks)
+        degenerate = _degenerate_shares(result, audit_of_class.model_class)
         lines += [
             "| area | benchmark | n | capabilities corr. | reading | compute corr. | "
             f"n ({result.compute_short}) |" + (" interval | verdict |" if with_interval else ""),
@@ -124,7 +125,9 @@ def markdown_summary(result: AuditResult) -> str:
                     f"{reading(b.capabilities_correlation, low=config.threshold, high=high)} "
                     f"| {_percent(b.compute_correlation)} | {b.n_compute} |"
                     + (
-                        f" {_percent(b.ci_low)} to {_percent(b.ci_high)} | {b.verdict} |"
+                        f" {_percent(b.ci_low)} to {_percent(b.ci_high)} | {b.verdict}"
+                        + _degenerate_note(degenerate.get(b.id))
+                        + " |"
                         if with_interval
                         else ""
                     )
@@ -137,3 +140,22 @@ def markdown_summary(result: AuditResult) -> str:
         lines.append(f"- `{path}` sha256 `{digest}`")
     lines.append(f"- safetywashing {result.version}")
     return "\n".join(lines) + "\n"
+
+
+def _degenerate_shares(result: AuditResult, model_class: str) -> dict[str, float]:
+    """Share of degenerate resamples per benchmark, from the uncertainty details."""
+    details = (result.uncertainty or {}).get("classes", {}).get(model_class, {})
+    return {
+        benchmark: float(entry["degenerate_share"])
+        for benchmark, entry in details.get("benchmarks", {}).items()
+        if entry.get("degenerate_share") is not None
+    }
+
+
+def _degenerate_note(share: float | None) -> str:
+    """A flag on the verdict when many resamples were degenerate (their share)."""
+    from safetywashing.results.uncertainty import DEGENERATE_FLAG
+
+    if share is None or share <= DEGENERATE_FLAG:
+        return ""
+    return f" ({100 * share:.1f}% of resamples degenerate)"

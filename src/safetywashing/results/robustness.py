@@ -38,6 +38,8 @@ class ClassRobustness(Result):
     variant_kinds : tuple of {"capability", "measure", "family"}
         Aligned with ``variants``: leave one capability benchmark out, an alternative
         capability measure, or leave one model family out.
+    descriptions : tuple of str
+        Aligned with ``variants``: what each variant computes, in words.
     correlations : ndarray of shape (V, J)
         Capabilities correlation of every benchmark under every variant.
     variance_explained : ndarray of shape (V,)
@@ -45,9 +47,11 @@ class ClassRobustness(Result):
     flagged : tuple of str
         Benchmarks whose zone changes under at least one variant.
     partial_compute : ndarray of shape (J,)
-        Spearman partial correlation with FLOP given the capability score.
+        Spearman partial correlation with FLOP given the capability score (given the
+        reference column, for a benchmark that has one).
     partial_capability : ndarray of shape (J,)
-        Spearman partial correlation with the capability score given FLOP.
+        Spearman partial correlation with the capability score (or the reference
+        column) given FLOP.
     model_ids : tuple of str
     adjusted : ndarray of shape (n, J_s)
         Residual (capability-adjusted) scores of the safety benchmarks.
@@ -61,6 +65,7 @@ class ClassRobustness(Result):
     estimate: FloatArray
     variants: tuple[str, ...]
     variant_kinds: tuple[VariantKind, ...]
+    descriptions: tuple[str, ...]
     correlations: FloatArray
     variance_explained: FloatArray
     flagged: tuple[str, ...]
@@ -147,6 +152,7 @@ class ClassRobustness(Result):
         shares = self.variance_explained[rows] if rows else np.array([np.nan])
         return {
             "variants": list(self.variants),
+            "variant_descriptions": dict(zip(self.variants, self.descriptions, strict=True)),
             "variance_explained": dict(
                 zip(self.variants, finite_list(self.variance_explained), strict=True)
             ),

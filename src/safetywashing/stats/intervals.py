@@ -152,6 +152,72 @@ def bca_interval(
     return _quantiles(replicates, levels)
 
 
+def expand_replicates(replicates: FloatArray, estimate: FloatArray, scale: float) -> FloatArray:
+    """Spread correlation replicates about the estimate by ``scale`` in Fisher's z scale.
+
+    The cluster bootstrap's spread is too small by about ``(G - 1) / G`` in variance with
+    ``G`` clusters (the factor that the CR1 correction of cluster-robust variances undoes:
+    Cameron and Miller 2015, J. Human Resources 50(2), 317-372, section VI.A). Rescaling
+    every replicate's deviation from the estimate by ``scale = sqrt(G / (G - 1))`` in
+    ``atanh`` space (where a correlation's sampling distribution is close to symmetric,
+    and the result stays inside (-1, 1)) widens the percentile interval by that factor,
+    as Hesterberg's expanded percentile interval does for a mean (Hesterberg 2015, The
+    American Statistician 69(4), 371-386).
+
+    Parameters
+    ----------
+    replicates : ndarray of shape (B, J)
+    estimate : ndarray of shape (J,)
+    scale : float
+
+    Returns
+    -------
+    ndarray of shape (B, J)
+        NaN where a replicate or the estimate is NaN.
+
+    Examples
+    --------
+    >>> out = expand_replicates(np.array([[0.2], [0.6]]), np.array([0.4]), 1.0)
+    >>> np.allclose(out, [[0.2], [0.6]])
+    True
+    """
+    if scale == 1.0:
+        return replicates
+    edge = 1.0 - 1e-12
+    centre = np.arctanh(np.clip(estimate, -edge, edge))
+    z = np.arctanh(np.clip(replicates, -edge, edge))
+    return np.asarray(np.tanh(centre + scale * (z - centre)), dtype=np.float64)
+
+
+def equivalence_pvalue(replicates: FloatArray, threshold: float) -> FloatArray:
+    """Bootstrap two one-sided tests (TOST) that a correlation lies inside the lines.
+
+    The p-value of ``H0: rho >= threshold`` is the share of finite replicates at or above
+    ``threshold``, that of ``H0: rho <= -threshold`` the share at or below
+    ``-threshold``; the equivalence p-value is the larger (Schuirmann 1987, J.
+    Pharmacokinetics and Biopharmaceutics 15, 657-680). It is below ``alpha`` exactly
+    when the ``1 - 2 alpha`` percentile interval lies inside the lines.
+
+    Returns
+    -------
+    ndarray of shape (J,)
+        NaN for a column without finite replicates.
+
+    Examples
+    --------
+    >>> replicates = np.arange(-30, 51)[:, None] / 100  # -0.30, -0.29, ..., 0.50
+    >>> float(equivalence_pvalue(replicates, 0.4)[0]) == 11 / 81  # 0.40, ..., 0.50
+    True
+    """
+    finite = np.isfinite(replicates)
+    count = finite.sum(axis=0)
+    above = np.where(finite, replicates >= threshold, False).sum(axis=0)
+    below = np.where(finite, replicates <= -threshold, False).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.maximum(above, below) / count
+    return np.asarray(np.where(count > 0, p, np.nan), dtype=np.float64)
+
+
 def verdict(low: float, high: float, *, lower: float, upper: float) -> str:
     """Reading of a capabilities correlation that respects its interval.
 
