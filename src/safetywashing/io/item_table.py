@@ -1,0 +1,260 @@
+"""Item tables: per-item results of many models, long on disk, dense in memory.
+
+The long form has one row per (model, benchmark, item) with the columns ``model``,
+``benchmark``, ``item``, ``score`` and any item metadata the framework wrote (``category``,
+``subject``, ...). On disk it is a CSV/TSV file, a Parquet file, or a folder of Parquet
+files partitioned by benchmark (``DIR/benchmark=NAME/part-0.parquet``), which is the
+compact form for large panels: one benchmark is read without touching the others, and
+its model and item columns are dictionary-encoded.
+
+For analysis one benchmark becomes an :class:`ItemMatrix`, models x items with NaN where
+a model has no result for an item.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from safetywashing.errors import InputError, name_list
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FloatArray = npt.NDArray[np.float64]
+
+REQUIRED = ("model", "benchmark", "item", "score")
+#: Metadata columns read as an item's category, in order of preference.
+CATEGORY_COLUMNS = ("category", "subject", "subcategory", "group", "area")
+_PARQUET = frozenset({".parquet", ".pq"})
+
+
+@dataclass(frozen=True)
+class ItemMatrix:
+    """One benchmark's item results: models x items.
+
+    Attributes
+    ----------
+    benchmark : str
+    model_ids : tuple of str
+    item_ids : tuple of str
+    values : ndarray of shape (n_models, n_items)
+        NaN where a model has no result for an item.
+    categories : tuple of str
+        Each item's category ("" when the framework gives none).
+    category_column : str or None
+        The metadata column the categories came from.
+    """
+
+    benchmark: str
+    model_ids: tuple[str, ...]
+    item_ids: tuple[str, ...]
+    values: FloatArray
+    categories: tuple[str, ...]
+    category_column: str | None = None
+
+    def coverage(self) -> list[tuple[str, int]]:
+        """Models that lack some items, with how many items each has."""
+        counts = (~np.isnan(self.values)).sum(axis=1)
+        full = len(self.item_ids)
+        return [(m, int(c)) for m, c in zip(self.model_ids, counts, strict=True) if c < full]
+
+
+def check_item_frame(frame: pd.DataFrame, source: str) -> None:
+    """Refuse a long item table without the four columns, or with a non-numeric score."""
+    missing = [column for column in REQUIRED if column not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{source} has no {name_list(missing)} column(s); an item table has the columns "
+            "model, benchmark, item, score (and optional item metadata such as category)"
+        )
+    import pandas as pd
+
+    scores = pd.to_numeric(frame["score"], errors="coerce")
+    bad = scores.isna() & frame["score"].notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{source}, row {row + 2}: the score {frame['score'].iloc[row]!r} is not a number; "
+            "fix the cell or remove the row"
+        )
+
+
+def item_matrix(
+    frame: pd.DataFrame,
+    benchmark: str | None = None,
+    *,
+    category: str | None = None,
+    source: str = "the item table",
+) -> ItemMatrix:
+    """One benchmark of a long item table as a dense models x items matrix.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns model, benchmark, item, score and optional metadata.
+    benchmark : str, optional
+        Which benchmark; may be left out when the table holds one.
+    category : str, optional
+        Metadata column to group items by; default: the first of
+        :data:`CATEGORY_COLUMNS` present.
+    source : str
+        How errors name the table.
+
+    Returns
+    -------
+    ItemMatrix
+    """
+    import pandas as pd
+
+    check_item_frame(frame, source)
+    names = sorted(str(b) for b in pd.unique(frame["benchmark"].astype(str)))
+    if benchmark is None:
+        if len(names) != 1:
+            raise InputError(
+                f"{source} holds {len(names)} benchmarks ({name_list(names)}); name one",
+                param="benchmark",
+                remedy=f"give benchmark='{names[0] if names else 'NAME'}'",
+            )
+        benchmark = names[0]
+    elif benchmark not in names:
+        from safetywashing.errors import suggestion
+
+        raise InputError(
+            f"benchmark='{benchmark}' is not in {source}{suggestion(benchmark, names)}",
+            param="benchmark",
+        )
+    rows = frame[frame["benchmark"].astype(str) == benchmark]
+    model = pd.Categorical(rows["model"].astype(str))
+    item = pd.Categorical(rows["item"].astype(str))
+    mi = np.asarray(model.codes, dtype=np.int64)
+    ii = np.asarray(item.codes, dtype=np.int64)
+    n_models, n_items = len(model.categories), len(item.categories)
+    key = mi * n_items + ii
+    if np.unique(key).size != key.size:
+        seen = pd.Series(key).duplicated(keep="first").to_numpy()
+        first = int(np.flatnonzero(seen)[0])
+        raise InputError(
+            f"{source}: model '{model[first]}' has item '{item[first]}' of '{benchmark}' more "
+            "than once; keep one row per model and item (average repeated epochs first)"
+        )
+    values = np.full((n_models, n_items), np.nan)
+    values[mi, ii] = pd.to_numeric(rows["score"], errors="coerce").to_numpy(dtype=np.float64)
+    column = category or next((c for c in CATEGORY_COLUMNS if c in rows.columns), None)
+    if column is not None and column not in rows.columns:
+        raise InputError(f"category='{column}' is not a column of {source}", param="category")
+    categories = [""] * n_items
+    if column is not None:
+        labels = rows[column].astype(str).where(rows[column].notna(), "").to_numpy()
+        for code, label in zip(ii, labels, strict=True):
+            if not categories[code]:
+                categories[code] = str(label)
+    return ItemMatrix(
+        benchmark=benchmark,
+        model_ids=tuple(str(m) for m in model.categories),
+        item_ids=tuple(str(i) for i in item.categories),
+        values=values,
+        categories=tuple(categories),
+        category_column=column,
+    )
+
+
+def read_item_table(path: str | Path, *, benchmarks: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read a long item table: CSV, TSV, Parquet, or a folder partitioned by benchmark.
+
+    Parameters
+    ----------
+    path : str or Path
+    benchmarks : sequence of str, optional
+        Read only these benchmarks (of a partitioned folder, only their partitions).
+    """
+    import pandas as pd
+
+    source = Path(path)
+    frame: pd.DataFrame
+    if source.is_dir():
+        parts = sorted(source.glob("benchmark=*"))
+        if not parts:
+            raise InputError(
+                f"{source} holds no benchmark=NAME partitions; give an item table written by "
+                "`safetywashing ingest --items`"
+            )
+        frames: list[pd.DataFrame] = []
+        for part in parts:
+            name = part.name.split("=", 1)[1]
+            if benchmarks is not None and name not in benchmarks:
+                continue
+            frames.extend(_read_parquet(file, name) for file in sorted(part.glob("*.parquet")))
+        if not frames:
+            raise InputError(f"{source} holds none of the benchmarks {name_list(benchmarks or [])}")
+        frame = pd.concat(frames, ignore_index=True)
+    elif not source.exists():
+        raise InputError(f"{source} does not exist; check the path of the item table")
+    elif source.suffix.lower() in _PARQUET:
+        frame = _read_parquet(source, None)
+    else:
+        separator = "\t" if source.suffix.lower() == ".tsv" else ","
+        try:
+            frame = pd.read_csv(
+                source, sep=separator, dtype={"model": str, "item": str, "benchmark": str}
+            )
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+            raise InputError(f"{source} cannot be read as an item table ({error})") from None
+    check_item_frame(frame, str(source))
+    if benchmarks is not None:
+        frame = frame[frame["benchmark"].astype(str).isin(list(benchmarks))]
+    return frame
+
+
+def _read_parquet(path: Path, benchmark: str | None) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path} cannot be read as Parquet ({error})") from None
+    frame: pd.DataFrame = table.to_pandas()
+    if benchmark is not None and "benchmark" not in frame.columns:
+        frame["benchmark"] = benchmark
+    return frame
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A long item table as Parquet bytes, model/item/metadata dictionary-encoded."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd", use_dictionary=True)
+    return buffer.getvalue()
+
+
+def write_item_table(frame: pd.DataFrame, path: str | Path, *, force: bool = False) -> list[Path]:
+    """Write a long item table: a .csv/.tsv file, or a folder of Parquet partitions.
+
+    A path ending in .csv or .tsv is one text file; any other path is a folder holding
+    ``benchmark=NAME/part-0.parquet`` per benchmark. Files are written atomically and
+    existing ones are kept unless ``force``.
+    """
+    from safetywashing.io.writers import check_writable, write_atomic
+
+    target = Path(path)
+    if target.suffix.lower() in {".csv", ".tsv"}:
+        separator = "\t" if target.suffix.lower() == ".tsv" else ","
+        return [write_atomic(target, frame.to_csv(index=False, sep=separator), force=force)]
+    names = sorted(str(b) for b in frame["benchmark"].astype(str).unique())
+    files = [target / f"benchmark={name}" / "part-0.parquet" for name in names]
+    check_writable(files, force=force)
+    written = []
+    benchmark = frame["benchmark"].astype(str)
+    for name, file in zip(names, files, strict=True):
+        part = frame[benchmark == name].drop(columns=["benchmark"])
+        written.append(write_atomic(file, parquet_bytes(part.reset_index(drop=True)), force=force))
+    return written
