@@ -71,7 +71,8 @@ def check_item_frame(frame: pd.DataFrame, source: str) -> None:
     missing = [column for column in REQUIRED if column not in frame.columns]
     if missing:
         raise InputError(
-            f"{source} has no {name_list(missing)} column(s); an item table has the columns "
+            f"{source} has no {name_list(missing)} column{'s' if len(missing) > 1 else ''}; "
+            "an item table has the columns "
             "model, benchmark, item, score (and optional item metadata such as category)"
         )
     import pandas as pd

@@ -1,0 +1,83 @@
+"""``safetywashing items``: exit codes, files written and what is printed, on simulated items."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from safetywashing.simulate_items import simulate_items
+
+
+def run(*args: str) -> int:
+    from safetywashing.cli.app import main
+
+    return main(list(args))
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from safetywashing.panel import build_panel
+
+    folder = tmp_path_factory.mktemp("items")
+    sim = simulate_items(n_models=30, n_items=120, entangled_fraction=0.5, rng=3)
+    panel = build_panel(sim.panel.table, label="sim")
+    panel_path = folder / "panel.json"
+    panel_path.write_text(panel.to_json())
+    items_path = folder / "items.csv"
+    sim.to_frame().to_csv(items_path, index=False)
+    return items_path, panel_path
+
+
+def test_table_files_figure_and_exports(
+    inputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items, panel = inputs
+    out = tmp_path / "out"
+    code = run(
+        "items", str(items), "--panel", str(panel), "--out", str(out),
+        "--lm-eval-task", "syn_items", "--figure", str(tmp_path / "items.svg"),
+    )  # fmt: skip
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "syn_items: 120 items over 30 models" in captured.out
+    assert "Most entangled items of syn_items" in captured.out
+    assert "De-entangled subset:" in captured.out
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "categories.csv", "items.csv", "items.json", "subset_ids.txt",
+        "syn_items_subset.py", "syn_items_subset.yaml",
+    ]  # fmt: skip
+    document = json.loads((out / "items.json").read_text())
+    assert document["kind"] == "safetywashing-items"
+    kept = (out / "subset_ids.txt").read_text().split()
+    assert kept == document["subset"]["kept"]
+    assert "include: syn_items.yaml" in (out / "syn_items_subset.yaml").read_text()
+    namespace: dict[str, object] = {}
+    exec((out / "syn_items_subset.py").read_text(), namespace)  # the filter is valid Python
+    assert (tmp_path / "items.svg").read_text().startswith("<?xml")
+    # Existing files are kept without --force.
+    assert run("items", str(items), "--panel", str(panel), "--out", str(out)) == 2
+    assert "already exist" in capsys.readouterr().err
+
+
+def test_json_on_stdout(inputs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    items, panel = inputs
+    assert run("items", str(items), "--panel", str(panel), "--format", "json", "--no-subset") == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["n_items"] == 120 and "subset" not in document
+
+
+def test_user_errors_are_one_line(
+    inputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items, panel = inputs
+    assert run("items", str(items), "--panel", str(panel), "--benchmark", "nope") == 2
+    assert "benchmark" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("model,item,score\na,1,0\n")
+    assert run("items", str(bad), "--panel", str(panel)) == 2
+    assert "has no 'benchmark' column;" in capsys.readouterr().err
+    assert run("items", str(items), "--panel", str(panel), "--lm-eval-task", "t") == 2
+    assert "--out" in capsys.readouterr().err
