@@ -81,3 +81,24 @@ def test_user_errors_are_one_line(
     assert "has no 'benchmark' column;" in capsys.readouterr().err
     assert run("items", str(items), "--panel", str(panel), "--lm-eval-task", "t") == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_ingest_items_writes_partitioned_parquet_that_items_reads(
+    inputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "io" / "fixtures"))
+    import make_item_fixtures
+
+    roots = make_item_fixtures.build_all(tmp_path / "fx")
+    out = tmp_path / "items"
+    code = run("ingest", "--items", "--item-id", "hash", *map(str, roots.values()), "-o", str(out))
+    assert code == 0
+    captured = capsys.readouterr()
+    # lm-eval and HELM name the models alike (org/model-a), Inspect with its provider
+    # (hf/org/model-a): 2 x 17 results, and HELM's repeats are left out with a note.
+    assert "Read 34 item results: 6 models x 1 benchmarks (6 items)." in captured.out
+    assert "already read from another file" in captured.err
+    assert (out / "benchmark=toy_refusal" / "part-0.parquet").is_file()
+    assert "ran different item sets" in captured.err
