@@ -106,3 +106,19 @@ def test_a_broken_samples_line_skips_the_file(tmp_path: Path) -> None:
     victim.write_text(victim.read_text() + "{not json\n")
     found = ingest_items([root])
     assert len(found.skipped) == 1 and "is not valid JSON" in found.skipped[0]
+
+
+def test_the_streamed_parquet_reader_equals_the_pandas_path(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    from safetywashing.io.item_table import read_item_matrix
+
+    frame = ingest_items(list(folders.values()), item_id="hash").to_frame()
+    write_item_table(frame, tmp_path / "items")
+    write_item_table(frame, tmp_path / "items.csv")
+    streamed = read_item_matrix(tmp_path / "items")
+    pandas_path = read_item_matrix(tmp_path / "items.csv")
+    assert streamed.model_ids == pandas_path.model_ids
+    assert streamed.item_ids == pandas_path.item_ids
+    assert streamed.categories == pandas_path.categories
+    np.testing.assert_array_equal(streamed.values, pandas_path.values)

@@ -104,7 +104,7 @@ def items_command(
     ] = OutputFormat.table,
 ) -> None:
     """Rank a benchmark's items by capabilities correlation; select a subset that is not."""
-    from safetywashing.io.item_table import item_matrix, read_item_table
+    from safetywashing.io.item_table import read_item_matrix
     from safetywashing.io.names import read_aliases
     from safetywashing.io.writers import check_writable, write_files
     from safetywashing.item_analysis import analyse_items, capability_for, select_items
@@ -132,9 +132,7 @@ def items_command(
         check_writable([out / name for name in names], force=force)  # before the work
     reference = resolve_panel(panel)
     status(f"reading {items}...")
-    frame = read_item_table(items, benchmarks=[benchmark] if benchmark else None)
-    matrix = item_matrix(frame, benchmark, category=category, source=str(items))
-    del frame
+    matrix = read_item_matrix(items, benchmark, category=category)
     scores, unmatched, used_class = capability_for(
         matrix,
         reference,

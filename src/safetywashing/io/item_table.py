@@ -259,3 +259,121 @@ def write_item_table(frame: pd.DataFrame, path: str | Path, *, force: bool = Fal
         part = frame[benchmark == name].drop(columns=["benchmark"])
         written.append(write_atomic(file, parquet_bytes(part.reset_index(drop=True)), force=force))
     return written
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() in _PARQUET
+
+
+def read_item_matrix(
+    path: str | Path, benchmark: str | None = None, *, category: str | None = None
+) -> ItemMatrix:
+    """One benchmark of an item table as a matrix, read column-wise from Parquet.
+
+    The path that scales: a partitioned folder (or a Parquet file) is read with its model
+    and item columns dictionary-encoded, so 20 million cells never become 20 million
+    Python strings; CSV and TSV tables go through pandas (:func:`item_matrix`).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    source = Path(path)
+    if not source.exists():
+        raise InputError(f"{source} does not exist; check the path of the item table")
+    if not _is_parquet(source):
+        frame = read_item_table(source, benchmarks=[benchmark] if benchmark else None)
+        return item_matrix(frame, benchmark, category=category, source=str(source))
+    if source.is_dir():
+        parts = {p.name.split("=", 1)[1]: p for p in sorted(source.glob("benchmark=*"))}
+        if not parts:
+            raise InputError(
+                f"{source} holds no benchmark=NAME partitions; give an item table written by "
+                "`safetywashing ingest --items`"
+            )
+        if benchmark is None and len(parts) != 1:
+            raise InputError(
+                f"{source} holds {len(parts)} benchmarks ({name_list(sorted(parts))}); name one",
+                param="benchmark",
+            )
+        name = benchmark if benchmark is not None else next(iter(parts))
+        if name not in parts:
+            from safetywashing.errors import suggestion
+
+            raise InputError(
+                f"benchmark='{name}' is not in {source}{suggestion(name, sorted(parts))}",
+                param="benchmark",
+            )
+        files = [str(f) for f in sorted(parts[name].glob("*.parquet"))]
+        schema = pq.read_schema(files[0])
+        filters = None
+    else:
+        files = [str(source)]
+        schema = pq.read_schema(source)
+        name = benchmark or ""
+        filters = [("benchmark", "=", benchmark)] if benchmark else None
+    names = set(schema.names)
+    column = category or next((c for c in CATEGORY_COLUMNS if c in names), None)
+    if column is not None and column not in names:
+        raise InputError(f"category='{column}' is not a column of {source}", param="category")
+    wanted = ["model", "item", "score", *([column] if column else [])]
+    if not source.is_dir():
+        wanted.append("benchmark")
+    missing = [c for c in wanted if c not in names]
+    if missing:
+        raise InputError(f"{source} has no {name_list(missing)} column; give an item table")
+    dictionary = ["model", "item", *([column] if column else [])]
+    try:
+        table = pq.read_table(
+            files if len(files) > 1 else files[0],
+            columns=wanted,
+            read_dictionary=dictionary,
+            filters=filters,
+        )
+    except (OSError, ValueError, pa.ArrowException) as error:
+        raise InputError(f"{source} cannot be read as Parquet ({error})") from None
+    if not source.is_dir():
+        found = pc.unique(table["benchmark"]).to_pylist()
+        if benchmark is None and len(found) != 1:
+            raise InputError(f"{source} holds {len(found)} benchmarks; name one", param="benchmark")
+        name = benchmark or str(found[0])
+    table = table.unify_dictionaries()
+
+    def codes(field: str) -> tuple[npt.NDArray[np.int64], list[str]]:
+        chunks = table[field].chunks
+        if not chunks:
+            return np.zeros(0, dtype=np.int64), []
+        labels = [str(v) for v in chunks[0].dictionary.to_pylist()]
+        index = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+        return index.astype(np.int64), labels
+
+    mi, models = codes("model")
+    ii, items = codes("item")
+    # Models and items in name order, as item_matrix gives them, so both paths agree.
+    model_order = np.argsort(np.asarray(models, dtype=object), kind="stable")
+    item_order = np.argsort(np.asarray(items, dtype=object), kind="stable")
+    mi = np.argsort(model_order)[mi]
+    ii = np.argsort(item_order)[ii]
+    n_items = len(items)
+    key = mi * n_items + ii
+    if key.size and np.bincount(key).max() > 1:
+        raise InputError(
+            f"{source}: a model has an item of '{name}' more than once; keep one row per model "
+            "and item"
+        )
+    values = np.full((len(models), n_items), np.nan)
+    values[mi, ii] = table["score"].to_numpy().astype(np.float64)
+    labels = [""] * n_items
+    if column is not None:
+        ci, cats = codes(column)
+        first = np.full(n_items, -1, dtype=np.int64)
+        first[ii[::-1]] = ci[::-1]
+        labels = [cats[c] if c >= 0 else "" for c in first]
+    return ItemMatrix(
+        benchmark=name,
+        model_ids=tuple(models[i] for i in model_order),
+        item_ids=tuple(items[j] for j in item_order),
+        values=values,
+        categories=tuple(labels),
+        category_column=column,
+    )
