@@ -56,6 +56,7 @@ def main(n_models: int = 1000, n_items: int = 20_000) -> None:
     frame = sim.to_frame()
     print(f"simulated {n_models} x {n_items} = {frame.shape[0]:,} cells "
           f"in {time.perf_counter() - start:.1f} s (not timed)")  # fmt: skip
+    print(f"peak resident memory after simulating: {_peak_mb():.0f} MB")
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "items"

@@ -226,14 +226,21 @@ def _read_parquet(path: Path, benchmark: str | None) -> pd.DataFrame:
     return frame
 
 
-def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """A long item table as Parquet bytes, model/item/metadata dictionary-encoded."""
+def parquet_bytes(frame: pd.DataFrame, *, rows_per_group: int = 1_000_000) -> bytes:
+    """A long item table as Parquet bytes, model/item/metadata dictionary-encoded.
+
+    The frame is converted and written one row group at a time, so the Arrow copy held
+    in memory is one group, not the whole table.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
     buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd", use_dictionary=True)
+    schema = pa.Schema.from_pandas(frame.iloc[:0], preserve_index=False)
+    with pq.ParquetWriter(buffer, schema, compression="zstd", use_dictionary=True) as writer:
+        for start in range(0, max(len(frame), 1), rows_per_group):
+            part = frame.iloc[start : start + rows_per_group]
+            writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
     return buffer.getvalue()
 
 
@@ -323,52 +330,74 @@ def read_item_matrix(
     if missing:
         raise InputError(f"{source} has no {name_list(missing)} column; give an item table")
     dictionary = ["model", "item", *([column] if column else [])]
+    # Stream record batches: each batch's dictionary codes are mapped to running indices
+    # of models, items and categories, and only int32 codes and the scores are kept.
+    model_index: dict[str, int] = {}
+    item_index: dict[str, int] = {}
+    category_index: dict[str, int] = {}
+    found: set[str] = set()
+    parts_mi: list[npt.NDArray[np.int32]] = []
+    parts_ii: list[npt.NDArray[np.int32]] = []
+    parts_ci: list[npt.NDArray[np.int32]] = []
+    parts_score: list[FloatArray] = []
+
+    def codes(array: pa.Array, index: dict[str, int]) -> npt.NDArray[np.int32]:
+        if not isinstance(array, pa.DictionaryArray):
+            array = pc.dictionary_encode(array)
+        labels = [str(v) for v in array.dictionary.to_pylist()]
+        lookup = np.asarray([index.setdefault(v, len(index)) for v in labels], dtype=np.int32)
+        raw = array.indices.to_numpy(zero_copy_only=False)
+        return lookup[raw] if lookup.size else np.zeros(raw.size, dtype=np.int32)
+
     try:
-        table = pq.read_table(
-            files if len(files) > 1 else files[0],
-            columns=wanted,
-            read_dictionary=dictionary,
-            filters=filters,
-        )
+        for file in files:
+            reader = pq.ParquetFile(file, read_dictionary=dictionary)
+            for batch in reader.iter_batches(batch_size=1 << 20, columns=wanted):
+                if filters is not None or not source.is_dir():
+                    bench = batch.column("benchmark")
+                    found.update(str(v) for v in pc.unique(bench).to_pylist())
+                    if benchmark is not None:
+                        batch = batch.filter(pc.equal(bench, benchmark))
+                parts_mi.append(codes(batch.column("model"), model_index))
+                parts_ii.append(codes(batch.column("item"), item_index))
+                if column is not None:
+                    parts_ci.append(codes(batch.column(column), category_index))
+                score = batch.column("score").to_numpy(zero_copy_only=False)
+                parts_score.append(np.asarray(score, dtype=np.float64))
     except (OSError, ValueError, pa.ArrowException) as error:
         raise InputError(f"{source} cannot be read as Parquet ({error})") from None
     if not source.is_dir():
-        found = pc.unique(table["benchmark"]).to_pylist()
         if benchmark is None and len(found) != 1:
             raise InputError(f"{source} holds {len(found)} benchmarks; name one", param="benchmark")
-        name = benchmark or str(found[0])
-    table = table.unify_dictionaries()
-
-    def codes(field: str) -> tuple[npt.NDArray[np.int64], list[str]]:
-        chunks = table[field].chunks
-        if not chunks:
-            return np.zeros(0, dtype=np.int64), []
-        labels = [str(v) for v in chunks[0].dictionary.to_pylist()]
-        index = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
-        return index.astype(np.int64), labels
-
-    mi, models = codes("model")
-    ii, items = codes("item")
+        name = benchmark or next(iter(found))
+    models = list(model_index)
+    items = list(item_index)
+    cats = list(category_index)
     # Models and items in name order, as item_matrix gives them, so both paths agree.
     model_order = np.argsort(np.asarray(models, dtype=object), kind="stable")
     item_order = np.argsort(np.asarray(items, dtype=object), kind="stable")
-    mi = np.argsort(model_order)[mi]
-    ii = np.argsort(item_order)[ii]
-    n_items = len(items)
-    key = mi * n_items + ii
-    if key.size and np.bincount(key).max() > 1:
+    model_rank = np.argsort(model_order).astype(np.int32)
+    item_rank = np.argsort(item_order).astype(np.int32)
+    values = np.full((len(models), len(items)), np.nan)
+    seen = np.zeros(values.shape, dtype=bool)
+    first = np.full(len(items), -1, dtype=np.int64)
+    total = 0
+    for k in range(len(parts_mi)):
+        mi, ii = model_rank[parts_mi[k]], item_rank[parts_ii[k]]
+        values[mi, ii] = parts_score[k]
+        seen[mi, ii] = True
+        total += mi.size
+        if column is not None:
+            unset = first[ii] < 0
+            first[ii[unset][::-1]] = parts_ci[k][unset][::-1]
+        parts_mi[k] = parts_ii[k] = np.zeros(0, dtype=np.int32)  # free as we go
+    if int(seen.sum()) != total:
         raise InputError(
             f"{source}: a model has an item of '{name}' more than once; keep one row per model "
             "and item"
         )
-    values = np.full((len(models), n_items), np.nan)
-    values[mi, ii] = table["score"].to_numpy().astype(np.float64)
-    labels = [""] * n_items
-    if column is not None:
-        ci, cats = codes(column)
-        first = np.full(n_items, -1, dtype=np.int64)
-        first[ii[::-1]] = ci[::-1]
-        labels = [cats[c] if c >= 0 else "" for c in first]
+    del seen
+    labels = [cats[c] if c >= 0 else "" for c in first] if column else [""] * len(items)
     return ItemMatrix(
         benchmark=name,
         model_ids=tuple(models[i] for i in model_order),
