@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -232,3 +233,78 @@ def _safety_latent(
     draw -= (draw @ c) / (c @ c) * c
     draw /= draw.std()
     return np.asarray(rho * c + math.sqrt(1.0 - rho * rho) * draw, dtype=np.float64)
+
+
+LM_EVAL_DATE = "2025-01-01T00-00-00.000000"
+
+
+def write_simulated_results(sim: SimulatedItems, folder: str | Path) -> list[Path]:
+    """Write a simulation as a user would have it: capability scores and per-item logs.
+
+    ``folder/scores.csv`` holds the models' capability benchmarks (one row per model),
+    ``folder/benchmarks.csv`` their roles, and ``folder/lm_eval/<model>/`` each model's
+    lm-evaluation-harness output for the item benchmark: ``results_<date>.json`` naming
+    the model and ``samples_<benchmark>_<date>.jsonl`` with one line per item it ran
+    (``doc_id``, ``doc`` with the prompt and category, ``metrics`` and ``acc``). Files are
+    written atomically; existing ones are kept (an error).
+    """
+    import json
+
+    from safetywashing.io.writers import check_writable, write_atomic
+
+    root = Path(folder)
+    table = sim.panel.table
+    scores = table.to_frame()
+    info = "benchmark,role\n" + "".join(f"{b.id},{b.role}\n" for b in table.benchmarks)
+    files: dict[Path, str] = {
+        root / "scores.csv": scores.to_csv(index_label="model"),
+        root / "benchmarks.csv": info,
+    }
+    for i, model in enumerate(sim.model_ids):
+        base = root / "lm_eval" / model
+        files[base / f"results_{LM_EVAL_DATE}.json"] = json.dumps(
+            {"model_name": model, "results": {sim.benchmark: {"alias": sim.benchmark}}}
+        )
+        lines = []
+        for j, value in enumerate(sim.values[i]):
+            if np.isnan(value):
+                continue
+            doc = {"question": f"Simulated prompt {j}", "category": sim.categories[j]}
+            record = {"doc_id": j, "doc": doc, "target": "safe", "filter": "none"}
+            lines.append(json.dumps({**record, "metrics": ["acc"], "acc": float(value)}))
+        files[base / f"samples_{sim.benchmark}_{LM_EVAL_DATE}.jsonl"] = "\n".join(lines) + "\n"
+    check_writable(list(files), force=False)
+    return [write_atomic(path, text) for path, text in files.items()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m safetywashing.simulate_items FOLDER``: write a demo for the item analysis.
+
+    40 models, 400 items of ``syn_items`` (half of them entangled, 20% graded, 5% of the
+    items not run by a third of the models), seed 2.
+    """
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m safetywashing.simulate_items FOLDER", file=sys.stderr)
+        return 2
+    sim = simulate_items(
+        n_models=40,
+        n_items=400,
+        entangled_fraction=0.5,
+        graded_fraction=0.2,
+        missing_items=0.05,
+        rng=2,
+    )
+    try:
+        written = write_simulated_results(sim, args[0])
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} files to {args[0]} (simulated: no real model)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -48,7 +48,11 @@ def print_items(
         )
     frame = result.to_frame().head(top)
     table = Table(title=f"Most entangled items of {result.benchmark}", title_justify="left")
-    for column in ("rank", "item", "category", "n", "r", "interval", "q", "flag", "a", "b"):
+    bootstrapped = result.n_resamples > 0
+    columns = ["rank", "item", "category", "n", "r", "interval", "q", "flag", "a", "b"]
+    if not bootstrapped:
+        columns.remove("interval")
+    for column in columns:
         table.add_column(
             column, justify="left" if column in {"item", "category", "flag"} else "right"
         )
@@ -56,18 +60,15 @@ def print_items(
         interval = (
             "" if not _num(row.ci_low) else f"{_num(row.ci_low, 2)} to {_num(row.ci_high, 2)}"
         )
-        table.add_row(
-            str(row.rank),
-            str(row.item),
-            str(row.category),
-            str(row.n),
-            _num(row.r),
-            interval,
+        cells = [str(row.rank), str(row.item), str(row.category), str(row.n), _num(row.r)]
+        cells += [interval] if bootstrapped else []
+        cells += [
             _num(row.q_value, 3, signed=False),
             str(row.flag),
             _num(row.discrimination, 2),
             _num(row.difficulty, 2),
-        )
+        ]
+        table.add_row(*cells)
     console.print(table)
     categories = result.by_category()
     if len(categories) > 1 or (len(categories) == 1 and categories["category"].iloc[0]):
