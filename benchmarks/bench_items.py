@@ -34,6 +34,13 @@ TARGET_SECONDS = 60.0
 
 
 def _peak_mb() -> float:
+    # VmHWM is this process's own high-water mark; ru_maxrss survives fork and exec, so a
+    # spawned child would report its parent's peak.
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 

@@ -251,19 +251,23 @@ def write_item_table(frame: pd.DataFrame, path: str | Path, *, force: bool = Fal
     ``benchmark=NAME/part-0.parquet`` per benchmark. Files are written atomically and
     existing ones are kept unless ``force``.
     """
+    import pandas as pd
+
     from safetywashing.io.writers import check_writable, write_atomic
 
     target = Path(path)
     if target.suffix.lower() in {".csv", ".tsv"}:
         separator = "\t" if target.suffix.lower() == ".tsv" else ","
         return [write_atomic(target, frame.to_csv(index=False, sep=separator), force=force)]
-    names = sorted(str(b) for b in frame["benchmark"].astype(str).unique())
+    benchmark = frame["benchmark"]
+    names = sorted(str(b) for b in pd.unique(benchmark))
     files = [target / f"benchmark={name}" / "part-0.parquet" for name in names]
     check_writable(files, force=force)
     written = []
-    benchmark = frame["benchmark"].astype(str)
     for name, file in zip(names, files, strict=True):
-        part = frame[benchmark == name].drop(columns=["benchmark"])
+        # Comparing a categorical column is a comparison of codes: no 20 M strings.
+        part = frame if len(names) == 1 else frame[(benchmark.astype(object) == name).to_numpy()]
+        part = part.drop(columns=["benchmark"])
         written.append(write_atomic(file, parquet_bytes(part.reset_index(drop=True)), force=force))
     return written
 
