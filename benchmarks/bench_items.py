@@ -9,7 +9,9 @@ partitioned by benchmark, which is what ``ingest --items`` writes. Timed, in ord
 3. rank: every item's capabilities correlation (point-biserial / Spearman), its Fisher-z
    p-value and the Benjamini-Hochberg flags;
 4. one block of the model bootstrap (256 items x 200 resamples), the unit a distributed
-   engine would farm out, with the time the whole bootstrap would take on one core.
+   engine would farm out, with the time the whole bootstrap would take on one core;
+5. the two-way bootstrap (models and items) of the benchmark's correlation, 200
+   resamples.
 
 Reading and ranking run in a fresh process, whose peak resident memory is printed. A
 smaller run of the framework readers (lm-eval samples files) gives their rate, since
@@ -95,6 +97,7 @@ def _read_and_rank(
     from safetywashing.io.item_table import read_item_matrix
     from safetywashing.stats.items import (
         binary_columns,
+        bootstrap_benchmark_correlation,
         bootstrap_chunk,
         fisher_p_values,
         item_correlations,
@@ -116,6 +119,10 @@ def _read_and_rank(
     t = time.perf_counter()
     bootstrap_chunk(matrix.values[:, :256], scores, graded[:256], indices)
     block = time.perf_counter() - t
+    t = time.perf_counter()
+    low, high = bootstrap_benchmark_correlation(matrix.values, scores, n_resamples=200, seed=1)
+    print(f"two-way bootstrap of the benchmark correlation (models and items, 200 resamples): "
+          f"{time.perf_counter() - t:.1f} s, interval {low:+.3f} to {high:+.3f}")  # fmt: skip
     flagged = int(np.sum(q < 0.05))
     return read_seconds, rank_seconds, block, _peak_mb(), flagged, matrix.values.nbytes
 

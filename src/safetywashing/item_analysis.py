@@ -34,6 +34,7 @@ from safetywashing.stats.correlation import correlation, pearson
 from safetywashing.stats.irt import fit_2pl
 from safetywashing.stats.items import (
     binary_columns,
+    bootstrap_benchmark_correlation,
     bootstrap_item_correlations,
     fisher_p_values,
     item_correlations,
@@ -183,7 +184,11 @@ def analyse_items(
     r, n = item_correlations(x, y, graded)
     low = np.full(k, np.nan)
     high = np.full(k, np.nan)
+    benchmark_interval = (float("nan"), float("nan"))
     if n_resamples:
+        benchmark_interval = bootstrap_benchmark_correlation(
+            x, y, n_resamples=n_resamples, confidence=confidence, seed=seed
+        )
         low, high = bootstrap_item_correlations(
             x,
             y,
@@ -237,6 +242,8 @@ def analyse_items(
         discrimination=discrimination,
         difficulty=difficulty,
         benchmark_correlation=benchmark_r,
+        benchmark_ci_low=benchmark_interval[0],
+        benchmark_ci_high=benchmark_interval[1],
         variance_share=float(linear**2) if not np.isnan(linear) else float("nan"),
         item_variance_share=share,
         fdr=fdr,

@@ -120,3 +120,38 @@ def test_fisher_p_values_match_the_normal_approximation() -> None:
     expected = 2 * scipy.stats.norm.sf(np.abs(np.arctanh(r[:2]) * np.sqrt(n[:2] - 3)))
     np.testing.assert_allclose(p[:2], expected, rtol=1e-10)
     assert np.isnan(p[2:]).all()
+
+
+def test_two_way_score_sums_are_weighted_means_in_any_blocks() -> None:
+    from safetywashing.stats.items import score_sums, two_way_resamples
+
+    rng = np.random.default_rng(8)
+    values = (rng.random((12, 17)) > 0.5).astype(float)
+    values[rng.random(values.shape) < 0.2] = np.nan
+    models, counts = two_way_resamples(12, 17, 5, seed=2)
+    assert models.shape == (5, 12) and (counts.sum(axis=1) == 17).all()
+    totals, n = score_sums(values, counts, chunk=4)
+    for b in range(5):
+        # Independent computation: repeat each item as often as it was drawn.
+        drawn = np.repeat(np.arange(17), counts[b])
+        expected = np.nanmean(values[:, drawn], axis=1)
+        np.testing.assert_allclose(totals[:, b] / n[:, b], expected, rtol=1e-12)
+    whole = score_sums(values, counts, chunk=1000)
+    np.testing.assert_allclose(whole[0], totals, rtol=1e-12)
+
+
+def test_the_two_way_interval_covers_the_estimate_and_is_wider_than_models_alone() -> None:
+    from safetywashing.stats.items import bootstrap_benchmark_correlation, two_way_resamples
+
+    rng = np.random.default_rng(9)
+    capability = rng.normal(size=40)
+    loadings = rng.uniform(-0.2, 1.0, size=60)
+    values = (capability[:, None] * loadings + rng.normal(size=(40, 60)) > 0).astype(float)
+    estimate, _ = correlation(np.nanmean(values, axis=1), capability)
+    low, high = bootstrap_benchmark_correlation(values, capability, n_resamples=400, seed=1)
+    assert low < estimate < high
+    # Models alone: the same model resamples, every item once.
+    models, _ = two_way_resamples(40, 60, 400, seed=1)
+    only = [correlation(np.nanmean(values[rows], axis=1), capability[rows])[0] for rows in models]
+    narrow = np.quantile(only, [0.025, 0.975])
+    assert high - low > narrow[1] - narrow[0]

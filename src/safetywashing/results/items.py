@@ -62,6 +62,9 @@ class ItemAnalysis(Result):
         standardized capability score.
     benchmark_correlation : float
         Spearman correlation of the models' mean item score with the capability score.
+    benchmark_ci_low, benchmark_ci_high : float
+        Its two-way bootstrap interval, resampling models and items (NaN without a
+        bootstrap).
     variance_share : float
         Share of the variance of the models' mean score that the capability score
         explains linearly (squared Pearson correlation).
@@ -96,6 +99,8 @@ class ItemAnalysis(Result):
     discrimination: FloatArray
     difficulty: FloatArray
     benchmark_correlation: float
+    benchmark_ci_low: float
+    benchmark_ci_high: float
     variance_share: float
     item_variance_share: float
     fdr: float
@@ -116,9 +121,15 @@ class ItemAnalysis(Result):
     def summary_lines(self) -> list[str]:
         flagged = sum(1 for f in self.flag if f == "entangled")
         inverse = sum(1 for f in self.flag if f == "inverse")
+        interval = (
+            ""
+            if np.isnan(self.benchmark_ci_low)
+            else f" ({self.confidence:.0%} interval over models and items "
+            f"{self.benchmark_ci_low:+.3f} to {self.benchmark_ci_high:+.3f})"
+        )
         return [
             f"{self.benchmark}: {len(self.item_ids)} items over {len(self.model_ids)} models",
-            f"benchmark capabilities correlation {self.benchmark_correlation:+.3f}; the "
+            f"benchmark capabilities correlation {self.benchmark_correlation:+.3f}{interval}; the "
             f"capability score explains {self.variance_share:.1%} of the benchmark score's "
             f"variance and {self.item_variance_share:.1%} of the item-level variance",
             f"{flagged} items entangled, {inverse} inverse (Benjamini-Hochberg q < {self.fdr})",
@@ -190,6 +201,8 @@ class ItemAnalysis(Result):
                 "n_models": len(self.model_ids),
                 "n_items": len(self.item_ids),
                 "benchmark_correlation": finite(self.benchmark_correlation),
+                "benchmark_ci_low": finite(self.benchmark_ci_low),
+                "benchmark_ci_high": finite(self.benchmark_ci_high),
                 "variance_share": finite(self.variance_share),
                 "item_variance_share": finite(self.item_variance_share),
                 "models": [

@@ -293,3 +293,88 @@ def fisher_p_values(
     z = np.arctanh(np.clip(rr[ok], -0.999999, 0.999999)) * np.sqrt((nn[ok] - 3.0) / factor[ok])
     out[ok] = [math.erfc(abs(value) / math.sqrt(2.0)) for value in z]
     return out
+
+
+def two_way_resamples(
+    n_models: int, n_items: int, n_resamples: int, seed: int | None
+) -> tuple[IntArray, IntArray]:
+    """Resamples of models (indices) and of items (counts) for the two-way bootstrap.
+
+    Returns
+    -------
+    models : ndarray of shape (n_resamples, n_models)
+        Indices of the models drawn with replacement.
+    item_counts : ndarray of shape (n_resamples, n_items)
+        How often each item is drawn (multinomial counts summing to ``n_items``).
+    """
+    generator = np.random.default_rng(seed)
+    models = generator.integers(0, n_models, size=(n_resamples, n_models)).astype(np.int64)
+    items = generator.integers(0, n_items, size=(n_resamples, n_items))
+    counts = np.zeros((n_resamples, n_items), dtype=np.int64)
+    for b in range(n_resamples):
+        counts[b] = np.bincount(items[b], minlength=n_items)
+    return models, counts
+
+
+def score_sums(
+    values: FloatArray, item_counts: IntArray, *, chunk: int = DEFAULT_CHUNK
+) -> tuple[FloatArray, FloatArray]:
+    """Each model's item-score total and item count under each item resample.
+
+    Blocks of items add up, so a distributed engine can compute the blocks apart and sum
+    them.
+
+    Returns
+    -------
+    totals, counts : ndarray of shape (n_models, n_resamples)
+    """
+    n, k = values.shape
+    totals = np.zeros((n, item_counts.shape[0]))
+    counts = np.zeros((n, item_counts.shape[0]))
+    weights = item_counts.T.astype(np.float64)
+    for start in range(0, k, max(1, chunk)):
+        block = slice(start, min(k, start + max(1, chunk)))
+        x = values[:, block]
+        present = ~np.isnan(x)
+        totals += np.where(present, x, 0.0) @ weights[block]
+        counts += present.astype(np.float64) @ weights[block]
+    return totals, counts
+
+
+def bootstrap_benchmark_correlation(
+    values: npt.ArrayLike,
+    capability: npt.ArrayLike,
+    *,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int | None = None,
+) -> tuple[float, float]:
+    """Percentile interval of the benchmark score's Spearman correlation, two-way.
+
+    Every resample draws the models *and* the items with replacement: the benchmark's
+    score of a model is its mean over the drawn items (each counted as often as drawn),
+    correlated with the capability score over the drawn models. The interval so covers
+    both the sampling of models and the sampling of items from the benchmark's domain.
+
+    Returns
+    -------
+    low, high : float
+        NaN when fewer than half the resamples give a correlation.
+    """
+    from safetywashing.stats.correlation import correlation
+
+    x = np.asarray(values, dtype=np.float64)
+    y = np.asarray(capability, dtype=np.float64)
+    models, item_counts = two_way_resamples(x.shape[0], x.shape[1], n_resamples, seed)
+    totals, counts = score_sums(x, item_counts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, totals / counts, np.nan)
+    replicates = np.array(
+        [correlation(means[rows, b], y[rows])[0] for b, rows in enumerate(models)]
+    )
+    usable = replicates[~np.isnan(replicates)]
+    if usable.size < max(1, n_resamples // 2):
+        return float("nan"), float("nan")
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(usable, [tail, 1.0 - tail])
+    return float(low), float(high)
