@@ -102,3 +102,37 @@ def test_ingest_items_writes_partitioned_parquet_that_items_reads(
     assert "already read from another file" in captured.err
     assert (out / "benchmark=toy_refusal" / "part-0.parquet").is_file()
     assert "ran different item sets" in captured.err
+
+
+def test_items_reads_a_results_folder_directly(
+    inputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safetywashing.simulate_items import simulate_items, write_simulated_results
+
+    sim = simulate_items(n_models=12, n_items=30, entangled_fraction=0.5, rng=4)
+    write_simulated_results(sim, tmp_path / "sim")
+    from safetywashing.panel import build_panel
+
+    (tmp_path / "panel.json").write_text(build_panel(sim.panel.table).to_json())
+    code = run(
+        "items", str(tmp_path / "sim" / "lm_eval"), "--panel", str(tmp_path / "panel.json"),
+        "--no-subset",
+    )  # fmt: skip
+    assert code == 0
+    assert "syn_items: 30 items over 12 models" in capsys.readouterr().out
+
+
+def test_unmatched_models_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from safetywashing.panel import build_panel
+
+    sim = simulate_items(n_models=12, n_items=20, rng=5)
+    (tmp_path / "panel.json").write_text(build_panel(sim.panel.table).to_json())
+    frame = sim.to_frame()
+    frame["model"] = frame["model"].astype(str).replace({"model-01": "mystery-model"})
+    frame.to_csv(tmp_path / "items.csv", index=False)
+    code = run("items", str(tmp_path / "items.csv"), "--panel", str(tmp_path / "panel.json"),
+               "--no-subset", "--format", "json")  # fmt: skip
+    assert code == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["unmatched"] == ["mystery-model"]
+    assert document["n_models"] == 11

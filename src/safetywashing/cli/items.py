@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,13 +12,17 @@ from safetywashing.cli.options import OutputFormat, OutputOptions, output_consol
 from safetywashing.cli.progress import status, terminal_progress
 from safetywashing.errors import InputError
 
+if TYPE_CHECKING:
+    from safetywashing.io.item_table import ItemMatrix
+
 
 def items_command(
     items: Annotated[
         Path,
         typer.Argument(
             help="Item table: CSV/TSV/Parquet with model, benchmark, item, score (and item "
-            "metadata), or a folder written by `ingest --items`.",
+            "metadata), a folder written by `ingest --items`, or a folder of per-item "
+            "framework results (read as `ingest --items` would).",
             show_default=False,
         ),
     ],
@@ -104,7 +108,6 @@ def items_command(
     ] = OutputFormat.table,
 ) -> None:
     """Rank a benchmark's items by capabilities correlation; select a subset that is not."""
-    from safetywashing.io.item_table import read_item_matrix
     from safetywashing.io.names import read_aliases
     from safetywashing.io.writers import check_writable, write_files
     from safetywashing.item_analysis import analyse_items, capability_for, select_items
@@ -132,7 +135,7 @@ def items_command(
         check_writable([out / name for name in names], force=force)  # before the work
     reference = resolve_panel(panel)
     status(f"reading {items}...")
-    matrix = read_item_matrix(items, benchmark, category=category)
+    matrix = _read(items, benchmark, category)
     scores, unmatched, used_class = capability_for(
         matrix,
         reference,
@@ -191,6 +194,29 @@ def items_command(
         sys.stdout.write(render.items_json(result, chosen))
     else:
         render.print_items(result, output_console(), subset=chosen, top=top)
+
+
+def _read(path: Path, benchmark: str | None, category: str | None) -> ItemMatrix:
+    """An item table, or a folder or file of per-item framework results read on the fly."""
+    from safetywashing.io.item_frameworks import ingest_items
+    from safetywashing.io.item_table import item_matrix, read_item_matrix
+
+    is_table = path.suffix.lower() in {".csv", ".tsv", ".parquet", ".pq"} or (
+        path.is_dir() and any(path.glob("benchmark=*"))
+    )
+    if is_table or not path.exists():
+        return read_item_matrix(path, benchmark, category=category)
+    found = ingest_items([path])
+    for note in found.notes:
+        status(f"note: {note}")
+    for skipped in found.skipped:
+        status(f"skipped: {skipped}")
+    if not found.rows:
+        raise InputError(
+            f"{path} holds no item table and no per-item results of lm-eval, Inspect or HELM; "
+            "give an item table or the results folder"
+        )
+    return item_matrix(found.to_frame(), benchmark, category=category, source=str(path))
 
 
 def register(app: typer.Typer) -> None:
