@@ -82,3 +82,16 @@ def test_a_non_numeric_score_names_the_row(tmp_path: Path) -> None:
     path.write_text("model,benchmark,item,score\na,b,1,0\na,b,2,yes\n")
     with pytest.raises(InputError, match="row 3"):
         read_item_matrix(path)
+
+
+def test_items_and_models_are_in_natural_order() -> None:
+    from safetywashing.io.item_table import natural_key
+
+    frame = pd.DataFrame(
+        {"model": ["m10", "m2", "m10", "m2"], "benchmark": "b", "item": ["10", "9", "9", "10"],
+         "score": [1.0, 0.0, 0.0, 1.0]}
+    )  # fmt: skip
+    matrix = item_matrix(frame)
+    assert matrix.model_ids == ("m2", "m10") and matrix.item_ids == ("9", "10")
+    assert matrix.values.tolist() == [[0.0, 1.0], [0.0, 1.0]]
+    assert sorted(["q10", "q2", "q1b"], key=natural_key) == ["q1b", "q2", "q10"]

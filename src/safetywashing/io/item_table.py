@@ -14,6 +14,7 @@ a model has no result for an item.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,22 @@ class ItemMatrix:
         counts = (~np.isnan(self.values)).sum(axis=1)
         full = len(self.item_ids)
         return [(m, int(c)) for m, c in zip(self.model_ids, counts, strict=True) if c < full]
+
+
+def natural_key(label: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders runs of digits by value: ``q2`` before ``q10``, ``9`` before ``10``."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.split(r"(\d+)", label)
+        if part
+    )
+
+
+def natural_order(labels: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Positions of ``labels`` in natural order (see :func:`natural_key`)."""
+    return np.asarray(
+        sorted(range(len(labels)), key=lambda i: natural_key(labels[i])), dtype=np.int64
+    )
 
 
 def check_item_frame(frame: pd.DataFrame, source: str) -> None:
@@ -134,9 +151,13 @@ def item_matrix(
     rows = frame[frame["benchmark"].astype(str) == benchmark]
     model = pd.Categorical(rows["model"].astype(str))
     item = pd.Categorical(rows["item"].astype(str))
-    mi = np.asarray(model.codes, dtype=np.int64)
-    ii = np.asarray(item.codes, dtype=np.int64)
-    n_models, n_items = len(model.categories), len(item.categories)
+    model_labels = [str(m) for m in model.categories]
+    item_labels = [str(i) for i in item.categories]
+    model_order = natural_order(model_labels)
+    item_order = natural_order(item_labels)
+    mi = np.argsort(model_order)[np.asarray(model.codes, dtype=np.int64)]
+    ii = np.argsort(item_order)[np.asarray(item.codes, dtype=np.int64)]
+    n_models, n_items = len(model_labels), len(item_labels)
     key = mi * n_items + ii
     if np.unique(key).size != key.size:
         seen = pd.Series(key).duplicated(keep="first").to_numpy()
@@ -158,8 +179,8 @@ def item_matrix(
                 categories[code] = str(label)
     return ItemMatrix(
         benchmark=benchmark,
-        model_ids=tuple(str(m) for m in model.categories),
-        item_ids=tuple(str(i) for i in item.categories),
+        model_ids=tuple(model_labels[i] for i in model_order),
+        item_ids=tuple(item_labels[j] for j in item_order),
         values=values,
         categories=tuple(categories),
         category_column=column,
@@ -377,9 +398,9 @@ def read_item_matrix(
     models = list(model_index)
     items = list(item_index)
     cats = list(category_index)
-    # Models and items in name order, as item_matrix gives them, so both paths agree.
-    model_order = np.argsort(np.asarray(models, dtype=object), kind="stable")
-    item_order = np.argsort(np.asarray(items, dtype=object), kind="stable")
+    # Models and items in natural order, as item_matrix gives them, so both paths agree.
+    model_order = natural_order(models)
+    item_order = natural_order(items)
     model_rank = np.argsort(model_order).astype(np.int32)
     item_rank = np.argsort(item_order).astype(np.int32)
     values = np.full((len(models), len(items)), np.nan)
