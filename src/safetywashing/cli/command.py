@@ -51,6 +51,12 @@ PARAMETER_FLAGS: dict[str, str] = {
     "models": "--models",
     "panels": "--panels",
     "n_capability": "--capability-benchmarks",
+    "band": "--band",
+    "aim": "--aim",
+    "floor": "--floor",
+    "fdr": "--fdr",
+    "n_repeats": "--repeats",
+    "reliability": "--reliability",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -73,6 +73,14 @@ def items_command(
             help="The subset score's |r| must stay below this (the paper's line for low is 0.40).",
         ),
     ] = 0.40,
+    aim: Annotated[
+        float | None,
+        typer.Option(
+            "--aim",
+            help="In-sample |r| the selection stops below (default: half of "
+            "--band, leaving room for new models).",
+        ),
+    ] = None,
     floor: Annotated[
         float, typer.Option("--floor", help="Least internal reliability of the subset.")
     ] = 0.70,
@@ -165,6 +173,7 @@ def items_command(
             item_ids=matrix.item_ids,
             benchmark=matrix.benchmark,
             band=band,
+            aim=aim,
             floor=floor,
             reliability="alpha" if reliability == "alpha" else "split-half",
             n_repeats=repeats,

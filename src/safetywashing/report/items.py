@@ -18,6 +18,7 @@ from rich.table import Table
 
 from safetywashing.document import dumps
 from safetywashing.errors import InputError
+from safetywashing.report.figures import plain
 from safetywashing.results.items import ItemAnalysis, ItemSubset
 
 if TYPE_CHECKING:
@@ -104,7 +105,9 @@ def items_json(result: ItemAnalysis, subset: ItemSubset | None = None) -> str:
 
 
 def items_figure(result: ItemAnalysis, subset: ItemSubset | None = None) -> Figure:
-    """Items ranked by capabilities correlation (left), and correlation vs difficulty."""
+    """Three panels: items ranked by capabilities correlation (the subset's drops marked),
+    correlation against mean score, and the item-response view (2PL difficulty against
+    discrimination)."""
     import matplotlib
     from matplotlib.figure import Figure
 
@@ -112,38 +115,40 @@ def items_figure(result: ItemAnalysis, subset: ItemSubset | None = None) -> Figu
 
     settings: Any = dict(STYLE)
     with matplotlib.rc_context(settings):
-        fig = Figure(figsize=(7.0, 2.8), layout="constrained")
-        left, right = fig.subplots(1, 2)
+        fig = Figure(figsize=(10.0, 2.8), layout="constrained")
+        left, middle, right = fig.subplots(1, 3)
         order = result.order
         r = result.r[order]
         keep = ~np.isnan(r)
-        kept = (
-            subset.selected[order]
-            if subset is not None
-            else np.ones(len(result.item_ids), dtype=bool)
-        )
         x = np.arange(1, r.size + 1)
         left.fill_between(x[keep], 0, r[keep], color="#BBBBBB", step="mid", linewidth=0)
         if subset is not None:
-            left.plot(x[keep & ~kept], r[keep & ~kept], "|", color="#CC3311", label="dropped")
+            dropped = keep & ~subset.selected[order]
+            left.plot(x[dropped], r[dropped], "|", color="#CC3311", label="left out of the subset")
+            left.legend(loc="upper right", frameon=False)
         left.axhline(0, color="black", linewidth=0.6)
         left.set_xlabel("item rank")
         left.set_ylabel("capabilities correlation")
-        left.set_title(f"{len(result.item_ids)} items of {result.benchmark}", loc="left")
-        if subset is not None:
-            left.legend(loc="upper right", frameon=False)
+        left.set_title(f"{len(result.item_ids)} items of {plain(result.benchmark)}", loc="left")
         flagged = np.asarray(result.flag) == "entangled"
-        difficulty = result.mean_score
-        right.scatter(
-            difficulty[~flagged], result.r[~flagged], s=6, color="#4477AA", label="not flagged"
-        )
-        right.scatter(
-            difficulty[flagged], result.r[flagged], s=6, color="#CC3311", label="entangled"
-        )
-        right.axhline(0, color="black", linewidth=0.6)
-        right.set_xlabel("mean score (easier →)")
-        right.set_ylabel("capabilities correlation")
-        right.legend(loc="lower right", frameon=False)
+        for axis, xs, ys in (
+            (middle, result.mean_score, result.r),
+            (right, result.difficulty, result.discrimination),
+        ):
+            axis.scatter(xs[~flagged], ys[~flagged], s=6, color="#4477AA", label="not flagged")
+            axis.scatter(xs[flagged], ys[flagged], s=6, color="#CC3311", label="entangled")
+            axis.axhline(0, color="black", linewidth=0.6)
+        middle.set_xlabel("mean score (easier →)")
+        middle.set_ylabel("capabilities correlation")
+        middle.legend(loc="lower right", frameon=False)
+        right.set_xlabel("2PL difficulty (SD of capability)")
+        right.set_ylabel("2PL discrimination")
+        # A flat item (discrimination near 0) has a difficulty far out: show the range where
+        # the capability score lives.
+        finite = np.isfinite(result.difficulty)
+        if finite.any():
+            low, high = np.clip(np.quantile(result.difficulty[finite], [0.05, 0.95]), -4, 4)
+            right.set_xlim(min(low, -2.0) - 0.5, max(high, 2.0) + 0.5)
     return fig
 
 
