@@ -43,6 +43,7 @@ def _register() -> None:
     from safetywashing.cli import check as check_command
     from safetywashing.cli import datasets as datasets_command
     from safetywashing.cli import ingest as ingest_command
+    from safetywashing.cli import items as items_command
     from safetywashing.cli import panel as panel_command
     from safetywashing.cli import plot as plot_command
     from safetywashing.cli import power as power_command
@@ -52,6 +53,7 @@ def _register() -> None:
     ingest_command.register(app)
     panel_command.register(app)
     check_command.register(app)
+    items_command.register(app)
     datasets_command.register(app)
     power_command.register(app)
     plot_command.register(app)

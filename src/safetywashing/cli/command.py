@@ -54,6 +54,12 @@ PARAMETER_FLAGS: dict[str, str] = {
     "panels": "--panels",
     "n_capability": "--capability-benchmarks",
     "engine": "--bootstrap",
+    "band": "--band",
+    "aim": "--aim",
+    "floor": "--floor",
+    "fdr": "--fdr",
+    "n_repeats": "--repeats",
+    "reliability": "--reliability",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -58,6 +58,27 @@ def ingest_command(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show every note, not the first 20.")
     ] = False,
+    items: Annotated[
+        bool,
+        typer.Option(
+            "--items",
+            help="Read per-item results (lm-eval samples_*.jsonl, Inspect .eval samples, HELM "
+            "per_instance_stats.json) into an item table: -o DIR writes Parquet partitioned "
+            "by benchmark, -o FILE.csv one CSV.",
+        ),
+    ] = False,
+    item_id: Annotated[
+        str,
+        typer.Option(
+            "--item-id",
+            help="With --items: match items by the framework's id or by "
+            "a hash of the prompt (id or hash).",
+        ),
+    ] = "id",
+    item_metric: Annotated[
+        str | None,
+        typer.Option("--item-metric", help="With --items: the per-item metric or scorer."),
+    ] = None,
 ) -> None:
     """Read framework results and write a scores table."""
     from rich.console import Console
@@ -74,6 +95,14 @@ def ingest_command(
         raise InputError(
             f"{output} already exists; choose another name or pass --force to overwrite it."
         )
+    if items:
+        from safetywashing.cli.ingest_items import ingest_item_results
+
+        ingest_item_results(
+            paths, output, format=format, item_id=item_id, metric=item_metric, force=force,
+            verbose=verbose,
+        )  # fmt: skip
+        return
     tables = [p for p in paths if p.is_file() and p.suffix.lower() in _TABLE_SUFFIXES]
     if tables:
         raise InputError(

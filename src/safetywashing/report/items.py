@@ -1,0 +1,190 @@
+"""The item analysis for people and for evaluation frameworks.
+
+Tables for the terminal, the JSON document, a figure (items ranked by capabilities
+correlation, and each item's correlation against its difficulty), and the subset as
+files the frameworks can run: an lm-evaluation-harness task that filters its documents
+to the kept ones, and an Inspect sample-id list.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from safetywashing.document import dumps
+from safetywashing.errors import InputError
+from safetywashing.report.figures import plain
+from safetywashing.results.items import ItemAnalysis, ItemSubset
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def _num(value: object, digits: int = 3, signed: bool = True) -> str:
+    value = float(value)  # type: ignore[arg-type]
+    if math.isnan(value):
+        return ""
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def print_items(
+    result: ItemAnalysis, console: Console, *, subset: ItemSubset | None = None, top: int = 15
+) -> None:
+    """The summary, the most entangled items, the categories and the subset."""
+    for line in result.summary_lines():
+        console.print(line, markup=False, highlight=False)
+    if result.unmatched:
+        names = ", ".join(result.unmatched[:5]) + (" ..." if len(result.unmatched) > 5 else "")
+        console.print(f"{len(result.unmatched)} models match no panel model: {names}", markup=False)
+    if result.coverage:
+        console.print(
+            f"{len(result.coverage)} models lack some of the {len(result.item_ids)} items "
+            f"(fewest: {min(c for _, c in result.coverage)})",
+            markup=False,
+        )
+    frame = result.to_frame().head(top)
+    table = Table(title=f"Most entangled items of {result.benchmark}", title_justify="left")
+    bootstrapped = result.n_resamples > 0
+    columns = ["rank", "item", "category", "n", "r", "interval", "q", "flag", "a", "b"]
+    if not bootstrapped:
+        columns.remove("interval")
+    for column in columns:
+        table.add_column(
+            column, justify="left" if column in {"item", "category", "flag"} else "right"
+        )
+    for row in frame.itertuples(index=False):
+        interval = (
+            "" if not _num(row.ci_low) else f"{_num(row.ci_low, 2)} to {_num(row.ci_high, 2)}"
+        )
+        cells = [str(row.rank), str(row.item), str(row.category), str(row.n), _num(row.r)]
+        cells += [interval] if bootstrapped else []
+        cells += [
+            _num(row.q_value, 3, signed=False),
+            str(row.flag),
+            _num(row.discrimination, 2),
+            _num(row.difficulty, 2),
+        ]
+        table.add_row(*cells)
+    console.print(table)
+    categories = result.by_category()
+    if len(categories) > 1 or (len(categories) == 1 and categories["category"].iloc[0]):
+        grouped = Table(title="By category", title_justify="left")
+        for column in ("category", "items", "mean r", "median r", "entangled"):
+            grouped.add_column(column, justify="left" if column == "category" else "right")
+        for row in categories.itertuples(index=False):
+            grouped.add_row(
+                str(row.category),
+                str(row.items),
+                _num(row.mean_r),
+                _num(row.median_r),
+                str(row.entangled),
+            )
+        console.print(grouped)
+    if subset is not None:
+        console.print("De-entangled subset:", markup=False)
+        for line in subset.summary_lines():
+            console.print(f"  {line}", markup=False, highlight=False)
+
+
+def items_json(result: ItemAnalysis, subset: ItemSubset | None = None) -> str:
+    """The JSON document of the item analysis (with the subset, if selected)."""
+    document = result.to_dict()
+    if subset is not None:
+        inner = subset.to_dict()
+        document["subset"] = {
+            key: value
+            for key, value in inner.items()
+            if key not in {"schema_version", "tool", "provenance", "kind"}
+        }
+    return dumps(document)
+
+
+def items_figure(result: ItemAnalysis, subset: ItemSubset | None = None) -> Figure:
+    """Three panels: items ranked by capabilities correlation (the subset's drops marked),
+    correlation against mean score, and the item-response view (2PL difficulty against
+    discrimination)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from safetywashing.report.figures import STYLE
+
+    settings: Any = dict(STYLE)
+    with matplotlib.rc_context(settings):
+        fig = Figure(figsize=(10.0, 2.8), layout="constrained")
+        left, middle, right = fig.subplots(1, 3)
+        order = result.order
+        r = result.r[order]
+        keep = ~np.isnan(r)
+        x = np.arange(1, r.size + 1)
+        left.fill_between(x[keep], 0, r[keep], color="#BBBBBB", step="mid", linewidth=0)
+        if subset is not None:
+            dropped = keep & ~subset.selected[order]
+            left.plot(x[dropped], r[dropped], "|", color="#CC3311", label="left out of the subset")
+            left.legend(loc="upper right", frameon=False)
+        left.axhline(0, color="black", linewidth=0.6)
+        left.set_xlabel("item rank")
+        left.set_ylabel("capabilities correlation")
+        left.set_title(f"{len(result.item_ids)} items of {plain(result.benchmark)}", loc="left")
+        flagged = np.asarray(result.flag) == "entangled"
+        for axis, xs, ys in (
+            (middle, result.mean_score, result.r),
+            (right, result.difficulty, result.discrimination),
+        ):
+            axis.scatter(xs[~flagged], ys[~flagged], s=6, color="#4477AA", label="not flagged")
+            axis.scatter(xs[flagged], ys[flagged], s=6, color="#CC3311", label="entangled")
+            axis.axhline(0, color="black", linewidth=0.6)
+        middle.set_xlabel("mean score (easier →)")
+        middle.set_ylabel("capabilities correlation")
+        middle.legend(loc="lower right", frameon=False)
+        right.set_xlabel("2PL difficulty (SD of capability)")
+        right.set_ylabel("2PL discrimination")
+        # A flat item (discrimination near 0) has a difficulty far out: show the range where
+        # the capability score lives.
+        finite = np.isfinite(result.difficulty)
+        if finite.any():
+            low, high = np.clip(np.quantile(result.difficulty[finite], [0.05, 0.95]), -4, 4)
+            right.set_xlim(min(low, -2.0) - 0.5, max(high, 2.0) + 0.5)
+    return fig
+
+
+def lm_eval_subset_files(subset: ItemSubset, task: str) -> dict[str, str]:
+    """An lm-evaluation-harness task running only the kept documents, and its filter.
+
+    The YAML includes the original task's YAML (``include: TASK.yaml``, so place both
+    files beside it) under a new name and filters the documents with
+    ``process_docs: !function TASK_subset.process_docs``. lm-eval's ``doc_id`` is a
+    document's position in the evaluated split, so integer item ids are kept by
+    position; other ids are matched against the document's ``id`` field.
+    """
+    if not task or any(ch in task for ch in "/\\: \n"):
+        raise InputError(f"task='{task}' is not an lm-eval task name", param="task")
+    kept = list(subset.kept)
+    module = f"{task}_subset"
+    yaml = (
+        f"# The {len(kept)} of {len(subset.item_ids)} documents of {task} kept by the\n"
+        f"# de-entangled subset (capabilities correlation {subset.correlation:+.3f}, band\n"
+        f"# |r| < {subset.band:.2f}); written by safetywashing items.\n"
+        f"include: {task}.yaml\n"
+        f"task: {task}_subset\n"
+        f"process_docs: !function {module}.process_docs\n"
+    )
+    python = (
+        f'"""Keep the documents of {task} in the de-entangled subset."""\n\n'
+        f"KEEP = frozenset({json.dumps(kept)})\n\n\n"
+        "def process_docs(dataset):\n"
+        "    def keep(doc, index):\n"
+        "        return str(index) in KEEP or str(doc.get('id', '')) in KEEP\n\n"
+        "    return dataset.filter(keep, with_indices=True)\n"
+    )
+    return {f"{task}_subset.yaml": yaml, f"{module}.py": python}
+
+
+def inspect_sample_ids(subset: ItemSubset) -> str:
+    """The kept sample ids, one a line (``inspect eval TASK --sample-id`` takes them
+    comma-separated: ``--sample-id "$(paste -sd, FILE)"``)."""
+    return "".join(f"{item}\n" for item in subset.kept)
