@@ -51,6 +51,8 @@ PARAMETER_FLAGS: dict[str, str] = {
     "models": "--models",
     "panels": "--panels",
     "n_capability": "--capability-benchmarks",
+    "flop_scale": "--flop-scale",
+    "parameters_scale": "--params-scale",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -7,10 +7,12 @@ empty class cells, a compute column that is not training FLOP).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Literal, get_args
 
 from safetywashing.errors import InputError
+from safetywashing.limits import MAX_MAGNITUDE
 from safetywashing.table import DEFAULT_CLASS
 
 DuplicatePolicy = Literal["error", "first", "last", "mean", "max"]
@@ -104,6 +106,15 @@ class ColumnMap:
             value = getattr(self, attribute)
             if value not in allowed:
                 raise InputError(f"{option} must be one of {', '.join(allowed)}; got '{value}'.")
+        for attribute in ("flop_scale", "parameters_scale"):
+            scale = getattr(self, attribute)
+            if not (math.isfinite(scale) and 0 < scale <= MAX_MAGNITUDE):
+                raise InputError(
+                    f"{attribute}={scale:g} is not a positive finite scale",
+                    param=attribute,
+                    remedy=f"give a number above 0 and at most {MAX_MAGNITUDE:.0e} "
+                    f"(e.g. {attribute}=1e21 for a column in units of 1E21)",
+                )
         if self.skip_rows < 0:
             raise InputError(f"--skip-rows must be 0 or more; got {self.skip_rows}.")
         if self.header_row is not None and self.header_row < 1:

@@ -23,6 +23,7 @@ from safetywashing.io.cells import (
     MISSING_TOKENS,
     PercentCheck,
     file_sha256,
+    parse_compute,
     parse_number,
     parse_score,
 )
@@ -191,7 +192,8 @@ def _read_long(
         records.append((model_id, benchmark_id, score))
         _see_model_metadata(path, row_number, model_id, row, metadata, seen_metadata)
     models = [
-        _long_model(model_id, values, columns) for model_id, (_, values) in seen_metadata.items()
+        _long_model(model_id, f"{path}, row {first} (model '{model_id}')", values, columns)
+        for model_id, (first, values) in seen_metadata.items()
     ]
     return ScoreTable.from_long(
         records, models=models, benchmarks=benchmarks, sources=(source,), source_label=str(path)
@@ -267,13 +269,10 @@ def _see_model_metadata(
             )
 
 
-def _long_model(model_id: str, values: dict[str, str], columns: ColumnMap) -> ModelInfo:
+def _long_model(model_id: str, where: str, values: dict[str, str], columns: ColumnMap) -> ModelInfo:
     def number(role: str, scale: float) -> float:
-        text = values.get(role, "")
-        try:
-            value = float(text) * scale if text else math.nan
-        except ValueError:
-            value = math.nan
+        column = columns.metadata_columns()[role]
+        value = parse_compute(values.get(role, ""), f"{where}, column '{column}'", scale)
         return value if value > 0 else math.nan
 
     return ModelInfo(

@@ -14,7 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from safetywashing.errors import InputError, InputNotice, name_list, suggestion
-from safetywashing.io.cells import MISSING_TOKENS, PercentCheck, parse_number, parse_score
+from safetywashing.io.cells import (
+    MISSING_TOKENS,
+    PercentCheck,
+    parse_compute,
+    parse_number,
+    parse_score,
+)
 from safetywashing.io.columns import DEFAULT_COLUMNS, ColumnMap
 from safetywashing.table import COMPUTE_LABELS, BenchmarkInfo, ModelInfo, ScoreTable, SourceFile
 
@@ -472,13 +478,8 @@ def _model_info(
         position = meta_positions.get(role)
         if position is None:
             return math.nan
-        try:
-            return parse_number(row[position]) * scale
-        except ValueError:
-            raise InputError(
-                f"{path}, row {row_number} (model '{model_id}'), column '{header[position]}': "
-                f"'{row[position].strip()}' is not a number; write a number or leave it empty."
-            ) from None
+        where = f"{path}, row {row_number} (model '{model_id}'), column '{header[position]}'"
+        return parse_compute(row[position], where, scale)
 
     model_class = _class_text(text("model_class"), columns)
     return ModelInfo(

@@ -1,0 +1,191 @@
+"""The catalogue of hostile inputs: every case ends in one sentence, exit 2, nothing written.
+
+Each case is what a hostile or careless user tried (issue 10 lists them, most severe
+first): the files it starts from, the command, and the exact ``error:`` line. The
+folder is compared before and after, so a refused command provably writes nothing.
+``P`` in a command is the paper's chat file (the copy shipped in the package).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from safetywashing.cli.app import main
+from safetywashing.datasets.panels import reference_root
+
+PAPER_CHAT = reference_root() / "safetywashing-paper" / "benchmarks_chat_models.csv"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile input: files to create, the command, and the one-line error."""
+
+    id: str
+    argv: tuple[str, ...]
+    message: str
+    files: dict[str, str | bytes] = field(default_factory=dict)
+
+
+def table(*rows: str) -> str:
+    return "\n".join(rows) + "\n"
+
+
+THREE = ("m1,0.1,0.2,{c},1", "m2,0.3,0.5,{c},2", "m3,0.5,0.4,{c},3")
+
+
+def constant(value: str) -> str:
+    return table("model,a,b,c,s", *(row.format(c=value) for row in THREE))
+
+
+NUMERICS = [
+    # 1. A constant column whose value is not exact in binary (0.1 has a spread of
+    # about 1e-17 after standardization), and the exact one (0.5) that always worked.
+    *(
+        Case(
+            f"constant-{value}",
+            ("audit", "c.csv", "--capabilities", "a,b,c"),
+            "Capability benchmark 'c' has the same score for every model, so it carries no "
+            "information; drop it from the capability benchmarks.",
+            {"c.csv": constant(value)},
+        )
+        for value in ("0.1", "0.3", "0.7", "0.5")
+    ),
+    Case(
+        "constant-covariance",
+        ("audit", "c.csv", "--capabilities", "a,b,c", "--matrix", "covariance"),
+        "Capability benchmark 'c' has the same score for every model, so it carries no "
+        "information; drop it from the capability benchmarks.",
+        {"c.csv": constant("0.1")},
+    ),
+    Case(
+        "huge-capability-cell",
+        ("audit", "c.csv", "--capabilities", "a,b,c"),
+        "c.csv, row 2 (model 'm1'), column 'c': 1e160 is beyond the supported range "
+        "(magnitude at most 1e+100); check the cell or rescale the column.",
+        {"c.csv": table("model,a,b,c,s", "m1,0.1,0.2,1e160,1", "m2,0.3,0.5,0.1,2",
+                        "m3,0.5,0.4,0.2,3")},
+    ),
+    Case(
+        "huge-cell-two-benchmarks",
+        ("audit", "c.csv", "--capabilities", "a,b"),
+        "c.csv, row 2 (model 'm1'), column 'b': 1e200 is beyond the supported range "
+        "(magnitude at most 1e+100); check the cell or rescale the column.",
+        {"c.csv": table("model,a,b,s", "m1,0.1,1e200,1", "m2,0.3,0.5,2", "m3,0.5,0.4,3",
+                        "m4,0.2,0.3,1")},
+    ),
+]  # fmt: skip
+
+SCALE_REMEDY = "give a number above 0 and at most 1e+100 (e.g. --flop-scale 1e21 for a column"
+FLOP_TABLE = table("model,FLOP,a,b,s", "m1,1e22,0.1,0.2,1", "m2,{f},0.3,0.5,2",
+                   "m3,3e22,0.5,0.4,3", "m4,4e22,0.2,0.1,2")  # fmt: skip
+
+COMPUTE = [
+    # 4. Scales and compute cells: finite and positive, the cell named.
+    *(
+        Case(
+            f"flop-scale-{scale}",
+            ("audit", "P", "--preset", "paper", f"--flop-scale={scale}"),
+            f"--flop-scale {shown} is not a positive finite scale; {SCALE_REMEDY} in units of "
+            "1E21).",
+        )
+        for scale, shown in (("-1", "-1"), ("0", "0"), ("inf", "inf"), ("1e308", "1e+308"))
+    ),
+    Case(
+        "params-scale-negative",
+        ("audit", "P", "--preset", "paper", "--params-scale=-1e9"),
+        "--params-scale -1e+09 is not a positive finite scale; give a number above 0 and at "
+        "most 1e+100 (e.g. --params-scale 1e21 for a column in units of 1E21).",
+    ),
+    *(
+        Case(
+            f"flop-cell-{cell}",
+            ("audit", "f.csv", "--capabilities", "a,b"),
+            f"f.csv, row 3 (model 'm2'), column 'FLOP': '{cell}' {tail}",
+            {"f.csv": FLOP_TABLE.format(f=cell)},
+        )
+        for cell, tail in (
+            ("inf", "is beyond the supported range (a finite value of magnitude at most 1e+100); "
+             "write the figure or leave it empty."),
+            ("1e400", "is beyond the supported range (a finite value of magnitude at most "
+             "1e+100); write the figure or leave it empty."),
+            ("50%", "is a percentage, not a compute figure; write the number (e.g. 3.2e23) or "
+             "leave it empty."),
+            ("1_5", "is not a number; write a number or leave it empty."),
+        )
+    ),
+    Case(
+        "flop-cell-times-scale",
+        ("audit", "f.csv", "--capabilities", "a,b", "--flop-scale", "1e90"),
+        "f.csv, row 2 (model 'm1'), column 'FLOP': '1e22' times the scale 1e+90 is beyond the "
+        "supported range (a finite value of magnitude at most 1e+100); write the figure or "
+        "leave it empty.",
+        {"f.csv": FLOP_TABLE.format(f="2e22")},
+    ),
+]  # fmt: skip
+
+CELLS = [
+    # 4. Digits Python reads but no spreadsheet writes.
+    *(
+        Case(
+            f"score-cell-{label}",
+            ("audit", "s.csv", "--capabilities", "a,b"),
+            f"s.csv, row 3 (model 'm2'), column 'a': '{cell}' is not a number; write a number "
+            "or leave the cell empty for a missing score.",
+            {"s.csv": table("model,a,b,s", "m1,1,2,1", f"m2,{cell},3,2", "m3,3,1,3")},
+        )
+        for label, cell in (("underscore", "1_5"), ("arabic-indic", "٣"), ("fullwidth", "１"))
+    ),
+]
+
+CATALOGUE = [*NUMERICS, *COMPUTE, *CELLS]
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (hidden ones too) with the SHA-256 of its bytes."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.is_symlink()
+    }
+
+
+def create(files: dict[str, str | bytes], folder: Path) -> None:
+    for name, content in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+
+
+def run(argv: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Run the command line in-process; the exit code and stderr."""
+    code = main([str(PAPER_CHAT) if arg == "P" else arg for arg in argv])
+    return code, capsys.readouterr().err
+
+
+def assert_refused(code: int, err: str, message: str) -> None:
+    """Exit 2, no traceback, and the last line of stderr is exactly the error sentence."""
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == f"error: {message}"
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=[case.id for case in CATALOGUE])
+def test_hostile_input_is_one_sentence(
+    case: Case,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    create(case.files, tmp_path)
+    before = snapshot(tmp_path)
+    code, err = run(case.argv, capsys)
+    assert_refused(code, err, case.message)
+    assert snapshot(tmp_path) == before, "a refused command changed the folder"
