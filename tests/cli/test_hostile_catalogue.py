@@ -141,7 +141,76 @@ CELLS = [
     ),
 ]
 
-CATALOGUE = [*NUMERICS, *COMPUTE, *CELLS]
+FILE = {"file": "not a folder\n"}
+
+OUTPUT_PATHS = [
+    # 2. A file named for one output is never another output's target (or an input).
+    Case(
+        "report-inside-out",
+        ("audit", "P", "--preset", "paper", "--out", "o5", "--report", "o5/audit.json"),
+        "--report o5/audit.json is inside the --out folder o5, whose files the audit writes; "
+        "give the report a path outside that folder.",
+    ),
+    Case(
+        "report-inside-out-forced",
+        ("audit", "P", "--preset", "paper", "--out", "o5", "--report", "o5/audit.json",
+         "--force"),
+        "--report o5/audit.json is inside the --out folder o5, whose files the audit writes; "
+        "give the report a path outside that folder.",
+        {"o5/audit.json": "{}\n"},
+    ),
+    Case(
+        "report-is-the-scores-file",
+        ("audit", "s.csv", "--capabilities", "a,b", "--report", "s.csv", "--force"),
+        "--report s.csv is the scores file s.csv; give the report another name.",
+        {"s.csv": table("model,a,b,s", "m1,1,2,1", "m2,2,3,2", "m3,3,1,3")},
+    ),
+    # 6. Output paths that cannot be written.
+    Case(
+        "out-in-proc",
+        ("audit", "P", "--preset", "paper", "--out", "/proc/x"),
+        "/proc cannot hold the output (No such file or directory); choose another folder.",
+    ),
+    Case(
+        "out-under-a-file",
+        ("audit", "P", "--preset", "paper", "--out", "file/sub"),
+        "file is a file, so it cannot hold the output file/sub; choose another folder.",
+        FILE,
+    ),
+    Case(
+        "out-is-a-file",
+        ("audit", "P", "--preset", "paper", "--out", "file"),
+        "file is a file, not a folder; give --out a folder path.",
+        FILE,
+    ),
+    Case(
+        "report-under-a-file",
+        ("report", "P", "--preset", "paper", "-o", "file/r.html"),
+        "file is a file, so it cannot hold the output file/r.html; choose another folder.",
+        FILE,
+    ),
+    Case(
+        "plot-under-a-file",
+        ("plot", "scores", "P", "--preset", "paper", "-o", "file/x.png"),
+        "file is a file, so it cannot hold the output file/x.png; choose another folder.",
+        FILE,
+    ),
+    Case(
+        "panel-under-a-file",
+        ("panel", "build", "P", "--preset", "paper", "-o", "file/x.json"),
+        "file is a file, so it cannot hold the output file/x.json; choose another folder.",
+        FILE,
+    ),
+    Case(
+        "out-exists-without-force",
+        ("audit", "P", "--preset", "paper", "--out", "o5"),
+        "o5/audit.json already exists; pass --force to overwrite or choose another output "
+        "location.",
+        {"o5/audit.json": "{}\n"},
+    ),
+]  # fmt: skip
+
+CATALOGUE = [*NUMERICS, *COMPUTE, *CELLS, *OUTPUT_PATHS]
 
 
 def snapshot(folder: Path) -> dict[str, str]:
