@@ -210,7 +210,51 @@ OUTPUT_PATHS = [
     ),
 ]  # fmt: skip
 
-CATALOGUE = [*NUMERICS, *COMPUTE, *CELLS, *OUTPUT_PATHS]
+ROWS = [
+    # 4. Short rows are not padded (the class cell at the end would move the model to
+    # the class 'all'), in wide and long tables; a benchmark is not its own reference.
+    Case(
+        "wide-short-row",
+        ("audit", "s.csv", "--capabilities", "a,b"),
+        "s.csv, row 3: 3 cells for 5 header columns; write every cell (leave a missing score "
+        "empty between commas).",
+        {"s.csv": table("model,a,b,s,type", "m1,1,2,1,chat", "m2,2,3", "m3,3,1,3,chat")},
+    ),
+    Case(
+        "long-short-row",
+        ("audit", "l.csv", "--capabilities", "a,b"),
+        "l.csv, row 3: 3 cells for 4 header columns; write every cell (leave a missing score "
+        "empty between commas).",
+        {"l.csv": table("model,benchmark,score,type", "m1,a,1,chat", "m1,b,2")},
+    ),
+    Case(
+        "long-extra-cell",
+        ("audit", "l.csv", "--capabilities", "a,b"),
+        "l.csv, row 3: 5 cells for 4 header columns; remove the extra cells or add header names.",
+        {"l.csv": table("model,benchmark,score,type", "m1,a,1,chat", "m1,b,2,chat,x")},
+    ),
+    Case(
+        "long-unknown-column",
+        ("audit", "l.csv", "--capabilities", "a,b"),
+        "l.csv: column 'kind' of this long table is neither model, benchmark, score, stderr, "
+        "metric, framework, source nor a model-metadata column (class 'type', name, family, "
+        "compute, parameters); name what it holds with --class-column and the like, or skip "
+        "it with --ignore-column.",
+        {"l.csv": table("model,benchmark,score,kind", "m1,a,1,chat")},
+    ),
+    Case(
+        "reference-is-itself",
+        ("audit", "s.csv", "--capabilities", "a,b", "--benchmarks", "info.csv"),
+        "info.csv, row 2, column 'reference': benchmark 's' names itself as its reference, "
+        "which always correlates 1.0; leave the cell empty or name the task's accuracy column.",
+        {
+            "s.csv": table("model,a,b,s", "m1,1,2,1", "m2,2,3,2", "m3,3,1,3"),
+            "info.csv": table("benchmark,role,reference", "s,safety,s"),
+        },
+    ),
+]
+
+CATALOGUE = [*NUMERICS, *COMPUTE, *CELLS, *OUTPUT_PATHS, *ROWS]
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -153,3 +153,11 @@ class PercentCheck:
                 f"('{other_text}'); write every score of '{column}' the same way (all with % "
                 "or none)."
             )
+
+
+def short_row(path: object, row_number: int, cells: int, columns: int) -> InputError:
+    """The error for a row with fewer cells than the header (its last cells would shift)."""
+    return InputError(
+        f"{path}, row {row_number}: {cells} cell{'s' if cells != 1 else ''} for {columns} "
+        "header columns; write every cell (leave a missing score empty between commas)."
+    )

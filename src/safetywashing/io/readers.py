@@ -26,6 +26,7 @@ from safetywashing.io.cells import (
     parse_compute,
     parse_number,
     parse_score,
+    short_row,
 )
 from safetywashing.io.columns import (
     DEFAULT_COLUMNS,
@@ -165,7 +166,13 @@ def _read_long(
     seen_metadata: dict[str, tuple[int, dict[str, str]]] = {}
     percents = PercentCheck()
     for row_number, row in body:
-        row = row + [""] * (len(header) - len(row))
+        if len(row) != len(header):
+            if len(row) < len(header):
+                raise short_row(path, row_number, len(row), len(header))
+            raise InputError(
+                f"{path}, row {row_number}: {len(row)} cells for {len(header)} header columns; "
+                "remove the extra cells or add header names."
+            )
         model_id = row[model_position].strip()
         benchmark_id = row[benchmark_position].strip()
         if not model_id or not benchmark_id:

@@ -20,6 +20,7 @@ from safetywashing.io.cells import (
     parse_compute,
     parse_number,
     parse_score,
+    short_row,
 )
 from safetywashing.io.columns import DEFAULT_COLUMNS, ColumnMap
 from safetywashing.table import COMPUTE_LABELS, BenchmarkInfo, ModelInfo, ScoreTable, SourceFile
@@ -209,7 +210,9 @@ def read_wide(
                 f"{path}, row {row_number}: {len(row)} cells for {len(header)} header columns; "
                 "remove the extra cells or add header names."
             )
-    padded = [(number, row + [""] * (len(header) - len(row))) for number, row in body]
+        if len(row) < len(header):
+            raise short_row(path, row_number, len(row), len(header))
+    padded = body
     score_positions = _without_text_columns(path, header, padded, score_positions, columns, notices)
     if not score_positions:
         raise InputError(f"{path} has no benchmark columns besides the model metadata.")

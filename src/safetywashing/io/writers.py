@@ -80,7 +80,7 @@ def check_folder(folder: Path, target: Path) -> None:
 
 
 def _os_error(folder: Path, error: OSError) -> InputError:
-    reason = error.strerror or type(error).__name__
+    reason = error.strerror or str(error) or type(error).__name__
     return InputError(f"{folder} cannot hold the output ({reason}); choose another folder.")
 
 
