@@ -15,9 +15,16 @@ MAX_MAGNITUDE = 1e100
 #: Longest cell text read as a number.
 MAX_NUMBER_CHARS = 100
 
-#: Most digits of an integer in a JSON results file (Python refuses more than 4,300,
-#: and a float overflows long before).
-MAX_INT_DIGITS = 400
+#: Most digits of an integer in a JSON results file: a float overflows at 309 digits,
+#: and Python refuses to read more than 4,300.
+MAX_INT_DIGITS = 300
 
-#: Deepest nesting of a JSON file (results, panels, metrics maps).
-MAX_JSON_DEPTH = 200
+#: Largest scores table read, in megabytes (``--max-file-size``); the paper's files are
+#: under 0.2 MB and a full leaderboard export a few MB.
+MAX_TABLE_MB = 64.0
+
+#: Most rows (models, or model-benchmark pairs of a long table) read (``--max-rows``).
+MAX_ROWS = 200_000
+
+#: Most columns read (``--max-columns``).
+MAX_COLUMNS = 5_000

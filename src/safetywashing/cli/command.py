@@ -53,6 +53,9 @@ PARAMETER_FLAGS: dict[str, str] = {
     "n_capability": "--capability-benchmarks",
     "flop_scale": "--flop-scale",
     "parameters_scale": "--params-scale",
+    "max_file_mb": "--max-file-size",
+    "max_rows": "--max-rows",
+    "max_columns": "--max-columns",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

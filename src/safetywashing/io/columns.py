@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Literal, get_args
 
 from safetywashing.errors import InputError
-from safetywashing.limits import MAX_MAGNITUDE
+from safetywashing.limits import MAX_COLUMNS, MAX_MAGNITUDE, MAX_ROWS, MAX_TABLE_MB
 from safetywashing.table import DEFAULT_CLASS
 
 DuplicatePolicy = Literal["error", "first", "last", "mean", "max"]
@@ -71,6 +71,8 @@ class ColumnMap:
     class_values : tuple of (str, str)
         Rewrites of class cells: the first pair whose text occurs in the cell (case-
         insensitive) gives the class (e.g. ``("pretrained", "base")``).
+    max_file_mb, max_rows, max_columns : float, int, int
+        The largest scores table read (see :mod:`safetywashing.limits`).
     layout : {"auto", "none"}
         ``auto`` recognises the Open LLM Leaderboard's and HELM's exported tables by their
         columns (see :mod:`safetywashing.io.layouts`); ``none`` reads every file as given.
@@ -94,6 +96,9 @@ class ColumnMap:
     missing_class: str | None = None
     class_values: tuple[tuple[str, str], ...] = field(default=())
     layout: Literal["auto", "none"] = "auto"
+    max_file_mb: float = MAX_TABLE_MB
+    max_rows: int = MAX_ROWS
+    max_columns: int = MAX_COLUMNS
 
     def __post_init__(self) -> None:
         choices: list[tuple[str, str, tuple[str, ...]]] = [
@@ -114,6 +119,15 @@ class ColumnMap:
                     param=attribute,
                     remedy=f"give a number above 0 and at most {MAX_MAGNITUDE:.0e} "
                     f"(e.g. {attribute}=1e21 for a column in units of 1E21)",
+                )
+        defaults = {"max_file_mb": MAX_TABLE_MB, "max_rows": MAX_ROWS, "max_columns": MAX_COLUMNS}
+        for attribute, default in defaults.items():
+            limit = getattr(self, attribute)
+            if not (math.isfinite(limit) and limit > 0):
+                raise InputError(
+                    f"{attribute}={limit} is not a positive limit",
+                    param=attribute,
+                    remedy=f"give a positive number or leave it at {default:g}",
                 )
         if self.skip_rows < 0:
             raise InputError(f"--skip-rows must be 0 or more; got {self.skip_rows}.")

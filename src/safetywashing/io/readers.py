@@ -112,7 +112,13 @@ def read_scores(
     30
     """
     path = Path(path)
-    rows = read_rows(path, header_row=columns.header_row)
+    rows = read_rows(
+        path,
+        header_row=columns.header_row,
+        max_file_mb=columns.max_file_mb,
+        max_rows=columns.max_rows,
+        max_columns=columns.max_columns,
+    )
     header = [cell.strip() for cell in rows.header]
     body = rows.body
     if columns.skip_rows:
