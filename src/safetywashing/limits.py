@@ -28,3 +28,13 @@ MAX_ROWS = 200_000
 
 #: Most columns read (``--max-columns``).
 MAX_COLUMNS = 5_000
+
+#: Most bootstrap resamples or permutations (2,000 is usual; 100,000 already takes
+#: minutes and gigabytes on a paper-sized panel).
+MAX_RESAMPLES = 100_000
+
+#: Largest simulated panel of ``power`` (models), most capability benchmarks per
+#: simulated panel, and most simulated panels per size.
+MAX_POWER_MODELS = 10_000
+MAX_POWER_BENCHMARKS = 200
+MAX_POWER_PANELS = 100_000

@@ -9,6 +9,7 @@ folder is compared before and after, so a refused command provably writes nothin
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,8 @@ class Case:
     id: str
     argv: tuple[str, ...]
     message: str
-    files: dict[str, str | bytes] = field(default_factory=dict)
+    files: dict[str, str | bytes | Link | None] = field(default_factory=dict)
+    detail: str = ""  #: a line printed above the error (a skipped file's reason)
 
 
 def table(*rows: str) -> str:
@@ -254,7 +256,187 @@ ROWS = [
     ),
 ]
 
-CATALOGUE = [*NUMERICS, *COMPUTE, *CELLS, *OUTPUT_PATHS, *ROWS]
+RESULTS = '{"results": {"hellaswag": {"acc,none": 0.5}}, "model_name": "m1"}'
+EVERY_SKIPPED = "every file was skipped (see above); check the paths or --format."
+
+
+def archive(*members: tuple[str, str]) -> bytes:
+    """An ``.eval`` (zip) archive holding ``members`` in order (names may repeat)."""
+    import io
+    import warnings
+    import zipfile
+
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as zipped:
+        warnings.simplefilter("ignore")  # "Duplicate name": the point of one case
+        for name, text in members:
+            zipped.writestr(name, text)
+    return buffer.getvalue()
+
+
+INSPECT_HEADER = (
+    '{"eval": {"task": "x"}, "results": {"scores": [{"metrics": {"acc": {"value": 1}}}]}}'
+)
+
+READERS = [
+    # 7. Results files: huge integers, deep nesting, duplicate archive entries.
+    *(
+        Case(
+            f"results-{digits}-digit-integer",
+            ("ingest", "r.json", "-o", "x.csv"),
+            f"No scores could be read from r.json: {EVERY_SKIPPED}",
+            {"r.json": RESULTS.replace("0.5", "1" * digits)},
+            f"  r.json holds an integer of {digits} digits, more than the 300 allowed",
+        )
+        for digits in (401, 5001)
+    ),
+    Case(
+        "eval-401-digit-integer",
+        ("ingest", "r.eval", "-o", "x.csv"),
+        f"No scores could be read from r.eval: {EVERY_SKIPPED}",
+        {"r.eval": archive(("header.json", INSPECT_HEADER.replace("1", "1" * 401)))},
+        "  r.eval entry 'header.json' holds an integer of 401 digits, more than the 300 allowed",
+    ),
+    Case(
+        "eval-two-headers",
+        ("ingest", "r.eval", "-o", "x.csv"),
+        f"No scores could be read from r.eval: {EVERY_SKIPPED}",
+        {"r.eval": archive(("header.json", "{}"), ("header.json", INSPECT_HEADER))},
+        "  r.eval has two entries named 'header.json'; the archive was not read",
+    ),
+    Case(
+        "metrics-100k-deep",
+        ("ingest", "r.json", "--metrics", "deep.json", "-o", "x.csv"),
+        "deep.json is not usable JSON (nested too deeply); fix the file.",
+        {"r.json": RESULTS, "deep.json": "[" * 100_000 + "]" * 100_000},
+    ),
+    Case(
+        "panel-100k-deep",
+        ("check", "s.csv", "--panel", "deep.json"),
+        "deep.json is not usable JSON (nested too deeply); rebuild the panel.",
+        {"s.csv": table("model,x", "m1,1"), "deep.json": "{\"a\":" * 100_000 + "1" + "}" * 100_000},
+    ),
+    Case(
+        "ingest-empty-task-name",
+        ("ingest", "r.json", "-o", "x.csv"),
+        "No scores could be read from r.json: no results files; check the paths or --format.",
+        {"r.json": RESULTS.replace("hellaswag", "")},
+        "  r.json: 1 score with an empty task or model name left out.",
+    ),
+]  # fmt: skip
+
+FLAGS = [
+    # 8. Counts beyond their bounds, refused before any work.
+    *(
+        Case(
+            f"audit-{' '.join(flags)}",
+            ("audit", "P", "--preset", "paper", *flags),
+            message,
+        )
+        for flags, message in (
+            (("--seed", "-1", "--bootstrap", "10"),
+             "--seed -1 is not a whole number of at least 0; give a seed such as --seed 1."),
+            (("--bootstrap", "1000000000"),
+             "--bootstrap 1000000000 asks for more bootstrap resamples than the 100000 allowed; "
+             "give at most --bootstrap 100000 (--bootstrap 2000 is usual)."),
+            (("--bootstrap", "99999999999999999999"),
+             "--bootstrap 99999999999999999999 asks for more bootstrap resamples than the 100000 "
+             "allowed; give at most --bootstrap 100000 (--bootstrap 2000 is usual)."),
+            (("--bootstrap", "10", "--permutations", "99999999999"),
+             "--permutations 99999999999 asks for more permutations than the 100000 allowed; "
+             "give at most --permutations 100000 (--permutations 2000 is usual)."),
+            (("--bootstrap", "abc"),
+             "--bootstrap abc is not a whole number of bootstrap resamples; give a whole number "
+             "such as --bootstrap 2000."),
+        )
+    ),
+    *(
+        Case(f"power-{' '.join(flags)}", ("power", *flags), message)
+        for flags, message in (
+            (("--seed", "-1"),
+             "--seed -1 is not a whole number of at least 0; give a seed such as --seed 1."),
+            (("--capability-benchmarks", "100000"),
+             "--capability-benchmarks 100000 is more than the 200 a simulation may have; give at "
+             "most --capability-benchmarks 200."),
+            (("--models", "100000000"),
+             "--models 100000000 is more than the 10000 a simulation may have; give at most "
+             "--models 10000."),
+            (("--panels", "10000000"),
+             "--panels 10000000 is more than the 100000 a simulation may have; give at most "
+             "--panels 100000."),
+        )
+    ),
+]  # fmt: skip
+
+FIFO = None  # a file entry holding None is made a FIFO
+
+
+@dataclass(frozen=True)
+class Link:
+    """A file entry made a symbolic link to ``target``."""
+
+    target: str
+
+
+HANGS = [
+    # 9. Inputs that never end are refused before they are opened.
+    Case(
+        "scores-fifo",
+        ("audit", "f.csv"),
+        "f.csv is a FIFO, not a regular file; give a scores file (CSV, TSV or Parquet).",
+        {"f.csv": FIFO},
+    ),
+    Case(
+        "scores-dev-zero",
+        ("audit", "/dev/zero"),
+        "/dev/zero is a device, not a regular file; give a scores file (CSV, TSV or Parquet).",
+    ),
+    Case(
+        "ingest-folder-with-a-fifo",
+        ("ingest", "in", "-o", "x.csv"),
+        f"No scores could be read from in: {EVERY_SKIPPED}",
+        {"in/r.json": FIFO},
+        "  in/r.json is not a regular file (a FIFO, device or socket); it was not read",
+    ),
+    Case(
+        "scores-over-the-column-limit",
+        ("audit", "w.csv", "--max-columns", "3"),
+        "w.csv has 5 columns, more than the 3 a scores table may have; raise the limit with "
+        "--max-columns 8 or drop columns.",
+        {"w.csv": table("model,a,b,c,s", "m1,1,2,3,4")},
+    ),
+    Case(
+        "scores-over-the-row-limit",
+        ("audit", "w.csv", "--max-rows", "1"),
+        "w.csv has 2 rows, more than the 1 a scores table may have; raise the limit with "
+        "--max-rows 4 or split the file.",
+        {"w.csv": table("model,a,b,c,s", "m1,1,2,3,4", "m2,1,2,3,4")},
+    ),
+    Case(
+        "scores-over-the-size-limit",
+        ("audit", "w.csv", "--max-file-size", "0.00001"),
+        "w.csv is 0.0 MB, more than the 1e-05 MB a scores table may have; raise the limit "
+        "with --max-file-size 1 or split the file.",
+        {"w.csv": table("model,a,b,c,s", "m1,1,2,3,4", "m2,1,2,3,4")},
+    ),
+    Case(
+        "fetch-a-link-to-dev-zero",
+        ("datasets", "fetch", "paper", "--base-url", "file://{tmp}/mirror/", "--force"),
+        "file://{tmp}/mirror/benchmarks_base_models.csv is not a regular file (a FIFO or "
+        "device), so it was not read; check the mirror set in SAFETYWASHING_BASE_URL.",
+        {"mirror/benchmarks_base_models.csv": Link("/dev/zero")},
+    ),
+    Case(
+        "fetch-a-file-over-the-cap",
+        ("datasets", "fetch", "paper", "--base-url", "file://{tmp}/mirror/", "--force"),
+        "file://{tmp}/mirror/benchmarks_base_models.csv is larger than the 8 MB expected of "
+        "the paper's files, so the download was stopped; check the address or the mirror set "
+        "in SAFETYWASHING_BASE_URL.",
+        {"mirror/benchmarks_base_models.csv": b"0" * (8 * 1024 * 1024 + 1)},
+    ),
+]
+
+CATALOGUE = [*NUMERICS, *COMPUTE, *CELLS, *OUTPUT_PATHS, *ROWS, *READERS, *FLAGS, *HANGS]
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -266,11 +448,15 @@ def snapshot(folder: Path) -> dict[str, str]:
     }
 
 
-def create(files: dict[str, str | bytes], folder: Path) -> None:
+def create(files: dict[str, str | bytes | Link | None], folder: Path) -> None:
     for name, content in files.items():
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
+        if content is None:
+            os.mkfifo(target)
+        elif isinstance(content, Link):
+            target.symlink_to(content.target)
+        elif isinstance(content, bytes):
             target.write_bytes(content)
         else:
             target.write_text(content, encoding="utf-8")
@@ -278,7 +464,8 @@ def create(files: dict[str, str | bytes], folder: Path) -> None:
 
 def run(argv: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     """Run the command line in-process; the exit code and stderr."""
-    code = main([str(PAPER_CHAT) if arg == "P" else arg for arg in argv])
+    here = str(Path.cwd())
+    code = main([str(PAPER_CHAT) if arg == "P" else arg.replace("{tmp}", here) for arg in argv])
     return code, capsys.readouterr().err
 
 
@@ -297,8 +484,10 @@ def test_hostile_input_is_one_sentence(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SAFETYWASHING_DATA_DIR", str(tmp_path / "cache"))
     create(case.files, tmp_path)
     before = snapshot(tmp_path)
     code, err = run(case.argv, capsys)
-    assert_refused(code, err, case.message)
+    assert_refused(code, err, case.message.replace("{tmp}", str(tmp_path)))
+    assert case.detail in err.splitlines() if case.detail else True, err
     assert snapshot(tmp_path) == before, "a refused command changed the folder"
