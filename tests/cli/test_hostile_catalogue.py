@@ -491,3 +491,75 @@ def test_hostile_input_is_one_sentence(
     assert_refused(code, err, case.message.replace("{tmp}", str(tmp_path)))
     assert case.detail in err.splitlines() if case.detail else True, err
     assert snapshot(tmp_path) == before, "a refused command changed the folder"
+
+
+# 5. Injection: the command succeeds, and what it writes or prints is inert.
+
+FORMULAS = ("=cmd|' /C calc'!A0", "+SUM(1;2)", "@SUM(A1)", "-2+3")
+INJECTED = table(
+    "model,a,b,s,=HYPERLINK(x)",
+    *(f'"{name}",{i},{(i * 2) % 5},{i % 3},1' for i, name in enumerate(FORMULAS, start=1)),
+)
+
+
+def test_csv_outputs_neutralise_formulas_but_not_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    monkeypatch.chdir(tmp_path)
+    create({"i.csv": INJECTED}, tmp_path)
+    code, err = run(("audit", "i.csv", "--capabilities", "a,b", "--out", "o"), capsys)
+    assert code == 0, err
+    for name in ("benchmarks.csv", "capability_scores.csv"):
+        rows = list(csv.reader((tmp_path / "o" / name).open(encoding="utf-8")))
+        text_cells = [cell for row in rows for cell in row if cell and cell[0] in "=+@-\t\r"]
+        # The OWASP rule: every cell a spreadsheet would evaluate starts with an
+        # apostrophe; numbers such as -0.63 stay numbers.
+        for cell in text_cells:
+            float(cell)  # only numbers may start with one of those characters
+        assert any(cell.startswith("'=") for row in rows for cell in row)
+    scores = (tmp_path / "o" / "capability_scores.csv").read_text(encoding="utf-8")
+    assert "'=cmd|' /C calc'!A0" in scores and "'+SUM(1;2)" in scores
+    assert "'@SUM(A1)" in scores and "'-2+3" in scores
+
+
+def test_ingest_output_neutralises_formulas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    create({"r.json": RESULTS.replace('"m1"', '"=cmd|x"').replace("hellaswag", "@SUM")}, tmp_path)
+    code, err = run(("ingest", "r.json", "-o", "x.csv"), capsys)
+    assert code == 0, err
+    row = (tmp_path / "x.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert row.startswith("'=cmd|x,'@SUM,0.5,")
+
+
+ESCAPES = "\x1b]0;PWNED\x07\x1b[2J"
+
+
+def test_markdown_and_terminal_escape_markup_and_control_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    models = [line.split(",", 1)[0] for line in PAPER_CHAT.read_text().splitlines()[1:]]
+    create({"new.csv": table("model,new", *(f"{m},{i % 7}" for i, m in enumerate(models)))},
+           tmp_path)  # fmt: skip
+    name = f"<script>alert(1)</script> | x{ESCAPES}"
+    code = main(["check", "new.csv", "--panel", "paper-chat", "--format", "markdown",
+                 "--name", name])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "<script>" not in out and "\x1b" not in out and "\x07" not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| x" in out
+    # A benchmark column and a model named with terminal escapes: shown, not acted on.
+    create({"e.csv": table(f"model,a,b,s{ESCAPES}", f"m{ESCAPES},1,2,1", "m2,2,3,2",
+                           "m3,3,1,3", "m4,4,4,1")}, tmp_path)  # fmt: skip
+    code = main(["audit", "e.csv", "--capabilities", "a,b"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "\x1b" not in captured.out and "\x07" not in captured.out
+    assert "\\x1b" in captured.out
+    code = main(["audit", "e.csv", "--capabilities", f"a,b,zz{ESCAPES}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "\x1b" not in err and "\x07" not in err and "\\x1b" in err

@@ -161,3 +161,25 @@ def short_row(path: object, row_number: int, cells: int, columns: int) -> InputE
         f"{path}, row {row_number}: {cells} cell{'s' if cells != 1 else ''} for {columns} "
         "header columns; write every cell (leave a missing score empty between commas)."
     )
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A text cell that a spreadsheet shows as text, never evaluates (the OWASP rule).
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a
+    formula to Excel, LibreOffice and Google Sheets (``=cmd|' /C calc'!A0``); a leading
+    apostrophe makes it text. Numbers (``-0.5``, ``+1e3``) are left as they are.
+
+    Examples
+    --------
+    >>> spreadsheet_safe("=SUM(A1)"), spreadsheet_safe("-0.25"), spreadsheet_safe("gpt-4")
+    ("'=SUM(A1)", '-0.25', 'gpt-4')
+    """
+    if not cell.startswith(_FORMULA_STARTS):
+        return cell
+    if _NUMBER.fullmatch(cell.strip()) and not cell.startswith(("\t", "\r")):
+        return cell
+    return "'" + cell
