@@ -11,7 +11,9 @@ Three experiments, each with real processes of the command line:
 3. ``kill -9``: an audit is killed at a random moment while it writes (half with
    ``--force`` over an earlier run, half into a fresh folder). The folder must hold the
    new run's complete output or its previous content (or be absent); a rerun must then
-   succeed and leave nothing beside the folder (no staging folder, no lock file).
+   succeed and leave nothing beside the folder (no staging folder, no lock file). Half
+   of the kills are aimed inside the write (as soon as the lock or staging folder
+   appears), half at a random moment of the run.
 
 "Debris" is any hidden ``.NAME.*`` entry beside the folder or any temporary file in it.
 Prints one line per experiment and exits 1 on any violation.
@@ -150,8 +152,17 @@ def killed(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # Most of a run is start-up and the audit; aim at its last third, where it writes.
-        time.sleep(rng.uniform(0.6, 1.05) * duration)
+        if trial % 4 < 2:
+            # Aim inside the write: kill as soon as the lock or the staging folder
+            # appears beside the folder, after a random few milliseconds.
+            deadline = time.perf_counter() + 3 * duration
+            while time.perf_counter() < deadline and run.poll() is None:
+                if any(p.name.startswith(f".{out.name}.") for p in out.parent.iterdir()):
+                    time.sleep(rng.uniform(0, 0.02))
+                    break
+                time.sleep(0.0005)
+        else:  # at a random moment of the run
+            time.sleep(rng.uniform(0.3, 1.05) * duration)
         run.send_signal(signal.SIGKILL)
         run.wait()
         found = tree(out)
