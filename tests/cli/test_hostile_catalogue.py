@@ -245,6 +245,12 @@ ROWS = [
         {"l.csv": table("model,benchmark,score,kind", "m1,a,1,chat")},
     ),
     Case(
+        "long-second-score-header",
+        ("audit", "l.csv"),
+        "l.csv: column 3 and column 4 are both named 'score'; give every column its own name.",
+        {"l.csv": table("model,benchmark,score,score", "m1,a,1,2")},
+    ),
+    Case(
         "reference-is-itself",
         ("audit", "s.csv", "--capabilities", "a,b", "--benchmarks", "info.csv"),
         "info.csv, row 2, column 'reference': benchmark 's' names itself as its reference, "
@@ -345,6 +351,9 @@ FLAGS = [
             (("--bootstrap", "10", "--permutations", "99999999999"),
              "--permutations 99999999999 asks for more permutations than the 100000 allowed; "
              "give at most --permutations 100000 (--permutations 2000 is usual)."),
+            (("--bootstrap", "--seed", "1"),
+             "--bootstrap needs a number N, but the word after it is the flag --seed; write "
+             "e.g. --bootstrap 2000 --seed ..."),
             (("--bootstrap", "abc"),
              "--bootstrap abc is not a whole number of bootstrap resamples; give a whole number "
              "such as --bootstrap 2000."),

@@ -100,3 +100,18 @@ def test_an_unwritable_folder_is_one_sentence(
     with pytest.raises(InputError, match=r"cannot hold the output \(Operation not permitted\)"):
         write_atomic(tmp_path / "b.txt", "1")
     assert listing(tmp_path) == []
+
+
+def test_write_atomic_removes_a_killed_writers_temporary_but_not_a_live_one(
+    tmp_path: Path,
+) -> None:
+    import fcntl
+
+    stale = tmp_path / ".r.html.abc123.tmp"
+    stale.write_text("half", encoding="utf-8")
+    live = tmp_path / ".r.html.def456.tmp"
+    live.write_text("being written", encoding="utf-8")
+    with live.open("rb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # another process writing it now
+        write_atomic(tmp_path / "r.html", "done")
+        assert listing(tmp_path) == [".r.html.def456.tmp", "r.html"]

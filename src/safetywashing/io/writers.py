@@ -22,6 +22,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import glob
 import os
 import shutil
 import stat
@@ -126,7 +127,11 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) ->
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(folder, path.name)
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        # Locked while it is written, so that the next writer can tell a killed run's
+        # leftover (unlocked) from a file another process is writing right now.
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
     except OSError as error:
         raise _os_error(folder, error) from None
     try:
@@ -153,6 +158,24 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) ->
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
     return path
+
+
+def _remove_stale_temporaries(folder: Path, name: str) -> None:
+    """Remove ``.NAME.*.tmp`` files a killed writer left (no process holds their lock)."""
+    for entry in folder.glob(f".{glob.escape(name)}.*.tmp"):
+        try:
+            descriptor = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # another writer holds it
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry)
+        finally:
+            os.close(descriptor)
 
 
 def write_files(folder: Path, files: Mapping[str, str | bytes], *, force: bool) -> list[Path]:
