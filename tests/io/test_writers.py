@@ -115,3 +115,13 @@ def test_write_atomic_removes_a_killed_writers_temporary_but_not_a_live_one(
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # another process writing it now
         write_atomic(tmp_path / "r.html", "done")
         assert listing(tmp_path) == [".r.html.def456.tmp", "r.html"]
+
+
+def test_a_folder_that_is_not_an_output_folder_is_written_file_by_file(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    (out / "src").mkdir(parents=True)
+    (out / "src" / "code.py").write_text("x = 1\n", encoding="utf-8")
+    inode = out.stat().st_ino
+    write_files(out, {"a.txt": "1"}, force=False)
+    assert out.stat().st_ino == inode  # the same folder, not a replacement
+    assert listing(out) == ["a.txt", "src", "src/code.py"]

@@ -11,9 +11,10 @@ place in one rename (an atomic exchange where the system has one), so ``DIR`` ho
 either its previous content or the new run's complete output, never a mix. Files in
 ``DIR`` that the run does not write stay (hard-linked into the staging folder). A writer
 holds an advisory lock (``.DIR.lock`` beside the folder, removed when done) and a second
-writer is refused; the next writer removes what a killed one left behind. A folder that
-holds sub-folders, or the current folder, cannot be swapped; its files are replaced one by
-one, each atomically.
+writer is refused; the next writer removes what a killed one left behind. A folder
+that does not look like an output folder (sub-folders other than ``figures``, over a
+thousand entries, a mount point, the current or home folder) is not swapped; its files
+are replaced one by one, each atomically.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from pathlib import Path
 
 from safetywashing.errors import InputError
 
+#: Most entries a folder may hold to be replaced whole (an output folder holds a few dozen).
+SWAP_ENTRIES = 1000
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -299,24 +302,32 @@ def clean_debris(folder: Path) -> None:
 def _swappable(folder: Path) -> bool:
     """Whether the folder can be replaced whole.
 
-    It can when it is missing, or when it is not the current folder (or above it), not
-    a link, and holds only regular files, folders and links on its own file system (what
-    the run does not write is hard-linked into the replacement).
+    It can when it is missing, or when it looks like an output folder: not the current
+    folder (or above it), not a link or a mount point, at most :data:`SWAP_ENTRIES`
+    entries, no sub-folder but ``figures``, and only regular files, folders and links on
+    its own file system (what the run does not write is hard-linked into the
+    replacement). Any other folder has its files replaced one by one.
     """
     if not folder.exists():
         return True
     absolute = Path(os.path.abspath(folder))
-    if Path.cwd() == absolute or absolute in Path.cwd().parents or folder.is_symlink():
+    cwd = Path.cwd()
+    if cwd == absolute or absolute in cwd.parents or folder.is_symlink():
+        return False
+    if os.path.ismount(absolute) or absolute == Path.home():
         return False
     device = absolute.stat().st_dev
+    seen = 0
     for root, folders, names in os.walk(absolute):
+        if Path(root) == absolute and any(name != "figures" for name in folders):
+            return False
         for name in [*folders, *names]:
+            seen += 1
             info = os.lstat(os.path.join(root, name))
-            if info.st_dev != device or not (
-                stat.S_ISREG(info.st_mode)
-                or stat.S_ISDIR(info.st_mode)
-                or stat.S_ISLNK(info.st_mode)
-            ):
+            kind = stat.S_IFMT(info.st_mode)
+            if seen > SWAP_ENTRIES or info.st_dev != device:
+                return False
+            if kind not in (stat.S_IFREG, stat.S_IFDIR, stat.S_IFLNK):
                 return False
     return True
 
