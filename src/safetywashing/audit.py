@@ -33,6 +33,7 @@ import numpy.typing as npt
 from safetywashing.config import AuditConfig
 from safetywashing.coverage import class_coverage
 from safetywashing.errors import InputError, InputWarning, suggestion
+from safetywashing.limits import MAX_MAGNITUDE
 from safetywashing.results.audit import (
     CAPABILITY_SCORE,
     AuditResult,
@@ -42,7 +43,12 @@ from safetywashing.results.audit import (
 from safetywashing.results.prepared import PreparedClass
 from safetywashing.stats.correlation import correlate_columns, correlation
 from safetywashing.stats.impute import impute_pca
-from safetywashing.stats.pca import capability_component, mean_offdiagonal, standardize
+from safetywashing.stats.pca import (
+    CapabilityComponent,
+    capability_component,
+    mean_offdiagonal,
+    standardize,
+)
 from safetywashing.table import DEFAULT_CLASS, ScoreTable
 
 if TYPE_CHECKING:
@@ -301,6 +307,7 @@ def _audit_class(
     name: str, table: ScoreTable, capability_ids: tuple[str, ...], config: AuditConfig
 ) -> ClassAudit:
     values, flipped = table.oriented()
+    _check_range(name, table, values)
     flipped_set = set(flipped)
     model_ids = table.model_ids
     kind = "" if name == DEFAULT_CLASS else f"{name} "
@@ -322,7 +329,7 @@ def _audit_class(
         z_complete = (capability_block[complete] - capability_mean) / std
     else:
         z_complete, capability_mean, std = standardize(capability_block[complete])
-    component = capability_component(z_complete, kind=config.matrix)
+    component = _component(name, capability_ids, z_complete, config.matrix)
     scores = np.full(len(model_ids), np.nan)
     scores[complete] = component.scores
     mean_corr, std_corr = mean_offdiagonal(
@@ -525,6 +532,55 @@ def _capability_rows(
             stacklevel=4,
         )
     return keep, completed, excluded, tuple(cells), (minimum, run.iterations, run.converged)
+
+
+def _component(
+    name: str, capability_ids: tuple[str, ...], z: FloatArray, matrix: str
+) -> CapabilityComponent:
+    """PC1 of the standardized block; a numerical failure is an error naming its cause."""
+    kind = "" if name == DEFAULT_CLASS else f"{name} "
+    cause = ""
+    component = None
+    if not np.isfinite(z).all():
+        cause = "their standardized scores are not finite"
+    else:
+        try:
+            with np.errstate(all="ignore"):
+                component = capability_component(z, kind=matrix)  # type: ignore[arg-type]
+        except np.linalg.LinAlgError as error:
+            cause = f"the eigen-decomposition failed ({error})"
+        else:
+            if not (
+                np.isfinite(component.matrix).all()
+                and np.isfinite(component.loadings).all()
+                and np.isfinite(component.scores).all()
+            ):
+                cause = f"their {matrix} matrix or its first component is not finite"
+    if component is None or cause:
+        raise InputError(
+            f"The capability score of the {kind}models cannot be computed: {cause} "
+            f"(capability benchmarks {', '.join(capability_ids)}); check those columns for "
+            "extreme or near-constant values."
+        )
+    return component
+
+
+def _check_range(name: str, table: ScoreTable, values: FloatArray) -> None:
+    """Refuse a score or compute figure outside the documented range, naming the cell."""
+    for label, column_values, ids in (
+        ("score", values, table.benchmark_ids),
+        ("training compute", np.asarray(table.flop, dtype=np.float64)[:, None], ("compute",)),
+    ):
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.isnan(column_values) | (np.abs(column_values) <= MAX_MAGNITUDE))
+        if bad.any():
+            row, column = (int(i[0]) for i in np.nonzero(bad))
+            raise InputError(
+                f"Model '{table.model_ids[row]}' ({name}), {label} '{ids[column]}': "
+                f"{column_values[row, column]:g} is beyond the supported range (a finite "
+                f"value of magnitude at most {MAX_MAGNITUDE:.0e}); fix the cell or rescale "
+                "the column."
+            )
 
 
 def _covariance_to_correlation(covariance: FloatArray) -> FloatArray:

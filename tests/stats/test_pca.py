@@ -82,3 +82,12 @@ def test_mean_offdiagonal_is_population_std() -> None:
     mean, std = mean_offdiagonal(matrix)
     assert mean == pytest.approx(0.4)
     assert std == pytest.approx(np.std([0.2, 0.4, 0.6]))
+
+
+@pytest.mark.parametrize("value", [0.1, 0.3, 0.7, 1e-300, 123456.789])
+def test_standardize_treats_a_rounded_constant_column_as_constant(value: float) -> None:
+    # 0.1 is not exact in binary: numpy's std of three copies is about 1e-17, not 0.
+    column = np.array([[value, 1.0], [value, 2.0], [value, 4.0]])
+    z, _, std = standardize(column)
+    assert std[0] == 0.0 and np.isnan(z[:, 0]).all()
+    assert std[1] > 0 and np.isfinite(z[:, 1]).all()

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from safetywashing.errors import InputError, InputNotice, InputWarning, name_list
+from safetywashing.errors import InputError, InputNotice, InputWarning, name_list, printable
 
 app = typer.Typer(
     name="safetywashing",
@@ -90,7 +90,7 @@ class _Warnings:
         file: object = None,
         line: str | None = None,
     ) -> None:
-        text = str(message)
+        text = printable(str(message))
         if issubclass(category, InputNotice):
             if not self.verbose:  # --verbose: the command prints the notes in full
                 print(f"note: {text}", file=sys.stderr)
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         WARNINGS.flush()
         from safetywashing.cli.command import PARAMETER_FLAGS
 
-        print(f"error: {error.for_command_line(PARAMETER_FLAGS)}", file=sys.stderr)
+        print(f"error: {printable(error.for_command_line(PARAMETER_FLAGS))}", file=sys.stderr)
         return 2
     except SystemExit as done:
         WARNINGS.flush()

@@ -103,6 +103,7 @@ def audit_command(
     if report is not None:
         from safetywashing.io.writers import check_writable
 
+        _check_distinct(report, out, scores)
         check_writable([report], force=force)
     if out is not None:
         _write_folder(out, result, robustness_result, figures=figures, force=force)
@@ -138,6 +139,25 @@ def _shipped(
     if settings.preset is None and settings.capabilities is None:
         settings = replace(settings, preset=preset)
     return files, columns, settings
+
+
+def _check_distinct(report: Path, out: Path | None, scores: list[Path] | None) -> None:
+    """A file the user named for one output is never another output's (or an input)."""
+    import os
+
+    where = os.path.abspath(report)
+    if out is not None and os.path.dirname(where) == os.path.abspath(out):
+        raise InputError(
+            f"--report {report} is inside the --out folder {out}, whose files the audit "
+            "writes; give the report a path outside that folder."
+        )
+    for path in scores or []:
+        if os.path.abspath(path) == where or (
+            os.path.exists(path) and os.path.exists(report) and os.path.samefile(path, report)
+        ):
+            raise InputError(
+                f"--report {report} is the scores file {path}; give the report another name."
+            )
 
 
 def _write_folder(

@@ -60,6 +60,11 @@ PARAMETER_FLAGS: dict[str, str] = {
     "fdr": "--fdr",
     "n_repeats": "--repeats",
     "reliability": "--reliability",
+    "flop_scale": "--flop-scale",
+    "parameters_scale": "--params-scale",
+    "max_file_mb": "--max-file-size",
+    "max_rows": "--max-rows",
+    "max_columns": "--max-columns",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

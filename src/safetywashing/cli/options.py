@@ -28,6 +28,7 @@ import typer
 
 from safetywashing.errors import InputError
 from safetywashing.io.readers import ColumnMap
+from safetywashing.limits import MAX_COLUMNS, MAX_ROWS, MAX_TABLE_MB
 from safetywashing.table import ScoreTable
 
 if TYPE_CHECKING:
@@ -288,6 +289,20 @@ class ColumnOptions:
         ),
     ] = ComputeKind.flop
 
+    max_file_mb: Annotated[
+        float,
+        _column(
+            "--max-file-size",
+            help="Largest scores file read, in MB (a limit against runaway inputs).",
+        ),
+    ] = MAX_TABLE_MB
+    max_rows: Annotated[int, _column("--max-rows", help="Most rows read from a scores table.")] = (
+        MAX_ROWS
+    )
+    max_columns: Annotated[
+        int, _column("--max-columns", help="Most columns read from a scores table.")
+    ] = MAX_COLUMNS
+
     def column_map(self) -> ColumnMap:
         """The readers' :class:`ColumnMap` for these options."""
         if self.compute_column is not None and self.flop_column != ColumnMap().flop:
@@ -311,6 +326,9 @@ class ColumnOptions:
             duplicates=self.duplicates.value,
             text_columns=self.text_columns.value,
             missing_class=self.missing_class,
+            max_file_mb=self.max_file_mb,
+            max_rows=self.max_rows,
+            max_columns=self.max_columns,
         )
 
 

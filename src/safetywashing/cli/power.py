@@ -15,6 +15,7 @@ from safetywashing.cli.options import (
     output_console,
 )
 from safetywashing.errors import InputError
+from safetywashing.limits import MAX_POWER_BENCHMARKS, MAX_POWER_MODELS, MAX_POWER_PANELS
 
 
 def _sizes(text: str) -> list[int]:
@@ -70,9 +71,20 @@ def power_command(
     n_resamples = (
         500 if bootstrap is None else check_count(bootstrap, "n_resamples", "bootstrap resamples")
     )
+    sizes = _sizes(models)
+    for flag, value, limit in (
+        ("--models", max(sizes, default=0), MAX_POWER_MODELS),
+        ("--capability-benchmarks", capability_benchmarks, MAX_POWER_BENCHMARKS),
+        ("--panels", panels, MAX_POWER_PANELS),
+    ):
+        if value > limit:
+            raise InputError(
+                f"{flag} {value} is more than the {limit} a simulation may have; give at most "
+                f"{flag} {limit}."
+            )
     result = power_analysis(
         rho=rho,
-        models=_sizes(models),
+        models=sizes,
         panels=panels,
         engine="fisher" if bootstrap is None else "bootstrap",
         n_resamples=n_resamples,

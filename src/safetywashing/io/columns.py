@@ -7,10 +7,12 @@ empty class cells, a compute column that is not training FLOP).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Literal, get_args
 
 from safetywashing.errors import InputError
+from safetywashing.limits import MAX_COLUMNS, MAX_MAGNITUDE, MAX_ROWS, MAX_TABLE_MB
 from safetywashing.table import DEFAULT_CLASS
 
 DuplicatePolicy = Literal["error", "first", "last", "mean", "max"]
@@ -69,6 +71,8 @@ class ColumnMap:
     class_values : tuple of (str, str)
         Rewrites of class cells: the first pair whose text occurs in the cell (case-
         insensitive) gives the class (e.g. ``("pretrained", "base")``).
+    max_file_mb, max_rows, max_columns : float, int, int
+        The largest scores table read (see :mod:`safetywashing.limits`).
     layout : {"auto", "none"}
         ``auto`` recognises the Open LLM Leaderboard's and HELM's exported tables by their
         columns (see :mod:`safetywashing.io.layouts`); ``none`` reads every file as given.
@@ -92,6 +96,9 @@ class ColumnMap:
     missing_class: str | None = None
     class_values: tuple[tuple[str, str], ...] = field(default=())
     layout: Literal["auto", "none"] = "auto"
+    max_file_mb: float = MAX_TABLE_MB
+    max_rows: int = MAX_ROWS
+    max_columns: int = MAX_COLUMNS
 
     def __post_init__(self) -> None:
         choices: list[tuple[str, str, tuple[str, ...]]] = [
@@ -104,6 +111,24 @@ class ColumnMap:
             value = getattr(self, attribute)
             if value not in allowed:
                 raise InputError(f"{option} must be one of {', '.join(allowed)}; got '{value}'.")
+        for attribute in ("flop_scale", "parameters_scale"):
+            scale = getattr(self, attribute)
+            if not (math.isfinite(scale) and 0 < scale <= MAX_MAGNITUDE):
+                raise InputError(
+                    f"{attribute}={scale:g} is not a positive finite scale",
+                    param=attribute,
+                    remedy=f"give a number above 0 and at most {MAX_MAGNITUDE:.0e} "
+                    f"(e.g. {attribute}=1e21 for a column in units of 1E21)",
+                )
+        defaults = {"max_file_mb": MAX_TABLE_MB, "max_rows": MAX_ROWS, "max_columns": MAX_COLUMNS}
+        for attribute, default in defaults.items():
+            limit = getattr(self, attribute)
+            if not (math.isfinite(limit) and limit > 0):
+                raise InputError(
+                    f"{attribute}={limit} is not a positive limit",
+                    param=attribute,
+                    remedy=f"give a positive number or leave it at {default:g}",
+                )
         if self.skip_rows < 0:
             raise InputError(f"--skip-rows must be 0 or more; got {self.skip_rows}.")
         if self.header_row is not None and self.header_row < 1:

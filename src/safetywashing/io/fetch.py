@@ -11,6 +11,7 @@ what is accepted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -74,15 +75,28 @@ class FetchResult:
     base_url: str
 
 
+#: The paper's files are under 0.2 MB each; a download is stopped well before memory fills.
+MAX_DOWNLOAD_BYTES = 8 * 1024 * 1024
+
+
 def _download(url: str) -> bytes:
     import http.client
+    import stat
     import urllib.error
+    import urllib.parse
     import urllib.request
 
+    if url.lower().startswith("file:"):  # a FIFO or device would block or never end
+        local = Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
+        with contextlib.suppress(OSError):
+            if not stat.S_ISREG(local.stat().st_mode) and not local.is_dir():
+                raise InputError(
+                    f"{url} is not a regular file (a FIFO or device), so it was not read; "
+                    f"check the mirror set in {BASE_URL_ENV}."
+                )
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
-            data: bytes = response.read()
-            return data
+            data: bytes = response.read(MAX_DOWNLOAD_BYTES + 1)
     except urllib.error.HTTPError as error:
         raise InputError(
             f"Downloading {url} failed (HTTP {error.code}); check the address or set "
@@ -99,6 +113,13 @@ def _download(url: str) -> bytes:
             f"Downloading {url} failed ({reason}); check the network connection or set "
             f"{BASE_URL_ENV} to a mirror."
         ) from None
+    if len(data) > MAX_DOWNLOAD_BYTES:
+        raise InputError(
+            f"{url} is larger than the {MAX_DOWNLOAD_BYTES // (1024 * 1024)} MB expected of "
+            f"the paper's files, so the download was stopped; check the address or the "
+            f"mirror set in {BASE_URL_ENV}."
+        )
+    return data
 
 
 def fetch_paper(*, base_url: str | None = None, force: bool = False) -> FetchResult:

@@ -118,6 +118,12 @@ def read_benchmark_info(path: str | Path) -> BenchmarkMetadata:
                 f"{path}, row {row_number}, column 'direction': '{cell('direction')}' is not a "
                 "direction; use higher (higher is safer) or lower (lower is safer)."
             )
+        if cell("reference") == benchmark_id:
+            raise InputError(
+                f"{path}, row {row_number}, column 'reference': benchmark '{benchmark_id}' "
+                "names itself as its reference, which always correlates 1.0; leave the cell "
+                "empty or name the task's accuracy column."
+            )
         infos[benchmark_id] = BenchmarkInfo(
             id=benchmark_id,
             name=cell("name"),

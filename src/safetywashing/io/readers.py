@@ -25,8 +25,10 @@ from safetywashing.io.cells import (
     MISSING_TOKENS,
     PercentCheck,
     file_sha256,
+    parse_compute,
     parse_number,
     parse_score,
+    short_row,
 )
 from safetywashing.io.columns import (
     DEFAULT_COLUMNS,
@@ -119,7 +121,13 @@ def read_scores(
         columnar = read_wide_columnar(path, columns, benchmarks)
         if columnar is not None:
             return columnar
-    rows = read_rows(path, header_row=columns.header_row)
+    rows = read_rows(
+        path,
+        header_row=columns.header_row,
+        max_file_mb=columns.max_file_mb,
+        max_rows=columns.max_rows,
+        max_columns=columns.max_columns,
+    )
     header = [cell.strip() for cell in rows.header]
     body = rows.body
     if columns.skip_rows:
@@ -170,9 +178,11 @@ def _plain_options(columns: ColumnMap) -> bool:
 
 
 def _plain_header(path: Path, columns: ColumnMap) -> bool:
-    """A CSV/TSV whose header is a plain wide table: not long, not a recognised layout."""
+    """A regular CSV/TSV file within the size limit whose header is a plain wide table."""
     if path.suffix.lower() not in {".csv", ".tsv", ".txt"} or not path.is_file():
-        return False
+        return False  # FIFOs, devices and the rest go to the row reader, which refuses them
+    if path.stat().st_size > columns.max_file_mb * 1e6:
+        return False  # the row reader names the limit and the flag that raises it
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             first = handle.readline(1 << 20)
@@ -215,7 +225,13 @@ def _read_long(
     seen_metadata: dict[str, tuple[int, dict[str, str]]] = {}
     percents = PercentCheck()
     for row_number, row in body:
-        row = row + [""] * (len(header) - len(row))
+        if len(row) != len(header):
+            if len(row) < len(header):
+                raise short_row(path, row_number, len(row), len(header))
+            raise InputError(
+                f"{path}, row {row_number}: {len(row)} cells for {len(header)} header columns; "
+                "remove the extra cells or add header names."
+            )
         model_id = row[model_position].strip()
         benchmark_id = row[benchmark_position].strip()
         if not model_id or not benchmark_id:
@@ -242,7 +258,8 @@ def _read_long(
         records.append((model_id, benchmark_id, score))
         _see_model_metadata(path, row_number, model_id, row, metadata, seen_metadata)
     models = [
-        _long_model(model_id, values, columns) for model_id, (_, values) in seen_metadata.items()
+        _long_model(model_id, f"{path}, row {first} (model '{model_id}')", values, columns)
+        for model_id, (first, values) in seen_metadata.items()
     ]
     return ScoreTable.from_long(
         records, models=models, benchmarks=benchmarks, sources=(source,), source_label=str(path)
@@ -318,13 +335,10 @@ def _see_model_metadata(
             )
 
 
-def _long_model(model_id: str, values: dict[str, str], columns: ColumnMap) -> ModelInfo:
+def _long_model(model_id: str, where: str, values: dict[str, str], columns: ColumnMap) -> ModelInfo:
     def number(role: str, scale: float) -> float:
-        text = values.get(role, "")
-        try:
-            value = float(text) * scale if text else math.nan
-        except ValueError:
-            value = math.nan
+        column = columns.metadata_columns()[role]
+        value = parse_compute(values.get(role, ""), f"{where}, column '{column}'", scale)
         return value if value > 0 else math.nan
 
     return ModelInfo(

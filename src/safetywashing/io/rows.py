@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,16 +19,44 @@ from typing import TYPE_CHECKING
 
 from safetywashing.errors import InputError
 from safetywashing.io.columns import ColumnMap
+from safetywashing.limits import MAX_COLUMNS, MAX_ROWS, MAX_TABLE_MB
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def _check_readable(path: Path) -> None:
+def check_regular(path: Path, what: str) -> None:
+    """Refuse a FIFO, device or socket before opening it (reading one may never end)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # the caller's own checks name a missing or unreadable file
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket"
+        )
+        raise InputError(f"{path} is {kind}, not a regular file; give {what}.")
+
+
+def _check_readable(path: Path, max_file_mb: float = MAX_TABLE_MB) -> None:
     if not path.exists():
         raise InputError(f"{path}: no such file; check the path.")
     if path.is_dir():
         raise InputError(f"{path} is a folder; give a scores file (CSV, TSV or Parquet).")
+    check_regular(path, "a scores file (CSV, TSV or Parquet)")
+    size = path.stat().st_size
+    if size > max_file_mb * 1024 * 1024:
+        raise InputError(
+            f"{path} is {size / (1024 * 1024):.1f} MB, more than the {max_file_mb:g} MB a scores "
+            f"table may have",
+            param="max_file_mb",
+            remedy=f"raise the limit with max_file_mb={_double(size / (1024 * 1024))} or split "
+            "the file",
+        )
     try:
         with path.open("rb") as handle:
             head = handle.read(1)
@@ -81,8 +110,36 @@ def _drop_empty_trailing_columns(records: list[list[str]]) -> list[list[str]]:
     return [row[:keep] for row in records]
 
 
-def _read_rows(path: Path, header_row: int | None = None) -> Rows:
-    _check_readable(path)
+def _double(value: float) -> str:
+    """A round limit above ``value`` for a remedy: the next power of two."""
+    limit = 1
+    while limit <= value:
+        limit *= 2
+    return str(limit)
+
+
+def check_shape(path: Path, rows: Rows, *, max_rows: int, max_columns: int) -> Rows:
+    """Refuse a table with more rows or columns than the limits."""
+    if len(rows.body) > max_rows:
+        raise InputError(
+            f"{path} has {len(rows.body)} rows, more than the {max_rows} a scores table may have",
+            param="max_rows",
+            remedy=f"raise the limit with max_rows={_double(len(rows.body))} or split the file",
+        )
+    if len(rows.header) > max_columns:
+        raise InputError(
+            f"{path} has {len(rows.header)} columns, more than the {max_columns} a scores table "
+            "may have",
+            param="max_columns",
+            remedy=f"raise the limit with max_columns={_double(len(rows.header))} or drop columns",
+        )
+    return rows
+
+
+def _read_rows(
+    path: Path, header_row: int | None = None, max_file_mb: float = MAX_TABLE_MB
+) -> Rows:
+    _check_readable(path, max_file_mb)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -124,8 +181,10 @@ def _read_rows(path: Path, header_row: int | None = None) -> Rows:
     )
 
 
-def _read_parquet_rows(path: Path, header_row: int | None = None) -> Rows:
-    _check_readable(path)
+def _read_parquet_rows(
+    path: Path, header_row: int | None = None, max_file_mb: float = MAX_TABLE_MB
+) -> Rows:
+    _check_readable(path, max_file_mb)
     if header_row is not None:
         raise InputError(
             f"{path} is a Parquet file, whose column names are not a line of the file; "
@@ -160,7 +219,14 @@ def _is_missing(cell: object) -> bool:
     return cell is None or (isinstance(cell, float) and math.isnan(cell))
 
 
-def read_rows(path: str | Path, *, header_row: int | None = None) -> Rows:
+def read_rows(
+    path: str | Path,
+    *,
+    header_row: int | None = None,
+    max_file_mb: float = MAX_TABLE_MB,
+    max_rows: int = MAX_ROWS,
+    max_columns: int = MAX_COLUMNS,
+) -> Rows:
     """Read a CSV, TSV or Parquet file as a header and numbered string rows.
 
     The delimiter is a tab for ``.tsv``, a semicolon when the first line has semicolons
@@ -169,12 +235,16 @@ def read_rows(path: str | Path, *, header_row: int | None = None) -> Rows:
     line ends and quoted fields are read as a spreadsheet writes them; blank rows and
     trailing columns without a name or a value are skipped. ``header_row`` (a line
     number, 1 = first) names the header's line of a CSV or TSV file; lines above it are
-    skipped.
+    skipped. A FIFO or device is refused before it is opened; a file over ``max_file_mb``
+    before it is read, and a table over ``max_rows`` or ``max_columns`` after (see
+    :mod:`safetywashing.limits`).
     """
     path = Path(path)
     if path.suffix.lower() in {".parquet", ".pq"}:
-        return _read_parquet_rows(path, header_row)
-    return _read_rows(path, header_row)
+        rows = _read_parquet_rows(path, header_row, max_file_mb)
+    else:
+        rows = _read_rows(path, header_row, max_file_mb)
+    return check_shape(path, rows, max_rows=max_rows, max_columns=max_columns)
 
 
 def is_long_table(header: Sequence[str], columns: ColumnMap) -> bool:

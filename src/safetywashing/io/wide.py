@@ -14,7 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from safetywashing.errors import InputError, InputNotice, name_list, suggestion
-from safetywashing.io.cells import MISSING_TOKENS, PercentCheck, parse_number, parse_score
+from safetywashing.io.cells import (
+    MISSING_TOKENS,
+    PercentCheck,
+    parse_compute,
+    parse_number,
+    parse_score,
+    short_row,
+)
 from safetywashing.io.columns import DEFAULT_COLUMNS, ColumnMap
 from safetywashing.table import COMPUTE_LABELS, BenchmarkInfo, ModelInfo, ScoreTable, SourceFile
 
@@ -203,7 +210,9 @@ def read_wide(
                 f"{path}, row {row_number}: {len(row)} cells for {len(header)} header columns; "
                 "remove the extra cells or add header names."
             )
-    padded = [(number, row + [""] * (len(header) - len(row))) for number, row in body]
+        if len(row) < len(header):
+            raise short_row(path, row_number, len(row), len(header))
+    padded = body
     score_positions = _without_text_columns(path, header, padded, score_positions, columns, notices)
     if not score_positions:
         raise InputError(f"{path} has no benchmark columns besides the model metadata.")
@@ -474,13 +483,8 @@ def model_info(
         position = meta_positions.get(role)
         if position is None:
             return math.nan
-        try:
-            return parse_number(row[position]) * scale
-        except ValueError:
-            raise InputError(
-                f"{path}, row {row_number} (model '{model_id}'), column '{header[position]}': "
-                f"'{row[position].strip()}' is not a number; write a number or leave it empty."
-            ) from None
+        where = f"{path}, row {row_number} (model '{model_id}'), column '{header[position]}'"
+        return parse_compute(row[position], where, scale)
 
     model_class = _class_text(text("model_class"), columns)
     return ModelInfo(

@@ -9,7 +9,6 @@ came from. This module holds the panel's types and their JSON form.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,8 +325,12 @@ def load_panel(path: str | Path) -> Panel:
             "use a shipped panel (--panel paper-chat, paper-base, obsscaling-base or "
             "obsscaling-instruct)."
         )
+    from safetywashing.io.frameworks._safe import Unreadable, loads_text
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = loads_text(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
         raise InputError(f"{path} is not valid JSON ({error}); rebuild the panel.") from None
+    except Unreadable as error:
+        raise InputError(f"{path} {error.reason}; rebuild the panel.") from None
     return Panel.from_dict(data, source=str(path))

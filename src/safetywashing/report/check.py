@@ -132,7 +132,7 @@ def check_markdown(result: CheckResult) -> str:
     if result.verdict:
         lines.append(f"| verdict | {escape_markdown(result.verdict)} |")
     lines += [
-        f"| reading | {check_reading(result)} |",
+        f"| reading | {escape_markdown(check_reading(result))} |",
         f"| n | {result.n} |",
         f"| compute correlation | {_pct(result.compute_correlation)} (n = {result.n_compute}) |",
         f"| rank in panel | {result.rank} of {result.n_ranked} |",
@@ -140,7 +140,7 @@ def check_markdown(result: CheckResult) -> str:
         "",
         "## Paragraph",
         "",
-        paragraph(result),
+        escape_markdown(paragraph(result)),
         "",
         "## LaTeX row",
         "",

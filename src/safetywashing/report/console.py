@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from safetywashing.errors import InputError, suggestion
+from safetywashing.errors import InputError, printable, suggestion
 from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
 from safetywashing.results import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
 
@@ -63,6 +63,7 @@ def elide_middle(text: str, width: int) -> str:
     >>> elide_middle("HarmBench-HumanJailbreaks-all", 16)
     'HarmBenc…aks-all'
     """
+    text = printable(text)  # a name's terminal escapes are shown, never acted on
     if len(text) <= width:
         return text
     if width <= 1:
@@ -110,7 +111,7 @@ def headline(result: AuditResult, audit_of_class: ClassAudit, size: int = HEADLI
                 if not math.isnan(b.ci_low)
                 else ""
             )
-            parts.append(f"{b.id} {_percent(b.capabilities_correlation)}{interval}")
+            parts.append(f"{printable(b.id)} {_percent(b.capabilities_correlation)}{interval}")
         return "; ".join(parts) if parts else "none"
 
     entangled = [b for b in ranked if b.capabilities_correlation >= line][:size]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from safetywashing._version import __version__
+from safetywashing.errors import printable
 from safetywashing.report.reading import grouped_benchmarks
 from safetywashing.results import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
 
@@ -55,8 +56,9 @@ _METHOD = {"spearman": "Spearman", "pearson": "Pearson", "kendall": "Kendall"}
 
 def escape_latex(text: str) -> str:
     """Text safe in a LaTeX document: specials escaped, arrows and Greek as math, line
-    breaks (which would end a table row's paragraph) turned into spaces."""
-    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in " ".join(text.split()))
+    breaks (which would end a table row's paragraph) turned into spaces; control
+    characters shown as escapes."""
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in " ".join(printable(text).split()))
 
 
 def metric_with_arrow(result: BenchmarkResult) -> str:
@@ -195,9 +197,13 @@ def _comment_safe(text: str) -> str:
 
 
 def escape_markdown(text: str) -> str:
-    """Text safe in a Markdown table cell (pipes, angle brackets, emphasis, newlines)."""
+    """Text safe in a Markdown table cell (pipes, angle brackets, emphasis, newlines).
+
+    Control characters (terminal escapes) are shown as escapes too.
+    """
     escaped = (
-        text.replace("\\", "\\\\")
+        printable(text)
+        .replace("\\", "\\\\")
         .replace("|", "\\|")
         .replace("&", "&amp;")
         .replace("<", "&lt;")

@@ -8,6 +8,7 @@ import json
 import math
 from typing import Any
 
+from safetywashing.io.cells import spreadsheet_safe
 from safetywashing.report import jsontext
 from safetywashing.report.latex import escape_markdown
 from safetywashing.report.reading import grouped_benchmarks, reading, synthetic_banner
@@ -29,9 +30,18 @@ def to_json(result: AuditResult, *, indent: int | None = 2) -> str:
 def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([spreadsheet_safe(name) for name in header])
     for row in rows:
-        writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in row])
+        writer.writerow(
+            [
+                ""
+                if isinstance(v, float) and math.isnan(v)
+                else spreadsheet_safe(v)
+                if isinstance(v, str)
+                else v
+                for v in row
+            ]
+        )
     return buffer.getvalue()
 
 

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from safetywashing.decision import DecisionRule
 from safetywashing.document import finite, finite_list
 from safetywashing.errors import InputError, UnknownNameError
+from safetywashing.limits import MAX_RESAMPLES
 from safetywashing.results.audit import AuditResult, BenchmarkResult, ClassAudit
 from safetywashing.results.base import ByClass, Result
 from safetywashing.stats.intervals import INTERVAL_KINDS, IntervalKind
@@ -94,6 +95,12 @@ def check_count(value: object, param: str, what: str, *, allow_zero: bool = Fals
         )
     if number < 0:
         raise InputError(f"{param}={number} is negative", param=param, remedy=remedy)
+    if number > MAX_RESAMPLES:
+        raise InputError(
+            f"{param}={number} asks for more {what} than the {MAX_RESAMPLES} allowed",
+            param=param,
+            remedy=f"give at most {param}={MAX_RESAMPLES} ({param}={DEFAULT_RESAMPLES} is usual)",
+        )
     return number
 
 

@@ -15,6 +15,11 @@ MatrixKind = Literal["spearman", "pearson", "covariance"]
 MATRIX_KINDS: tuple[MatrixKind, ...] = ("spearman", "pearson", "covariance")
 SignRule = Literal["mean-z", "largest-loading"]
 
+#: A column whose standard deviation is at most this fraction of its largest magnitude
+#: is constant: its spread is rounding error (0.1 written three times has a standard
+#: deviation of about 1e-17, not 0, because 0.1 is not exact in binary).
+CONSTANT_TOLERANCE = 1e-10
+
 
 def standardize(matrix: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Z-score every column with the population standard deviation (ddof = 0).
@@ -30,12 +35,16 @@ def standardize(matrix: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArr
     z : ndarray of shape (n, k)
     mean : ndarray of shape (k,)
     std : ndarray of shape (k,)
-        Zero for a constant column; its z-scores are then NaN.
+        Zero for a constant column (one whose spread is at most
+        :data:`CONSTANT_TOLERANCE` times its largest magnitude); its z-scores are then NaN.
     """
     array = np.asarray(matrix, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         mean = np.nanmean(array, axis=0) if array.size else np.zeros(array.shape[1])
         std = np.nanstd(array, axis=0, ddof=0) if array.size else np.zeros(array.shape[1])
+        if array.size:
+            scale = np.nanmax(np.where(np.isnan(array), 0.0, np.abs(array)), axis=0)
+            std = np.where(std <= CONSTANT_TOLERANCE * scale, 0.0, std)
         z = (array - mean) / np.where(std > 0, std, np.nan)
     return z, mean, std
 

@@ -267,7 +267,16 @@ def ingest(
         except Unreadable as error:
             skipped.append(SkippedFile(str(path), error.reason))
             continue
-        records.extend(parsed.records)
+        except InputError as error:  # a file whose content cannot be used: skipped too
+            skipped.append(SkippedFile(str(path), f"cannot be used ({error})"))
+            continue
+        unnamed = [r for r in parsed.records if not r.benchmark.strip() or not r.model.strip()]
+        if unnamed:
+            notes.append(
+                f"{path}: {len(unnamed)} score{'s' if len(unnamed) > 1 else ''} with an empty "
+                "task or model name left out."
+            )
+        records.extend(r for r in parsed.records if r.benchmark.strip() and r.model.strip())
         notes.extend(parsed.notes)
         sources.append(source)
     if found.helm_runs:

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import io
 import json
+import stat
 import struct
 import zipfile
 import zlib
+from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
+
+from safetywashing.limits import MAX_INT_DIGITS
 
 #: Largest JSON results file read (bytes).
 MAX_JSON_BYTES = 256 * 1024 * 1024
@@ -37,6 +41,30 @@ class Unreadable(Exception):
         self.reason = reason
 
 
+def _require_regular(path: Path) -> None:
+    """Refuse a FIFO, device or socket before opening it (reading one may never end)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        raise Unreadable(f"cannot be read ({error.strerror or error})") from None
+    if not stat.S_ISREG(mode):
+        raise Unreadable("is not a regular file (a FIFO, device or socket); it was not read")
+
+
+def _bounded_int(text: str) -> int:
+    """A JSON integer of at most :data:`MAX_INT_DIGITS` digits."""
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise _TooLong(digits)
+    return int(text)
+
+
+class _TooLong(ValueError):
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
@@ -50,6 +78,7 @@ def read_bounded(path: Path, *, limit: int | None = None) -> bytes:
         If the file is too large or cannot be read.
     """
     cap = MAX_JSON_BYTES if limit is None else limit
+    _require_regular(path)
     try:
         with path.open("rb") as handle:
             data = handle.read(cap + 1)
@@ -68,11 +97,20 @@ def parse_json(data: bytes) -> Any:
         raise Unreadable(f"is not UTF-8 text (byte {error.start})") from None
     if not text.strip():
         raise Unreadable("is empty")
+    return loads_text(text)
+
+
+def loads_text(text: str) -> Any:
+    """Parse JSON text with bounded integers and nesting; failures are :class:`Unreadable`."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as error:
         raise Unreadable(
             f"is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+        ) from None
+    except _TooLong as error:
+        raise Unreadable(
+            f"holds an integer of {error.digits} digits, more than the {MAX_INT_DIGITS} allowed"
         ) from None
     except RecursionError:
         raise Unreadable("is not usable JSON (nested too deeply)") from None
@@ -111,6 +149,7 @@ class SafeZip:
     def __init__(self, path: Path, *, member_limit: int | None = None) -> None:
         self.path = path
         self.member_limit = MAX_MEMBER_BYTES if member_limit is None else member_limit
+        _require_regular(path)
         try:
             self._handle: IO[bytes] = path.open("rb")
         except OSError as error:
@@ -132,6 +171,11 @@ class SafeZip:
                     "the archive was not read"
                 )
         self._infos = {info.filename: info for info in infos}
+        if len(self._infos) < len(infos):
+            counts = Counter(info.filename for info in infos)
+            twice = next(name for name, count in counts.items() if count > 1)
+            self._handle.close()
+            raise Unreadable(f"has two entries named '{twice}'; the archive was not read")
 
     def __enter__(self) -> SafeZip:
         return self

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,13 +126,12 @@ def read_metric_map(path: str | Path) -> dict[str, MetricChoice]:
 
 
 def _from_json(path: Path, text: str) -> dict[str, MetricChoice]:
+    from safetywashing.io.frameworks._safe import Unreadable, loads_text
+
     try:
-        document: Any = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path} is not valid JSON ({error.msg} at line {error.lineno}, column "
-            f"{error.colno}); fix the file."
-        ) from None
+        document: Any = loads_text(text)
+    except Unreadable as error:
+        raise InputError(f"{path} {error.reason}; fix the file.") from None
     if not isinstance(document, dict) or not document:
         raise InputError(
             f"{path} must be a JSON object mapping each task to a metric, e.g. "

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from safetywashing.io.cells import spreadsheet_safe
 from safetywashing.io.frameworks._records import IngestReport
 from safetywashing.io.writers import write_atomic
 from safetywashing.table import ScoreTable
@@ -39,13 +40,13 @@ def long_rows(report: IngestReport) -> list[list[str]]:
     for record in report.records:
         rows.append(
             [
-                record.model,
-                record.benchmark,
+                spreadsheet_safe(record.model),
+                spreadsheet_safe(record.benchmark),
                 _cell(record.score),
                 _cell(record.stderr),
-                record.metric,
-                record.framework,
-                record.source,
+                spreadsheet_safe(record.metric),
+                spreadsheet_safe(record.framework),
+                spreadsheet_safe(record.source),
             ]
         )
     return rows
@@ -53,9 +54,9 @@ def long_rows(report: IngestReport) -> list[list[str]]:
 
 def wide_rows(table: ScoreTable) -> list[list[str]]:
     """The wide matrix (one row per model, one column per benchmark), header first."""
-    rows = [["model", *table.benchmark_ids]]
+    rows = [["model", *(spreadsheet_safe(b) for b in table.benchmark_ids)]]
     for model, values in zip(table.model_ids, table.values, strict=True):
-        rows.append([model, *(_cell(float(v)) for v in values)])
+        rows.append([spreadsheet_safe(model), *(_cell(float(v)) for v in values)])
     return rows
 
 
