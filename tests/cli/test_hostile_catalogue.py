@@ -57,8 +57,10 @@ NUMERICS = [
         for value in ("0.1", "0.3", "0.7", "0.5")
     ),
     Case(
-        "constant-covariance",
-        ("audit", "c.csv", "--capabilities", "a,b,c", "--matrix", "covariance"),
+        # The covariance matrix accepted a constant column; it is no longer an audit matrix
+        # (its robustness variant uses unstandardized scores), and Pearson refuses it too.
+        "constant-pearson",
+        ("audit", "c.csv", "--capabilities", "a,b,c", "--matrix", "pearson"),
         "Capability benchmark 'c' has the same score for every model, so it carries no "
         "information; drop it from the capability benchmarks.",
         {"c.csv": constant("0.1")},

@@ -83,7 +83,13 @@ def wide_tables(draw: st.DrawFn, cells: st.SearchStrategy[str], plain: bool = Fa
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(text=wide_tables(st.one_of(number_text, missing_text), plain=True))
+@given(
+    text=wide_tables(
+        # Plain numbers are within the supported range (the row reader refuses beyond 1e100).
+        st.one_of(number_text.filter(lambda t: abs(float(t)) <= 1e100), missing_text),
+        plain=True,
+    )
+)
 def test_plain_tables_read_the_same(tmp_path: Path, text: str) -> None:
     path = tmp_path / "scores.csv"
     path.write_text(text)

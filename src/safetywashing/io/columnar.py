@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from safetywashing.errors import InputError
+from safetywashing.limits import MAX_MAGNITUDE
 from safetywashing.table import BenchmarkInfo, ModelInfo, ScoreTable, SourceFile
 
 if TYPE_CHECKING:
@@ -292,8 +293,10 @@ def _assemble(
 
     if values.shape[0] == 0:
         raise _Decline
-    if np.isinf(values).any():
-        raise _Decline  # the row reader names the infinite cell
+    with np.errstate(invalid="ignore"):
+        beyond = bool((np.abs(values) > MAX_MAGNITUDE).any())
+    if np.isinf(values).any() or beyond:
+        raise _Decline  # the row reader names the infinite or out-of-range cell
 
     model_ids = [_text(cell) for cell in texts[header[plan.model_position]]]
     meta_roles = list(plan.meta_positions)
