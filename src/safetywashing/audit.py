@@ -61,6 +61,9 @@ AuditInput: TypeAlias = "ScoreTable | pd.DataFrame | str | os.PathLike[str]"
 
 MIN_MODELS = 3
 
+#: Two largest eigenvalues closer than this (relative) are a tie: PC1 is not unique.
+TIE_TOLERANCE = 1e-9
+
 
 def as_table(data: AuditInput) -> ScoreTable:
     """A :class:`ScoreTable` from a table, a pandas DataFrame, or a scores file path.
@@ -550,17 +553,26 @@ def _component(
         except np.linalg.LinAlgError as error:
             cause = f"the eigen-decomposition failed ({error})"
         else:
+            values = component.eigenvalues
             if not (
                 np.isfinite(component.matrix).all()
                 and np.isfinite(component.loadings).all()
                 and np.isfinite(component.scores).all()
             ):
                 cause = f"their {matrix} matrix or its first component is not finite"
+            elif values.size > 1 and values[0] - values[1] <= TIE_TOLERANCE * abs(values[0]):
+                # A tie for the largest eigenvalue: any unit vector of its plane is a first
+                # component, and which one comes out depends on the order of the rows.
+                cause = (
+                    f"the two largest eigenvalues of their {matrix} matrix are equal "
+                    f"({values[0]:.4g} and {values[1]:.4g}), so the first component is not "
+                    "unique"
+                )
     if component is None or cause:
         raise InputError(
             f"The capability score of the {kind}models cannot be computed: {cause} "
             f"(capability benchmarks {', '.join(capability_ids)}); check those columns for "
-            "extreme or near-constant values."
+            "extreme or near-constant values, or add models."
         )
     return component
 

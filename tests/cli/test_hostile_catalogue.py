@@ -83,6 +83,20 @@ NUMERICS = [
     ),
 ]  # fmt: skip
 
+NUMERICS.append(
+    # Found by benchmarks/fuzz.py: a tie for the largest eigenvalue (Spearman matrix of
+    # these ranks has eigenvalues 1.4, 1.4, 0.2) left PC1 to the order of the rows.
+    Case(
+        "tied-first-eigenvalue",
+        ("audit", "t.csv", "--capabilities", "a,b,c"),
+        "The capability score of the models cannot be computed: the two largest eigenvalues "
+        "of their spearman matrix are equal (1.4 and 1.4), so the first component is not "
+        "unique (capability benchmarks a, b, c); check those columns for extreme or "
+        "near-constant values, or add models.",
+        {"t.csv": table("model,a,b,c,s", "m1,3,3,2,1", "m2,1,2,1,2", "m3,4,1,3,3", "m4,2,4,4,1")},
+    )
+)
+
 SCALE_REMEDY = "give a number above 0 and at most 1e+100 (e.g. --flop-scale 1e21 for a column"
 FLOP_TABLE = table("model,FLOP,a,b,s", "m1,1e22,0.1,0.2,1", "m2,{f},0.3,0.5,2",
                    "m3,3e22,0.5,0.4,3", "m4,4e22,0.2,0.1,2")  # fmt: skip
@@ -509,7 +523,7 @@ def test_hostile_input_is_one_sentence(
 FORMULAS = ("=cmd|' /C calc'!A0", "+SUM(1;2)", "@SUM(A1)", "-2+3")
 INJECTED = table(
     "model,a,b,s,=HYPERLINK(x)",
-    *(f'"{name}",{i},{(i * 2) % 5},{i % 3},1' for i, name in enumerate(FORMULAS, start=1)),
+    *(f'"{name}",{i},{(i * 2) % 5 + i},{i % 3},1' for i, name in enumerate(FORMULAS, start=1)),
 )
 
 
@@ -574,3 +588,22 @@ def test_markdown_and_terminal_escape_markup_and_control_characters(
     code = main(["audit", "e.csv", "--capabilities", f"a,b,zz{ESCAPES}"])
     err = capsys.readouterr().err
     assert code == 2 and "\x1b" not in err and "\x07" not in err and "\\x1b" in err
+
+
+def test_merged_duplicate_rows_combine_compute_like_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by benchmarks/fuzz.py: with --duplicates mean the FLOP of the first of the
+    # rows was kept, so the compute correlation depended on the order of the rows.
+    from safetywashing.errors import InputNotice
+    from safetywashing.io.readers import ColumnMap, read_scores
+
+    monkeypatch.chdir(tmp_path)
+    rows = ("m1,1e22,0.1", "m1,3e22,0.3", "m2,5e22,0.5")
+    flops = set()
+    for order in (rows, rows[::-1]):
+        create({"d.csv": table("model,FLOP,a", *order)}, tmp_path)
+        with pytest.warns(InputNotice, match="averaged their scores"):
+            scores = read_scores("d.csv", columns=ColumnMap(duplicates="mean"))
+        flops.add(scores.flop[scores.model_ids.index("m1")])
+    assert flops == {2e22}  # the mean of 1e22 and 3e22, whichever row comes first

@@ -75,7 +75,8 @@ def test_a_tab_separated_file_named_csv_is_read_as_tsv(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Before: "has no model column 'model'", though the real problem was the delimiter.
-    rows = "".join(f"m{i}\t{i}\t{2 * i % 5}\t{i % 3}\n" for i in range(6))
+    # a and b correlate (with r = 0 the first component of two benchmarks is not unique).
+    rows = "".join(f"m{i}\t{i}\t{2 * i % 5 + i}\t{i % 3}\n" for i in range(6))
     path = _write(tmp_path / "scores.csv", "model\ta\tb\tc\n" + rows)
     table = read_scores(path)
     assert table.benchmark_ids == ("a", "b", "c") and len(table.models) == 6

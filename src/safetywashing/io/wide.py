@@ -439,7 +439,14 @@ def _resolve_duplicates(
                 warnings.simplefilter("ignore", RuntimeWarning)  # an all-empty column
                 combine = np.nanmean if columns.duplicates == "mean" else np.nanmax
                 row = combine(block, axis=0)
-            model = models[rows[0]]
+                # The compute figures are combined like the scores, so that the result
+                # does not depend on which of the rows comes first.
+                first = models[rows[0]]
+                flop = combine(np.array([models[i].flop for i in rows], dtype=np.float64))
+                parameters = combine(
+                    np.array([models[i].parameters for i in rows], dtype=np.float64)
+                )
+            model = replace(first, flop=float(flop), parameters=float(parameters))
         kept_values.append(row)
         kept_models.append(model)
     what = {
