@@ -296,8 +296,14 @@ def shuffled(rows: list[list[str]], rng: random.Random) -> list[list[str]]:
 
 
 def renamed(rows: list[list[str]]) -> tuple[list[list[str]], dict[str, str]]:
-    mapping = {row[0]: f"renamed-model-{i}" for i, row in enumerate(rows[2:])}
-    return [rows[0], rows[1], *([mapping[row[0]], *row[1:]] for row in rows[2:])], mapping
+    # The model column may have been moved by a mutation: rename in it, wherever it is.
+    column = rows[0].index("model") if "model" in rows[0] else 0
+    mapping = {row[column]: f"renamed-model-{i}" for i, row in enumerate(rows[2:])}
+    renamed_rows = [
+        [mapping[row[column]] if j == column else cell for j, cell in enumerate(row)]
+        for row in rows[2:]
+    ]
+    return [rows[0], rows[1], *renamed_rows], mapping
 
 
 # -- cases ------------------------------------------------------------------------------
