@@ -19,7 +19,7 @@ from safetywashing.coverage import ClassCoverage
 from safetywashing.decision import DecisionRule
 from safetywashing.document import envelope, finite, finite_list
 from safetywashing.errors import UnknownNameError
-from safetywashing.results.base import ByClass, Result
+from safetywashing.results.base import ByClass, Result, position
 from safetywashing.results.prepared import PreparedClass
 from safetywashing.stats.pca import CapabilityComponent
 from safetywashing.table import COMPUTE_LABELS
@@ -235,12 +235,8 @@ class ClassAudit(Result):
 
     def score_of(self, model_id: str) -> float:
         """Capability score of one model (NaN if it was left out)."""
-        try:
-            return float(self.capability_scores[self.model_ids.index(model_id)])
-        except ValueError:
-            raise UnknownNameError(
-                "model", model_id, self.model_ids, where=f"the {self.model_class} audit"
-            ) from None
+        row = position("model", model_id, self.model_ids, where=f"the {self.model_class} audit")
+        return float(self.capability_scores[row])
 
     def summary_lines(self) -> list[str]:
         """The class in one headline and its counts."""

@@ -32,6 +32,14 @@ def read_only(value: Any) -> Any:
     return value
 
 
+def position(kind: str, name: str, names: tuple[str, ...], *, where: str) -> int:
+    """Position of ``name`` in ``names``; an :class:`UnknownNameError` naming ``where``."""
+    try:
+        return names.index(name)
+    except ValueError:
+        raise UnknownNameError(kind, name, names, where=where) from None
+
+
 class Result:
     """Mixin of the result dataclasses.
 

@@ -16,8 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from safetywashing.document import finite_list
-from safetywashing.errors import UnknownNameError
-from safetywashing.results.base import Result
+from safetywashing.results.base import Result, position
 from safetywashing.table import ModelInfo
 
 if TYPE_CHECKING:
@@ -82,12 +81,10 @@ class PreparedClass(Result):
 
     def target(self, benchmark_id: str) -> FloatArray:
         """Oriented scores of one reported benchmark, aligned with ``models``."""
-        try:
-            return self.targets[:, self.benchmark_ids.index(benchmark_id)]
-        except ValueError:
-            raise UnknownNameError(
-                "benchmark", benchmark_id, self.benchmark_ids, where=f"the {self.model_class} audit"
-            ) from None
+        column = position(
+            "benchmark", benchmark_id, self.benchmark_ids, where=f"the {self.model_class} audit"
+        )
+        return self.targets[:, column]
 
     def summary_lines(self) -> list[str]:
         """Shapes of the prepared arrays."""

@@ -10,9 +10,8 @@ import numpy as np
 import numpy.typing as npt
 
 from safetywashing.document import envelope, finite, finite_list
-from safetywashing.errors import UnknownNameError
 from safetywashing.results.audit import AuditResult
-from safetywashing.results.base import ByClass, Result
+from safetywashing.results.base import ByClass, Result, position
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -97,24 +96,17 @@ class ClassRobustness(Result):
 
     def index(self, benchmark_id: str) -> int:
         """Position of a benchmark in the per-benchmark arrays."""
-        try:
-            return self.benchmark_ids.index(benchmark_id)
-        except ValueError:
-            raise UnknownNameError(
-                "benchmark",
-                benchmark_id,
-                self.benchmark_ids,
-                where=f"the {self.model_class} robustness",
-            ) from None
+        return position(
+            "benchmark",
+            benchmark_id,
+            self.benchmark_ids,
+            where=f"the {self.model_class} robustness",
+        )
 
     def variant(self, label: str) -> FloatArray:
         """Capabilities correlations (J,) under one variant."""
-        try:
-            return np.asarray(self.correlations[self.variants.index(label)], dtype=np.float64)
-        except ValueError:
-            raise UnknownNameError(
-                "variant", label, self.variants, where=f"the {self.model_class} robustness"
-            ) from None
+        row = position("variant", label, self.variants, where=f"the {self.model_class} robustness")
+        return np.asarray(self.correlations[row], dtype=np.float64)
 
     def summary_lines(self) -> list[str]:
         """Counts of variants and flagged benchmarks."""

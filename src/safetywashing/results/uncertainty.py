@@ -11,10 +11,10 @@ import numpy.typing as npt
 
 from safetywashing.decision import DecisionRule
 from safetywashing.document import finite, finite_list
-from safetywashing.errors import InputError, UnknownNameError
+from safetywashing.errors import InputError
 from safetywashing.limits import MAX_RESAMPLES
 from safetywashing.results.audit import AuditResult, BenchmarkResult, ClassAudit
-from safetywashing.results.base import ByClass, Result
+from safetywashing.results.base import ByClass, Result, position
 from safetywashing.stats.intervals import INTERVAL_KINDS, IntervalKind
 from safetywashing.stats.multiple import ADJUSTMENTS, RESOLUTION, Adjustment
 
@@ -340,15 +340,12 @@ class ClassUncertainty(Result):
 
     def index(self, benchmark_id: str) -> int:
         """Position of a benchmark in the per-benchmark arrays."""
-        try:
-            return self.benchmark_ids.index(benchmark_id)
-        except ValueError:
-            raise UnknownNameError(
-                "benchmark",
-                benchmark_id,
-                self.benchmark_ids,
-                where=f"the {self.model_class} uncertainty",
-            ) from None
+        return position(
+            "benchmark",
+            benchmark_id,
+            self.benchmark_ids,
+            where=f"the {self.model_class} uncertainty",
+        )
 
     def summary_lines(self) -> list[str]:
         """What was resampled, how many resamples counted, and what was decided."""
