@@ -23,7 +23,9 @@ compared in ``tests/test_power.py`` and ``benchmarks/bench_power.py``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -31,6 +33,7 @@ import numpy.typing as npt
 
 from safetywashing.decision import PAPER_THRESHOLD, VERDICTS, DecisionRule
 from safetywashing.errors import InputError
+from safetywashing.parallel import Scheduler, SchedulerSpec, resolve_scheduler, run_chunks
 from safetywashing.progress import ProgressCallback, report_to
 from safetywashing.results.power import PowerResult, PowerRow
 from safetywashing.results.uncertainty import UncertaintySettings, root_seed
@@ -43,7 +46,16 @@ FloatArray = npt.NDArray[np.float64]
 Engine = Literal["fisher", "bootstrap"]
 ENGINES: tuple[Engine, ...] = ("fisher", "bootstrap")
 
-__all__ = ["ENGINES", "PowerResult", "PowerRow", "power_analysis", "simulate_estimates"]
+__all__ = [
+    "ENGINES",
+    "PowerJob",
+    "PowerResult",
+    "PowerRow",
+    "bootstrap_panel",
+    "fisher_size",
+    "power_analysis",
+    "simulate_estimates",
+]
 
 
 def _ranks(values: FloatArray, axis: int) -> FloatArray:
@@ -147,6 +159,8 @@ def power_analysis(
     interval: IntervalKind = "percentile",
     seed: int | None = None,
     progress: ProgressCallback | None = None,
+    scheduler: SchedulerSpec = None,
+    workers: int | None = None,
 ) -> PowerResult:
     """Power, chance of each verdict, and interval width for several panel sizes.
 
@@ -178,6 +192,11 @@ def power_analysis(
     seed : int, optional
     progress : callable, optional
         ``progress(stage, done, total)`` as panel sizes (or panels) finish.
+    scheduler : str or distributed.Client, optional
+        Where panel sizes (Fisher engine) or panels (bootstrap engine) run; see
+        :mod:`safetywashing.parallel`. The result is the same whichever runs it.
+    workers : int, optional
+        Local threads or processes (one per core by default).
 
     Returns
     -------
@@ -195,26 +214,25 @@ def power_analysis(
     UncertaintySettings(
         n_resamples=n_resamples, confidence=confidence, interval=interval, alpha=alpha
     )
+    runner = resolve_scheduler(scheduler, workers)
     root = root_seed(seed)
     recorded_seed = int(root.entropy) if seed is None else int(seed)  # type: ignore[arg-type]
-    rows: list[PowerRow] = []
+    job = PowerJob(
+        rho, tuple(models), panels, confidence, alpha, threshold, n_capability,
+        n_resamples, interval, root,
+    )  # fmt: skip
     if engine == "fisher":
         bar = report_to(progress, "power analysis")
         bar(0, len(models))
-        for position, size in enumerate(models):
-            generator = np.random.default_rng(
-                np.random.SeedSequence(entropy=root.entropy, spawn_key=(position,))
-            )
-            estimates, truths = simulate_estimates(
-                rho, size, panels, generator, n_capability=n_capability
-            )
-            rows.append(_fisher_row(size, estimates, truths, confidence, alpha, threshold))
-            bar(position + 1, len(models))
+        rows = run_chunks(
+            runner.for_work(panels * sum(models) * (n_capability + 1)),
+            fisher_size,
+            job,
+            list(range(len(models))),
+            on_done=lambda done: bar(done, len(models)),
+        )
     else:
-        rows = _bootstrap_rows(
-            rho, models, panels, confidence, alpha, threshold, n_capability,
-            n_resamples, interval, root, progress,
-        )  # fmt: skip
+        rows = _bootstrap_rows(job, runner, progress)
     return PowerResult(
         rho=rho,
         panels=panels,
@@ -282,56 +300,91 @@ def _row(
     )
 
 
+@dataclass(frozen=True)
+class PowerJob:
+    """The settings every chunk of a power analysis reads."""
+
+    rho: float
+    models: tuple[int, ...]
+    panels: int
+    confidence: float
+    alpha: float
+    threshold: float
+    n_capability: int
+    n_resamples: int
+    interval: IntervalKind
+    root: np.random.SeedSequence
+
+
+def fisher_size(job: PowerJob, position: int) -> PowerRow:
+    """The Fisher-engine row of panel size ``job.models[position]`` (one task)."""
+    size = job.models[position]
+    generator = np.random.default_rng(
+        np.random.SeedSequence(entropy=job.root.entropy, spawn_key=(position,))
+    )
+    estimates, truths = simulate_estimates(
+        job.rho, size, job.panels, generator, n_capability=job.n_capability
+    )
+    return _fisher_row(size, estimates, truths, job.confidence, job.alpha, job.threshold)
+
+
+#: One simulated panel's outcome: truth, estimate, width, covered, rejected, verdict.
+PanelOutcome = tuple[float, float, float, bool, bool, str]
+
+
+def bootstrap_panel(job: PowerJob, panel: tuple[int, int]) -> PanelOutcome:
+    """Simulate panel ``number`` of size ``job.models[position]`` and bootstrap it (one task)."""
+    position, panel_number = panel
+    panel_seed = np.random.SeedSequence(
+        entropy=job.root.entropy, spawn_key=(position, panel_number)
+    )
+    simulated = simulate_panel(
+        n_models=job.models[position],
+        n_capability=job.n_capability,
+        safety={"safety": job.rho},
+        rng=np.random.default_rng(panel_seed),
+    )
+    truth = simulated.true_capabilities_correlation["safety"]
+    found = bootstrap_audit(
+        simulated.table,
+        n_resamples=job.n_resamples,
+        confidence=job.confidence,
+        seed=int(panel_seed.generate_state(1)[0]),
+        interval=job.interval,
+        alpha=job.alpha,
+        threshold=job.threshold,
+        scheduler="serial",
+    ).classes[0]
+    j = found.benchmark_ids.index("safety")
+    low, high = found.interval(job.interval)[:, j]
+    return (
+        truth,
+        float(found.estimate[j]),
+        float(high - low),
+        bool(low <= truth <= high),
+        bool(found.p_value[j] <= job.alpha),
+        found.verdicts[j],
+    )
+
+
 def _bootstrap_rows(
-    rho: float,
-    models: Sequence[int],
-    panels: int,
-    confidence: float,
-    alpha: float,
-    threshold: float,
-    n_capability: int,
-    n_resamples: int,
-    interval: IntervalKind,
-    root: np.random.SeedSequence,
-    progress: ProgressCallback | None,
+    job: PowerJob, runner: Scheduler, progress: ProgressCallback | None
 ) -> list[PowerRow]:
-    rows: list[PowerRow] = []
     bar = report_to(progress, "power analysis (bootstrap)")
-    done = 0
-    bar(done, len(models) * panels)
-    for position, size in enumerate(models):
-        truths, estimates, widths = [], [], []
-        rejected, covered, verdicts = [], [], []
-        for panel_number in range(panels):
-            panel_seed = np.random.SeedSequence(
-                entropy=root.entropy, spawn_key=(position, panel_number)
-            )
-            panel = simulate_panel(
-                n_models=size,
-                n_capability=n_capability,
-                safety={"safety": rho},
-                rng=np.random.default_rng(panel_seed),
-            )
-            truth = panel.true_capabilities_correlation["safety"]
-            found = bootstrap_audit(
-                panel.table,
-                n_resamples=n_resamples,
-                confidence=confidence,
-                seed=int(panel_seed.generate_state(1)[0]),
-                interval=interval,
-                alpha=alpha,
-                threshold=threshold,
-            ).classes[0]
-            j = found.benchmark_ids.index("safety")
-            low, high = found.interval(interval)[:, j]
-            truths.append(truth)
-            estimates.append(float(found.estimate[j]))
-            widths.append(float(high - low))
-            covered.append(bool(low <= truth <= high))
-            rejected.append(bool(found.p_value[j] <= alpha))
-            verdicts.append(found.verdicts[j])
-            done += 1
-            bar(done, len(models) * panels)
+    tasks = [(p, n) for p in range(len(job.models)) for n in range(job.panels)]
+    bar(0, len(tasks))
+    # Every panel is a whole bootstrap: worth a worker whatever its size.
+    outcomes = run_chunks(
+        runner.for_work(math.inf),
+        bootstrap_panel,
+        job,
+        tasks,
+        on_done=lambda done: bar(done, len(tasks)),
+    )
+    rows: list[PowerRow] = []
+    for position, size in enumerate(job.models):
+        mine = outcomes[position * job.panels : (position + 1) * job.panels]
+        truths, estimates, widths, covered, rejected, verdicts = zip(*mine, strict=True)
         rows.append(
             _row(
                 size,
@@ -340,7 +393,7 @@ def _bootstrap_rows(
                 rejected=np.array(rejected),
                 widths=np.array(widths),
                 covered=np.array(covered),
-                verdicts=verdicts,
+                verdicts=list(verdicts),
             )
         )
     return rows

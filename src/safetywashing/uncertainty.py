@@ -32,6 +32,7 @@ import math
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,13 @@ import numpy.typing as npt
 
 from safetywashing.audit import AuditInput, audit, require_spearman, resolve_audit
 from safetywashing.errors import InputError, InputWarning
+from safetywashing.parallel import (
+    Scheduler,
+    SchedulerSpec,
+    connected,
+    resolve_scheduler,
+    run_chunks,
+)
 from safetywashing.progress import ProgressCallback, report_to
 from safetywashing.results.audit import AuditResult, ClassAudit
 from safetywashing.results.prepared import PreparedClass
@@ -77,28 +85,39 @@ from safetywashing.stats.multiple import (
     permutations_needed,
     smallest_adjusted,
 )
-from safetywashing.stats.permutation import permutation_pvalues
+from safetywashing.stats.permutation import (
+    permutation_blocks,
+    permutation_counts,
+    pvalues_from_counts,
+)
 from safetywashing.table import DEFAULT_CLASS
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 MIN_BOOTSTRAP_MODELS = 5
+#: The smallest chunk a parallel run cuts (smaller ones cost more in overhead than they gain).
+MIN_CHUNK = 64
 
 __all__ = [
     "CLUSTERS",
     "DEFAULT_RESAMPLES",
     "MIN_BOOTSTRAP_MODELS",
     "MIN_CLUSTERS",
+    "BootstrapJob",
     "ClassUncertainty",
+    "PermutationJob",
     "UncertaintyResult",
     "UncertaintySettings",
     "audit_with_uncertainty",
     "bootstrap_audit",
+    "bootstrap_chunk",
     "check_count",
+    "chunk_for",
     "cluster_ids",
     "default_chunk",
     "minimum_valid",
+    "permutation_chunk",
     "resolve_audit",
     "run_bootstrap",
 ]
@@ -128,6 +147,35 @@ def default_chunk(plan: BootstrapPlan) -> int:
     return int(max(64, min(4096, 4_000_000 // width)))
 
 
+def chunk_for(plan: BootstrapPlan, n_resamples: int, scheduler: Scheduler) -> int:
+    """Resamples per chunk: :func:`default_chunk`, cut finer so every worker gets work.
+
+    Several chunks per worker even out unequal workers; the results do not depend on it.
+    """
+    chunk = default_chunk(plan)
+    if scheduler.kind == "serial":
+        return chunk
+    # A Dask cluster's size is not known here: aim at many small tasks.
+    slots = 4 * (scheduler.workers if scheduler.kind != "dask" else 32)
+    return int(max(MIN_CHUNK, min(chunk, -(-n_resamples // slots))))
+
+
+@dataclass(frozen=True)
+class BootstrapJob:
+    """What every chunk of a bootstrap reads (sent once to each worker)."""
+
+    plan: BootstrapPlan
+    seed: np.random.SeedSequence
+    clusters: IntArray | None
+
+
+def bootstrap_chunk(job: BootstrapJob, resamples: tuple[int, int]) -> dict[str, FloatArray]:
+    """Evaluate resamples ``start`` to ``stop - 1`` of ``job`` (one task of a scheduler)."""
+    start, stop = resamples
+    counts = draw_counts(job.seed, start, stop, n_models=job.plan.n_models, clusters=job.clusters)
+    return job.plan.evaluate(counts)
+
+
 def run_bootstrap(
     plan: BootstrapPlan,
     n_resamples: int,
@@ -136,25 +184,37 @@ def run_bootstrap(
     clusters: IntArray | None = None,
     chunk_size: int | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
+    scheduler: SchedulerSpec = "serial",
 ) -> dict[str, FloatArray]:
     """Evaluate ``plan`` on ``n_resamples`` resamples, in chunks; stacked outputs.
 
     The counts of resample ``b`` depend only on ``seed`` and ``b``, and every output
-    row only on its counts, so the result is the same for any ``chunk_size``.
+    row only on its counts, so the result is the same bytes for any ``chunk_size`` and
+    any ``scheduler`` (see :mod:`safetywashing.parallel`).
     """
-    chunk = chunk_size or default_chunk(plan)
-    outputs: dict[str, FloatArray] = {}
+    width = max(plan.n_targets, plan.capability.shape[1], 1)
+    runner = resolve_scheduler(scheduler).for_work(n_resamples * plan.n_models * width)
+    chunk = chunk_size or chunk_for(plan, n_resamples, runner)
+    ranges = [(start, min(n_resamples, start + chunk)) for start in range(0, n_resamples, chunk)]
     if on_chunk is not None:
         on_chunk(0, n_resamples)
-    for start in range(0, n_resamples, chunk):
-        stop = min(n_resamples, start + chunk)
-        counts = draw_counts(seed, start, stop, n_models=plan.n_models, clusters=clusters)
-        for key, value in plan.evaluate(counts).items():
+    done = 0
+
+    def finished(count: int) -> None:
+        nonlocal done
+        done = min(n_resamples, done + chunk)
+        if on_chunk is not None:
+            on_chunk(done if count < len(ranges) else n_resamples, n_resamples)
+
+    parts = run_chunks(
+        runner, bootstrap_chunk, BootstrapJob(plan, seed, clusters), ranges, on_done=finished
+    )
+    outputs: dict[str, FloatArray] = {}
+    for (start, stop), part in zip(ranges, parts, strict=True):
+        for key, value in part.items():
             if key not in outputs:
                 outputs[key] = np.empty((n_resamples, *np.shape(value)[1:]), dtype=np.float64)
             outputs[key][start:stop] = value
-        if on_chunk is not None:
-            on_chunk(stop, n_resamples)
     return outputs
 
 
@@ -173,6 +233,8 @@ def bootstrap_audit(
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     keep_replicates: bool = False,
+    scheduler: SchedulerSpec = None,
+    workers: int | None = None,
     **audit_options: Any,
 ) -> UncertaintyResult:
     """Bootstrap intervals, permutation p-values and verdicts for an audit.
@@ -204,6 +266,13 @@ def bootstrap_audit(
         ``progress(stage, done, total)`` as resamples finish.
     keep_replicates : bool, default False
         Keep the (B, J) bootstrap replicates in the result.
+    scheduler : str or distributed.Client, optional
+        Where the chunks of resamples and permutations run: ``"local"`` (the default:
+        threads, one per core), ``"serial"``, ``"threads"``, ``"processes"``,
+        ``"dask://HOST:PORT"`` or a Dask client (see :mod:`safetywashing.parallel`).
+        The result is the same bytes whichever runs it.
+    workers : int, optional
+        Local threads or processes (one per core by default).
     **audit_options
         Settings of :func:`safetywashing.audit.audit`, when ``source`` is data.
 
@@ -220,6 +289,7 @@ def bootstrap_audit(
     >>> bool(chat.percentile[0, 0] <= chat.estimate[0] <= chat.percentile[1, 0])
     True
     """
+    runner = resolve_scheduler(scheduler, workers)
     result = resolve_audit(source, audit_options)
     require_spearman(result, "the bootstrap")
     require_complete_basis(result, "The bootstrap")
@@ -236,10 +306,13 @@ def bootstrap_audit(
         alpha=alpha,
     )
     notes: list[str] = []
-    classes = tuple(
-        _class_uncertainty(c, settings, root, chunk_size, progress, keep_replicates, notes)
-        for c in result.classes
-    )
+    with connected(runner) as live:
+        classes = tuple(
+            _class_uncertainty(
+                c, settings, root, chunk_size, progress, keep_replicates, notes, live
+            )
+            for c in result.classes
+        )
     for note in notes:
         warnings.warn(note, InputWarning, stacklevel=2)
     return UncertaintyResult(
@@ -272,6 +345,7 @@ def _class_uncertainty(
     progress: ProgressCallback | None,
     keep_replicates: bool,
     notes: list[str],
+    runner: Scheduler,
 ) -> ClassUncertainty:
     name = audit_of_class.model_class
     among = "" if name == DEFAULT_CLASS else f" among the {name} models"
@@ -334,6 +408,7 @@ def _class_uncertainty(
         clusters=clusters,
         chunk_size=chunk_size,
         on_chunk=report_to(progress, f"bootstrap ({name})"),
+        scheduler=runner,
     )
     jack = plan.evaluate(jackknife_counts(plan.n_models, clusters))
     estimate = full["capabilities"][0]
@@ -410,7 +485,14 @@ def _class_uncertainty(
     permutations = _permutation_count(settings, family, among, notes)
     p_value = np.full(estimate.size, np.nan)
     if permutations > 0:
-        p_value = _pvalues(audit_of_class, data, permutations, class_seed)
+        p_value = _pvalues(
+            audit_of_class,
+            data,
+            permutations,
+            class_seed,
+            runner,
+            report_to(progress, f"permutations ({name})"),
+        )
     adjusted = {method: np.full(estimate.size, np.nan) for method in ("bh", "by", "holm")}
     for member in ("capability score", "reference"):
         inside = np.array([f == member for f in family])
@@ -471,21 +553,62 @@ def _permutation_count(
     return count
 
 
+@dataclass(frozen=True)
+class PermutationJob:
+    """What every chunk of a permutation test reads (sent once to each worker)."""
+
+    reference: FloatArray
+    values: FloatArray
+    n_permutations: int
+    seed: np.random.SeedSequence
+
+
+def permutation_chunk(
+    job: PermutationJob, blocks: tuple[int, int]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Exceedance counts of permutation blocks ``first`` to ``last - 1`` (one task)."""
+    return permutation_counts(
+        job.reference, job.values, job.n_permutations, job.seed, tag=1, blocks=range(*blocks)
+    )
+
+
 def _pvalues(
     audit_of_class: ClassAudit,
     data: PreparedClass,
     permutations: int,
     seed: np.random.SeedSequence,
+    runner: Scheduler,
+    on_chunk: Callable[[int, int], None],
 ) -> FloatArray:
     p = np.full(len(audit_of_class.benchmarks), np.nan)
     groups: dict[bytes, list[int]] = {}
     for j, ref in enumerate(data.references):
         key = b"score" if ref is None else ref.tobytes()
         groups.setdefault(key, []).append(j)
-    for members in groups.values():
+    blocks = permutation_blocks(permutations)
+    runner = runner.for_work(permutations * data.targets.size)
+    # Counts of disjoint block ranges add up, so the ranges can run anywhere.
+    step = max(1, -(-blocks // (1 if runner.kind == "serial" else 4 * max(runner.workers, 8))))
+    ranges = [(b, min(blocks, b + step)) for b in range(0, blocks, step)]
+    total = len(ranges) * len(groups)
+    on_chunk(0, total)
+    for position, members in enumerate(groups.values()):
         ref = data.references[members[0]]
         reference = audit_of_class.capability_scores if ref is None else ref
-        p[members] = permutation_pvalues(
-            reference, data.targets[:, members], permutations, seed, tag=1
+        job = PermutationJob(
+            np.asarray(reference, dtype=np.float64),
+            np.ascontiguousarray(data.targets[:, members]),
+            permutations,
+            seed,
         )
+        before = position * len(ranges)
+        parts = run_chunks(
+            runner,
+            permutation_chunk,
+            job,
+            ranges,
+            on_done=lambda n, before=before: on_chunk(before + n, total),  # type: ignore[misc]
+        )
+        exceed = np.sum([part[0] for part in parts], axis=0)
+        p[members] = pvalues_from_counts(exceed, parts[0][1], permutations)
     return p

@@ -48,6 +48,8 @@ PARAMETER_FLAGS: dict[str, str] = {
     "cluster": "--cluster",
     "adjustment": "--adjust",
     "alpha": "--alpha",
+    "scheduler": "--scheduler",
+    "workers": "--workers",
     "family_column": "--family-column",
     "rho": "--rho",
     "models": "--models",

@@ -143,6 +143,24 @@ def _resampling(*flags: str, help: str, **more: Any) -> Any:
     return typer.Option(*flags, help=help, rich_help_panel=UNCERTAINTY_PANEL, **more)
 
 
+SchedulerOption = Annotated[
+    str | None,
+    _resampling(
+        "--scheduler",
+        metavar="WHERE",
+        help="Where resampling runs: local (threads, one per core, for large work), serial, "
+        "threads, processes, or dask://HOST:PORT (needs safetywashing[distributed]). The "
+        "results are the same bytes [default: local].",
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    _resampling(
+        "--workers", metavar="N", help="Local threads or processes [default: one per core]."
+    ),
+]
+
+
 def flag_of(group: type, field: str) -> str:
     """The command-line flag declared for a field of an option group (``--adjust``)."""
     hint = get_type_hints(group, include_extras=True)[field]
@@ -478,6 +496,9 @@ class UncertaintyOptions:
         ),
     ] = None
 
+    scheduler: SchedulerOption = None
+    workers: WorkersOption = None
+
     def given_without_bootstrap(self) -> list[str]:
         """Flags of this group that were given although --bootstrap was not."""
         if self.bootstrap is not None:
@@ -501,9 +522,11 @@ class UncertaintyOptions:
                     f"write e.g. {flag} 2000 {value} ..."
                 )
         if self.bootstrap is not None:
+            from safetywashing.parallel import resolve_scheduler
             from safetywashing.uncertainty import check_count
 
             check_count(self.bootstrap, "n_resamples", "bootstrap resamples")
+            resolve_scheduler(self.scheduler, self.workers)
         stray = self.given_without_bootstrap()
         if stray:
             raise InputError(
@@ -534,6 +557,8 @@ class UncertaintyOptions:
             adjustment=(self.adjustment or Adjustment.bh).value,
             alpha=0.05 if self.alpha is None else self.alpha,
             progress=progress,
+            scheduler=self.scheduler,
+            workers=self.workers,
         )
         return found.apply()
 

@@ -11,7 +11,9 @@ from safetywashing.cli.command import command
 from safetywashing.cli.options import (
     OutputFormat,
     OutputOptions,
+    SchedulerOption,
     ThresholdOption,
+    WorkersOption,
     output_console,
 )
 from safetywashing.errors import InputError
@@ -60,6 +62,8 @@ def power_command(
         int, typer.Option("--capability-benchmarks", help="Capability benchmarks per panel.")
     ] = 12,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the simulation.")] = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Power to detect a capabilities correlation, chance of each verdict, interval width."""
     from safetywashing.cli.progress import terminal_progress
@@ -94,6 +98,8 @@ def power_command(
         n_capability=capability_benchmarks,
         seed=seed,
         progress=terminal_progress(),
+        scheduler=scheduler,
+        workers=workers,
     )
     if output.output_format is OutputFormat.json:
         sys.stdout.write(power_json(result))

@@ -9,6 +9,8 @@ from safetywashing.stats.bootstrap import DRAW_BLOCK, block_generator
 from safetywashing.stats.ranks import rank_average, rank_columns
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 def permutation_pvalues(
@@ -42,11 +44,51 @@ def permutation_pvalues(
     ndarray of shape (J,)
         NaN where the correlation is undefined (fewer than 3 pairs, a constant side).
     """
+    exceed, defined = permutation_counts(reference, values, n_permutations, seed, tag=tag)
+    return pvalues_from_counts(exceed, defined, n_permutations)
+
+
+def permutation_blocks(n_permutations: int) -> int:
+    """How many blocks of :data:`DRAW_BLOCK` permutations ``n_permutations`` take."""
+    return (n_permutations + DRAW_BLOCK - 1) // DRAW_BLOCK
+
+
+def permutation_counts(
+    reference: npt.ArrayLike,
+    values: npt.ArrayLike,
+    n_permutations: int,
+    seed: np.random.SeedSequence,
+    *,
+    tag: int = 1,
+    blocks: range | None = None,
+) -> tuple[IntArray, BoolArray]:
+    """Permuted correlations at least as extreme as the observed one, block by block.
+
+    Permutation ``i`` comes from block ``i // DRAW_BLOCK`` of its own generator, so the
+    counts of disjoint ranges of ``blocks`` add up to the counts of all of them, and a
+    p-value can be assembled from chunks computed anywhere.
+
+    Parameters
+    ----------
+    reference, values, n_permutations, seed, tag
+        As in :func:`permutation_pvalues`.
+    blocks : range, optional
+        The blocks to count (all ``permutation_blocks(n_permutations)`` by default).
+
+    Returns
+    -------
+    exceed : ndarray of int of shape (J,)
+    defined : ndarray of bool of shape (J,)
+        False where the correlation is undefined (fewer than 3 pairs, a constant side).
+    """
     ref = np.asarray(reference, dtype=np.float64)
     x = np.asarray(values, dtype=np.float64)
     if x.ndim == 1:
         x = x[:, None]
-    p = np.full(x.shape[1], np.nan)
+    if blocks is None:
+        blocks = range(permutation_blocks(n_permutations))
+    exceed = np.zeros(x.shape[1], dtype=np.int64)
+    defined = np.zeros(x.shape[1], dtype=bool)
     retained = ~np.isnan(x) & ~np.isnan(ref)[:, None]
     patterns, inverse = np.unique(retained.T, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).ravel()
@@ -60,13 +102,16 @@ def permutation_pvalues(
         ref_ranks = rank_average(ref[rows]) - middle
         ranks = rank_columns(x[np.ix_(rows, members)]) - middle
         observed = np.abs(ref_ranks @ ranks)
-        defined = (np.abs(ref_ranks).sum() > 0) & (np.abs(ranks).sum(axis=0) > 0)
-        exceed = np.zeros(members.size, dtype=np.int64)
-        for block in range((n_permutations + DRAW_BLOCK - 1) // DRAW_BLOCK):
+        defined[members] = (np.abs(ref_ranks).sum() > 0) & (np.abs(ranks).sum(axis=0) > 0)
+        for block in blocks:
             generator = block_generator(seed, tag, block)
             order = np.argsort(generator.random((DRAW_BLOCK, size)), axis=1)
             order = order[: min(DRAW_BLOCK, n_permutations - block * DRAW_BLOCK)]
             permuted = np.abs(ref_ranks[order] @ ranks)
-            exceed += (permuted >= observed).sum(axis=0)
-        p[members] = np.where(defined, (1.0 + exceed) / (1.0 + n_permutations), np.nan)
-    return p
+            exceed[members] += (permuted >= observed).sum(axis=0)
+    return exceed, defined
+
+
+def pvalues_from_counts(exceed: IntArray, defined: BoolArray, n_permutations: int) -> FloatArray:
+    """``(1 + exceed) / (1 + n_permutations)`` where defined, NaN elsewhere."""
+    return np.where(defined, (1.0 + exceed) / (1.0 + n_permutations), np.nan)
