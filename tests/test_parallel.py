@@ -247,3 +247,13 @@ def test_command_line_refusals(
 def test_scheduler_needs_bootstrap(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", str(PAPER_CHAT), "--scheduler", "threads"]) == 2
     assert "--scheduler needs --bootstrap N" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "processes"])
+def test_robustness_refits_are_the_same_whichever_scheduler(scheduler: str) -> None:
+    from safetywashing.robustness import robustness_audit
+
+    serial = robustness_audit(load_demo_panel(), scheduler="serial")
+    other = robustness_audit(load_demo_panel(), scheduler=scheduler, workers=2)
+    assert other.to_dict() == serial.to_dict()
+    assert len(serial["chat"].variants) == 12 + 5

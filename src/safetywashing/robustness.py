@@ -24,6 +24,7 @@ uses), and capability-adjusted (residual) safety scores per model with a ranking
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,13 @@ import numpy.typing as npt
 
 from safetywashing.audit import AuditInput, require_spearman, resolve_audit
 from safetywashing.decision import DecisionRule
+from safetywashing.parallel import (
+    Scheduler,
+    SchedulerSpec,
+    connected,
+    resolve_scheduler,
+    run_chunks,
+)
 from safetywashing.results.audit import AuditResult, ClassAudit
 from safetywashing.results.robustness import ClassRobustness, RobustnessResult, VariantKind
 from safetywashing.results.uncertainty import require_complete_basis
@@ -42,16 +50,28 @@ from safetywashing.stats.pca import capability_component, standardize
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["ClassRobustness", "RobustnessResult", "robustness_audit"]
+__all__ = ["ClassRobustness", "RefitJob", "RobustnessResult", "refit_variant", "robustness_audit"]
 
 
-def robustness_audit(source: AuditResult | AuditInput, /, **audit_options: Any) -> RobustnessResult:
+def robustness_audit(
+    source: AuditResult | AuditInput,
+    /,
+    *,
+    scheduler: SchedulerSpec = None,
+    workers: int | None = None,
+    **audit_options: Any,
+) -> RobustnessResult:
     """Refit the audit under every variant and flag benchmarks whose reading changes.
 
     Parameters
     ----------
     source : AuditResult, ScoreTable, pandas.DataFrame or path
         A finished audit, or data to audit first with ``audit_options``.
+    scheduler : str or distributed.Client, optional
+        Where the refits run (see :mod:`safetywashing.parallel`); the same result
+        whichever runs them.
+    workers : int, optional
+        Local threads or processes (one per core by default).
     **audit_options
         Settings of :func:`safetywashing.audit.audit`, when ``source`` is data.
 
@@ -73,79 +93,109 @@ def robustness_audit(source: AuditResult | AuditInput, /, **audit_options: Any) 
     >>> found["chat"].variants[0]
     'without syn_knowledge_mc'
     """
+    runner = resolve_scheduler(scheduler, workers)
     result = resolve_audit(source, audit_options)
     require_spearman(result, "the robustness variants", plural=True)
     require_complete_basis(result, "The robustness analysis")
     rule = result.rule
-    return RobustnessResult(
-        threshold=rule.threshold,
-        classes=tuple(_class_robustness(c, rule) for c in result.classes),
-        audit=result,
-    )
+    with connected(runner) as live:
+        classes = tuple(_class_robustness(c, rule, live) for c in result.classes)
+    return RobustnessResult(threshold=rule.threshold, classes=classes, audit=result)
 
 
-def _class_robustness(audit_of_class: ClassAudit, rule: DecisionRule) -> ClassRobustness:
+@dataclass(frozen=True)
+class RefitJob:
+    """What every refit of the capability score reads (sent once to each worker)."""
+
+    z: FloatArray  # z-scores of the complete models' capability block
+    raw: FloatArray  # the same block unstandardized
+    complete: npt.NDArray[np.bool_]  # (n,) models with a complete capability row
+    targets: FloatArray  # (n, J)
+    by_score: npt.NDArray[np.bool_]  # (J,) read against the capability score
+    estimate: FloatArray  # (J,) the audit's correlations (kept for the others)
+    kind: str  # the audit's matrix
+
+
+#: One refit: ("without", j) leaves capability benchmark j out; ("measure", name) uses
+#: another capability measure.
+Variant = tuple[str, Any]
+
+
+def refit_variant(job: RefitJob, variant: Variant) -> tuple[FloatArray, float]:
+    """The correlations and top eigenvalue share (NaN if none) of one variant (one task)."""
+    what, which = variant
+    share = math.nan
+    if what == "without":
+        keep = [j for j in range(job.z.shape[1]) if j != which]
+        component = capability_component(job.z[:, keep], kind=job.kind)  # type: ignore[arg-type]
+        scores, share = component.scores, component.eigenvalue_share
+    elif which in ("spearman", "pearson"):
+        component = capability_component(job.z, kind=which)
+        scores, share = component.scores, component.eigenvalue_share
+    elif which == "covariance":
+        component = capability_component(job.raw - job.raw.mean(axis=0), kind="covariance")
+        scores, share = component.scores, component.eigenvalue_share
+    elif which == "mean":
+        scores = job.z.mean(axis=1)
+    else:
+        scores = one_factor(job.z).scores
+    full = np.full(job.complete.size, np.nan)
+    full[job.complete] = scores
+    r, _ = correlate_columns(full, job.targets)
+    return np.where(job.by_score, r, job.estimate), share
+
+
+def _class_robustness(
+    audit_of_class: ClassAudit, rule: DecisionRule, runner: Scheduler
+) -> ClassRobustness:
     data = audit_of_class.prepared
     kind: Any = data.matrix
     capability = data.capability
-    complete = ~np.isnan(capability).any(axis=1)
+    complete = np.asarray(~np.isnan(capability).any(axis=1), dtype=bool)
     k = capability.shape[1]
     estimate = np.array([b.capabilities_correlation for b in audit_of_class.benchmarks])
-    by_score = np.array([r is None for r in data.references])
-    labels: list[str] = []
-    descriptions: list[str] = []
-    kinds: list[VariantKind] = []
-    rows: list[FloatArray] = []
-    shares: list[float] = []
-
-    def with_scores(scores: FloatArray) -> FloatArray:
-        full = np.full(complete.size, np.nan)
-        full[complete] = scores
-        r, _ = correlate_columns(full, data.targets)
-        return np.where(by_score, r, estimate)
-
     z, _, _ = standardize(capability[complete])
-    for drop in range(k):
-        keep = [j for j in range(k) if j != drop]
-        component = capability_component(z[:, keep], kind=kind)
-        labels.append(f"without {audit_of_class.capability_benchmarks[drop]}")
-        descriptions.append(
-            f"PC1 of the {kind} matrix of the z-scores without "
-            f"{audit_of_class.capability_benchmarks[drop]}"
-        )
-        kinds.append("capability")
-        rows.append(with_scores(component.scores))
-        shares.append(component.eigenvalue_share)
+    job = RefitJob(
+        z=z,
+        raw=capability[complete],
+        complete=complete,
+        targets=data.targets,
+        by_score=np.array([r is None for r in data.references]),
+        estimate=estimate,
+        kind=kind,
+    )
+    names = audit_of_class.capability_benchmarks
+    variants: list[Variant] = [("without", drop) for drop in range(k)]
+    labels = [f"without {names[drop]}" for drop in range(k)]
+    descriptions = [
+        f"PC1 of the {kind} matrix of the z-scores without {names[d]}" for d in range(k)
+    ]
+    kinds: list[VariantKind] = ["capability"] * k
     for other in ("spearman", "pearson"):
-        component = capability_component(z, kind=other)
+        variants.append(("measure", other))
         labels.append(f"measure: PC1 of {other} matrix")
         descriptions.append(f"PC1 of the {other.capitalize()} matrix of the z-scores")
-        kinds.append("measure")
-        rows.append(with_scores(component.scores))
-        shares.append(component.eigenvalue_share)
-    raw = capability[complete]
-    component = capability_component(raw - raw.mean(axis=0), kind="covariance")
+    variants.append(("measure", "covariance"))
     labels.append("measure: PC1 of covariance matrix")
     descriptions.append(
         "PC1 of the covariance matrix of the unstandardized scores (benchmarks with a "
         "wider spread weigh more)"
     )
-    kinds.append("measure")
-    rows.append(with_scores(component.scores))
-    shares.append(component.eigenvalue_share)
+    variants.append(("measure", "mean"))
     labels.append("measure: mean z-score")
     descriptions.append("the mean z-score over the capability benchmarks")
-    kinds.append("measure")
-    rows.append(with_scores(z.mean(axis=1)))
-    shares.append(math.nan)
+    variants.append(("measure", "factor"))
     labels.append("measure: one-factor model")
     descriptions.append(
         "one factor fitted by maximum likelihood (scikit-learn's FactorAnalysis "
         "algorithm); scores weight each benchmark by loading / uniqueness"
     )
-    kinds.append("measure")
-    rows.append(with_scores(one_factor(z).scores))
-    shares.append(math.nan)
+    kinds += ["measure"] * 5
+    refits = run_chunks(
+        runner.for_work(len(variants) * data.targets.size * 50), refit_variant, job, variants
+    )
+    rows: list[FloatArray] = [row for row, _ in refits]
+    shares: list[float] = [share for _, share in refits]
     # Each known family is left out in turn; models without a family are never dropped.
     families = sorted({f for f in data.families if f})
     if len(families) >= 2:

@@ -99,7 +99,9 @@ def audit_command(
     if robustness:
         from safetywashing.robustness import robustness_audit
 
-        robustness_result = robustness_audit(result)
+        robustness_result = robustness_audit(
+            result, scheduler=uncertainty.scheduler, workers=uncertainty.workers
+        )
     if report is not None:
         from safetywashing.io.writers import check_writable
 
