@@ -79,11 +79,7 @@ def _percent(value: float) -> str:
 
 def decision(result: AuditResult, audit_of_class: ClassAudit, b: BenchmarkResult) -> str:
     """The verdict when an interval was computed, else the paper's reading."""
-    if b.verdict:
-        return b.verdict
-    return result.rule.reading(
-        b.capabilities_correlation, high=audit_of_class.mean_capability_correlation
-    )
+    return b.verdict or audit_of_class.reading(b)
 
 
 def _safety_ranked(audit_of_class: ClassAudit) -> list[BenchmarkResult]:

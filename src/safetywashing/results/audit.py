@@ -165,6 +165,9 @@ class ClassAudit(Result):
         (model, capability benchmark) cells filled by imputation.
     coverage : ClassCoverage or None
         Which models have which benchmarks, and what was dropped or imputed.
+    rule : DecisionRule
+        The audit's decision line, which reads each capabilities correlation (the
+        ``reading`` column of :meth:`to_frame`); the paper's 0.40 by default.
     """
 
     model_class: str
@@ -183,6 +186,7 @@ class ClassAudit(Result):
     prepared: PreparedClass
     imputed_cells: tuple[tuple[str, str], ...] = ()
     coverage: ClassCoverage | None = None
+    rule: DecisionRule = field(default_factory=DecisionRule)
 
     @property
     def loadings(self) -> FloatArray:
@@ -248,6 +252,33 @@ class ClassAudit(Result):
             f"{self.score_compute_correlation:+.3f} (n={self.score_compute_n})",
         ]
 
+    def reading(self, benchmark: BenchmarkResult) -> str:
+        """The paper's reading of a benchmark's capabilities correlation in this class.
+
+        Parameters
+        ----------
+        benchmark : BenchmarkResult
+            One of this class's benchmarks.
+
+        Returns
+        -------
+        str
+            "inverse", "low", "moderate" or "high" under :attr:`rule`, with the class's
+            mean pairwise capability correlation as the bar for "high"; "n/a" when the
+            correlation is undefined.
+
+        Examples
+        --------
+        >>> from safetywashing.audit import audit
+        >>> from safetywashing.datasets import load_demo_panel
+        >>> chat = audit(load_demo_panel())["chat"]
+        >>> chat.reading(chat["syn_hazard_bio_unlearning"])
+        'inverse'
+        """
+        return self.rule.reading(
+            benchmark.capabilities_correlation, high=self.mean_capability_correlation
+        )
+
     def records(self) -> list[dict[str, Any]]:
         """One dict per benchmark, keys as in :data:`BENCHMARK_COLUMNS`, raw values."""
         return [
@@ -263,6 +294,7 @@ class ClassAudit(Result):
                 "correlated_with": b.correlated_with,
                 "n": b.n,
                 "capabilities_correlation": b.capabilities_correlation,
+                "reading": self.reading(b),
                 "ci_low": b.ci_low,
                 "ci_high": b.ci_high,
                 "p_value": b.p_value,
@@ -460,6 +492,7 @@ BENCHMARK_COLUMNS = [
     "correlated_with",
     "n",
     "capabilities_correlation",
+    "reading",
     "ci_low",
     "ci_high",
     "p_value",

@@ -41,12 +41,10 @@ def _percent(value: float, *, sign: bool = True) -> str:
 
 
 def _row(result: AuditResult, audit_of_class: ClassAudit) -> str:
-    rule = result.rule
-    high = audit_of_class.mean_capability_correlation
     safety = [b for b in audit_of_class.benchmarks if b.role == "safety"]
     counts = {"high": 0, "moderate": 0, "low": 0, "inverse": 0, "n/a": 0}
     for b in safety:
-        counts[rule.reading(b.capabilities_correlation, high=high)] += 1
+        counts[audit_of_class.reading(b)] += 1
     # Calibration rows are correlated with their own task, not the capability score.
     ranked = sorted(
         (
