@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
-from safetywashing.results import CAPABILITY_SCORE, AuditResult, ClassAudit
+from safetywashing.results import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
 
 TEMPLATE = "report.html.j2"
 
@@ -173,6 +173,41 @@ def _headline(result: AuditResult, audit_of_class: ClassAudit) -> dict[str, Any]
         ],
         "sign_rule": component.sign_rule,
         "coverage": _coverage(audit_of_class),
+        "headline": _most_entangled_and_inverse(audit_of_class),
+    }
+
+
+@dataclass(frozen=True)
+class _Listed:
+    id: str
+    name: str
+    correlation: str
+    interval: str
+
+
+def _most_entangled_and_inverse(audit_of_class: ClassAudit) -> dict[str, Any]:
+    """The class's headline lists (:meth:`ClassAudit.headline`, as the terminal shows)."""
+    found = audit_of_class.headline()
+
+    def listed(items: tuple[BenchmarkResult, ...]) -> list[_Listed]:
+        return [
+            _Listed(
+                id=b.id,
+                name=b.name,
+                correlation=_num(b.capabilities_correlation),
+                interval=(
+                    f"[{_num(b.ci_low)}, {_num(b.ci_high)}]"
+                    if not (math.isnan(b.ci_low) or math.isnan(b.ci_high))
+                    else ""
+                ),
+            )
+            for b in items
+        ]
+
+    return {
+        "line": f"{found.line:.2f}",
+        "entangled": listed(found.entangled),
+        "inverse": listed(found.inverse),
     }
 
 

@@ -31,6 +31,8 @@ FloatArray = npt.NDArray[np.float64]
 
 CAPABILITY_SCORE = "capability score"
 AUDIT_KIND = "safetywashing-audit"
+#: How many benchmarks each list of a class's headline names at most.
+HEADLINE_SIZE = 5
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -128,6 +130,28 @@ class BenchmarkResult(Result):
             "p_adjusted": finite(self.p_adjusted),
             "verdict": self.verdict or None,
         }
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A class's safety benchmarks most entangled with capabilities and most inverse.
+
+    What the terminal table, the HTML report and the notebook view print first; every
+    one of them takes it from :meth:`ClassAudit.headline`.
+
+    Attributes
+    ----------
+    line : float
+        The decision line T of the audit.
+    entangled : tuple of BenchmarkResult
+        Safety benchmarks whose capabilities correlation is at least +T, highest first.
+    inverse : tuple of BenchmarkResult
+        Those at or below -T (the property worsens as capabilities grow), lowest first.
+    """
+
+    line: float
+    entangled: tuple[BenchmarkResult, ...]
+    inverse: tuple[BenchmarkResult, ...]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -278,6 +302,53 @@ class ClassAudit(Result):
         return self.rule.reading(
             benchmark.capabilities_correlation, high=self.mean_capability_correlation
         )
+
+    def safety_ranked(self) -> list[BenchmarkResult]:
+        """Safety benchmarks correlated with the capability score, highest correlation first.
+
+        Calibration rows (correlated with their own task's accuracy, not the score) and
+        undefined correlations are left out.
+        """
+        ranked = [
+            b
+            for b in self.benchmarks
+            if b.role == "safety"
+            and b.correlated_with == CAPABILITY_SCORE
+            and not math.isnan(b.capabilities_correlation)
+        ]
+        return sorted(ranked, key=lambda b: -b.capabilities_correlation)
+
+    def headline(self, size: int = HEADLINE_SIZE) -> Headline:
+        """The ``size`` most entangled and most inverse safety benchmarks under :attr:`rule`.
+
+        Parameters
+        ----------
+        size : int, default 5
+            Most benchmarks in each list.
+
+        Returns
+        -------
+        Headline
+
+        Examples
+        --------
+        >>> from safetywashing.audit import audit
+        >>> from safetywashing.datasets import load_demo_panel
+        >>> found = audit(load_demo_panel())["chat"].headline(size=2)
+        >>> [b.id for b in found.inverse]
+        ['syn_hazard_bio_unlearning', 'syn_harmful_compliance']
+        """
+        ranked = self.safety_ranked()
+        line = self.rule.upper
+        entangled = [b for b in ranked if b.capabilities_correlation >= line]
+        inverse = [b for b in reversed(ranked) if b.capabilities_correlation <= -line]
+        return Headline(line=line, entangled=tuple(entangled[:size]), inverse=tuple(inverse[:size]))
+
+    def _html_above_table(self) -> str:
+        """The headline lists, between the notebook view's summary and its table."""
+        from safetywashing.results.notebook import headline_html
+
+        return headline_html(self)
 
     def records(self) -> list[dict[str, Any]]:
         """One dict per benchmark, keys as in :data:`BENCHMARK_COLUMNS`, raw values."""
