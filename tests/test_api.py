@@ -298,7 +298,8 @@ def test_the_top_level_exposes_the_analyses() -> None:
 
 def test_the_notebook_summary_counts_every_reading_and_ranks_only_score_correlations() -> None:
     # Before: brier_* rows (correlated with their own task) led the "most
-    # capability-correlated" list, and the counts left out "moderate" (28+76+26 != 166).
+    # capability-correlated" list (now the headline's lists), and the counts left out
+    # "moderate" (28+76+26 != 166).
     import re
 
     from safetywashing.datasets.panels import reference_root
@@ -311,5 +312,7 @@ def test_the_notebook_summary_counts_every_reading_and_ranks_only_score_correlat
     numbers = [int(v) for v in re.findall(r">(\d+)</td>", row)]
     n_safety = sum(1 for b in chat.benchmarks if b.role == "safety")
     assert numbers[-6] == n_safety and sum(numbers[-5:]) == n_safety
-    top = row.split("</td>")[-2]
-    assert "brier" not in top.lower() and "rmsce" not in top.lower()
+    headline = summary[summary.index("<em>chat models</em>") :].split("</div>")[0]
+    entangled = chat.headline().entangled
+    assert entangled and f'title="{entangled[0].id}"' in headline
+    assert "brier" not in headline.lower() and "rmsce" not in headline.lower()

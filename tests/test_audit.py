@@ -225,6 +225,36 @@ def test_to_frame_has_one_row_per_class_and_benchmark() -> None:
     assert list(frame.columns[:3]) == ["model_class", "benchmark", "name"]
 
 
+@pytest.mark.parametrize("threshold", [0.40, 0.80])
+def test_to_frame_has_the_reading_the_table_shows(threshold: float) -> None:
+    # Before: no reading column; a user re-derived low/moderate/high/inverse by hand.
+    from safetywashing.report.console import decision
+    from safetywashing.results import BENCHMARK_COLUMNS
+
+    result = audit(load_demo_panel(), threshold=threshold)
+    frame = result.to_frame()
+    assert list(frame.columns) == BENCHMARK_COLUMNS
+    position = BENCHMARK_COLUMNS.index("capabilities_correlation")
+    assert BENCHMARK_COLUMNS[position + 1] == "reading"
+    for c in result.classes:
+        assert c.rule == result.rule  # the audit's line, not the paper's default
+        part = c.to_frame()
+        assert list(part.columns) == BENCHMARK_COLUMNS
+        # The word the console's decision column prints (no interval: the reading).
+        assert part["reading"].tolist() == [decision(result, c, b) for b in c.benchmarks]
+        # And the decision rule's reading, worked out here from the raw columns.
+        high = c.mean_capability_correlation
+        for r, word in zip(part["capabilities_correlation"], part["reading"], strict=True):
+            expected = (
+                "inverse" if r <= -threshold else "low" if r < threshold
+                else "high" if r >= high else "moderate"
+            )  # fmt: skip
+            assert word == expected, (r, word)
+    assert set(frame["reading"]) <= {"inverse", "low", "moderate", "high"}
+    if threshold == 0.40:  # the demo's planted benchmarks give every word at the paper's line
+        assert set(frame["reading"]) == {"inverse", "low", "moderate", "high"}
+
+
 # -- errors ---------------------------------------------------------------------------------
 
 

@@ -420,6 +420,7 @@ def _audit_class(
             iterations=run[1],
             converged=run[2],
         ),
+        rule=config.rule,
     )
 
 

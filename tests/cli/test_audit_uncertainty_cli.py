@@ -88,6 +88,22 @@ def test_robustness_table_and_file(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "without syn_knowledge_mc" in document["classes"]["chat"]["variants"]
 
 
+def test_robustness_of_the_paper_says_why_it_has_no_families_column(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Before: a "families %" column of "– .. –" on every row (the paper's files have no
+    # family column, so there is no leave-one-family-out variant).
+    rc, out, err = _run(
+        ["audit", "--dataset", "paper", "--class", "chat", "--robustness"],
+        capsys,
+    )
+    assert rc == 0, err
+    assert "families %" not in next(line for line in out.splitlines() if "estimate %" in line)
+    assert "– .. –" not in out
+    assert "to add leave-one-family-out variants" in " ".join(out.split())
+    assert "--family-column COLUMN" in " ".join(out.split())
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

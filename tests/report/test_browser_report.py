@@ -161,6 +161,9 @@ def test_hostile_names_are_text_everywhere(demo: Visit) -> None:
     assert EVIL in options
     tooltips = page.locator("#explore-base svg circle title").all_text_contents()
     assert any(t.startswith(EVIL + ":") for t in tooltips)
+    # In the headline of each class section.
+    listed = page.locator("#headline-base .listed").all_text_contents()
+    assert any(t.startswith(EVIL + " ") for t in listed)
     # And nowhere did it become an element.
     assert page.evaluate("document.querySelectorAll('script').length") == 2
 
@@ -313,6 +316,27 @@ def test_no_sideways_scroll_at_400_px(browser: Any, paper_report: Path) -> None:
         assert overflow <= 0
         # The table scrolls inside its own box instead.
         assert page.evaluate("document.querySelector('.table-wrap').scrollWidth") > 0
+
+
+@pytest.mark.parametrize("width", [400, 1400])
+def test_the_class_headlines_fit_the_page(browser: Any, paper_report: Path, width: int) -> None:
+    # The lists of long benchmark names wrap inside their box at any width.
+    for page in _at(browser, paper_report, width=width):
+        boxes = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.class-headline')).map(box => {
+                   const rect = box.getBoundingClientRect();
+                   return [rect.left, rect.right, box.scrollWidth, box.clientWidth,
+                           box.querySelectorAll('.listed').length, box.textContent]; })"""
+        )
+        assert len(boxes) == 2  # base and chat
+        for left, right, scroll, client, listed, text in boxes:
+            assert left >= 0 and right <= width, (left, right)
+            assert scroll <= client, (scroll, client)
+            assert listed > 0 and "Most entangled with capabilities" in text
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
 
 
 def test_dark_mode_follows_the_system(browser: Any, paper_report: Path) -> None:

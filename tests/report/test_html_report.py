@@ -263,3 +263,111 @@ def test_explorer_of_a_large_panel_embeds_the_extreme_columns(
         assert "4 of" in entry["note"]
         ranked = sorted((b for b in everything if b["r"] is not None), key=lambda b: b["r"])
         assert {b["id"] for b in entry["benchmarks"]} == {b["id"] for b in ranked[:2] + ranked[-2:]}
+
+
+def _class_section(page: str, stem: str) -> str:
+    start = page.index(f'<section id="class-{stem}" class="model-class">')
+    return page[start : page.index("</section>", start)]
+
+
+def _listed(block: str, key: str) -> list[str]:
+    """Benchmark ids (the title of each listed name) of one headline list."""
+    line = block[block.index(f'<p class="headline-{key}">') :].split("</p>")[0]
+    return re.findall(r'<span class="listed" title="([^"]*)">', line)
+
+
+def test_each_class_section_opens_with_the_consoles_headline(
+    demo_page: tuple[ScoreTable, AuditResult, str],
+) -> None:
+    # Before: the most entangled and most inverse benchmarks were only in the terminal.
+    from safetywashing.report.console import headline
+
+    _, result, page = demo_page
+    for c in result.classes:
+        section = _class_section(page, c.model_class)
+        # At the top: right under the section's heading.
+        assert re.match(
+            r'<section id="class-\w+" class="model-class">\s*<h2>[^<]+</h2>\s*'
+            r'<div class="class-headline"',
+            section,
+        )
+        found = c.headline()
+        assert found.entangled and found.inverse  # the demo plants both
+        assert _listed(section, "entangled") == [b.id for b in found.entangled]
+        assert _listed(section, "inverse") == [b.id for b in found.inverse]
+        # The same lists, in the same order, as the terminal's two headline lines.
+        console = headline(result, c).plain.splitlines()
+        for line, ids in zip(
+            console, (_listed(section, "entangled"), _listed(section, "inverse")), strict=True
+        ):
+            assert [part.split(" ")[0] for part in line.split(": ", 1)[1].split("; ")] == ids
+        top = found.entangled[0]
+        value = f"{100 * top.capabilities_correlation:+.1f}"
+        assert f'{top.name} <span class="nowrap num-text">{value}</span>' in section
+        assert "at or above +0.40" in section and "at or below −0.40" in section
+
+
+def test_the_headline_shows_intervals_and_says_none() -> None:
+    table = load_demo_panel()
+    result = audit(table, model_class="chat")
+    chat = result["chat"]
+    benchmarks = tuple(
+        replace(b, ci_low=0.61, ci_high=0.93, verdict="entangled") if b.id == "syn_ethics_qa" else b
+        for b in chat.benchmarks
+    )
+    page = html_report(
+        replace(result, classes=(replace(chat, benchmarks=benchmarks),)), figures=False
+    )
+    section = _class_section(page, "chat")
+    line = section[section.index('<p class="headline-entangled">') :].split("</p>")[0]
+    assert "+89.6 [+61.0, +93.0]</span>" in line
+    # A line nothing reaches: both lists say so.
+    strict = html_report(audit(table, model_class="chat", threshold=1.0), figures=False)
+    section = _class_section(strict, "chat")
+    assert _listed(section, "entangled") == _listed(section, "inverse") == []
+    assert section.count('<span class="muted">none</span>') == 2
+    assert "at or above +1.00" in section
+
+
+def test_headline_names_and_ids_are_escaped_in_the_report_and_notebook() -> None:
+    table = load_demo_panel()
+    hostile_id = 'x"><img onerror=alert(1)>'
+    benchmarks = tuple(
+        replace(b, name=EVIL)
+        if b.id == "syn_ethics_qa"
+        else (replace(b, id=hostile_id) if b.id == "syn_hazard_bio_unlearning" else b)
+        for b in table.benchmarks
+    )
+    result = audit(replace(table, benchmarks=benchmarks), model_class="chat")
+    chat = result["chat"]
+    assert EVIL in [b.name for b in chat.headline().entangled]
+    assert hostile_id in [b.id for b in chat.headline().inverse]
+    escaped_id = "x&#34;&gt;&lt;img onerror=alert(1)&gt;"
+    section = _class_section(html_report(result, figures=False), "chat")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section
+    assert "<script" not in section and "<img" not in section
+    assert f'title="{escaped_id}"' in section
+    for view in (result._repr_html_(), chat._repr_html_()):
+        headline = view[view.index('<div class="safetywashing-headline"') :].split("</div>")[0]
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in headline
+        assert "<script" not in view and "<img" not in view
+        assert 'title="x&quot;&gt;&lt;img onerror=alert(1)&gt;"' in headline
+
+
+def test_the_notebook_views_show_the_headline_of_each_class() -> None:
+    result = audit(load_demo_panel())
+    summary = result._repr_html_()
+    for c in result.classes:
+        block = summary[summary.index(f"<em>{c.model_class} models</em>") :].split("</div>")[0]
+        entangled, inverse = block.split("<strong>Most inverse")
+        assert re.findall(r'<span title="([^"]*)">', entangled) == [
+            b.id for b in c.headline().entangled
+        ]
+        assert re.findall(r'<span title="([^"]*)">', inverse) == [
+            b.id for b in c.headline().inverse
+        ]
+        view = c._repr_html_()
+        # Between the summary and the table.
+        assert view.index("Most entangled with capabilities") < view.index("<table")
+        top = c.headline().entangled[0]
+        assert f"{top.name}</span> {100 * top.capabilities_correlation:+.1f}" in view

@@ -39,6 +39,7 @@ def test_csv_tables_parse_and_align(demo_result) -> None:  # type: ignore[no-unt
     first = rows[0]
     result = demo_result[first["model_class"]].benchmark(first["benchmark"])
     assert float(first["capabilities_correlation"]) == result.capabilities_correlation
+    assert first["reading"] == demo_result[first["model_class"]].reading(result)
     scores = list(csv.DictReader(io.StringIO(scores_csv(demo_result))))
     assert len(scores) == 30
     loadings = list(csv.DictReader(io.StringIO(loadings_csv(demo_result))))

@@ -70,7 +70,8 @@ def audit_command(
         bool,
         typer.Option(
             "--robustness",
-            help="Also run leave-one-out and alternative capability measures (robustness.json).",
+            help="Also run leave-one-out, alternative capability measures and, with a "
+            "family column (--family-column), leave-one-family-out (robustness.json).",
         ),
     ] = False,
     verbose: VerboseOption = False,

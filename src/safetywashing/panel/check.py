@@ -155,6 +155,17 @@ class CheckResult(Result):
         """The decision rule of the reading."""
         return DecisionRule(self.threshold)
 
+    @property
+    def reading(self) -> str:
+        """The paper's reading of the capabilities correlation under :attr:`rule`.
+
+        "inverse", "low", "moderate" or "high" (at least the panel class's mean pairwise
+        capability correlation); "n/a" when the correlation is undefined.
+        """
+        return self.rule.reading(
+            self.capabilities_correlation, high=self.mean_capability_correlation
+        )
+
     def summary_lines(self) -> list[str]:
         """The correlation, n and the rank among the panel's benchmarks."""
         return [
@@ -169,11 +180,11 @@ class CheckResult(Result):
         """The check as a one-row table."""
         import pandas as pd
 
-        record = self.to_dict()
+        record = {**self.to_dict(), "reading": self.reading}
         keep = [
-            "benchmark", "panel", "model_class", "n", "capabilities_correlation", "ci_low",
-            "ci_high", "p_value", "verdict", "n_compute", "compute_correlation", "rank",
-            "n_ranked", "n_matched", "panel_models",
+            "benchmark", "panel", "model_class", "n", "capabilities_correlation", "reading",
+            "ci_low", "ci_high", "p_value", "verdict", "n_compute", "compute_correlation",
+            "rank", "n_ranked", "n_matched", "panel_models",
         ]  # fmt: skip
         return pd.DataFrame([{key: record[key] for key in keep}])
 

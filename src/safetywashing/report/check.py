@@ -11,7 +11,6 @@ from rich.text import Text
 
 from safetywashing.panel.check import CheckResult
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
-from safetywashing.report.reading import reading
 
 
 def _pct(value: float) -> str:
@@ -25,11 +24,7 @@ def _ordinal(n: int) -> str:
 
 def check_reading(result: CheckResult) -> str:
     """The paper's reading of the new benchmark's capabilities correlation."""
-    return reading(
-        result.capabilities_correlation,
-        low=result.threshold,
-        high=result.mean_capability_correlation,
-    )
+    return result.reading
 
 
 def paragraph(result: CheckResult) -> str:

@@ -19,7 +19,13 @@ from rich.text import Text
 
 from safetywashing.errors import InputError, printable, suggestion
 from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
-from safetywashing.results import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
+from safetywashing.results import (
+    CAPABILITY_SCORE,
+    HEADLINE_SIZE,
+    AuditResult,
+    BenchmarkResult,
+    ClassAudit,
+)
 
 _STYLE = {
     "inverse": "bold magenta",
@@ -34,7 +40,6 @@ _STYLE = {
 _DECISIONS = ("inconclusive", "entangled", "moderate", "distinct", "inverse", "high", "low")
 #: Marks a capability benchmark (one of those forming the capability score).
 CAPABILITY_MARK = "◆"
-HEADLINE_SIZE = 5
 MIN_NAME_WIDTH = 12
 
 
@@ -79,31 +84,18 @@ def _percent(value: float) -> str:
 
 def decision(result: AuditResult, audit_of_class: ClassAudit, b: BenchmarkResult) -> str:
     """The verdict when an interval was computed, else the paper's reading."""
-    if b.verdict:
-        return b.verdict
-    return result.rule.reading(
-        b.capabilities_correlation, high=audit_of_class.mean_capability_correlation
-    )
-
-
-def _safety_ranked(audit_of_class: ClassAudit) -> list[BenchmarkResult]:
-    """Safety benchmarks correlated with the capability score, highest correlation first."""
-    ranked = [
-        b
-        for b in audit_of_class.benchmarks
-        if b.role == "safety"
-        and b.correlated_with == CAPABILITY_SCORE
-        and not math.isnan(b.capabilities_correlation)
-    ]
-    return sorted(ranked, key=lambda b: -b.capabilities_correlation)
+    return b.verdict or audit_of_class.reading(b)
 
 
 def headline(result: AuditResult, audit_of_class: ClassAudit, size: int = HEADLINE_SIZE) -> Text:
-    """The most entangled and the most inverse safety benchmarks of a class, in two lines."""
-    ranked = _safety_ranked(audit_of_class)
-    line = result.rule.upper
+    """The most entangled and the most inverse safety benchmarks of a class, in two lines.
 
-    def listed(items: list[BenchmarkResult]) -> str:
+    The lists are :meth:`ClassAudit.headline`, which the HTML report and the notebook
+    view show too.
+    """
+    found = audit_of_class.headline(size)
+
+    def listed(items: tuple[BenchmarkResult, ...]) -> str:
         parts = []
         for b in items:
             interval = (
@@ -114,13 +106,11 @@ def headline(result: AuditResult, audit_of_class: ClassAudit, size: int = HEADLI
             parts.append(f"{printable(b.id)} {_percent(b.capabilities_correlation)}{interval}")
         return "; ".join(parts) if parts else "none"
 
-    entangled = [b for b in ranked if b.capabilities_correlation >= line][:size]
-    inverse = [b for b in reversed(ranked) if b.capabilities_correlation <= -line][:size]
     text = Text()
     text.append("Most entangled with capabilities: ", style="bold")
-    text.append(listed(entangled) + "\n")
+    text.append(listed(found.entangled) + "\n")
     text.append("Most inverse (worse as capabilities grow): ", style="bold")
-    text.append(listed(inverse))
+    text.append(listed(found.inverse))
     return text
 
 

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from safetywashing.report.reading import grouped_benchmarks, reading, synthetic_banner
-from safetywashing.results import CAPABILITY_SCORE, AuditResult, ClassAudit
+from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
+from safetywashing.results import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
 
 TEMPLATE = "report.html.j2"
 
@@ -115,7 +115,6 @@ class _Row:
 def _rows(result: AuditResult) -> list[_Row]:
     rows: list[_Row] = []
     for audit_of_class in result.classes:
-        high = audit_of_class.mean_capability_correlation
         for area, members in grouped_benchmarks(audit_of_class):
             for b in members:
                 has_interval = not (math.isnan(b.ci_low) or math.isnan(b.ci_high))
@@ -132,11 +131,7 @@ def _rows(result: AuditResult) -> list[_Row]:
                         correlation_key=_sort_key(b.capabilities_correlation),
                         interval=(f"[{_num(b.ci_low)}, {_num(b.ci_high)}]" if has_interval else ""),
                         interval_key=_sort_key(b.ci_low) if has_interval else "",
-                        reading=reading(
-                            b.capabilities_correlation,
-                            low=result.config.threshold,
-                            high=high,
-                        ),
+                        reading=audit_of_class.reading(b),
                         verdict=b.verdict,
                         compute=_num(b.compute_correlation),
                         compute_key=_sort_key(b.compute_correlation),
@@ -150,12 +145,11 @@ def _rows(result: AuditResult) -> list[_Row]:
 
 
 def _headline(result: AuditResult, audit_of_class: ClassAudit) -> dict[str, Any]:
-    low = result.config.threshold
     high = audit_of_class.mean_capability_correlation
     safety = [b for b in audit_of_class.benchmarks if b.role == "safety"]
     counts = {"high": 0, "moderate": 0, "low": 0, "inverse": 0, "n/a": 0}
     for b in safety:
-        counts[reading(b.capabilities_correlation, low=low, high=high)] += 1
+        counts[audit_of_class.reading(b)] += 1
     component = audit_of_class.component
     return {
         "model_class": audit_of_class.model_class,
@@ -179,6 +173,41 @@ def _headline(result: AuditResult, audit_of_class: ClassAudit) -> dict[str, Any]
         ],
         "sign_rule": component.sign_rule,
         "coverage": _coverage(audit_of_class),
+        "headline": _most_entangled_and_inverse(audit_of_class),
+    }
+
+
+@dataclass(frozen=True)
+class _Listed:
+    id: str
+    name: str
+    correlation: str
+    interval: str
+
+
+def _most_entangled_and_inverse(audit_of_class: ClassAudit) -> dict[str, Any]:
+    """The class's headline lists (:meth:`ClassAudit.headline`, as the terminal shows)."""
+    found = audit_of_class.headline()
+
+    def listed(items: tuple[BenchmarkResult, ...]) -> list[_Listed]:
+        return [
+            _Listed(
+                id=b.id,
+                name=b.name,
+                correlation=_num(b.capabilities_correlation),
+                interval=(
+                    f"[{_num(b.ci_low)}, {_num(b.ci_high)}]"
+                    if not (math.isnan(b.ci_low) or math.isnan(b.ci_high))
+                    else ""
+                ),
+            )
+            for b in items
+        ]
+
+    return {
+        "line": f"{found.line:.2f}",
+        "entangled": listed(found.entangled),
+        "inverse": listed(found.inverse),
     }
 
 

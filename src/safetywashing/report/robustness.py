@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from safetywashing.document import dumps
-from safetywashing.results.robustness import RobustnessResult
+from safetywashing.results.robustness import ClassRobustness, RobustnessResult, VariantKind
+
+#: The range columns of the table: header and the kind of variant behind it.
+_RANGES: tuple[tuple[str, VariantKind], ...] = (
+    ("leave-one-out %", "capability"),
+    ("measures %", "measure"),
+    ("families %", "family"),
+)
 
 
 def robustness_json(result: RobustnessResult) -> str:
@@ -21,12 +29,68 @@ def _percent(value: float) -> str:
     return "–" if math.isnan(value) else f"{100 * value:+.1f}"
 
 
+def known_families(result: RobustnessResult, item: ClassRobustness) -> list[str]:
+    """The model families of a class's models, sorted (models without one left out)."""
+    return sorted({f for f in result.audit[item.model_class].prepared.families if f})
+
+
+def families_note(result: RobustnessResult, item: ClassRobustness) -> str:
+    """Why a class has no leave-one-family-out variants, and how to get them.
+
+    Empty when it has some.
+    """
+    if item.rows_of("family"):
+        return ""
+    families = known_families(result, item)
+    if not families:
+        why = (
+            f"no {item.model_class} model has a family (the scores table has no family "
+            "column, or it is empty)"
+        )
+        remedy = "name the table's family column with --family-column COLUMN"
+    else:
+        why = (
+            f"every {item.model_class} model with a family is of one family "
+            f"({families[0]}), and leaving one out needs two or more"
+        )
+        remedy = "fill in the other models' families in the family column"
+    return f"families %: not shown, as {why}; {remedy} to add leave-one-family-out variants."
+
+
+def ranges_legend(result: RobustnessResult, item: ClassRobustness) -> str:
+    """What the range columns mean: lowest .. highest correlation over which refits."""
+    parts = [
+        f"leave-one-out = {len(item.rows_of('capability'))} refits, each without one "
+        "capability benchmark",
+        f"measures = the {len(item.rows_of('measure'))} capability measures below",
+    ]
+    if item.rows_of("family"):
+        families = known_families(result, item)
+        parts.append(
+            f"families = {len(item.rows_of('family'))} refits, each without one model family "
+            f"({', '.join(families)}; models without a family are always kept)"
+        )
+    undefined = any(
+        np.isnan(bound).any()
+        for _, kind in _RANGES
+        if item.rows_of(kind)
+        for bound in item.range_of(kind)
+    ) or bool(np.isnan(item.estimate).any())
+    return (
+        "Each range is the lowest .. highest capabilities correlation over the refits of "
+        f"one kind: {'; '.join(parts)}" + ("; – = undefined." if undefined else ".")
+    )
+
+
 def print_robustness(result: RobustnessResult, console: Console) -> None:
-    """Per class: each benchmark's estimate, its range under the variants, and flags."""
+    """Per class: each benchmark's estimate, its range under the variants, and flags.
+
+    The families column is shown only for a class with leave-one-family-out variants;
+    without them, one line says why and how to get them.
+    """
     for item in result.classes:
-        low_loco, high_loco = item.range_of("capability")
-        low_measure, high_measure = item.range_of("measure")
-        low_family, high_family = item.range_of("family")
+        shown = [(header, kind) for header, kind in _RANGES if item.rows_of(kind)]
+        ranges = {kind: item.range_of(kind) for _, kind in shown}
         table = Table(
             title=(
                 f"{item.model_class} models: robustness of the capabilities correlation "
@@ -35,7 +99,7 @@ def print_robustness(result: RobustnessResult, console: Console) -> None:
             ),
             title_justify="left",
         )
-        for header in ("benchmark", "estimate %", "leave-one-out %", "measures %", "families %"):
+        for header in ("benchmark", "estimate %", *(header for header, _ in shown)):
             table.add_column(header, no_wrap=header != "benchmark")
         table.add_column("flag", no_wrap=True)
         flagged = set(item.flagged)
@@ -43,12 +107,18 @@ def print_robustness(result: RobustnessResult, console: Console) -> None:
             table.add_row(
                 benchmark,
                 _percent(float(item.estimate[j])),
-                f"{_percent(float(low_loco[j]))} .. {_percent(float(high_loco[j]))}",
-                f"{_percent(float(low_measure[j]))} .. {_percent(float(high_measure[j]))}",
-                f"{_percent(float(low_family[j]))} .. {_percent(float(high_family[j]))}",
+                *(
+                    f"{_percent(float(ranges[kind][0][j]))} .. "
+                    f"{_percent(float(ranges[kind][1][j]))}"
+                    for _, kind in shown
+                ),
                 Text("changes", style="bold yellow") if benchmark in flagged else "",
             )
         console.print(table)
+        console.print(Text(ranges_legend(result, item), style="dim"))
+        note = families_note(result, item)
+        if note:
+            console.print(Text(note, style="dim"))
         measures = [
             f"{label.removeprefix('measure: ')} = {text}"
             for label, text, kind in zip(

@@ -11,7 +11,7 @@ from typing import Any
 from safetywashing.io.cells import spreadsheet_safe
 from safetywashing.report import jsontext
 from safetywashing.report.latex import escape_markdown
-from safetywashing.report.reading import grouped_benchmarks, reading, synthetic_banner
+from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
 from safetywashing.results import BENCHMARK_COLUMNS, SCORE_COLUMNS, AuditResult
 
 
@@ -132,7 +132,7 @@ def markdown_summary(result: AuditResult) -> str:
                 lines.append(
                     f"| {escape_markdown(area)} | {escape_markdown(b.name)}{flip}{against} | "
                     f"{b.n} | {_percent(b.capabilities_correlation)} | "
-                    f"{reading(b.capabilities_correlation, low=config.threshold, high=high)} "
+                    f"{audit_of_class.reading(b)} "
                     f"| {_percent(b.compute_correlation)} | {b.n_compute} |"
                     + (
                         f" {_percent(b.ci_low)} to {_percent(b.ci_high)} | {b.verdict}"

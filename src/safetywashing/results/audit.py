@@ -31,6 +31,8 @@ FloatArray = npt.NDArray[np.float64]
 
 CAPABILITY_SCORE = "capability score"
 AUDIT_KIND = "safetywashing-audit"
+#: How many benchmarks each list of a class's headline names at most.
+HEADLINE_SIZE = 5
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -130,6 +132,28 @@ class BenchmarkResult(Result):
         }
 
 
+@dataclass(frozen=True)
+class Headline:
+    """A class's safety benchmarks most entangled with capabilities and most inverse.
+
+    What the terminal table, the HTML report and the notebook view print first; every
+    one of them takes it from :meth:`ClassAudit.headline`.
+
+    Attributes
+    ----------
+    line : float
+        The decision line T of the audit.
+    entangled : tuple of BenchmarkResult
+        Safety benchmarks whose capabilities correlation is at least +T, highest first.
+    inverse : tuple of BenchmarkResult
+        Those at or below -T (the property worsens as capabilities grow), lowest first.
+    """
+
+    line: float
+    entangled: tuple[BenchmarkResult, ...]
+    inverse: tuple[BenchmarkResult, ...]
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class ClassAudit(Result):
     """The audit of one model class (or of the pooled models).
@@ -165,6 +189,9 @@ class ClassAudit(Result):
         (model, capability benchmark) cells filled by imputation.
     coverage : ClassCoverage or None
         Which models have which benchmarks, and what was dropped or imputed.
+    rule : DecisionRule
+        The audit's decision line, which reads each capabilities correlation (the
+        ``reading`` column of :meth:`to_frame`); the paper's 0.40 by default.
     """
 
     model_class: str
@@ -183,6 +210,7 @@ class ClassAudit(Result):
     prepared: PreparedClass
     imputed_cells: tuple[tuple[str, str], ...] = ()
     coverage: ClassCoverage | None = None
+    rule: DecisionRule = field(default_factory=DecisionRule)
 
     @property
     def loadings(self) -> FloatArray:
@@ -248,6 +276,80 @@ class ClassAudit(Result):
             f"{self.score_compute_correlation:+.3f} (n={self.score_compute_n})",
         ]
 
+    def reading(self, benchmark: BenchmarkResult) -> str:
+        """The paper's reading of a benchmark's capabilities correlation in this class.
+
+        Parameters
+        ----------
+        benchmark : BenchmarkResult
+            One of this class's benchmarks.
+
+        Returns
+        -------
+        str
+            "inverse", "low", "moderate" or "high" under :attr:`rule`, with the class's
+            mean pairwise capability correlation as the bar for "high"; "n/a" when the
+            correlation is undefined.
+
+        Examples
+        --------
+        >>> from safetywashing.audit import audit
+        >>> from safetywashing.datasets import load_demo_panel
+        >>> chat = audit(load_demo_panel())["chat"]
+        >>> chat.reading(chat["syn_hazard_bio_unlearning"])
+        'inverse'
+        """
+        return self.rule.reading(
+            benchmark.capabilities_correlation, high=self.mean_capability_correlation
+        )
+
+    def safety_ranked(self) -> list[BenchmarkResult]:
+        """Safety benchmarks correlated with the capability score, highest correlation first.
+
+        Calibration rows (correlated with their own task's accuracy, not the score) and
+        undefined correlations are left out.
+        """
+        ranked = [
+            b
+            for b in self.benchmarks
+            if b.role == "safety"
+            and b.correlated_with == CAPABILITY_SCORE
+            and not math.isnan(b.capabilities_correlation)
+        ]
+        return sorted(ranked, key=lambda b: -b.capabilities_correlation)
+
+    def headline(self, size: int = HEADLINE_SIZE) -> Headline:
+        """The ``size`` most entangled and most inverse safety benchmarks under :attr:`rule`.
+
+        Parameters
+        ----------
+        size : int, default 5
+            Most benchmarks in each list.
+
+        Returns
+        -------
+        Headline
+
+        Examples
+        --------
+        >>> from safetywashing.audit import audit
+        >>> from safetywashing.datasets import load_demo_panel
+        >>> found = audit(load_demo_panel())["chat"].headline(size=2)
+        >>> [b.id for b in found.inverse]
+        ['syn_hazard_bio_unlearning', 'syn_harmful_compliance']
+        """
+        ranked = self.safety_ranked()
+        line = self.rule.upper
+        entangled = [b for b in ranked if b.capabilities_correlation >= line]
+        inverse = [b for b in reversed(ranked) if b.capabilities_correlation <= -line]
+        return Headline(line=line, entangled=tuple(entangled[:size]), inverse=tuple(inverse[:size]))
+
+    def _html_above_table(self) -> str:
+        """The headline lists, between the notebook view's summary and its table."""
+        from safetywashing.results.notebook import headline_html
+
+        return headline_html(self)
+
     def records(self) -> list[dict[str, Any]]:
         """One dict per benchmark, keys as in :data:`BENCHMARK_COLUMNS`, raw values."""
         return [
@@ -263,6 +365,7 @@ class ClassAudit(Result):
                 "correlated_with": b.correlated_with,
                 "n": b.n,
                 "capabilities_correlation": b.capabilities_correlation,
+                "reading": self.reading(b),
                 "ci_low": b.ci_low,
                 "ci_high": b.ci_high,
                 "p_value": b.p_value,
@@ -460,6 +563,7 @@ BENCHMARK_COLUMNS = [
     "correlated_with",
     "n",
     "capabilities_correlation",
+    "reading",
     "ci_low",
     "ci_high",
     "p_value",

@@ -78,7 +78,11 @@ class Result:
         summary = "<br>".join(html.escape(line) for line in lines)
         frame = self.to_frame()
         table = frame.to_html(max_rows=20, index=False, na_rep="", float_format=_float_text)
-        return f"<div><strong>{title}</strong><br>{summary}{table}</div>"
+        return f"<div><strong>{title}</strong><br>{summary}{self._html_above_table()}{table}</div>"
+
+    def _html_above_table(self) -> str:
+        """Escaped HTML that the notebook view shows between the summary and the table."""
+        return ""
 
 
 PartT = TypeVar("PartT")

@@ -10,10 +10,8 @@ import html
 import math
 from typing import TYPE_CHECKING
 
-from safetywashing.results.audit import CAPABILITY_SCORE
-
 if TYPE_CHECKING:
-    from safetywashing.results.audit import AuditResult, ClassAudit
+    from safetywashing.results.audit import AuditResult, BenchmarkResult, ClassAudit
 
 _CELL = 'style="padding: 2px 8px;"'
 _RIGHT = 'style="text-align: right; padding: 2px 8px;"'
@@ -29,7 +27,6 @@ _HEADERS = (
     ("low", True),
     ("inverse", True),
     ("n/a", True),
-    ("most capability-correlated", False),
 )
 _METHOD_NAMES = {"spearman": "Spearman", "pearson": "Pearson", "kendall": "Kendall"}
 
@@ -41,24 +38,10 @@ def _percent(value: float, *, sign: bool = True) -> str:
 
 
 def _row(result: AuditResult, audit_of_class: ClassAudit) -> str:
-    rule = result.rule
-    high = audit_of_class.mean_capability_correlation
     safety = [b for b in audit_of_class.benchmarks if b.role == "safety"]
     counts = {"high": 0, "moderate": 0, "low": 0, "inverse": 0, "n/a": 0}
     for b in safety:
-        counts[rule.reading(b.capabilities_correlation, high=high)] += 1
-    # Calibration rows are correlated with their own task, not the capability score.
-    ranked = sorted(
-        (
-            b
-            for b in safety
-            if b.correlated_with == CAPABILITY_SCORE and not math.isnan(b.capabilities_correlation)
-        ),
-        key=lambda b: -b.capabilities_correlation,
-    )
-    top = ", ".join(
-        f"{html.escape(b.name)} ({_percent(b.capabilities_correlation)})" for b in ranked[:3]
-    )
+        counts[audit_of_class.reading(b)] += 1
     cells = [
         f"<td {_CELL}>{html.escape(audit_of_class.model_class)}</td>",
         f"<td {_RIGHT}>{len(audit_of_class.model_ids)} "
@@ -71,13 +54,45 @@ def _row(result: AuditResult, audit_of_class: ClassAudit) -> str:
             f"<td {_RIGHT}>{counts[key]}</td>"
             for key in ("high", "moderate", "low", "inverse", "n/a")
         ),
-        f"<td {_CELL}>{top}</td>",
     ]
     return "<tr>" + "".join(cells) + "</tr>"
 
 
+def headline_html(audit_of_class: ClassAudit, *, title: str = "") -> str:
+    """The class's most entangled and most inverse safety benchmarks (escaped).
+
+    The lists are :meth:`ClassAudit.headline`, as the terminal table and the HTML report
+    show them: display name, capabilities correlation in percent, interval when computed.
+    """
+    found = audit_of_class.headline()
+
+    def listed(items: tuple[BenchmarkResult, ...]) -> str:
+        parts = []
+        for b in items:
+            interval = (
+                f" [{_percent(b.ci_low)}, {_percent(b.ci_high)}]"
+                if not (math.isnan(b.ci_low) or math.isnan(b.ci_high))
+                else ""
+            )
+            parts.append(
+                f'<span title="{html.escape(b.id)}">{html.escape(b.name)}</span> '
+                f"{_percent(b.capabilities_correlation)}{interval}"
+            )
+        return "; ".join(parts) if parts else '<span style="color: #5f6368;">none</span>'
+
+    heading = f"<em>{html.escape(title)}</em><br>" if title else ""
+    return (
+        '<div class="safetywashing-headline" style="margin-top: 4px;">'
+        f"{heading}<strong>Most entangled with capabilities</strong> (capabilities corr. % "
+        f"at or above +{found.line:.2f}): {listed(found.entangled)}<br>"
+        "<strong>Most inverse (worse as capabilities grow)</strong> (at or below "
+        f"-{found.line:.2f}): {listed(found.inverse)}</div>"
+    )
+
+
 def audit_summary_html(result: AuditResult) -> str:
-    """One table row per class: models, PC1 share, score vs FLOP, readings, top benchmarks."""
+    """One table row per class (models, PC1 share, score vs FLOP, readings), then each
+    class's most entangled and most inverse safety benchmarks."""
     method = _METHOD_NAMES.get(result.config.method, result.config.method)
     banner = (
         '<div style="color: #8a5a00; font-weight: 600;">SYNTHETIC DATA: this panel is '
@@ -91,13 +106,14 @@ def audit_summary_html(result: AuditResult) -> str:
         for label, right in _HEADERS
     )
     rows = "\n".join(_row(result, c) for c in result.classes)
+    headlines = "\n".join(headline_html(c, title=f"{c.model_class} models") for c in result.classes)
     return (
         '<div class="safetywashing-summary" style="font-family: system-ui, sans-serif; '
         'font-size: 13px; line-height: 1.4;">\n'
         f"<strong>Safetywashing audit</strong> ({html.escape(method)} capabilities "
         f"correlation; below {result.config.threshold:.2f} reads as low)\n{banner}"
         '<table style="border-collapse: collapse; margin-top: 4px;">\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>\n"
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>\n{headlines}\n"
         '<div style="color: #5f6368;">Full report: <code>safetywashing.write_report(result, '
         '"report.html")</code></div>\n</div>'
     )
