@@ -51,9 +51,14 @@ def serial_document() -> str:
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as local:
+    import dask
+
+    with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ": parallel.WORKER_ENVIRONMENT}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as local,
+    ):
         yield local
 
 

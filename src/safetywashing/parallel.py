@@ -21,6 +21,11 @@ Schedulers, by name (the command line's ``--scheduler``):
 
 A ``distributed.Client`` (e.g. of a ``LocalCluster``) can be passed from Python instead
 of a name.
+
+Dask's workers start with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes glibc map and
+unmap every large temporary array afresh: a bootstrap chunk then ran 3.5 times slower on
+a worker than in this process. Start workers with :data:`WORKER_ENVIRONMENT` (the README
+shows how; ``benchmarks/bench_distributed.py`` measures both).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from safetywashing.errors import InputError
 __all__ = [
     "PARALLEL_MIN_CELLS",
     "SCHEDULER_NAMES",
+    "WORKER_ENVIRONMENT",
     "Scheduler",
     "SchedulerSpec",
     "available_cores",
@@ -58,6 +64,17 @@ SchedulerKind: TypeAlias = Literal["serial", "threads", "processes", "dask"]
 #: scheduler runs in place: on the 15-model demo panel, 2,000 resamples took 0.41 s in
 #: place and 0.95 s on two threads (benchmarks/bench_distributed.py measures the rule).
 PARALLEL_MIN_CELLS = 200_000_000
+
+#: Environment for Dask workers: large arrays come from the heap and stay there between
+#: chunks instead of being mapped afresh (see the module's note); BLAS on one thread per
+#: worker, as Dask sets by default.
+WORKER_ENVIRONMENT: dict[str, str] = {
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 2**20),
+    "MALLOC_TRIM_THRESHOLD_": str(2**30),
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 
 #: The scheduler names the command line accepts besides a ``dask://`` address.
 SCHEDULER_NAMES = ("local", "serial", "threads", "processes")
