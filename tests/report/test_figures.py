@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from scipy import stats
 
 from safetywashing.audit import AuditResult, audit
@@ -117,6 +118,111 @@ def test_forest_band_follows_the_threshold(demo: tuple[ScoreTable, AuditResult])
     table, _ = demo
     fig = figures.forest_figure(audit(table, threshold=0.3))
     assert fig.axes[0].patches[0].get_width() == pytest.approx(0.6)
+
+
+def _legend(fig: Figure) -> Legend:
+    """The one legend of a figure (on an axes or on the figure)."""
+    found = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    assert len(found) == 1
+    return found[0]
+
+
+def _gap_above_axes(fig: Figure) -> float:
+    """Inches from the top of the main axes to the bottom of the legend (negative:
+    the legend sits below the axes' top), after layout."""
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend_box = _legend(fig).get_window_extent()
+    in_axes = legend_box.transformed(ax.transAxes.inverted())
+    axes_height = ax.get_window_extent().height / fig.dpi
+    return (in_axes.y0 - 1.0) * axes_height
+
+
+def test_forest_legend_sits_just_above_the_axes(
+    demo: tuple[ScoreTable, AuditResult], many_benchmarks: AuditResult
+) -> None:
+    _, result = demo
+    # The demo forest (both classes), one class, and the overview of a large panel: a
+    # legend at the foot of a tall figure is far from the data it explains.
+    for fig in (
+        figures.forest_figure(result),
+        figures.forest_figure(result, model_class="chat"),
+        figures.forest_figure(many_benchmarks),
+    ):
+        assert 0.0 <= _gap_above_axes(fig) < 0.3
+        # Right-aligned with the axes, above the labels' column if it is wider.
+        box = _legend(fig).get_window_extent().transformed(fig.axes[0].transAxes.inverted())
+        assert box.x1 == pytest.approx(1.0, abs=0.02)
+
+
+def test_forest_titles_name_the_model_class(
+    demo: tuple[ScoreTable, AuditResult], many_benchmarks: AuditResult
+) -> None:
+    _, result = demo
+    titles = {
+        "chat": figures.forest_figure(result, model_class="chat"),
+        "both": figures.forest_figure(result),
+        "overview": figures.forest_figure(many_benchmarks),
+    }
+    text = {key: fig.get_suptitle() for key, fig in titles.items()}
+    assert text["chat"].startswith("chat models: capabilities correlation by area")
+    assert text["both"].startswith("base and chat models: capabilities correlation by area")
+    # A panel without a class column is one class, "all".
+    assert text["overview"].startswith("all models: capabilities correlation of 19,988")
+
+
+def test_forest_draws_the_decision_rule_with_high_per_class(
+    demo: tuple[ScoreTable, AuditResult], many_benchmarks: AuditResult
+) -> None:
+    _, result = demo
+
+    def vertical_lines(fig: Figure) -> dict[str, float]:
+        out = {}
+        for line in fig.axes[0].get_lines():
+            x = np.asarray(line.get_xdata(), dtype=float)
+            if len(x) == 2 and x[0] == x[1] and not line.get_label().startswith("_"):
+                out[line.get_label()] = float(x[0])
+        return out
+
+    base, chat = result["base"], result["chat"]
+    # The console legend's "high": the mean pairwise correlation among the capability
+    # benchmarks of the class (ClassAudit.mean_capability_correlation).
+    both = figures.forest_figure(result)
+    assert vertical_lines(both) == pytest.approx(
+        {
+            "inverse: ρ ≤ -0.40": -0.40,
+            f"high (base): ρ ≥ {base.mean_capability_correlation:.3f}": (
+                base.mean_capability_correlation
+            ),
+            f"high (chat): ρ ≥ {chat.mean_capability_correlation:.3f}": (
+                chat.mean_capability_correlation
+            ),
+        }
+    )
+    legend = [t.get_text() for t in _legend(both).get_texts()]
+    assert legend[:3] == ["base", "chat", "low: |ρ| < 0.40"]
+    assert len(legend) == 6
+    one = figures.forest_figure(result, model_class="chat")
+    assert [t.get_text() for t in _legend(one).get_texts()] == [
+        "low: |ρ| < 0.40",
+        "inverse: ρ ≤ -0.40",
+        f"high: ρ ≥ {chat.mean_capability_correlation:.3f}",
+    ]
+    # The threshold moves the band and the inverse line; the overview draws them too.
+    moved = figures.forest_figure(result, model_class="chat", low_threshold=0.3)
+    assert vertical_lines(moved)["inverse: ρ ≤ -0.30"] == pytest.approx(-0.3)
+    overview = vertical_lines(figures.forest_figure(many_benchmarks))
+    assert overview.keys() == {
+        "inverse: ρ ≤ -0.40",
+        f"high: ρ ≥ {many_benchmarks.classes[0].mean_capability_correlation:.3f}",
+    }
+
+
+def test_forest_high_line_of_the_paper(paper_chat: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = paper_chat
+    texts = [t.get_text() for t in _legend(figures.forest_figure(result)).get_texts()]
+    # Paper, v3: mean pairwise Spearman among the 12 chat capability benchmarks, 67.5%.
+    assert "high: ρ ≥ 0.675" in texts
 
 
 def test_scatter_plots_the_raw_column_and_the_audit_correlation(

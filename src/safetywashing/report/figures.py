@@ -79,6 +79,8 @@ MAX_HEATMAP_LABELS: Final = 60
 MAX_HEATMAP_SIDE: Final = 200
 MAX_SCREE_BARS: Final = 30
 MAX_TOOLTIP_POINTS: Final = 400
+LEGEND_ABOVE: Final = 13.0
+"""Points between a forest's axes and its legend: room for the top tick labels."""
 MAX_PIXELS: Final = 4000
 """Longest side of a PNG, in pixels (the dots per inch shrink for a larger figure)."""
 
@@ -172,6 +174,13 @@ def _points(
         line.set_gid(gid)
         store[gid] = tip
         style.pop("label", None)
+
+
+def _marker(colour: str, label: str, *, marker: str = "o", size: float = 3.0) -> Any:
+    """A legend handle for a series drawn as many artists (one per point)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], marker=marker, ls="none", ms=size, color=colour, label=plain(label))
 
 
 @contextmanager
@@ -284,6 +293,16 @@ def _suffix(result: AuditResult | ClassAudit) -> str:
 
 def _finite(value: float) -> bool:
     return not (math.isnan(value) or math.isinf(value))
+
+
+def _class_phrase(classes: Sequence[ClassAudit]) -> str:
+    """The classes in words: "chat models", "base and chat models", "5 model classes"."""
+    names = [plain(c.model_class) for c in classes]
+    if len(names) == 1:
+        return f"{names[0]} models"
+    if len(names) <= 3:
+        return f"{', '.join(names[:-1])} and {names[-1]} models"
+    return f"{len(names)} model classes"
 
 
 # -- capability scores --------------------------------------------------------------------
@@ -657,6 +676,92 @@ def scatter_figure(
 # -- the overview: forest plot by area ----------------------------------------------------
 
 
+def _decision_lines(
+    ax: Axes, result: AuditResult | ClassAudit, classes: Sequence[ClassAudit], threshold: float
+) -> list[Any]:
+    """The decision rule drawn on a correlation axis, each piece labelled for a legend.
+
+    The low band ``|r| < t`` shaded (its left edge is the inverse line ``r <= -t``), and
+    per class the "high" line: the class's mean pairwise correlation among its capability
+    benchmarks, as high as capability benchmarks correlate with each other.
+
+    Returns
+    -------
+    list
+        The artists, in legend order.
+    """
+    symbol = _symbol(result)
+    band = ax.axvspan(
+        -threshold,
+        threshold,
+        color=BAND_COLOUR,
+        lw=0,
+        zorder=0,
+        label=f"low: |{symbol}| < {threshold:.2f}",
+    )
+    ax.axvline(0, color="#909090", lw=0.5, zorder=1)
+    inverse = ax.axvline(
+        -threshold,
+        color="#404040",
+        lw=0.6,
+        ls=":",
+        zorder=1,
+        label=f"inverse: {symbol} ≤ {-threshold:.2f}",
+    )
+    handles: list[Any] = [band, inverse]
+    for position, audit_of_class in enumerate(classes):
+        high = audit_of_class.mean_capability_correlation
+        if not _finite(high):
+            continue
+        which = f" ({plain(audit_of_class.model_class)})" if len(classes) > 1 else ""
+        handles.append(
+            ax.axvline(
+                high,
+                color=PALETTE[position % len(PALETTE)],
+                lw=0.6,
+                ls="--",
+                zorder=1,
+                label=f"high{which}: {symbol} ≥ {high:.3f}",
+            )
+        )
+    return handles
+
+
+def _forest_legend(
+    fig: Figure, ax: Axes, markers: list[Any], lines: list[Any], *, above: float
+) -> None:
+    """The forest's legend just above the axes (near the data whatever the figure's
+    height), right-aligned so that it spreads over the labels: the classes' markers, then
+    the decision lines. ``above`` is the room in points kept free for top tick labels."""
+    from matplotlib.transforms import ScaledTranslation
+
+    handles = [*markers, *lines] if len(markers) > 1 else lines
+    ax.legend(
+        handles=handles,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        bbox_transform=ax.transAxes + ScaledTranslation(0, above / 72, fig.dpi_scale_trans),
+        ncols=2,
+        handlelength=1.6,
+        columnspacing=1.0,
+        borderaxespad=0.0,
+    )
+
+
+_FOREST_X_LABEL = (
+    "capabilities correlation ({symbol})\nof each benchmark, its scores oriented so higher is safer"
+)
+
+
+def _legend_height(classes: Sequence[ClassAudit]) -> float:
+    """Inches a forest's legend takes: two columns of the markers and decision lines."""
+    entries = 2 + len(classes) + (len(classes) if len(classes) > 1 else 0)
+    return 0.11 * math.ceil(entries / 2)
+
+
+_HIGH_NOTE = "high = the mean pairwise correlation among the capability benchmarks"
+
+
 def forest_figure(
     result: AuditResult | ClassAudit,
     *,
@@ -724,11 +829,12 @@ def forest_figure(
         labels.append(plain(short[benchmark_id]))
     with _style():
         fig = _new_figure(
-            1.1 + 0.12 * n_rows, width=_width_for_labels(labels, font_size=6, plot_width=1.8)
+            1.0 + 0.12 * n_rows + _legend_height(classes),
+            width=_width_for_labels(labels, font_size=6, plot_width=1.8),
         )
         ax = fig.add_subplot()
-        ax.axvspan(-threshold, threshold, color=BAND_COLOUR, lw=0, zorder=0)
-        ax.axvline(0, color="#909090", lw=0.5, zorder=1)
+        lines = _decision_lines(ax, result, classes, threshold)
+        markers: list[Any] = []
         y_positions = np.arange(n_rows)[::-1]
         for position, audit_of_class in enumerate(classes):
             colour = PALETTE[position % len(PALETTE)]
@@ -755,19 +861,8 @@ def forest_figure(
                 tips.append(tip)
             for y, low, high in intervals:
                 ax.hlines(y, low, high, color=colour, lw=0.8, zorder=2)
-            _points(
-                fig,
-                ax,
-                xs,
-                ys,
-                tips,
-                marker="o",
-                ls="none",
-                ms=2.6,
-                color=colour,
-                zorder=3,
-                label=plain(audit_of_class.model_class),
-            )
+            _points(fig, ax, xs, ys, tips, marker="o", ls="none", ms=2.6, color=colour, zorder=3)
+            markers.append(_marker(colour, audit_of_class.model_class))
         ax.set_yticks(y_positions, labels)
         for row in header_rows:
             tick = ax.get_yticklabels()[row]
@@ -776,7 +871,7 @@ def forest_figure(
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(-1.02, 1.02)
         ax.set_ylim(-0.8, n_rows - 0.2)
-        ax.set_xlabel(f"capabilities correlation ({_symbol(result)})")
+        ax.set_xlabel(_FOREST_X_LABEL.format(symbol=_symbol(result)))
         ax.grid(axis="x")
         ax.spines["left"].set_visible(False)
         ax.xaxis.set_ticks_position("bottom")
@@ -784,14 +879,13 @@ def forest_figure(
         secondary.tick_params(labelsize=6)
         secondary.spines["top"].set_visible(False)
         fig.suptitle(
-            "Capabilities correlation by area"
+            f"{_class_phrase(classes)}: capabilities correlation by area"
             + _suffix(result)
-            + f"\nshaded: |{_symbol(result)}| < {threshold:.2f}, the paper's low range",
+            + f"\n{_HIGH_NOTE}",
             x=0.02,
             ha="left",
         )
-        if len(classes) > 1:
-            fig.legend(loc="outside lower center", ncols=len(classes), title="class")
+        _forest_legend(fig, ax, markers, lines, above=LEGEND_ABOVE)
     return fig
 
 
@@ -847,11 +941,12 @@ def _forest_overview(
     offsets = np.linspace(-0.18, 0.18, len(classes)) if len(classes) > 1 else np.zeros(1)
     with _style():
         fig = _new_figure(
-            1.1 + 0.12 * n_rows, width=_width_for_labels(labels, font_size=6, plot_width=1.8)
+            1.0 + 0.12 * n_rows + _legend_height(classes),
+            width=_width_for_labels(labels, font_size=6, plot_width=1.8),
         )
         ax = fig.add_subplot()
-        ax.axvspan(-threshold, threshold, color=BAND_COLOUR, lw=0, zorder=0)
-        ax.axvline(0, color="#909090", lw=0.5, zorder=1)
+        lines = _decision_lines(ax, result, classes, threshold)
+        markers: list[Any] = []
         y_positions = np.arange(n_rows)[::-1]
         for position, audit_of_class in enumerate(classes):
             colour = PALETTE[position % len(PALETTE)]
@@ -888,19 +983,8 @@ def _forest_overview(
             ax.plot(
                 strip_x, strip_y, ls="none", marker="o", ms=1.2, alpha=0.35, mew=0, color=colour
             )
-            _points(
-                fig,
-                ax,
-                xs,
-                ys,
-                tips,
-                marker="o",
-                ls="none",
-                ms=2.6,
-                color=colour,
-                zorder=3,
-                label=plain(audit_of_class.model_class),
-            )
+            _points(fig, ax, xs, ys, tips, marker="o", ls="none", ms=2.6, color=colour, zorder=3)
+            markers.append(_marker(colour, audit_of_class.model_class))
         ax.set_yticks(y_positions, labels)
         for row, (_, member) in enumerate(rows):
             if member is None:
@@ -910,17 +994,17 @@ def _forest_overview(
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(-1.02, 1.02)
         ax.set_ylim(-0.8, n_rows - 0.2)
-        ax.set_xlabel(f"capabilities correlation ({_symbol(result)})")
+        ax.set_xlabel(_FOREST_X_LABEL.format(symbol=_symbol(result)))
         ax.grid(axis="x")
         ax.spines["left"].set_visible(False)
         fig.suptitle(
-            f"Capabilities correlation of {len(every):,} benchmarks" + _suffix(result) + "\n"
-            f"shaded: |{_symbol(result)}| < {threshold:.2f}, the paper's low range",
+            f"{_class_phrase(classes)}: capabilities correlation of {len(every):,} benchmarks"
+            + _suffix(result)
+            + f"\n{_HIGH_NOTE}",
             x=0.02,
             ha="left",
         )
-        if len(classes) > 1:
-            fig.legend(loc="outside lower center", ncols=len(classes), title="class")
+        _forest_legend(fig, ax, markers, lines, above=2.0)
     return fig
 
 
