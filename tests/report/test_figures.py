@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from scipy import stats
@@ -47,13 +48,16 @@ def paper_chat() -> tuple[ScoreTable, AuditResult]:
 
 def _point_coordinates(fig: Figure) -> list[tuple[float, float]]:
     """Coordinates of the tooltip points (one artist per point, gid swpt-N)."""
+    return [point for ax in fig.axes for point in _points_of(ax)]
+
+
+def _points_of(ax: Axes) -> list[tuple[float, float]]:
     out = []
-    for ax in fig.axes:
-        for line in ax.get_lines():
-            gid = line.get_gid()
-            if gid and gid.startswith("swpt-"):
-                x, y = line.get_data()
-                out.append((float(np.asarray(x)[0]), float(np.asarray(y)[0])))
+    for line in ax.get_lines():
+        gid = line.get_gid()
+        if gid and gid.startswith("swpt-"):
+            x, y = line.get_data()
+            out.append((float(np.asarray(x)[0]), float(np.asarray(y)[0])))
     return out
 
 
@@ -291,12 +295,12 @@ def test_scores_sorted_with_one_point_per_scored_model(
 ) -> None:
     _, result = demo
     fig = figures.scores_figure(result)
-    points = _point_coordinates(fig)
-    expected = sorted(
-        float(s) for c in result.classes for s in c.capability_scores if not math.isnan(s)
-    )
-    assert sorted(points, key=lambda p: p[1]) == sorted(points, key=lambda p: p[0])
-    assert sorted(p[0] for p in points) == pytest.approx(expected)
+    assert len(fig.axes) == len(result.classes)
+    for ax, audit_of_class in zip(fig.axes, result.classes, strict=True):
+        points = _points_of(ax)
+        expected = sorted(float(s) for s in audit_of_class.capability_scores if not math.isnan(s))
+        assert sorted(points, key=lambda p: p[1]) == sorted(points, key=lambda p: p[0])
+        assert sorted(p[0] for p in points) == pytest.approx(expected)
 
 
 def test_compute_points_are_the_two_correlations(demo: tuple[ScoreTable, AuditResult]) -> None:
@@ -309,6 +313,45 @@ def test_compute_points_are_the_two_correlations(demo: tuple[ScoreTable, AuditRe
         if not (math.isnan(b.capabilities_correlation) or math.isnan(b.compute_correlation))
     )
     assert np.array(sorted(_point_coordinates(fig))) == pytest.approx(np.array(expected))
+
+
+def test_scores_have_one_titled_panel_per_class_and_a_caption(
+    demo: tuple[ScoreTable, AuditResult],
+) -> None:
+    _, result = demo
+    fig = figures.scores_figure(result)
+    # Each class's score is its own PC1: one panel each, never one shared axis.
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles == ["base models (15 scored)", "chat models (15 scored)"]
+    for ax, audit_of_class in zip(fig.axes, result.classes, strict=True):
+        names = {t.get_text() for t in ax.get_yticklabels()}
+        assert names == set(audit_of_class.model_names)
+        assert ax.get_xlabel() == "capability score"
+    caption = fig.get_suptitle().replace("\n", " ")
+    assert "PC1 of the standardized capability benchmarks, fitted per class" in caption
+    assert "different scales" in caption
+    one = figures.scores_figure(result, model_class="chat")
+    assert [ax.get_title(loc="left") for ax in one.axes] == ["chat models (15 scored)"]
+    assert "different scales" not in one.get_suptitle()
+
+
+def test_scores_of_two_large_classes_name_a_bounded_few_of_each() -> None:
+    panel = simulate_panel(n_models=400, n_capability=4, classes=("base", "chat"), rng=1)
+    result = audit(panel.table)
+    fig = figures.scores_figure(result)
+    n = max(3, figures.TOP_BOTTOM // 2)
+    assert len(fig.axes) == 6  # per class: top, histogram, bottom
+    for position, audit_of_class in enumerate(result.classes):
+        top, middle, bottom = fig.axes[3 * position : 3 * position + 3]
+        scores = np.sort(
+            audit_of_class.capability_scores[~np.isnan(audit_of_class.capability_scores)]
+        )
+        assert sorted(p[0] for p in _points_of(top)) == pytest.approx(list(scores[-n:]))
+        assert sorted(p[0] for p in _points_of(bottom)) == pytest.approx(list(scores[:n]))
+        assert len(middle.patches) == 1  # the histogram of every score
+        assert top.get_title(loc="left").startswith(f"{audit_of_class.model_class} models: ")
+    assert len(_all_tick_labels(fig)) < 2 * 2 * n + 40  # names plus numeric ticks
+    assert fig.get_figheight() < 9
 
 
 @pytest.mark.parametrize(

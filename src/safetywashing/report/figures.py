@@ -309,7 +309,10 @@ def _class_phrase(classes: Sequence[ClassAudit]) -> str:
 
 
 def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None = None) -> Figure:
-    """Capability score of every model, sorted, coloured by model class.
+    """Capability score of every model, sorted, one panel per model class.
+
+    Each class has its own capability score (PC1 of its own standardized capability
+    benchmarks), so the classes are drawn in separate panels, each on its own axis.
 
     Parameters
     ----------
@@ -320,148 +323,123 @@ def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None =
     Returns
     -------
     matplotlib.figure.Figure
-        A dot plot, one row per model with a capability score; models left out of the
-        score are counted in the title.
+        Per class, a dot plot with one row per model with a capability score; models
+        left out of the score are counted in the class's title. Beyond
+        :data:`MAX_NAMED_MODELS` models in all, each class names its highest and lowest
+        models above and below a histogram of every score.
     """
     classes = _classes(result, model_class)
-    rows: list[tuple[float, str, int]] = []
-    left_out = 0
+    blocks: list[tuple[int, ClassAudit, list[tuple[float, str]], int]] = []
     for position, audit_of_class in enumerate(classes):
-        for name, score in zip(
-            audit_of_class.model_names, audit_of_class.capability_scores, strict=True
-        ):
-            if _finite(float(score)):
-                rows.append((float(score), name, position))
-            else:
-                left_out += 1
-    rows.sort(key=lambda row: row[0])
-    if len(rows) > MAX_NAMED_MODELS:
-        return _scores_overview(result, classes, rows, left_out)
+        rows = sorted(
+            (float(score), name)
+            for name, score in zip(
+                audit_of_class.model_names, audit_of_class.capability_scores, strict=True
+            )
+            if _finite(float(score))
+        )
+        left_out = len(audit_of_class.model_names) - len(rows)
+        blocks.append((position, audit_of_class, rows, left_out))
+    total = sum(len(rows) for _, _, rows, _ in blocks)
+    # Beyond MAX_NAMED_MODELS models, each class names its n highest and n lowest.
+    n = max(3, TOP_BOTTOM // len(classes)) if total > MAX_NAMED_MODELS else 0
+    shown: list[str] = []  # every named model
+    for _, _, rows, _ in blocks:
+        chosen = rows if not n or len(rows) <= 2 * n else rows[-n:] + rows[:n]
+        shown += [row[1] for row in chosen]
+    labels = [plain(label) for label in _short_labels(shown)]
+    short = dict(zip(shown, labels, strict=True))
+    # Height of each panel in rows of 0.115 inch; an overview has a histogram of 8 rows.
+    heights: list[float] = []
+    for _, _, rows, _ in blocks:
+        if not n or len(rows) <= 2 * n:
+            heights.append(max(len(rows), 3))
+        else:
+            heights += [n, 8, n]
     with _style():
-        labels = [plain(label) for label in _short_labels([row[1] for row in rows])]
         fig = _new_figure(
-            0.9 + 0.115 * max(len(rows), 3),
+            0.75 + 0.115 * sum(heights) + 0.55 * len(blocks),
             width=_width_for_labels(labels, font_size=6, plot_width=1.9),
         )
-        ax = fig.add_subplot()
-        y = np.arange(len(rows))
-        for position, audit_of_class in enumerate(classes):
-            chosen = [i for i, row in enumerate(rows) if row[2] == position]
-            ax.hlines(
-                y[chosen],
-                0,
-                [rows[i][0] for i in chosen],
-                color=PALETTE[position % len(PALETTE)],
-                lw=0.6,
+        grid = fig.add_gridspec(len(heights), 1, height_ratios=heights)
+        row = 0
+        for position, audit_of_class, rows, left_out in blocks:
+            colour = PALETTE[position % len(PALETTE)]
+            name = plain(audit_of_class.model_class)
+            note = f"; {left_out:,} without a score left out" if left_out else ""
+            if not n or len(rows) <= 2 * n:
+                ax = fig.add_subplot(grid[row])
+                row += 1
+                _score_dots(fig, ax, rows, audit_of_class.model_class, colour, short)
+                ax.set_title(f"{name} models ({len(rows):,} scored{note})", loc="left")
+                ax.set_xlabel("capability score")
+                continue
+            ax_top = fig.add_subplot(grid[row])
+            ax_mid = fig.add_subplot(grid[row + 1], sharex=ax_top)
+            ax_bottom = fig.add_subplot(grid[row + 2], sharex=ax_top)
+            row += 3
+            _score_dots(fig, ax_top, rows[-n:], audit_of_class.model_class, colour, short)
+            _score_dots(fig, ax_bottom, rows[:n], audit_of_class.model_class, colour, short)
+            scores = np.array([r[0] for r in rows])
+            low, high = float(scores.min()), float(scores.max())
+            pad = 0.04 * (high - low or 1.0)
+            bins = [float(edge) for edge in np.linspace(low - pad, high + pad, 61)]
+            ax_mid.hist(scores, bins=bins, histtype="stepfilled", color=colour, alpha=0.75)
+            for value in (rows[-n][0], rows[n - 1][0]):
+                ax_mid.axvline(value, color="#808080", lw=0.5, ls=":")
+            ax_mid.axvline(0, color="#808080", lw=0.5)
+            ax_mid.set_ylabel("models")
+            ax_mid.set_xlim(low - pad, high + pad)
+            ax_mid.tick_params(labelbottom=False)
+            ax_top.tick_params(labelbottom=False)
+            ax_bottom.set_xlabel("capability score")
+            ax_top.set_title(
+                f"{name} models: the top and bottom {n} of {len(rows):,}{note}\n"
+                "middle: every score, dotted at the cut-offs",
+                loc="left",
             )
-            _points(
-                fig,
-                ax,
-                [rows[i][0] for i in chosen],
-                [float(v) for v in y[chosen]],
-                [f"{rows[i][1]} ({audit_of_class.model_class}): {rows[i][0]:+.2f}" for i in chosen],
-                marker="o",
-                ls="none",
-                ms=3,
-                color=PALETTE[position % len(PALETTE)],
-                label=plain(audit_of_class.model_class),
-            )
-        ax.axvline(0, color="#808080", lw=0.5)
-        ax.set_yticks(y, labels)
-        ax.set_ylim(-0.7, len(rows) - 0.3)
-        ax.set_xlabel("capability score (PC1 of the capability benchmarks)")
-        ax.grid(axis="x")
-        title = "Capability score per model" + _suffix(result)
-        if left_out:
-            title += f"\n{left_out} model{'s' if left_out > 1 else ''} without a score left out"
-        ax.set_title(title, loc="left")
-        if len(classes) > 1:
-            ax.legend(loc="lower right", title="class", title_fontsize=6)
+        fig.suptitle(
+            "Capability score per model"
+            + _suffix(result)
+            + "\n"
+            + _wrap(
+                "score = PC1 of the standardized capability benchmarks, fitted per class"
+                + ("; classes are on different scales" if len(classes) > 1 else ""),
+                62,
+            ),
+            x=0.02,
+            ha="left",
+        )
     return fig
 
 
-def _scores_overview(
-    result: AuditResult | ClassAudit,
-    classes: list[ClassAudit],
-    rows: list[tuple[float, str, int]],
-    left_out: int,
-) -> Figure:
-    """The scores figure of a large panel: the highest and lowest models named, above and
-    below a histogram of every score by class (fixed size whatever the panel)."""
-    n = TOP_BOTTOM
-    top = rows[-n:]
-    bottom = rows[:n]
-    labels = [plain(label) for label in _short_labels([row[1] for row in top + bottom])]
-    scores = np.array([row[0] for row in rows])
-    low, high = float(scores.min()), float(scores.max())
-    pad = 0.04 * (high - low or 1.0)
-    with _style():
-        fig = _new_figure(
-            1.4 + 0.115 * 2 * n + 1.2,
-            width=_width_for_labels(labels, font_size=6, plot_width=1.9),
-        )
-        grid = fig.add_gridspec(3, 1, height_ratios=[n, 9, n])
-        ax_top = fig.add_subplot(grid[0])
-        ax_mid = fig.add_subplot(grid[1], sharex=ax_top)
-        ax_bottom = fig.add_subplot(grid[2], sharex=ax_top)
-        for ax, chosen, names in ((ax_top, top, labels[:n]), (ax_bottom, bottom, labels[n:])):
-            y = np.arange(len(chosen))
-            for position, audit_of_class in enumerate(classes):
-                mine = [i for i, row in enumerate(chosen) if row[2] == position]
-                if not mine:
-                    continue
-                colour = PALETTE[position % len(PALETTE)]
-                ax.hlines(y[mine], 0, [chosen[i][0] for i in mine], color=colour, lw=0.6)
-                _points(
-                    fig,
-                    ax,
-                    [chosen[i][0] for i in mine],
-                    [float(v) for v in y[mine]],
-                    [
-                        f"{chosen[i][1]} ({audit_of_class.model_class}): {chosen[i][0]:+.2f}"
-                        for i in mine
-                    ],
-                    marker="o",
-                    ls="none",
-                    ms=3,
-                    color=colour,
-                )
-            ax.axvline(0, color="#808080", lw=0.5)
-            ax.set_yticks(y, names)
-            ax.set_ylim(-0.7, len(chosen) - 0.3)
-            ax.grid(axis="x")
-        bins = [float(edge) for edge in np.linspace(low - pad, high + pad, 61)]
-        for position, audit_of_class in enumerate(classes):
-            class_scores = [row[0] for row in rows if row[2] == position]
-            if class_scores:
-                ax_mid.hist(
-                    class_scores,
-                    bins=bins,
-                    histtype="stepfilled" if len(classes) == 1 else "step",
-                    color=PALETTE[position % len(PALETTE)],
-                    alpha=0.75 if len(classes) == 1 else 1.0,
-                    lw=0.8,
-                    label=f"{plain(audit_of_class.model_class)} ({len(class_scores):,})",
-                )
-        for value in (top[0][0], bottom[-1][0]):
-            ax_mid.axvline(value, color="#808080", lw=0.5, ls=":")
-        ax_mid.axvline(0, color="#808080", lw=0.5)
-        ax_mid.set_ylabel("models")
-        ax_mid.set_xlim(low - pad, high + pad)
-        ax_mid.tick_params(labelbottom=False)
-        ax_top.tick_params(labelbottom=False)
-        if len(classes) > 1:
-            ax_mid.legend(loc="upper right", title="class", title_fontsize=6)
-        ax_bottom.set_xlabel("capability score (PC1 of the capability benchmarks)")
-        title = (
-            f"Capability score per model{_suffix(result)}\n"
-            f"the {n} highest (top) and {n} lowest (bottom) of {len(rows):,} models\n"
-            "middle: every model's score, dotted at the cut-offs"
-        )
-        if left_out:
-            title += f"; {left_out:,} without a score left out"
-        ax_top.set_title(title, loc="left")
-    return fig
+def _score_dots(
+    fig: Figure,
+    ax: Axes,
+    rows: list[tuple[float, str]],
+    model_class: str,
+    colour: str,
+    short: dict[str, str],
+) -> None:
+    """A lollipop row per model, lowest at the bottom, named on the y axis."""
+    y = np.arange(len(rows))
+    scores = [row[0] for row in rows]
+    ax.hlines(y, 0, scores, color=colour, lw=0.6)
+    _points(
+        fig,
+        ax,
+        scores,
+        [float(v) for v in y],
+        [f"{row[1]} ({model_class}): {row[0]:+.2f}" for row in rows],
+        marker="o",
+        ls="none",
+        ms=3,
+        color=colour,
+    )
+    ax.axvline(0, color="#808080", lw=0.5)
+    ax.set_yticks(y, [short[row[1]] for row in rows])
+    ax.set_ylim(-0.7, max(len(rows), 1) - 0.3)
+    ax.grid(axis="x")
 
 
 # -- scree --------------------------------------------------------------------------------
