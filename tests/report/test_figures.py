@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
-from scipy import stats
 
 from safetywashing.audit import AuditResult, audit
 from safetywashing.datasets import load_demo_panel
@@ -247,11 +246,7 @@ def test_scatter_plots_the_raw_column_and_the_audit_correlation(
     title = fig.axes[0].get_title(loc="left")
     assert f"ρ = {outcome.capabilities_correlation:+.3f}" in title
     assert f"n = {outcome.n}" in title
-    # The line is the least-squares fit (scipy's linregress as the reference).
-    fit = stats.linregress(np.array(points)[:, 0], np.array(points)[:, 1])
-    line = fig.axes[0].get_lines()[-1]
-    x_line, y_line = (np.asarray(v, dtype=float) for v in line.get_data())
-    assert np.polyfit(x_line, y_line, 1) == pytest.approx([fit.slope, fit.intercept])
+    assert title.startswith("chat models: ")
 
 
 def test_scatter_of_a_calibration_column_uses_its_reference(
@@ -259,7 +254,10 @@ def test_scatter_of_a_calibration_column_uses_its_reference(
 ) -> None:
     table, result = paper_chat
     fig = figures.scatter_figure(result, "rmsce_mmlu")
-    assert fig.axes[0].get_xlabel() == "mmlu"
+    # The reference column's name, metric and direction (benchmarks_info.csv: MMLU,
+    # "Accuracy (↑)"), as the audit oriented it.
+    assert fig.axes[0].get_xlabel() == "MMLU (accuracy, higher is better)"
+    assert fig.axes[0].get_ylabel() == "RMSCE MMLU (1 - RMS Calibration Error,\nhigher is safer)"
     # Paper (datasets README): rmsce_mmlu vs mmlu, chat, Spearman 20.1%.
     assert "ρ = +0.201" in fig.axes[0].get_title(loc="left")
     xs = [p[0] for p in _point_coordinates(fig)]
@@ -352,6 +350,108 @@ def test_scores_of_two_large_classes_name_a_bounded_few_of_each() -> None:
         assert top.get_title(loc="left").startswith(f"{audit_of_class.model_class} models: ")
     assert len(_all_tick_labels(fig)) < 2 * 2 * n + 40  # names plus numeric ticks
     assert fig.get_figheight() < 9
+
+
+def test_scatter_names_every_model_of_a_small_class() -> None:
+    panel = simulate_panel(
+        n_models=figures.MAX_POINT_NAMES, n_capability=4, safety={"s": 0.5}, rng=4
+    )
+    result = audit(panel.table)
+    fig = figures.scatter_figure(result, "s")
+    named = {t.get_text() for t in fig.axes[0].texts}
+    assert named == set(result.classes[0].model_names)
+
+
+def test_scatter_names_only_the_extremes_of_a_larger_class(
+    demo: tuple[ScoreTable, AuditResult], many_models: AuditResult
+) -> None:
+    _, result = demo
+    chat = result["chat"]
+    fig = figures.scatter_figure(result, "syn_ethics_qa", model_class="chat")
+    k = figures.POINT_EXTREMES
+    y = chat.prepared.target("syn_ethics_qa")
+    order = np.argsort(y)
+    expected = {chat.model_names[i] for i in (*order[:k], *order[-k:])}
+    assert len(chat.model_names) > figures.MAX_POINT_NAMES
+    assert {t.get_text() for t in fig.axes[0].texts} == expected
+    assert f"named: the {k} highest and lowest" in fig.axes[0].get_title(loc="left")
+    # 7,000 models: still 2k names.
+    big = figures.scatter_figure(many_models, "safety_15")
+    assert len(big.axes[0].texts) == 2 * k
+
+
+def test_scatter_axes_give_the_metric_and_which_way_is_safer(
+    demo: tuple[ScoreTable, AuditResult], paper_chat: tuple[ScoreTable, AuditResult]
+) -> None:
+    _, result = demo
+    # demo_benchmarks.csv: metric "Score (↓)", direction lower: drawn negated.
+    fig = figures.scatter_figure(result, "syn_jailbreak_success", model_class="chat")
+    assert fig.axes[0].get_ylabel().replace("\n", " ") == (
+        "Jailbreak success (synthetic), negated (score, lower is safer)"
+    )
+    assert fig.axes[0].get_xlabel().replace("\n", " ") == (
+        "capability score (PC1 of the standardized capability benchmarks)"
+    )
+    _, paper = paper_chat
+    fig = figures.scatter_figure(paper, "truthfulqa_mc1")
+    # benchmarks_info.csv: TruthfulQA MC1, "Accuracy (↑)".
+    assert fig.axes[0].get_ylabel() == "TruthfulQA MC1 (accuracy, higher is safer)"
+
+
+def _line_of(fig: Figure) -> tuple[np.ndarray, np.ndarray]:
+    lines = [line for line in fig.axes[0].get_lines() if not line.get_gid()]
+    assert len(lines) == 1
+    x, y = lines[0].get_data()
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+@pytest.mark.parametrize(
+    ("benchmark", "increasing"), [("syn_ethics_qa", True), ("syn_hazard_bio_unlearning", False)]
+)
+def test_scatter_line_is_the_monotone_fit_in_the_direction_of_rho(
+    demo: tuple[ScoreTable, AuditResult], benchmark: str, increasing: bool
+) -> None:
+    from sklearn.isotonic import IsotonicRegression
+
+    _, result = demo
+    chat = result["chat"]
+    assert (chat.benchmark(benchmark).capabilities_correlation > 0) is increasing
+    fig = figures.scatter_figure(result, benchmark, model_class="chat")
+    points = np.array(_point_coordinates(fig))
+    x_line, y_line = _line_of(fig)
+    # Not a least-squares line: scikit-learn's isotonic regression is the reference.
+    expected = IsotonicRegression(increasing=increasing).fit(points[:, 0], points[:, 1])
+    assert x_line == pytest.approx(np.sort(points[:, 0]))
+    assert y_line == pytest.approx(expected.predict(x_line))
+    steps = np.diff(y_line)
+    assert np.all(steps >= -1e-12) if increasing else np.all(steps <= 1e-12)
+    legend = [t.get_text() for t in _legend(fig).get_texts()]
+    word = "increasing" if increasing else "decreasing"
+    assert legend == ["models (n = 15)", f"monotone (isotonic) fit, {word} like ρ"]
+
+
+def test_isotonic_fit_pools_tied_x_values() -> None:
+    from sklearn.isotonic import IsotonicRegression
+
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 8, 60).astype(float)
+    y = x + rng.normal(0, 3, 60)
+    for increasing in (True, False):
+        distinct, fit = figures._isotonic(x, y, increasing=increasing)
+        reference = IsotonicRegression(increasing=increasing).fit(x, y)
+        assert distinct == pytest.approx(np.unique(x))
+        assert fit == pytest.approx(reference.predict(distinct))
+
+
+def test_scatter_without_a_correlation_draws_no_line_and_says_so() -> None:
+    table = load_demo_panel().select_class("chat")
+    constant = table.values.copy()
+    column = table.benchmark_ids.index("syn_ethics_qa")
+    constant[:, column] = 0.5
+    result = audit(replace(table, values=constant))
+    fig = figures.scatter_figure(result, "syn_ethics_qa")
+    assert [line for line in fig.axes[0].get_lines() if not line.get_gid()] == []
+    assert [t.get_text() for t in _legend(fig).get_texts()][-1] == "no line: ρ undefined"
 
 
 @pytest.mark.parametrize(

@@ -53,8 +53,11 @@ from safetywashing.report.reading import area_order, grouped_benchmarks
 from safetywashing.results import AuditResult, BenchmarkResult, ClassAudit
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    FloatArray = npt.NDArray[np.float64]
 
 COLUMN_WIDTH: Final = 3.3
 """Width of every figure in inches: one column of a two-column paper."""
@@ -78,6 +81,10 @@ MAX_HEATMAP_VALUES: Final = 20
 MAX_HEATMAP_LABELS: Final = 60
 MAX_HEATMAP_SIDE: Final = 200
 MAX_SCREE_BARS: Final = 30
+MAX_POINT_NAMES: Final = 12
+"""A scatter names every model up to this many; beyond, the :data:`POINT_EXTREMES`
+highest and lowest."""
+POINT_EXTREMES: Final = 4
 MAX_TOOLTIP_POINTS: Final = 400
 LEGEND_ABOVE: Final = 13.0
 """Points between a forest's axes and its legend: room for the top tick labels."""
@@ -303,6 +310,130 @@ def _class_phrase(classes: Sequence[ClassAudit]) -> str:
     if len(names) <= 3:
         return f"{', '.join(names[:-1])} and {names[-1]} models"
     return f"{len(names)} model classes"
+
+
+def _metric_words(metric: str) -> str:
+    """A metadata metric as words: "Accuracy (↑)" -> "accuracy"; "" for none or N/A."""
+    text = metric.replace("(↑)", "").replace("(↓)", "").strip()
+    if text.upper() in ("", "N/A", "NA"):
+        return ""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _axis_label(outcome: BenchmarkResult) -> str:
+    """A benchmark's axis label with its metric and which way is safer, as plotted.
+
+    A lower-is-safer column is drawn negated (as the audit correlates it), so up is safer
+    on every safety axis: "Jailbreak success, negated (attack success rate, lower is
+    safer)".
+    """
+    metric = _metric_words(outcome.metric)
+    if outcome.role == "capability":
+        way = "higher is better"
+    elif outcome.flipped:
+        way = "lower is safer"
+    else:
+        way = "higher is safer"
+    name = plain(outcome.name) + (", negated" if outcome.flipped else "")
+    return f"{name} ({plain(metric)}, {way})" if metric else f"{name} ({way})"
+
+
+def _isotonic(x: FloatArray, y: FloatArray, *, increasing: bool) -> tuple[FloatArray, FloatArray]:
+    """The least-squares monotone fit of ``y`` on ``x`` (pool adjacent violators).
+
+    A line that only assumes the relation is monotone, as a rank correlation does. Tied
+    ``x`` values are pooled first (their mean ``y``, weighted by their count).
+
+    Returns
+    -------
+    tuple of (ndarray of shape (m,), ndarray of shape (m,))
+        The distinct ``x`` values, sorted, and the fitted value at each.
+    """
+    distinct, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    means = np.bincount(inverse, weights=y) / counts
+    sign = 1.0 if increasing else -1.0
+    values: list[float] = []
+    weights: list[float] = []
+    sizes: list[int] = []
+    for value, weight in zip(sign * means, counts.astype(np.float64), strict=True):
+        values.append(float(value))
+        weights.append(float(weight))
+        sizes.append(1)
+        while len(values) > 1 and values[-2] > values[-1]:
+            merged_weight = weights[-2] + weights[-1]
+            values[-2] = (values[-2] * weights[-2] + values[-1] * weights[-1]) / merged_weight
+            weights[-2] = merged_weight
+            sizes[-2] += sizes[-1]
+            del values[-1], weights[-1], sizes[-1]
+    fit = sign * np.repeat(np.asarray(values, dtype=np.float64), sizes)
+    return distinct.astype(np.float64), fit
+
+
+_LEADER: Final[dict[str, Any]] = {
+    "arrowstyle": "-",
+    "lw": 0.3,
+    "color": "#909090",
+    "shrinkA": 0,
+    "shrinkB": 1.5,
+}
+
+
+def _named_points(ys: Sequence[float]) -> list[int]:
+    """Which points a scatter names: all up to :data:`MAX_POINT_NAMES`, else the
+    :data:`POINT_EXTREMES` highest and lowest ``ys``."""
+    if len(ys) <= MAX_POINT_NAMES:
+        return list(range(len(ys)))
+    order = np.argsort(np.asarray(ys, dtype=np.float64), kind="stable")
+    chosen = [*order[:POINT_EXTREMES], *order[-POINT_EXTREMES:]]
+    return sorted(int(i) for i in chosen)
+
+
+def _name_points(
+    ax: Axes,
+    xs: Sequence[float],
+    ys: Sequence[float],
+    names: Sequence[str],
+    *,
+    height_inches: float,
+) -> None:
+    """Write model names beside the chosen points, at least one line apart.
+
+    The axes limits must be set: a label goes to the side of its point with more room;
+    labels are spread vertically to one line apart (a thin leader line joins a moved
+    label to its point). ``height_inches`` is the axes' approximate height.
+    """
+    (x_low, x_high), (y_low, y_high) = ax.get_xlim(), ax.get_ylim()
+    font_size = 4.5
+    gap = 1.3 * font_size
+    height = 72 * height_inches
+    wanted = [(y - y_low) / ((y_high - y_low) or 1.0) * height for y in ys]
+    order = sorted(range(len(ys)), key=lambda i: (wanted[i], xs[i]))
+    placed: dict[int, float] = {}
+    floor = -math.inf
+    for i in order:
+        placed[i] = max(wanted[i], floor)
+        floor = placed[i] + gap
+    # Pushed past the top: move the highest down again, keeping the gaps.
+    ceiling = height
+    for i in reversed(order):
+        placed[i] = min(placed[i], ceiling)
+        ceiling = placed[i] - gap
+    for i in order:
+        right = (xs[i] - x_low) / ((x_high - x_low) or 1.0) < 0.55
+        shift = placed[i] - wanted[i]
+        ax.annotate(
+            plain(_shorten(names[i], 28)),
+            (xs[i], ys[i]),
+            xytext=(4 if right else -4, shift),
+            textcoords="offset points",
+            ha="left" if right else "right",
+            va="center",
+            fontsize=font_size,
+            color="#303030",
+            arrowprops=_LEADER if abs(shift) > 1.0 else None,
+        )
 
 
 # -- capability scores --------------------------------------------------------------------
@@ -591,8 +722,11 @@ def scatter_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        Points per model, the least-squares line, and the audit's correlation and n in
-        the title.
+        A point per model, named (up to :data:`MAX_POINT_NAMES` models; beyond, the
+        :data:`POINT_EXTREMES` highest and lowest on the benchmark); the monotone
+        (isotonic) fit in the direction of the audit's correlation, which, like a rank
+        correlation, assumes only that the relation is monotone; the audit's correlation
+        and n in the title; the metric and which way is safer on the axis.
     """
     audit_of_class = _pick_class(result, model_class)
     outcome = audit_of_class.benchmark(benchmark)
@@ -601,24 +735,28 @@ def scatter_figure(
     reference = prepared.references[prepared.benchmark_ids.index(outcome.id)]
     if reference is None:
         x = np.asarray(audit_of_class.capability_scores, dtype=np.float64)
-        x_label = "capability score"
+        x_label = "capability score (PC1 of the standardized capability benchmarks)"
     else:
         x = np.asarray(reference, dtype=np.float64)
-        x_label = plain(outcome.correlated_with)
+        known = {b.id: b for b in audit_of_class.benchmarks}
+        source = known.get(outcome.correlated_with)
+        x_label = _axis_label(source) if source else plain(outcome.correlated_with)
     both = ~(np.isnan(x) | np.isnan(y))
-    y_label = plain(outcome.name) + (" (negated)" if outcome.flipped else "")
+    xs, ys = x[both], y[both]
+    names = [n for n, keep in zip(audit_of_class.model_names, both, strict=True) if keep]
+    r = outcome.capabilities_correlation
+    symbol = _symbol(result)
     with _style():
-        fig = _new_figure(2.7)
+        fig = _new_figure(3.1)
         ax = fig.add_subplot()
-        names = [n for n, keep in zip(audit_of_class.model_names, both, strict=True) if keep]
         _points(
             fig,
             ax,
-            [float(v) for v in x[both]],
-            [float(v) for v in y[both]],
+            [float(v) for v in xs],
+            [float(v) for v in ys],
             [
                 f"{name}: {x_value:.3g}, {y_value:.3g}"
-                for name, x_value, y_value in zip(names, x[both], y[both], strict=True)
+                for name, x_value, y_value in zip(names, xs, ys, strict=True)
             ],
             marker="o",
             ls="none",
@@ -628,27 +766,62 @@ def scatter_figure(
             mec="white",
             mew=0.3,
         )
-        if both.sum() >= 2 and np.ptp(x[both]) > 0:
-            slope, intercept = np.polyfit(x[both], y[both], 1)
-            grid = np.linspace(float(x[both].min()), float(x[both].max()), 50)
-            ax.plot(grid, slope * grid + intercept, "-", color=PALETTE[1], lw=0.9)
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(_wrap(y_label, 40))
+        handles: list[Any] = [_marker(PALETTE[0], f"models (n = {len(xs):,})")]
+        if len(xs) >= 2 and np.ptp(xs) > 0 and _finite(r):
+            increasing = r >= 0
+            line_x, line_y = _isotonic(xs, ys, increasing=increasing)
+            (line,) = ax.plot(
+                line_x,
+                line_y,
+                "-",
+                color=PALETTE[1],
+                lw=0.9,
+                label=f"monotone (isotonic) fit, {'increasing' if increasing else 'decreasing'}"
+                f" like {symbol}",
+            )
+            handles.append(line)
+        else:
+            handles.append(_marker("none", f"no line: {symbol} undefined", marker=""))
+        if len(xs):
+            _pad_limits(ax, xs, ys)
+            chosen = _named_points([float(v) for v in ys])
+            _name_points(
+                ax,
+                [float(xs[i]) for i in chosen],
+                [float(ys[i]) for i in chosen],
+                [names[i] for i in chosen],
+                height_inches=1.9,
+            )
+        ax.set_xlabel(_wrap(x_label, 55))
+        ax.set_ylabel(_wrap(_axis_label(outcome), 42))
         ax.grid(True)
-        r = outcome.capabilities_correlation
         value = f"{r:+.3f}" if _finite(r) else "undefined"
         interval = (
             f" [{outcome.ci_low:+.2f}, {outcome.ci_high:+.2f}]"
             if _finite(outcome.ci_low) and _finite(outcome.ci_high)
             else ""
         )
+        named = (
+            ""
+            if len(xs) <= MAX_POINT_NAMES
+            else f"; named: the {POINT_EXTREMES} highest and lowest"
+        )
         ax.set_title(
-            _wrap(f"{plain(outcome.name)} ({plain(audit_of_class.model_class)})", 55)
-            + f"\n{_symbol(result)} = {value}{interval}, n = {outcome.n}"
+            _wrap(f"{plain(audit_of_class.model_class)} models: {plain(outcome.name)}", 55)
+            + f"\n{symbol} = {value}{interval}, n = {outcome.n}{named}"
             + _suffix(result),
             loc="left",
         )
+        fig.legend(handles=handles, loc="outside lower left", ncols=1)
     return fig
+
+
+def _pad_limits(ax: Axes, xs: FloatArray, ys: FloatArray) -> None:
+    """Axis limits around the points with room for names (before :func:`_name_points`)."""
+    for values, setter, share in ((xs, ax.set_xlim, 0.06), (ys, ax.set_ylim, 0.08)):
+        low, high = float(np.min(values)), float(np.max(values))
+        pad = share * (high - low) if high > low else max(abs(low) * 0.1, 0.5)
+        setter(low - pad, high + pad)
 
 
 # -- the overview: forest plot by area ----------------------------------------------------
