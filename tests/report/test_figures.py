@@ -454,6 +454,105 @@ def test_scatter_without_a_correlation_draws_no_line_and_says_so() -> None:
     assert [t.get_text() for t in _legend(fig).get_texts()][-1] == "no line: ρ undefined"
 
 
+def test_loadings_are_sorted_bars_per_class_with_the_share_in_the_title(
+    demo: tuple[ScoreTable, AuditResult],
+) -> None:
+    _, result = demo
+    fig = figures.loadings_figure(result)
+    assert len(fig.axes) == len(result.classes)
+    for ax, audit_of_class in zip(fig.axes, result.classes, strict=True):
+        widths = [bar.get_width() for bar in ax.patches]
+        # Largest at the top: bars go up the y axis from the smallest.
+        assert widths == pytest.approx(sorted(audit_of_class.loadings))
+        names = {b.id: b.name for b in audit_of_class.benchmarks}
+        by_name = dict(
+            zip(audit_of_class.capability_benchmarks, audit_of_class.loadings, strict=True)
+        )
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        order = sorted(by_name, key=lambda b: by_name[b])
+        assert labels == [names[b] for b in order]
+        share = 100 * audit_of_class.variance_explained
+        assert ax.get_title(loc="left").startswith(
+            f"{audit_of_class.model_class} models: PC1 explains {share:.1f}%"
+        )
+        equal = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+        assert float(equal[0].get_xdata()[0]) == pytest.approx(1 / math.sqrt(12))
+
+
+def test_loadings_of_the_paper(paper_chat: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = paper_chat
+    fig = figures.make_figure("loadings", result)
+    # Paper, v3: PC1 explains 70.8% of the chat models' Spearman matrix.
+    assert "PC1 explains 70.8%" in fig.axes[0].get_title(loc="left")
+    assert len(fig.axes[0].patches) == 12
+
+
+def test_loadings_of_many_capability_benchmarks_stay_bounded() -> None:
+    result = _large_result(300, 260, n_capability=250)
+    fig = figures.loadings_figure(result)
+    widths = [bar.get_width() for bar in fig.axes[0].patches]
+    assert len(widths) == figures.MAX_LOADING_BARS
+    largest = np.sort(np.abs(result.classes[0].loadings))[-figures.MAX_LOADING_BARS :]
+    assert sorted(abs(w) for w in widths) == pytest.approx(list(largest))
+    title = fig.axes[0].get_title(loc="left")
+    assert "(250 benchmarks)\nthe 30 with the largest |loading|" in title
+
+
+def test_score_compute_points_are_log_compute_and_score(
+    demo: tuple[ScoreTable, AuditResult],
+) -> None:
+    table, _ = demo
+    # Three chat models lose their FLOP figure: left out of the figure and counted.
+    dropped = [m.id for m in table.models if m.model_class == "chat"][:3]
+    models = tuple(replace(m, flop=math.nan) if m.id in dropped else m for m in table.models)
+    result = audit(replace(table, models=models))
+    fig = figures.score_compute_figure(result)
+    assert len(fig.axes) == 2
+    for ax, audit_of_class in zip(fig.axes, result.classes, strict=True):
+        keep = ~np.isnan(audit_of_class.flop) & ~np.isnan(audit_of_class.capability_scores)
+        expected = sorted(
+            zip(
+                np.log10(audit_of_class.flop[keep]),
+                audit_of_class.capability_scores[keep],
+                strict=True,
+            )
+        )
+        assert np.array(sorted(_points_of(ax))) == pytest.approx(np.array(expected))
+        assert len(expected) == audit_of_class.score_compute_n
+        title = ax.get_title(loc="left")
+        assert title.startswith(
+            f"{audit_of_class.model_class} models: "
+            f"ρ = {audit_of_class.score_compute_correlation:+.3f}, "
+            f"n = {audit_of_class.score_compute_n}"
+        )
+        assert ax.get_xlabel() == "log10 training FLOP"
+    assert "3 scored models without a training FLOP figure left out" in fig.axes[1].get_title(
+        loc="left"
+    )
+    assert "left out" not in fig.axes[0].get_title(loc="left")
+
+
+def test_score_compute_of_the_paper(paper_chat: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = paper_chat
+    title = figures.make_figure("score_compute", result).axes[0].get_title(loc="left")
+    # Paper (datasets README): capability score vs FLOP, chat, 93.7% (n=23, compute file).
+    assert title.startswith("chat models: ρ = +0.937, n = 23")
+    assert "3 scored models without a training FLOP figure left out" in title
+
+
+def test_score_compute_is_skipped_without_compute(demo: tuple[ScoreTable, AuditResult]) -> None:
+    table, _ = demo
+    models = tuple(replace(m, flop=math.nan) for m in table.models)
+    result = audit(replace(table, models=models))
+    assert "score_compute" not in figures.standard_figures(result)
+    with pytest.raises(InputError) as error:
+        figures.make_figure("score_compute", result)
+    assert str(error.value) == (
+        "No model has a training FLOP figure, so there is no score-compute figure; add a "
+        "FLOP column to the scores (or read a stand-in with --compute-kind)."
+    )
+
+
 @pytest.mark.parametrize(
     ("suffix", "magic"), [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")]
 )
@@ -529,7 +628,7 @@ def test_choosing_a_class_errors(demo: tuple[ScoreTable, AuditResult]) -> None:
         figures.make_figure("scater", result)
     assert str(error.value) == (
         "There is no figure 'scater' (did you mean 'scatter'?); the figures are scores, scree, "
-        "heatmap, scatter, forest, compute."
+        "heatmap, loadings, scatter, forest, compute, score_compute."
     )
     with pytest.raises(InputError) as error:
         figures.make_figure("scatter", result, model_class="chat")
@@ -539,7 +638,7 @@ def test_choosing_a_class_errors(demo: tuple[ScoreTable, AuditResult]) -> None:
 def test_standard_set_names(demo: tuple[ScoreTable, AuditResult]) -> None:
     _, result = demo
     assert sorted(figures.standard_figures(result)) == sorted(
-        ["capability_scores", "forest"]
+        ["capability_scores", "loadings", "forest", "score_compute"]
         + [
             f"{kind}_{c}"
             for kind in ("forest", "scree", "heatmap", "compute")

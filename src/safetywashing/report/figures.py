@@ -62,7 +62,16 @@ if TYPE_CHECKING:
 COLUMN_WIDTH: Final = 3.3
 """Width of every figure in inches: one column of a two-column paper."""
 
-FIGURE_KINDS: Final = ("scores", "scree", "heatmap", "scatter", "forest", "compute")
+FIGURE_KINDS: Final = (
+    "scores",
+    "scree",
+    "heatmap",
+    "loadings",
+    "scatter",
+    "forest",
+    "compute",
+    "score_compute",
+)
 """The figures :func:`make_figure` and ``safetywashing plot`` can draw."""
 
 FIGURE_FORMATS: Final = ("png", "svg", "pdf")
@@ -81,6 +90,9 @@ MAX_HEATMAP_VALUES: Final = 20
 MAX_HEATMAP_LABELS: Final = 60
 MAX_HEATMAP_SIDE: Final = 200
 MAX_SCREE_BARS: Final = 30
+MAX_LOADING_BARS: Final = 30
+"""The loadings figure draws every capability benchmark up to this many; beyond, the
+largest by absolute loading."""
 MAX_POINT_NAMES: Final = 12
 """A scatter names every model up to this many; beyond, the :data:`POINT_EXTREMES`
 highest and lowest."""
@@ -699,6 +711,226 @@ def heatmap_figure(result: AuditResult | ClassAudit, *, model_class: str | None 
     return fig
 
 
+# -- PC1 loadings -------------------------------------------------------------------------
+
+
+def loadings_figure(result: AuditResult | ClassAudit, *, model_class: str | None = None) -> Figure:
+    """PC1 loadings of the capability benchmarks, sorted, one panel per model class.
+
+    Parameters
+    ----------
+    result : AuditResult or ClassAudit
+        With an AuditResult, every class is drawn (unless ``model_class`` is given).
+    model_class : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Horizontal bars, the largest loading at the top, each panel titled with its
+        class and PC1's share of the matrix's variance (the paper's "variance
+        explained"); the dashed line marks equal loadings (1/sqrt(k) each). Beyond
+        :data:`MAX_LOADING_BARS` benchmarks, the largest by absolute loading.
+
+    Examples
+    --------
+    >>> from safetywashing.audit import audit
+    >>> from safetywashing.datasets import load_demo_panel
+    >>> fig = loadings_figure(audit(load_demo_panel()))
+    >>> [ax.get_title(loc="left").splitlines()[0] for ax in fig.axes]
+    ['base models: PC1 explains 79.4%', 'chat models: PC1 explains 72.7%']
+    """
+    classes = _classes(result, model_class)
+    panels: list[tuple[ClassAudit, list[tuple[float, str]], int]] = []
+    for audit_of_class in classes:
+        names = {b.id: b.name for b in audit_of_class.benchmarks}
+        loadings = np.asarray(audit_of_class.component.loadings, dtype=np.float64)
+        pairs = [
+            (float(value), names.get(benchmark_id, benchmark_id))
+            for value, benchmark_id in zip(
+                loadings, audit_of_class.capability_benchmarks, strict=True
+            )
+        ]
+        if len(pairs) > MAX_LOADING_BARS:
+            pairs = sorted(pairs, key=lambda pair: -abs(pair[0]))[:MAX_LOADING_BARS]
+        panels.append((audit_of_class, sorted(pairs), len(loadings)))
+    labels = [
+        plain(label)
+        for label in _short_labels([name for _, pairs, _ in panels for _, name in pairs])
+    ]
+    matrix_kind = result.config.matrix if isinstance(result, AuditResult) else "correlation"
+    heights = [max(len(pairs), 2) for _, pairs, _ in panels]
+    with _style():
+        fig = _new_figure(
+            0.45 + 0.13 * sum(heights) + 0.6 * len(panels),
+            width=_width_for_labels(labels, font_size=6, plot_width=1.9),
+        )
+        grid = fig.add_gridspec(len(panels), 1, height_ratios=heights)
+        start = 0
+        for position, (audit_of_class, pairs, k) in enumerate(panels):
+            ax = fig.add_subplot(grid[position])
+            values = [value for value, _ in pairs]
+            y = np.arange(len(pairs))
+            colour = PALETTE[position % len(PALETTE)]
+            ax.barh(y, values, height=0.7, color=colour)
+            if len(pairs) <= MAX_LOADING_BARS:
+                for at, value in zip(y, values, strict=True):
+                    ax.annotate(
+                        f"{value:.2f}",
+                        (value, float(at)),
+                        xytext=(1.5 if value >= 0 else -1.5, 0),
+                        textcoords="offset points",
+                        ha="left" if value >= 0 else "right",
+                        va="center",
+                        fontsize=5,
+                    )
+            ax.axvline(0, color="#808080", lw=0.5)
+            equal = 1 / math.sqrt(k)
+            ax.axvline(equal, color="#606060", lw=0.6, ls="--")
+            ax.set_yticks(y, labels[start : start + len(pairs)])
+            start += len(pairs)
+            ax.set_ylim(-0.6, len(pairs) - 0.4)
+            low = min(0.0, *values)
+            # Room for the values written beside the bars.
+            ax.set_xlim(1.25 * low, 1.18 * max([*values, equal]))
+            ax.grid(axis="x")
+            ax.set_xlabel("loading on PC1")
+            shown = f"\nthe {len(pairs)} with the largest |loading|" if len(pairs) < k else ""
+            ax.set_title(
+                f"{plain(audit_of_class.model_class)} models: PC1 explains "
+                f"{100 * audit_of_class.component.eigenvalue_share:.1f}%\n"
+                f"of the {matrix_kind} matrix ({k:,} benchmarks){shown}",
+                loc="left",
+            )
+        fig.suptitle(
+            "PC1 loadings of the capability benchmarks"
+            + _suffix(result)
+            + "\ndashed: equal loadings (1/√k for k benchmarks)",
+            x=0.02,
+            ha="left",
+        )
+    return fig
+
+
+# -- capability score against compute ----------------------------------------------------
+
+
+def has_compute(result: AuditResult | ClassAudit) -> bool:
+    """Whether any model of the result has a compute figure (training FLOP or stand-in)."""
+    classes = result.classes if isinstance(result, AuditResult) else (result,)
+    return any(np.any(np.isfinite(c.flop) & (c.flop > 0)) for c in classes)
+
+
+def score_compute_figure(
+    result: AuditResult | ClassAudit, *, model_class: str | None = None
+) -> Figure:
+    """Each model's capability score against its log10 compute, one panel per class.
+
+    Parameters
+    ----------
+    result : AuditResult or ClassAudit
+        With an AuditResult, every class with compute figures is drawn (unless
+        ``model_class`` is given).
+    model_class : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Per class, a point per model with both a score and a compute figure (named up
+        to :data:`MAX_POINT_NAMES`; beyond, the :data:`POINT_EXTREMES` highest and
+        lowest scores), the audit's score-compute correlation and n in the title, and
+        the models left out counted.
+
+    Raises
+    ------
+    InputError
+        When no model has a compute figure (see :func:`has_compute`).
+
+    Examples
+    --------
+    >>> from safetywashing.audit import audit
+    >>> from safetywashing.datasets import load_demo_panel
+    >>> fig = score_compute_figure(audit(load_demo_panel()), model_class="chat")
+    >>> fig.axes[0].get_title(loc="left")
+    'chat models: ρ = +0.904, n = 15; named: the 4 highest and lowest'
+    """
+    classes = _classes(result, model_class)
+    label = _compute_label(result)
+    drawn = [c for c in classes if has_compute(c)]
+    if not drawn:
+        raise InputError(
+            f"No model has a {label} figure, so there is no score-compute figure; add a "
+            "FLOP column to the scores (or read a stand-in with --compute-kind)."
+        )
+    without = [c for c in classes if not has_compute(c)]
+    symbol = _symbol(result)
+    with _style():
+        fig = _new_figure(0.5 + 2.5 * len(drawn))
+        for position, audit_of_class in enumerate(drawn):
+            ax = fig.add_subplot(len(drawn), 1, position + 1)
+            colour = PALETTE[classes.index(audit_of_class) % len(PALETTE)]
+            scores = np.asarray(audit_of_class.capability_scores, dtype=np.float64)
+            compute = np.asarray(audit_of_class.flop, dtype=np.float64)
+            scored = np.isfinite(scores)
+            keep = scored & np.isfinite(compute) & (compute > 0)
+            xs = np.log10(compute[keep])
+            ys = scores[keep]
+            names = [n for n, k in zip(audit_of_class.model_names, keep, strict=True) if k]
+            _points(
+                fig,
+                ax,
+                [float(v) for v in xs],
+                [float(v) for v in ys],
+                [
+                    f"{name}: {label} 10^{x:.2f}, score {y:+.2f}"
+                    for name, x, y in zip(names, xs, ys, strict=True)
+                ],
+                marker="o",
+                ls="none",
+                ms=3,
+                color=colour,
+                alpha=0.85,
+                mec="white",
+                mew=0.3,
+            )
+            if len(xs):
+                _pad_limits(ax, xs, ys)
+                chosen = _named_points([float(v) for v in ys])
+                _name_points(
+                    ax,
+                    [float(xs[i]) for i in chosen],
+                    [float(ys[i]) for i in chosen],
+                    [names[i] for i in chosen],
+                    height_inches=1.7,
+                )
+            ax.set_xlabel(f"log10 {label}")
+            ax.set_ylabel("capability score")
+            ax.grid(True)
+            r = audit_of_class.score_compute_correlation
+            value = f"{r:+.3f}" if _finite(r) else "undefined"
+            missing = int(scored.sum() - keep.sum())
+            note = (
+                f"\n{missing:,} scored model{'s' if missing != 1 else ''} without a "
+                f"{label} figure left out"
+                if missing
+                else ""
+            )
+            named = (
+                ""
+                if len(xs) <= MAX_POINT_NAMES
+                else f"; named: the {POINT_EXTREMES} highest and lowest"
+            )
+            ax.set_title(
+                f"{plain(audit_of_class.model_class)} models: {symbol} = {value}, "
+                f"n = {audit_of_class.score_compute_n}{named}{note}",
+                loc="left",
+            )
+        title = f"Capability score against {label}" + _suffix(result)
+        if without:
+            title += "\nno " + label + " figures: " + _class_phrase(without)
+        fig.suptitle(title, x=0.02, ha="left")
+    return fig
+
+
 # -- one benchmark against the capability score -------------------------------------------
 
 
@@ -1234,7 +1466,7 @@ def compute_figure(
         if missing:
             title += f"\n{missing} benchmark{'s' if missing > 1 else ''} without both values"
         ax.set_title(title + _suffix(result), loc="left")
-        if colour_index or groups:
+        if ax.get_legend_handles_labels()[0]:
             fig.legend(loc="outside lower center", ncols=2, markerscale=1.2)
     return fig
 
@@ -1251,7 +1483,8 @@ def make_figure(
 ) -> Figure:
     """Draw one figure by name (see :data:`FIGURE_KINDS`).
 
-    ``scatter`` needs ``benchmark``; every figure takes the result alone.
+    ``scatter`` needs ``benchmark``; every other figure takes the result alone.
+    ``score_compute`` raises :class:`InputError` when no model has a compute figure.
     """
     if kind == "scores":
         return scores_figure(result, model_class=model_class)
@@ -1263,6 +1496,10 @@ def make_figure(
         return heatmap_figure(result, model_class=model_class)
     if kind == "compute":
         return compute_figure(result, model_class=model_class)
+    if kind == "loadings":
+        return loadings_figure(result, model_class=model_class)
+    if kind == "score_compute":
+        return score_compute_figure(result, model_class=model_class)
     if kind == "scatter":
         if benchmark is None:
             raise InputError("The scatter figure needs a benchmark; name it with --benchmark ID.")
@@ -1274,13 +1511,17 @@ def make_figure(
 
 
 def standard_figures(result: AuditResult) -> dict[str, Figure]:
-    """The standard set, by file stem: scores and forest of all classes, then per class
-    the scree, heatmap, forest and compute figures.
+    """The standard set, by file stem: scores, loadings, forest and (when the panel has
+    compute figures) score against compute, of all classes; then per class the scree,
+    heatmap, forest and compute figures.
     """
     figures: dict[str, Figure] = {
         "capability_scores": scores_figure(result),
+        "loadings": loadings_figure(result),
         "forest": forest_figure(result),
     }
+    if has_compute(result):
+        figures["score_compute"] = score_compute_figure(result)
     stems = class_stems(result.class_names)
     for audit_of_class in result.classes:
         stem = stems[audit_of_class.model_class]
