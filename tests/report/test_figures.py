@@ -553,6 +553,24 @@ def test_score_compute_is_skipped_without_compute(demo: tuple[ScoreTable, AuditR
     )
 
 
+def test_pdf_embeds_subset_truetype_fonts(demo: tuple[ScoreTable, AuditResult]) -> None:
+    import re
+
+    from matplotlib import font_manager
+
+    _, result = demo
+    pdf = figures.figure_bytes(figures.forest_figure(result), "pdf")
+    fonts = re.findall(rb"/BaseFont /([^\s/>]+)", pdf)
+    assert fonts
+    # A subset font's name carries a six-letter tag: "ABCDEF+DejaVuSans".
+    assert all(re.fullmatch(rb"[A-Z]{6}\+DejaVuSans(-Bold)?", name) for name in fonts)
+    # TrueType outlines (pdf.fonttype 42), not Type 3 procedures.
+    assert b"/FontFile2" in pdf and b"/Type3" not in pdf
+    # The whole font file is bigger than the whole PDF with its subset.
+    full = Path(font_manager.findfont("DejaVu Sans")).stat().st_size
+    assert len(pdf) < full / 5
+
+
 @pytest.mark.parametrize(
     ("suffix", "magic"), [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")]
 )
