@@ -12,9 +12,16 @@ functions, so importing this module costs nothing on the audit path.
 Style: 3.3 inches wide (one paper column), 7-point type, colour-blind safe colours
 (Okabe and Ito), the same style in every figure.
 
+Every figure names the model class it draws (a figure of several classes gives each its
+own panel, colour or legend entry), and every axis of benchmark scores says which way is
+safer: a lower-is-safer column is drawn negated, as the audit correlates it.
+
 Size rules: every figure stays readable and bounded whatever the panel's size. Up to
-:data:`MAX_NAMED_MODELS` models the scores figure names every model; beyond, it names the
-:data:`TOP_BOTTOM` highest and lowest and draws the rest as a histogram. Up to
+:data:`MAX_NAMED_MODELS` models the scores figure names every model; beyond, each class
+names its highest and lowest (:data:`TOP_BOTTOM` shared among the classes) and draws
+every score as a histogram. Scatter figures name every model up to
+:data:`MAX_POINT_NAMES`, and beyond the :data:`POINT_EXTREMES` highest and lowest. The
+loadings figure draws up to :data:`MAX_LOADING_BARS` bars per class. Up to
 :data:`MAX_FOREST_ROWS` benchmarks the forest names every benchmark; beyond, each area
 is one strip of points and the :data:`TOP_BOTTOM` highest and lowest correlations (and
 the benchmarks named with an area of their own, up to :data:`MAX_NAMED_BENCHMARKS`) are
