@@ -23,6 +23,8 @@ def _datasets() -> Path:
         ("scree", ["--class", "chat"], ".pdf", b"%PDF"),
         ("heatmap", ["--class", "base"], ".png", b"\x89PNG"),
         ("compute", ["--class", "chat"], ".svg", b"<?xml"),
+        ("loadings", [], ".pdf", b"%PDF"),
+        ("score_compute", ["--class", "base"], ".png", b"\x89PNG"),
         ("scatter", ["--class", "chat", "--benchmark", "syn_ethics_qa"], ".png", b"\x89PNG"),
     ],
 )
@@ -150,7 +152,15 @@ def test_audit_writes_report_tables_and_figures(
     assert json.loads(capsys.readouterr().out)["classes"]["chat"]
     assert report.read_text().startswith("<!DOCTYPE html>")
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    stems = ["capability_scores", "forest", "scree_chat", "heatmap_chat", "compute_chat"]
+    stems = [
+        "capability_scores",
+        "loadings",
+        "forest",
+        "score_compute",
+        "scree_chat",
+        "heatmap_chat",
+        "compute_chat",
+    ]
     expected_figures = [f"figures/{s}.{fmt}" for s in stems for fmt in ("png", "pdf")]
     assert names == sorted(
         [

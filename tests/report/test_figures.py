@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from scipy import stats
+from matplotlib.legend import Legend
 
 from safetywashing.audit import AuditResult, audit
 from safetywashing.datasets import load_demo_panel
@@ -46,13 +47,16 @@ def paper_chat() -> tuple[ScoreTable, AuditResult]:
 
 def _point_coordinates(fig: Figure) -> list[tuple[float, float]]:
     """Coordinates of the tooltip points (one artist per point, gid swpt-N)."""
+    return [point for ax in fig.axes for point in _points_of(ax)]
+
+
+def _points_of(ax: Axes) -> list[tuple[float, float]]:
     out = []
-    for ax in fig.axes:
-        for line in ax.get_lines():
-            gid = line.get_gid()
-            if gid and gid.startswith("swpt-"):
-                x, y = line.get_data()
-                out.append((float(np.asarray(x)[0]), float(np.asarray(y)[0])))
+    for line in ax.get_lines():
+        gid = line.get_gid()
+        if gid and gid.startswith("swpt-"):
+            x, y = line.get_data()
+            out.append((float(np.asarray(x)[0]), float(np.asarray(y)[0])))
     return out
 
 
@@ -119,6 +123,111 @@ def test_forest_band_follows_the_threshold(demo: tuple[ScoreTable, AuditResult])
     assert fig.axes[0].patches[0].get_width() == pytest.approx(0.6)
 
 
+def _legend(fig: Figure) -> Legend:
+    """The one legend of a figure (on an axes or on the figure)."""
+    found = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    assert len(found) == 1
+    return found[0]
+
+
+def _gap_above_axes(fig: Figure) -> float:
+    """Inches from the top of the main axes to the bottom of the legend (negative:
+    the legend sits below the axes' top), after layout."""
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend_box = _legend(fig).get_window_extent()
+    in_axes = legend_box.transformed(ax.transAxes.inverted())
+    axes_height = ax.get_window_extent().height / fig.dpi
+    return (in_axes.y0 - 1.0) * axes_height
+
+
+def test_forest_legend_sits_just_above_the_axes(
+    demo: tuple[ScoreTable, AuditResult], many_benchmarks: AuditResult
+) -> None:
+    _, result = demo
+    # The demo forest (both classes), one class, and the overview of a large panel: a
+    # legend at the foot of a tall figure is far from the data it explains.
+    for fig in (
+        figures.forest_figure(result),
+        figures.forest_figure(result, model_class="chat"),
+        figures.forest_figure(many_benchmarks),
+    ):
+        assert 0.0 <= _gap_above_axes(fig) < 0.3
+        # Right-aligned with the axes, above the labels' column if it is wider.
+        box = _legend(fig).get_window_extent().transformed(fig.axes[0].transAxes.inverted())
+        assert box.x1 == pytest.approx(1.0, abs=0.02)
+
+
+def test_forest_titles_name_the_model_class(
+    demo: tuple[ScoreTable, AuditResult], many_benchmarks: AuditResult
+) -> None:
+    _, result = demo
+    titles = {
+        "chat": figures.forest_figure(result, model_class="chat"),
+        "both": figures.forest_figure(result),
+        "overview": figures.forest_figure(many_benchmarks),
+    }
+    text = {key: fig.get_suptitle() for key, fig in titles.items()}
+    assert text["chat"].startswith("chat models: capabilities correlation by area")
+    assert text["both"].startswith("base and chat models: capabilities correlation by area")
+    # A panel without a class column is one class, "all".
+    assert text["overview"].startswith("all models: capabilities correlation of 19,988")
+
+
+def test_forest_draws_the_decision_rule_with_high_per_class(
+    demo: tuple[ScoreTable, AuditResult], many_benchmarks: AuditResult
+) -> None:
+    _, result = demo
+
+    def vertical_lines(fig: Figure) -> dict[str, float]:
+        out = {}
+        for line in fig.axes[0].get_lines():
+            x = np.asarray(line.get_xdata(), dtype=float)
+            if len(x) == 2 and x[0] == x[1] and not line.get_label().startswith("_"):
+                out[line.get_label()] = float(x[0])
+        return out
+
+    base, chat = result["base"], result["chat"]
+    # The console legend's "high": the mean pairwise correlation among the capability
+    # benchmarks of the class (ClassAudit.mean_capability_correlation).
+    both = figures.forest_figure(result)
+    assert vertical_lines(both) == pytest.approx(
+        {
+            "inverse: ρ ≤ -0.40": -0.40,
+            f"high (base): ρ ≥ {base.mean_capability_correlation:.3f}": (
+                base.mean_capability_correlation
+            ),
+            f"high (chat): ρ ≥ {chat.mean_capability_correlation:.3f}": (
+                chat.mean_capability_correlation
+            ),
+        }
+    )
+    legend = [t.get_text() for t in _legend(both).get_texts()]
+    assert legend[:3] == ["base", "chat", "low: |ρ| < 0.40"]
+    assert len(legend) == 6
+    one = figures.forest_figure(result, model_class="chat")
+    assert [t.get_text() for t in _legend(one).get_texts()] == [
+        "low: |ρ| < 0.40",
+        "inverse: ρ ≤ -0.40",
+        f"high: ρ ≥ {chat.mean_capability_correlation:.3f}",
+    ]
+    # The threshold moves the band and the inverse line; the overview draws them too.
+    moved = figures.forest_figure(result, model_class="chat", low_threshold=0.3)
+    assert vertical_lines(moved)["inverse: ρ ≤ -0.30"] == pytest.approx(-0.3)
+    overview = vertical_lines(figures.forest_figure(many_benchmarks))
+    assert overview.keys() == {
+        "inverse: ρ ≤ -0.40",
+        f"high: ρ ≥ {many_benchmarks.classes[0].mean_capability_correlation:.3f}",
+    }
+
+
+def test_forest_high_line_of_the_paper(paper_chat: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = paper_chat
+    texts = [t.get_text() for t in _legend(figures.forest_figure(result)).get_texts()]
+    # Paper, v3: mean pairwise Spearman among the 12 chat capability benchmarks, 67.5%.
+    assert "high: ρ ≥ 0.675" in texts
+
+
 def test_scatter_plots_the_raw_column_and_the_audit_correlation(
     demo: tuple[ScoreTable, AuditResult],
 ) -> None:
@@ -137,11 +246,7 @@ def test_scatter_plots_the_raw_column_and_the_audit_correlation(
     title = fig.axes[0].get_title(loc="left")
     assert f"ρ = {outcome.capabilities_correlation:+.3f}" in title
     assert f"n = {outcome.n}" in title
-    # The line is the least-squares fit (scipy's linregress as the reference).
-    fit = stats.linregress(np.array(points)[:, 0], np.array(points)[:, 1])
-    line = fig.axes[0].get_lines()[-1]
-    x_line, y_line = (np.asarray(v, dtype=float) for v in line.get_data())
-    assert np.polyfit(x_line, y_line, 1) == pytest.approx([fit.slope, fit.intercept])
+    assert title.startswith("chat models: ")
 
 
 def test_scatter_of_a_calibration_column_uses_its_reference(
@@ -149,7 +254,10 @@ def test_scatter_of_a_calibration_column_uses_its_reference(
 ) -> None:
     table, result = paper_chat
     fig = figures.scatter_figure(result, "rmsce_mmlu")
-    assert fig.axes[0].get_xlabel() == "mmlu"
+    # The reference column's name, metric and direction (benchmarks_info.csv: MMLU,
+    # "Accuracy (↑)"), as the audit oriented it.
+    assert fig.axes[0].get_xlabel() == "MMLU (accuracy, higher is better)"
+    assert fig.axes[0].get_ylabel() == "RMSCE MMLU (1 - RMS Calibration Error,\nhigher is safer)"
     # Paper (datasets README): rmsce_mmlu vs mmlu, chat, Spearman 20.1%.
     assert "ρ = +0.201" in fig.axes[0].get_title(loc="left")
     xs = [p[0] for p in _point_coordinates(fig)]
@@ -185,12 +293,12 @@ def test_scores_sorted_with_one_point_per_scored_model(
 ) -> None:
     _, result = demo
     fig = figures.scores_figure(result)
-    points = _point_coordinates(fig)
-    expected = sorted(
-        float(s) for c in result.classes for s in c.capability_scores if not math.isnan(s)
-    )
-    assert sorted(points, key=lambda p: p[1]) == sorted(points, key=lambda p: p[0])
-    assert sorted(p[0] for p in points) == pytest.approx(expected)
+    assert len(fig.axes) == len(result.classes)
+    for ax, audit_of_class in zip(fig.axes, result.classes, strict=True):
+        points = _points_of(ax)
+        expected = sorted(float(s) for s in audit_of_class.capability_scores if not math.isnan(s))
+        assert sorted(points, key=lambda p: p[1]) == sorted(points, key=lambda p: p[0])
+        assert sorted(p[0] for p in points) == pytest.approx(expected)
 
 
 def test_compute_points_are_the_two_correlations(demo: tuple[ScoreTable, AuditResult]) -> None:
@@ -203,6 +311,264 @@ def test_compute_points_are_the_two_correlations(demo: tuple[ScoreTable, AuditRe
         if not (math.isnan(b.capabilities_correlation) or math.isnan(b.compute_correlation))
     )
     assert np.array(sorted(_point_coordinates(fig))) == pytest.approx(np.array(expected))
+
+
+def test_scores_have_one_titled_panel_per_class_and_a_caption(
+    demo: tuple[ScoreTable, AuditResult],
+) -> None:
+    _, result = demo
+    fig = figures.scores_figure(result)
+    # Each class's score is its own PC1: one panel each, never one shared axis.
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles == ["base models (15 scored)", "chat models (15 scored)"]
+    for ax, audit_of_class in zip(fig.axes, result.classes, strict=True):
+        names = {t.get_text() for t in ax.get_yticklabels()}
+        assert names == set(audit_of_class.model_names)
+        assert ax.get_xlabel() == "capability score"
+    caption = fig.get_suptitle().replace("\n", " ")
+    assert "PC1 of the standardized capability benchmarks, fitted per class" in caption
+    assert "different scales" in caption
+    one = figures.scores_figure(result, model_class="chat")
+    assert [ax.get_title(loc="left") for ax in one.axes] == ["chat models (15 scored)"]
+    assert "different scales" not in one.get_suptitle()
+
+
+def test_scores_of_two_large_classes_name_a_bounded_few_of_each() -> None:
+    panel = simulate_panel(n_models=400, n_capability=4, classes=("base", "chat"), rng=1)
+    result = audit(panel.table)
+    fig = figures.scores_figure(result)
+    n = max(3, figures.TOP_BOTTOM // 2)
+    assert len(fig.axes) == 6  # per class: top, histogram, bottom
+    for position, audit_of_class in enumerate(result.classes):
+        top, middle, bottom = fig.axes[3 * position : 3 * position + 3]
+        scores = np.sort(
+            audit_of_class.capability_scores[~np.isnan(audit_of_class.capability_scores)]
+        )
+        assert sorted(p[0] for p in _points_of(top)) == pytest.approx(list(scores[-n:]))
+        assert sorted(p[0] for p in _points_of(bottom)) == pytest.approx(list(scores[:n]))
+        assert len(middle.patches) == 1  # the histogram of every score
+        assert top.get_title(loc="left").startswith(f"{audit_of_class.model_class} models: ")
+    assert len(_all_tick_labels(fig)) < 2 * 2 * n + 40  # names plus numeric ticks
+    assert fig.get_figheight() < 9
+
+
+def test_scatter_names_every_model_of_a_small_class() -> None:
+    panel = simulate_panel(
+        n_models=figures.MAX_POINT_NAMES, n_capability=4, safety={"s": 0.5}, rng=4
+    )
+    result = audit(panel.table)
+    fig = figures.scatter_figure(result, "s")
+    named = {t.get_text() for t in fig.axes[0].texts}
+    assert named == set(result.classes[0].model_names)
+
+
+def test_scatter_names_only_the_extremes_of_a_larger_class(
+    demo: tuple[ScoreTable, AuditResult], many_models: AuditResult
+) -> None:
+    _, result = demo
+    chat = result["chat"]
+    fig = figures.scatter_figure(result, "syn_ethics_qa", model_class="chat")
+    k = figures.POINT_EXTREMES
+    y = chat.prepared.target("syn_ethics_qa")
+    order = np.argsort(y)
+    expected = {chat.model_names[i] for i in (*order[:k], *order[-k:])}
+    assert len(chat.model_names) > figures.MAX_POINT_NAMES
+    assert {t.get_text() for t in fig.axes[0].texts} == expected
+    assert f"named: the {k} highest and lowest" in fig.axes[0].get_title(loc="left")
+    # 7,000 models: still 2k names.
+    big = figures.scatter_figure(many_models, "safety_15")
+    assert len(big.axes[0].texts) == 2 * k
+
+
+def test_scatter_axes_give_the_metric_and_which_way_is_safer(
+    demo: tuple[ScoreTable, AuditResult], paper_chat: tuple[ScoreTable, AuditResult]
+) -> None:
+    _, result = demo
+    # demo_benchmarks.csv: metric "Score (↓)", direction lower: drawn negated.
+    fig = figures.scatter_figure(result, "syn_jailbreak_success", model_class="chat")
+    assert fig.axes[0].get_ylabel().replace("\n", " ") == (
+        "Jailbreak success (synthetic), negated (score, lower is safer)"
+    )
+    assert fig.axes[0].get_xlabel().replace("\n", " ") == (
+        "capability score (PC1 of the standardized capability benchmarks)"
+    )
+    _, paper = paper_chat
+    fig = figures.scatter_figure(paper, "truthfulqa_mc1")
+    # benchmarks_info.csv: TruthfulQA MC1, "Accuracy (↑)".
+    assert fig.axes[0].get_ylabel() == "TruthfulQA MC1 (accuracy, higher is safer)"
+
+
+def _line_of(fig: Figure) -> tuple[np.ndarray, np.ndarray]:
+    lines = [line for line in fig.axes[0].get_lines() if not line.get_gid()]
+    assert len(lines) == 1
+    x, y = lines[0].get_data()
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+@pytest.mark.parametrize(
+    ("benchmark", "increasing"), [("syn_ethics_qa", True), ("syn_hazard_bio_unlearning", False)]
+)
+def test_scatter_line_is_the_monotone_fit_in_the_direction_of_rho(
+    demo: tuple[ScoreTable, AuditResult], benchmark: str, increasing: bool
+) -> None:
+    from sklearn.isotonic import IsotonicRegression
+
+    _, result = demo
+    chat = result["chat"]
+    assert (chat.benchmark(benchmark).capabilities_correlation > 0) is increasing
+    fig = figures.scatter_figure(result, benchmark, model_class="chat")
+    points = np.array(_point_coordinates(fig))
+    x_line, y_line = _line_of(fig)
+    # Not a least-squares line: scikit-learn's isotonic regression is the reference.
+    expected = IsotonicRegression(increasing=increasing).fit(points[:, 0], points[:, 1])
+    assert x_line == pytest.approx(np.sort(points[:, 0]))
+    assert y_line == pytest.approx(expected.predict(x_line))
+    steps = np.diff(y_line)
+    assert np.all(steps >= -1e-12) if increasing else np.all(steps <= 1e-12)
+    legend = [t.get_text() for t in _legend(fig).get_texts()]
+    word = "increasing" if increasing else "decreasing"
+    assert legend == ["models (n = 15)", f"monotone (isotonic) fit, {word} like ρ"]
+
+
+def test_isotonic_fit_pools_tied_x_values() -> None:
+    from sklearn.isotonic import IsotonicRegression
+
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 8, 60).astype(float)
+    y = x + rng.normal(0, 3, 60)
+    for increasing in (True, False):
+        distinct, fit = figures._isotonic(x, y, increasing=increasing)
+        reference = IsotonicRegression(increasing=increasing).fit(x, y)
+        assert distinct == pytest.approx(np.unique(x))
+        assert fit == pytest.approx(reference.predict(distinct))
+
+
+def test_scatter_without_a_correlation_draws_no_line_and_says_so() -> None:
+    table = load_demo_panel().select_class("chat")
+    constant = table.values.copy()
+    column = table.benchmark_ids.index("syn_ethics_qa")
+    constant[:, column] = 0.5
+    result = audit(replace(table, values=constant))
+    fig = figures.scatter_figure(result, "syn_ethics_qa")
+    assert [line for line in fig.axes[0].get_lines() if not line.get_gid()] == []
+    assert [t.get_text() for t in _legend(fig).get_texts()][-1] == "no line: ρ undefined"
+
+
+def test_loadings_are_sorted_bars_per_class_with_the_share_in_the_title(
+    demo: tuple[ScoreTable, AuditResult],
+) -> None:
+    _, result = demo
+    fig = figures.loadings_figure(result)
+    assert len(fig.axes) == len(result.classes)
+    for ax, audit_of_class in zip(fig.axes, result.classes, strict=True):
+        widths = [bar.get_width() for bar in ax.patches]
+        # Largest at the top: bars go up the y axis from the smallest.
+        assert widths == pytest.approx(sorted(audit_of_class.loadings))
+        names = {b.id: b.name for b in audit_of_class.benchmarks}
+        by_name = dict(
+            zip(audit_of_class.capability_benchmarks, audit_of_class.loadings, strict=True)
+        )
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        order = sorted(by_name, key=lambda b: by_name[b])
+        assert labels == [names[b] for b in order]
+        share = 100 * audit_of_class.variance_explained
+        assert ax.get_title(loc="left").startswith(
+            f"{audit_of_class.model_class} models: PC1 explains {share:.1f}%"
+        )
+        equal = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+        assert float(equal[0].get_xdata()[0]) == pytest.approx(1 / math.sqrt(12))
+
+
+def test_loadings_of_the_paper(paper_chat: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = paper_chat
+    fig = figures.make_figure("loadings", result)
+    # Paper, v3: PC1 explains 70.8% of the chat models' Spearman matrix.
+    assert "PC1 explains 70.8%" in fig.axes[0].get_title(loc="left")
+    assert len(fig.axes[0].patches) == 12
+
+
+def test_loadings_of_many_capability_benchmarks_stay_bounded() -> None:
+    result = _large_result(300, 260, n_capability=250)
+    fig = figures.loadings_figure(result)
+    widths = [bar.get_width() for bar in fig.axes[0].patches]
+    assert len(widths) == figures.MAX_LOADING_BARS
+    largest = np.sort(np.abs(result.classes[0].loadings))[-figures.MAX_LOADING_BARS :]
+    assert sorted(abs(w) for w in widths) == pytest.approx(list(largest))
+    title = fig.axes[0].get_title(loc="left")
+    assert "(250 benchmarks)\nthe 30 with the largest |loading|" in title
+
+
+def test_score_compute_points_are_log_compute_and_score(
+    demo: tuple[ScoreTable, AuditResult],
+) -> None:
+    table, _ = demo
+    # Three chat models lose their FLOP figure: left out of the figure and counted.
+    dropped = [m.id for m in table.models if m.model_class == "chat"][:3]
+    models = tuple(replace(m, flop=math.nan) if m.id in dropped else m for m in table.models)
+    result = audit(replace(table, models=models))
+    fig = figures.score_compute_figure(result)
+    assert len(fig.axes) == 2
+    for ax, audit_of_class in zip(fig.axes, result.classes, strict=True):
+        keep = ~np.isnan(audit_of_class.flop) & ~np.isnan(audit_of_class.capability_scores)
+        expected = sorted(
+            zip(
+                np.log10(audit_of_class.flop[keep]),
+                audit_of_class.capability_scores[keep],
+                strict=True,
+            )
+        )
+        assert np.array(sorted(_points_of(ax))) == pytest.approx(np.array(expected))
+        assert len(expected) == audit_of_class.score_compute_n
+        title = ax.get_title(loc="left")
+        assert title.startswith(
+            f"{audit_of_class.model_class} models: "
+            f"ρ = {audit_of_class.score_compute_correlation:+.3f}, "
+            f"n = {audit_of_class.score_compute_n}"
+        )
+        assert ax.get_xlabel() == "log10 training FLOP"
+    assert "3 scored models without a training FLOP figure left out" in fig.axes[1].get_title(
+        loc="left"
+    )
+    assert "left out" not in fig.axes[0].get_title(loc="left")
+
+
+def test_score_compute_of_the_paper(paper_chat: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = paper_chat
+    title = figures.make_figure("score_compute", result).axes[0].get_title(loc="left")
+    # Paper (datasets README): capability score vs FLOP, chat, 93.7% (n=23, compute file).
+    assert title.startswith("chat models: ρ = +0.937, n = 23")
+    assert "3 scored models without a training FLOP figure left out" in title
+
+
+def test_score_compute_is_skipped_without_compute(demo: tuple[ScoreTable, AuditResult]) -> None:
+    table, _ = demo
+    models = tuple(replace(m, flop=math.nan) for m in table.models)
+    result = audit(replace(table, models=models))
+    assert "score_compute" not in figures.standard_figures(result)
+    with pytest.raises(InputError) as error:
+        figures.make_figure("score_compute", result)
+    assert str(error.value) == (
+        "No model has a training FLOP figure, so there is no score-compute figure; add a "
+        "FLOP column to the scores (or read a stand-in with --compute-kind)."
+    )
+
+
+def test_pdf_embeds_subset_truetype_fonts(demo: tuple[ScoreTable, AuditResult]) -> None:
+    import re
+
+    from matplotlib import font_manager
+
+    _, result = demo
+    pdf = figures.figure_bytes(figures.forest_figure(result), "pdf")
+    fonts = re.findall(rb"/BaseFont /([^\s/>]+)", pdf)
+    assert fonts
+    # A subset font's name carries a six-letter tag: "ABCDEF+DejaVuSans".
+    assert all(re.fullmatch(rb"[A-Z]{6}\+DejaVuSans(-Bold)?", name) for name in fonts)
+    # TrueType outlines (pdf.fonttype 42), not Type 3 procedures.
+    assert b"/FontFile2" in pdf and b"/Type3" not in pdf
+    # The whole font file is bigger than the whole PDF with its subset.
+    full = Path(font_manager.findfont("DejaVu Sans")).stat().st_size
+    assert len(pdf) < full / 5
 
 
 @pytest.mark.parametrize(
@@ -280,7 +646,7 @@ def test_choosing_a_class_errors(demo: tuple[ScoreTable, AuditResult]) -> None:
         figures.make_figure("scater", result)
     assert str(error.value) == (
         "There is no figure 'scater' (did you mean 'scatter'?); the figures are scores, scree, "
-        "heatmap, scatter, forest, compute."
+        "heatmap, loadings, scatter, forest, compute, score_compute."
     )
     with pytest.raises(InputError) as error:
         figures.make_figure("scatter", result, model_class="chat")
@@ -290,7 +656,7 @@ def test_choosing_a_class_errors(demo: tuple[ScoreTable, AuditResult]) -> None:
 def test_standard_set_names(demo: tuple[ScoreTable, AuditResult]) -> None:
     _, result = demo
     assert sorted(figures.standard_figures(result)) == sorted(
-        ["capability_scores", "forest"]
+        ["capability_scores", "loadings", "forest", "score_compute"]
         + [
             f"{kind}_{c}"
             for kind in ("forest", "scree", "heatmap", "compute")

@@ -25,9 +25,11 @@ class FigureKind(StrEnum):
     scores = "scores"
     scree = "scree"
     heatmap = "heatmap"
+    loadings = "loadings"
     scatter = "scatter"
     forest = "forest"
     compute = "compute"
+    score_compute = "score_compute"
 
 
 @command(columns=ColumnOptions, settings=AuditOptions, uncertainty=UncertaintyOptions)
@@ -38,10 +40,11 @@ def plot_command(
     kind: Annotated[
         FigureKind,
         typer.Argument(
-            help="scores (capability score per model), scree (eigenvalues), heatmap "
-            "(capability correlations), scatter (one benchmark vs the capability score), "
+            help="scores (capability score per model, a panel per class), scree "
+            "(eigenvalues), heatmap (capability correlations), loadings (PC1 loadings of "
+            "the capability benchmarks), scatter (one benchmark vs the capability score), "
             "forest (capabilities correlation by area), compute (capabilities vs compute "
-            "correlation).",
+            "correlation), score_compute (capability score vs compute per model).",
             show_default=False,
         ),
     ],

@@ -12,9 +12,16 @@ functions, so importing this module costs nothing on the audit path.
 Style: 3.3 inches wide (one paper column), 7-point type, colour-blind safe colours
 (Okabe and Ito), the same style in every figure.
 
+Every figure names the model class it draws (a figure of several classes gives each its
+own panel, colour or legend entry), and every axis of benchmark scores says which way is
+safer: a lower-is-safer column is drawn negated, as the audit correlates it.
+
 Size rules: every figure stays readable and bounded whatever the panel's size. Up to
-:data:`MAX_NAMED_MODELS` models the scores figure names every model; beyond, it names the
-:data:`TOP_BOTTOM` highest and lowest and draws the rest as a histogram. Up to
+:data:`MAX_NAMED_MODELS` models the scores figure names every model; beyond, each class
+names its highest and lowest (:data:`TOP_BOTTOM` shared among the classes) and draws
+every score as a histogram. Scatter figures name every model up to
+:data:`MAX_POINT_NAMES`, and beyond the :data:`POINT_EXTREMES` highest and lowest. The
+loadings figure draws up to :data:`MAX_LOADING_BARS` bars per class. Up to
 :data:`MAX_FOREST_ROWS` benchmarks the forest names every benchmark; beyond, each area
 is one strip of points and the :data:`TOP_BOTTOM` highest and lowest correlations (and
 the benchmarks named with an area of their own, up to :data:`MAX_NAMED_BENCHMARKS`) are
@@ -53,13 +60,25 @@ from safetywashing.report.reading import area_order, grouped_benchmarks
 from safetywashing.results import AuditResult, BenchmarkResult, ClassAudit
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    FloatArray = npt.NDArray[np.float64]
 
 COLUMN_WIDTH: Final = 3.3
 """Width of every figure in inches: one column of a two-column paper."""
 
-FIGURE_KINDS: Final = ("scores", "scree", "heatmap", "scatter", "forest", "compute")
+FIGURE_KINDS: Final = (
+    "scores",
+    "scree",
+    "heatmap",
+    "loadings",
+    "scatter",
+    "forest",
+    "compute",
+    "score_compute",
+)
 """The figures :func:`make_figure` and ``safetywashing plot`` can draw."""
 
 FIGURE_FORMATS: Final = ("png", "svg", "pdf")
@@ -78,7 +97,16 @@ MAX_HEATMAP_VALUES: Final = 20
 MAX_HEATMAP_LABELS: Final = 60
 MAX_HEATMAP_SIDE: Final = 200
 MAX_SCREE_BARS: Final = 30
+MAX_LOADING_BARS: Final = 30
+"""The loadings figure draws every capability benchmark up to this many; beyond, the
+largest by absolute loading."""
+MAX_POINT_NAMES: Final = 12
+"""A scatter names every model up to this many; beyond, the :data:`POINT_EXTREMES`
+highest and lowest."""
+POINT_EXTREMES: Final = 4
 MAX_TOOLTIP_POINTS: Final = 400
+LEGEND_ABOVE: Final = 13.0
+"""Points between a forest's axes and its legend: room for the top tick labels."""
 MAX_PIXELS: Final = 4000
 """Longest side of a PNG, in pixels (the dots per inch shrink for a larger figure)."""
 
@@ -132,6 +160,10 @@ STYLE: Final[dict[str, Any]] = {
     "savefig.bbox": "tight",
     "savefig.pad_inches": 0.02,
     "svg.fonttype": "none",
+    # TrueType (Type 42) fonts, which matplotlib (3.5 and later) subsets to the glyphs a
+    # figure uses, under a tagged name ("ABCDEF+DejaVuSans"). Type 3 is subset too and
+    # saves faster, but its files are larger and some publishers' PDF checks (IEEE PDF
+    # eXpress, for one) reject Type 3 fonts.
     "pdf.fonttype": 42,
     "font.family": "DejaVu Sans",
 }
@@ -172,6 +204,13 @@ def _points(
         line.set_gid(gid)
         store[gid] = tip
         style.pop("label", None)
+
+
+def _marker(colour: str, label: str, *, marker: str = "o", size: float = 3.0) -> Any:
+    """A legend handle for a series drawn as many artists (one per point)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], marker=marker, ls="none", ms=size, color=colour, label=plain(label))
 
 
 @contextmanager
@@ -286,11 +325,148 @@ def _finite(value: float) -> bool:
     return not (math.isnan(value) or math.isinf(value))
 
 
+def _class_phrase(classes: Sequence[ClassAudit]) -> str:
+    """The classes in words: "chat models", "base and chat models", "5 model classes"."""
+    names = [plain(c.model_class) for c in classes]
+    if len(names) == 1:
+        return f"{names[0]} models"
+    if len(names) <= 3:
+        return f"{', '.join(names[:-1])} and {names[-1]} models"
+    return f"{len(names)} model classes"
+
+
+def _metric_words(metric: str) -> str:
+    """A metadata metric as words: "Accuracy (↑)" -> "accuracy"; "" for none or N/A."""
+    text = metric.replace("(↑)", "").replace("(↓)", "").strip()
+    if text.upper() in ("", "N/A", "NA"):
+        return ""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _axis_label(outcome: BenchmarkResult) -> str:
+    """A benchmark's axis label with its metric and which way is safer, as plotted.
+
+    A lower-is-safer column is drawn negated (as the audit correlates it), so up is safer
+    on every safety axis: "Jailbreak success, negated (attack success rate, lower is
+    safer)".
+    """
+    metric = _metric_words(outcome.metric)
+    if outcome.role == "capability":
+        way = "higher is better"
+    elif outcome.flipped:
+        way = "lower is safer"
+    else:
+        way = "higher is safer"
+    name = plain(outcome.name) + (", negated" if outcome.flipped else "")
+    return f"{name} ({plain(metric)}, {way})" if metric else f"{name} ({way})"
+
+
+def _isotonic(x: FloatArray, y: FloatArray, *, increasing: bool) -> tuple[FloatArray, FloatArray]:
+    """The least-squares monotone fit of ``y`` on ``x`` (pool adjacent violators).
+
+    A line that only assumes the relation is monotone, as a rank correlation does. Tied
+    ``x`` values are pooled first (their mean ``y``, weighted by their count).
+
+    Returns
+    -------
+    tuple of (ndarray of shape (m,), ndarray of shape (m,))
+        The distinct ``x`` values, sorted, and the fitted value at each.
+    """
+    distinct, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    means = np.bincount(inverse, weights=y) / counts
+    sign = 1.0 if increasing else -1.0
+    values: list[float] = []
+    weights: list[float] = []
+    sizes: list[int] = []
+    for value, weight in zip(sign * means, counts.astype(np.float64), strict=True):
+        values.append(float(value))
+        weights.append(float(weight))
+        sizes.append(1)
+        while len(values) > 1 and values[-2] > values[-1]:
+            merged_weight = weights[-2] + weights[-1]
+            values[-2] = (values[-2] * weights[-2] + values[-1] * weights[-1]) / merged_weight
+            weights[-2] = merged_weight
+            sizes[-2] += sizes[-1]
+            del values[-1], weights[-1], sizes[-1]
+    fit = sign * np.repeat(np.asarray(values, dtype=np.float64), sizes)
+    return distinct.astype(np.float64), fit
+
+
+_LEADER: Final[dict[str, Any]] = {
+    "arrowstyle": "-",
+    "lw": 0.3,
+    "color": "#909090",
+    "shrinkA": 0,
+    "shrinkB": 1.5,
+}
+
+
+def _named_points(ys: Sequence[float]) -> list[int]:
+    """Which points a scatter names: all up to :data:`MAX_POINT_NAMES`, else the
+    :data:`POINT_EXTREMES` highest and lowest ``ys``."""
+    if len(ys) <= MAX_POINT_NAMES:
+        return list(range(len(ys)))
+    order = np.argsort(np.asarray(ys, dtype=np.float64), kind="stable")
+    chosen = [*order[:POINT_EXTREMES], *order[-POINT_EXTREMES:]]
+    return sorted(int(i) for i in chosen)
+
+
+def _name_points(
+    ax: Axes,
+    xs: Sequence[float],
+    ys: Sequence[float],
+    names: Sequence[str],
+    *,
+    height_inches: float,
+) -> None:
+    """Write model names beside the chosen points, at least one line apart.
+
+    The axes limits must be set: a label goes to the side of its point with more room;
+    labels are spread vertically to one line apart (a thin leader line joins a moved
+    label to its point). ``height_inches`` is the axes' approximate height.
+    """
+    (x_low, x_high), (y_low, y_high) = ax.get_xlim(), ax.get_ylim()
+    font_size = 4.5
+    gap = 1.3 * font_size
+    height = 72 * height_inches
+    wanted = [(y - y_low) / ((y_high - y_low) or 1.0) * height for y in ys]
+    order = sorted(range(len(ys)), key=lambda i: (wanted[i], xs[i]))
+    placed: dict[int, float] = {}
+    floor = -math.inf
+    for i in order:
+        placed[i] = max(wanted[i], floor)
+        floor = placed[i] + gap
+    # Pushed past the top: move the highest down again, keeping the gaps.
+    ceiling = height
+    for i in reversed(order):
+        placed[i] = min(placed[i], ceiling)
+        ceiling = placed[i] - gap
+    for i in order:
+        right = (xs[i] - x_low) / ((x_high - x_low) or 1.0) < 0.55
+        shift = placed[i] - wanted[i]
+        ax.annotate(
+            plain(_shorten(names[i], 28)),
+            (xs[i], ys[i]),
+            xytext=(4 if right else -4, shift),
+            textcoords="offset points",
+            ha="left" if right else "right",
+            va="center",
+            fontsize=font_size,
+            color="#303030",
+            arrowprops=_LEADER if abs(shift) > 1.0 else None,
+        )
+
+
 # -- capability scores --------------------------------------------------------------------
 
 
 def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None = None) -> Figure:
-    """Capability score of every model, sorted, coloured by model class.
+    """Capability score of every model, sorted, one panel per model class.
+
+    Each class has its own capability score (PC1 of its own standardized capability
+    benchmarks), so the classes are drawn in separate panels, each on its own axis.
 
     Parameters
     ----------
@@ -301,148 +477,123 @@ def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None =
     Returns
     -------
     matplotlib.figure.Figure
-        A dot plot, one row per model with a capability score; models left out of the
-        score are counted in the title.
+        Per class, a dot plot with one row per model with a capability score; models
+        left out of the score are counted in the class's title. Beyond
+        :data:`MAX_NAMED_MODELS` models in all, each class names its highest and lowest
+        models above and below a histogram of every score.
     """
     classes = _classes(result, model_class)
-    rows: list[tuple[float, str, int]] = []
-    left_out = 0
+    blocks: list[tuple[int, ClassAudit, list[tuple[float, str]], int]] = []
     for position, audit_of_class in enumerate(classes):
-        for name, score in zip(
-            audit_of_class.model_names, audit_of_class.capability_scores, strict=True
-        ):
-            if _finite(float(score)):
-                rows.append((float(score), name, position))
-            else:
-                left_out += 1
-    rows.sort(key=lambda row: row[0])
-    if len(rows) > MAX_NAMED_MODELS:
-        return _scores_overview(result, classes, rows, left_out)
+        rows = sorted(
+            (float(score), name)
+            for name, score in zip(
+                audit_of_class.model_names, audit_of_class.capability_scores, strict=True
+            )
+            if _finite(float(score))
+        )
+        left_out = len(audit_of_class.model_names) - len(rows)
+        blocks.append((position, audit_of_class, rows, left_out))
+    total = sum(len(rows) for _, _, rows, _ in blocks)
+    # Beyond MAX_NAMED_MODELS models, each class names its n highest and n lowest.
+    n = max(3, TOP_BOTTOM // len(classes)) if total > MAX_NAMED_MODELS else 0
+    shown: list[str] = []  # every named model
+    for _, _, rows, _ in blocks:
+        chosen = rows if not n or len(rows) <= 2 * n else rows[-n:] + rows[:n]
+        shown += [row[1] for row in chosen]
+    labels = [plain(label) for label in _short_labels(shown)]
+    short = dict(zip(shown, labels, strict=True))
+    # Height of each panel in rows of 0.115 inch; an overview has a histogram of 8 rows.
+    heights: list[float] = []
+    for _, _, rows, _ in blocks:
+        if not n or len(rows) <= 2 * n:
+            heights.append(max(len(rows), 3))
+        else:
+            heights += [n, 8, n]
     with _style():
-        labels = [plain(label) for label in _short_labels([row[1] for row in rows])]
         fig = _new_figure(
-            0.9 + 0.115 * max(len(rows), 3),
+            0.75 + 0.115 * sum(heights) + 0.55 * len(blocks),
             width=_width_for_labels(labels, font_size=6, plot_width=1.9),
         )
-        ax = fig.add_subplot()
-        y = np.arange(len(rows))
-        for position, audit_of_class in enumerate(classes):
-            chosen = [i for i, row in enumerate(rows) if row[2] == position]
-            ax.hlines(
-                y[chosen],
-                0,
-                [rows[i][0] for i in chosen],
-                color=PALETTE[position % len(PALETTE)],
-                lw=0.6,
+        grid = fig.add_gridspec(len(heights), 1, height_ratios=heights)
+        row = 0
+        for position, audit_of_class, rows, left_out in blocks:
+            colour = PALETTE[position % len(PALETTE)]
+            name = plain(audit_of_class.model_class)
+            note = f"; {left_out:,} without a score left out" if left_out else ""
+            if not n or len(rows) <= 2 * n:
+                ax = fig.add_subplot(grid[row])
+                row += 1
+                _score_dots(fig, ax, rows, audit_of_class.model_class, colour, short)
+                ax.set_title(f"{name} models ({len(rows):,} scored{note})", loc="left")
+                ax.set_xlabel("capability score")
+                continue
+            ax_top = fig.add_subplot(grid[row])
+            ax_mid = fig.add_subplot(grid[row + 1], sharex=ax_top)
+            ax_bottom = fig.add_subplot(grid[row + 2], sharex=ax_top)
+            row += 3
+            _score_dots(fig, ax_top, rows[-n:], audit_of_class.model_class, colour, short)
+            _score_dots(fig, ax_bottom, rows[:n], audit_of_class.model_class, colour, short)
+            scores = np.array([r[0] for r in rows])
+            low, high = float(scores.min()), float(scores.max())
+            pad = 0.04 * (high - low or 1.0)
+            bins = [float(edge) for edge in np.linspace(low - pad, high + pad, 61)]
+            ax_mid.hist(scores, bins=bins, histtype="stepfilled", color=colour, alpha=0.75)
+            for value in (rows[-n][0], rows[n - 1][0]):
+                ax_mid.axvline(value, color="#808080", lw=0.5, ls=":")
+            ax_mid.axvline(0, color="#808080", lw=0.5)
+            ax_mid.set_ylabel("models")
+            ax_mid.set_xlim(low - pad, high + pad)
+            ax_mid.tick_params(labelbottom=False)
+            ax_top.tick_params(labelbottom=False)
+            ax_bottom.set_xlabel("capability score")
+            ax_top.set_title(
+                f"{name} models: the top and bottom {n} of {len(rows):,}{note}\n"
+                "middle: every score, dotted at the cut-offs",
+                loc="left",
             )
-            _points(
-                fig,
-                ax,
-                [rows[i][0] for i in chosen],
-                [float(v) for v in y[chosen]],
-                [f"{rows[i][1]} ({audit_of_class.model_class}): {rows[i][0]:+.2f}" for i in chosen],
-                marker="o",
-                ls="none",
-                ms=3,
-                color=PALETTE[position % len(PALETTE)],
-                label=plain(audit_of_class.model_class),
-            )
-        ax.axvline(0, color="#808080", lw=0.5)
-        ax.set_yticks(y, labels)
-        ax.set_ylim(-0.7, len(rows) - 0.3)
-        ax.set_xlabel("capability score (PC1 of the capability benchmarks)")
-        ax.grid(axis="x")
-        title = "Capability score per model" + _suffix(result)
-        if left_out:
-            title += f"\n{left_out} model{'s' if left_out > 1 else ''} without a score left out"
-        ax.set_title(title, loc="left")
-        if len(classes) > 1:
-            ax.legend(loc="lower right", title="class", title_fontsize=6)
+        fig.suptitle(
+            "Capability score per model"
+            + _suffix(result)
+            + "\n"
+            + _wrap(
+                "score = PC1 of the standardized capability benchmarks, fitted per class"
+                + ("; classes are on different scales" if len(classes) > 1 else ""),
+                62,
+            ),
+            x=0.02,
+            ha="left",
+        )
     return fig
 
 
-def _scores_overview(
-    result: AuditResult | ClassAudit,
-    classes: list[ClassAudit],
-    rows: list[tuple[float, str, int]],
-    left_out: int,
-) -> Figure:
-    """The scores figure of a large panel: the highest and lowest models named, above and
-    below a histogram of every score by class (fixed size whatever the panel)."""
-    n = TOP_BOTTOM
-    top = rows[-n:]
-    bottom = rows[:n]
-    labels = [plain(label) for label in _short_labels([row[1] for row in top + bottom])]
-    scores = np.array([row[0] for row in rows])
-    low, high = float(scores.min()), float(scores.max())
-    pad = 0.04 * (high - low or 1.0)
-    with _style():
-        fig = _new_figure(
-            1.4 + 0.115 * 2 * n + 1.2,
-            width=_width_for_labels(labels, font_size=6, plot_width=1.9),
-        )
-        grid = fig.add_gridspec(3, 1, height_ratios=[n, 9, n])
-        ax_top = fig.add_subplot(grid[0])
-        ax_mid = fig.add_subplot(grid[1], sharex=ax_top)
-        ax_bottom = fig.add_subplot(grid[2], sharex=ax_top)
-        for ax, chosen, names in ((ax_top, top, labels[:n]), (ax_bottom, bottom, labels[n:])):
-            y = np.arange(len(chosen))
-            for position, audit_of_class in enumerate(classes):
-                mine = [i for i, row in enumerate(chosen) if row[2] == position]
-                if not mine:
-                    continue
-                colour = PALETTE[position % len(PALETTE)]
-                ax.hlines(y[mine], 0, [chosen[i][0] for i in mine], color=colour, lw=0.6)
-                _points(
-                    fig,
-                    ax,
-                    [chosen[i][0] for i in mine],
-                    [float(v) for v in y[mine]],
-                    [
-                        f"{chosen[i][1]} ({audit_of_class.model_class}): {chosen[i][0]:+.2f}"
-                        for i in mine
-                    ],
-                    marker="o",
-                    ls="none",
-                    ms=3,
-                    color=colour,
-                )
-            ax.axvline(0, color="#808080", lw=0.5)
-            ax.set_yticks(y, names)
-            ax.set_ylim(-0.7, len(chosen) - 0.3)
-            ax.grid(axis="x")
-        bins = [float(edge) for edge in np.linspace(low - pad, high + pad, 61)]
-        for position, audit_of_class in enumerate(classes):
-            class_scores = [row[0] for row in rows if row[2] == position]
-            if class_scores:
-                ax_mid.hist(
-                    class_scores,
-                    bins=bins,
-                    histtype="stepfilled" if len(classes) == 1 else "step",
-                    color=PALETTE[position % len(PALETTE)],
-                    alpha=0.75 if len(classes) == 1 else 1.0,
-                    lw=0.8,
-                    label=f"{plain(audit_of_class.model_class)} ({len(class_scores):,})",
-                )
-        for value in (top[0][0], bottom[-1][0]):
-            ax_mid.axvline(value, color="#808080", lw=0.5, ls=":")
-        ax_mid.axvline(0, color="#808080", lw=0.5)
-        ax_mid.set_ylabel("models")
-        ax_mid.set_xlim(low - pad, high + pad)
-        ax_mid.tick_params(labelbottom=False)
-        ax_top.tick_params(labelbottom=False)
-        if len(classes) > 1:
-            ax_mid.legend(loc="upper right", title="class", title_fontsize=6)
-        ax_bottom.set_xlabel("capability score (PC1 of the capability benchmarks)")
-        title = (
-            f"Capability score per model{_suffix(result)}\n"
-            f"the {n} highest (top) and {n} lowest (bottom) of {len(rows):,} models\n"
-            "middle: every model's score, dotted at the cut-offs"
-        )
-        if left_out:
-            title += f"; {left_out:,} without a score left out"
-        ax_top.set_title(title, loc="left")
-    return fig
+def _score_dots(
+    fig: Figure,
+    ax: Axes,
+    rows: list[tuple[float, str]],
+    model_class: str,
+    colour: str,
+    short: dict[str, str],
+) -> None:
+    """A lollipop row per model, lowest at the bottom, named on the y axis."""
+    y = np.arange(len(rows))
+    scores = [row[0] for row in rows]
+    ax.hlines(y, 0, scores, color=colour, lw=0.6)
+    _points(
+        fig,
+        ax,
+        scores,
+        [float(v) for v in y],
+        [f"{row[1]} ({model_class}): {row[0]:+.2f}" for row in rows],
+        marker="o",
+        ls="none",
+        ms=3,
+        color=colour,
+    )
+    ax.axvline(0, color="#808080", lw=0.5)
+    ax.set_yticks(y, [short[row[1]] for row in rows])
+    ax.set_ylim(-0.7, max(len(rows), 1) - 0.3)
+    ax.grid(axis="x")
 
 
 # -- scree --------------------------------------------------------------------------------
@@ -571,6 +722,226 @@ def heatmap_figure(result: AuditResult | ClassAudit, *, model_class: str | None 
     return fig
 
 
+# -- PC1 loadings -------------------------------------------------------------------------
+
+
+def loadings_figure(result: AuditResult | ClassAudit, *, model_class: str | None = None) -> Figure:
+    """PC1 loadings of the capability benchmarks, sorted, one panel per model class.
+
+    Parameters
+    ----------
+    result : AuditResult or ClassAudit
+        With an AuditResult, every class is drawn (unless ``model_class`` is given).
+    model_class : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Horizontal bars, the largest loading at the top, each panel titled with its
+        class and PC1's share of the matrix's variance (the paper's "variance
+        explained"); the dashed line marks equal loadings (1/sqrt(k) each). Beyond
+        :data:`MAX_LOADING_BARS` benchmarks, the largest by absolute loading.
+
+    Examples
+    --------
+    >>> from safetywashing.audit import audit
+    >>> from safetywashing.datasets import load_demo_panel
+    >>> fig = loadings_figure(audit(load_demo_panel()))
+    >>> [ax.get_title(loc="left").splitlines()[0] for ax in fig.axes]
+    ['base models: PC1 explains 79.4%', 'chat models: PC1 explains 72.7%']
+    """
+    classes = _classes(result, model_class)
+    panels: list[tuple[ClassAudit, list[tuple[float, str]], int]] = []
+    for audit_of_class in classes:
+        names = {b.id: b.name for b in audit_of_class.benchmarks}
+        loadings = np.asarray(audit_of_class.component.loadings, dtype=np.float64)
+        pairs = [
+            (float(value), names.get(benchmark_id, benchmark_id))
+            for value, benchmark_id in zip(
+                loadings, audit_of_class.capability_benchmarks, strict=True
+            )
+        ]
+        if len(pairs) > MAX_LOADING_BARS:
+            pairs = sorted(pairs, key=lambda pair: -abs(pair[0]))[:MAX_LOADING_BARS]
+        panels.append((audit_of_class, sorted(pairs), len(loadings)))
+    labels = [
+        plain(label)
+        for label in _short_labels([name for _, pairs, _ in panels for _, name in pairs])
+    ]
+    matrix_kind = result.config.matrix if isinstance(result, AuditResult) else "correlation"
+    heights = [max(len(pairs), 2) for _, pairs, _ in panels]
+    with _style():
+        fig = _new_figure(
+            0.45 + 0.13 * sum(heights) + 0.6 * len(panels),
+            width=_width_for_labels(labels, font_size=6, plot_width=1.9),
+        )
+        grid = fig.add_gridspec(len(panels), 1, height_ratios=heights)
+        start = 0
+        for position, (audit_of_class, pairs, k) in enumerate(panels):
+            ax = fig.add_subplot(grid[position])
+            values = [value for value, _ in pairs]
+            y = np.arange(len(pairs))
+            colour = PALETTE[position % len(PALETTE)]
+            ax.barh(y, values, height=0.7, color=colour)
+            if len(pairs) <= MAX_LOADING_BARS:
+                for at, value in zip(y, values, strict=True):
+                    ax.annotate(
+                        f"{value:.2f}",
+                        (value, float(at)),
+                        xytext=(1.5 if value >= 0 else -1.5, 0),
+                        textcoords="offset points",
+                        ha="left" if value >= 0 else "right",
+                        va="center",
+                        fontsize=5,
+                    )
+            ax.axvline(0, color="#808080", lw=0.5)
+            equal = 1 / math.sqrt(k)
+            ax.axvline(equal, color="#606060", lw=0.6, ls="--")
+            ax.set_yticks(y, labels[start : start + len(pairs)])
+            start += len(pairs)
+            ax.set_ylim(-0.6, len(pairs) - 0.4)
+            low = min(0.0, *values)
+            # Room for the values written beside the bars.
+            ax.set_xlim(1.25 * low, 1.18 * max([*values, equal]))
+            ax.grid(axis="x")
+            ax.set_xlabel("loading on PC1")
+            shown = f"\nthe {len(pairs)} with the largest |loading|" if len(pairs) < k else ""
+            ax.set_title(
+                f"{plain(audit_of_class.model_class)} models: PC1 explains "
+                f"{100 * audit_of_class.component.eigenvalue_share:.1f}%\n"
+                f"of the {matrix_kind} matrix ({k:,} benchmarks){shown}",
+                loc="left",
+            )
+        fig.suptitle(
+            "PC1 loadings of the capability benchmarks"
+            + _suffix(result)
+            + "\ndashed: equal loadings (1/√k for k benchmarks)",
+            x=0.02,
+            ha="left",
+        )
+    return fig
+
+
+# -- capability score against compute ----------------------------------------------------
+
+
+def has_compute(result: AuditResult | ClassAudit) -> bool:
+    """Whether any model of the result has a compute figure (training FLOP or stand-in)."""
+    classes = result.classes if isinstance(result, AuditResult) else (result,)
+    return any(np.any(np.isfinite(c.flop) & (c.flop > 0)) for c in classes)
+
+
+def score_compute_figure(
+    result: AuditResult | ClassAudit, *, model_class: str | None = None
+) -> Figure:
+    """Each model's capability score against its log10 compute, one panel per class.
+
+    Parameters
+    ----------
+    result : AuditResult or ClassAudit
+        With an AuditResult, every class with compute figures is drawn (unless
+        ``model_class`` is given).
+    model_class : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Per class, a point per model with both a score and a compute figure (named up
+        to :data:`MAX_POINT_NAMES`; beyond, the :data:`POINT_EXTREMES` highest and
+        lowest scores), the audit's score-compute correlation and n in the title, and
+        the models left out counted.
+
+    Raises
+    ------
+    InputError
+        When no model has a compute figure (see :func:`has_compute`).
+
+    Examples
+    --------
+    >>> from safetywashing.audit import audit
+    >>> from safetywashing.datasets import load_demo_panel
+    >>> fig = score_compute_figure(audit(load_demo_panel()), model_class="chat")
+    >>> fig.axes[0].get_title(loc="left")
+    'chat models: ρ = +0.904, n = 15; named: the 4 highest and lowest'
+    """
+    classes = _classes(result, model_class)
+    label = _compute_label(result)
+    drawn = [c for c in classes if has_compute(c)]
+    if not drawn:
+        raise InputError(
+            f"No model has a {label} figure, so there is no score-compute figure; add a "
+            "FLOP column to the scores (or read a stand-in with --compute-kind)."
+        )
+    without = [c for c in classes if not has_compute(c)]
+    symbol = _symbol(result)
+    with _style():
+        fig = _new_figure(0.5 + 2.5 * len(drawn))
+        for position, audit_of_class in enumerate(drawn):
+            ax = fig.add_subplot(len(drawn), 1, position + 1)
+            colour = PALETTE[classes.index(audit_of_class) % len(PALETTE)]
+            scores = np.asarray(audit_of_class.capability_scores, dtype=np.float64)
+            compute = np.asarray(audit_of_class.flop, dtype=np.float64)
+            scored = np.isfinite(scores)
+            keep = scored & np.isfinite(compute) & (compute > 0)
+            xs = np.log10(compute[keep])
+            ys = scores[keep]
+            names = [n for n, k in zip(audit_of_class.model_names, keep, strict=True) if k]
+            _points(
+                fig,
+                ax,
+                [float(v) for v in xs],
+                [float(v) for v in ys],
+                [
+                    f"{name}: {label} 10^{x:.2f}, score {y:+.2f}"
+                    for name, x, y in zip(names, xs, ys, strict=True)
+                ],
+                marker="o",
+                ls="none",
+                ms=3,
+                color=colour,
+                alpha=0.85,
+                mec="white",
+                mew=0.3,
+            )
+            if len(xs):
+                _pad_limits(ax, xs, ys)
+                chosen = _named_points([float(v) for v in ys])
+                _name_points(
+                    ax,
+                    [float(xs[i]) for i in chosen],
+                    [float(ys[i]) for i in chosen],
+                    [names[i] for i in chosen],
+                    height_inches=1.7,
+                )
+            ax.set_xlabel(f"log10 {label}")
+            ax.set_ylabel("capability score")
+            ax.grid(True)
+            r = audit_of_class.score_compute_correlation
+            value = f"{r:+.3f}" if _finite(r) else "undefined"
+            missing = int(scored.sum() - keep.sum())
+            note = (
+                f"\n{missing:,} scored model{'s' if missing != 1 else ''} without a "
+                f"{label} figure left out"
+                if missing
+                else ""
+            )
+            named = (
+                ""
+                if len(xs) <= MAX_POINT_NAMES
+                else f"; named: the {POINT_EXTREMES} highest and lowest"
+            )
+            ax.set_title(
+                f"{plain(audit_of_class.model_class)} models: {symbol} = {value}, "
+                f"n = {audit_of_class.score_compute_n}{named}{note}",
+                loc="left",
+            )
+        title = f"Capability score against {label}" + _suffix(result)
+        if without:
+            title += "\nno " + label + " figures: " + _class_phrase(without)
+        fig.suptitle(title, x=0.02, ha="left")
+    return fig
+
+
 # -- one benchmark against the capability score -------------------------------------------
 
 
@@ -594,8 +965,11 @@ def scatter_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        Points per model, the least-squares line, and the audit's correlation and n in
-        the title.
+        A point per model, named (up to :data:`MAX_POINT_NAMES` models; beyond, the
+        :data:`POINT_EXTREMES` highest and lowest on the benchmark); the monotone
+        (isotonic) fit in the direction of the audit's correlation, which, like a rank
+        correlation, assumes only that the relation is monotone; the audit's correlation
+        and n in the title; the metric and which way is safer on the axis.
     """
     audit_of_class = _pick_class(result, model_class)
     outcome = audit_of_class.benchmark(benchmark)
@@ -604,24 +978,28 @@ def scatter_figure(
     reference = prepared.references[prepared.benchmark_ids.index(outcome.id)]
     if reference is None:
         x = np.asarray(audit_of_class.capability_scores, dtype=np.float64)
-        x_label = "capability score"
+        x_label = "capability score (PC1 of the standardized capability benchmarks)"
     else:
         x = np.asarray(reference, dtype=np.float64)
-        x_label = plain(outcome.correlated_with)
+        known = {b.id: b for b in audit_of_class.benchmarks}
+        source = known.get(outcome.correlated_with)
+        x_label = _axis_label(source) if source else plain(outcome.correlated_with)
     both = ~(np.isnan(x) | np.isnan(y))
-    y_label = plain(outcome.name) + (" (negated)" if outcome.flipped else "")
+    xs, ys = x[both], y[both]
+    names = [n for n, keep in zip(audit_of_class.model_names, both, strict=True) if keep]
+    r = outcome.capabilities_correlation
+    symbol = _symbol(result)
     with _style():
-        fig = _new_figure(2.7)
+        fig = _new_figure(3.1)
         ax = fig.add_subplot()
-        names = [n for n, keep in zip(audit_of_class.model_names, both, strict=True) if keep]
         _points(
             fig,
             ax,
-            [float(v) for v in x[both]],
-            [float(v) for v in y[both]],
+            [float(v) for v in xs],
+            [float(v) for v in ys],
             [
                 f"{name}: {x_value:.3g}, {y_value:.3g}"
-                for name, x_value, y_value in zip(names, x[both], y[both], strict=True)
+                for name, x_value, y_value in zip(names, xs, ys, strict=True)
             ],
             marker="o",
             ls="none",
@@ -631,30 +1009,151 @@ def scatter_figure(
             mec="white",
             mew=0.3,
         )
-        if both.sum() >= 2 and np.ptp(x[both]) > 0:
-            slope, intercept = np.polyfit(x[both], y[both], 1)
-            grid = np.linspace(float(x[both].min()), float(x[both].max()), 50)
-            ax.plot(grid, slope * grid + intercept, "-", color=PALETTE[1], lw=0.9)
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(_wrap(y_label, 40))
+        handles: list[Any] = [_marker(PALETTE[0], f"models (n = {len(xs):,})")]
+        if len(xs) >= 2 and np.ptp(xs) > 0 and _finite(r):
+            increasing = r >= 0
+            line_x, line_y = _isotonic(xs, ys, increasing=increasing)
+            (line,) = ax.plot(
+                line_x,
+                line_y,
+                "-",
+                color=PALETTE[1],
+                lw=0.9,
+                label=f"monotone (isotonic) fit, {'increasing' if increasing else 'decreasing'}"
+                f" like {symbol}",
+            )
+            handles.append(line)
+        else:
+            handles.append(_marker("none", f"no line: {symbol} undefined", marker=""))
+        if len(xs):
+            _pad_limits(ax, xs, ys)
+            chosen = _named_points([float(v) for v in ys])
+            _name_points(
+                ax,
+                [float(xs[i]) for i in chosen],
+                [float(ys[i]) for i in chosen],
+                [names[i] for i in chosen],
+                height_inches=1.9,
+            )
+        ax.set_xlabel(_wrap(x_label, 55))
+        ax.set_ylabel(_wrap(_axis_label(outcome), 42))
         ax.grid(True)
-        r = outcome.capabilities_correlation
         value = f"{r:+.3f}" if _finite(r) else "undefined"
         interval = (
             f" [{outcome.ci_low:+.2f}, {outcome.ci_high:+.2f}]"
             if _finite(outcome.ci_low) and _finite(outcome.ci_high)
             else ""
         )
+        named = (
+            ""
+            if len(xs) <= MAX_POINT_NAMES
+            else f"; named: the {POINT_EXTREMES} highest and lowest"
+        )
         ax.set_title(
-            _wrap(f"{plain(outcome.name)} ({plain(audit_of_class.model_class)})", 55)
-            + f"\n{_symbol(result)} = {value}{interval}, n = {outcome.n}"
+            _wrap(f"{plain(audit_of_class.model_class)} models: {plain(outcome.name)}", 55)
+            + f"\n{symbol} = {value}{interval}, n = {outcome.n}{named}"
             + _suffix(result),
             loc="left",
         )
+        fig.legend(handles=handles, loc="outside lower left", ncols=1)
     return fig
 
 
+def _pad_limits(ax: Axes, xs: FloatArray, ys: FloatArray) -> None:
+    """Axis limits around the points with room for names (before :func:`_name_points`)."""
+    for values, setter, share in ((xs, ax.set_xlim, 0.06), (ys, ax.set_ylim, 0.08)):
+        low, high = float(np.min(values)), float(np.max(values))
+        pad = share * (high - low) if high > low else max(abs(low) * 0.1, 0.5)
+        setter(low - pad, high + pad)
+
+
 # -- the overview: forest plot by area ----------------------------------------------------
+
+
+def _decision_lines(
+    ax: Axes, result: AuditResult | ClassAudit, classes: Sequence[ClassAudit], threshold: float
+) -> list[Any]:
+    """The decision rule drawn on a correlation axis, each piece labelled for a legend.
+
+    The low band ``|r| < t`` shaded (its left edge is the inverse line ``r <= -t``), and
+    per class the "high" line: the class's mean pairwise correlation among its capability
+    benchmarks, as high as capability benchmarks correlate with each other.
+
+    Returns
+    -------
+    list
+        The artists, in legend order.
+    """
+    symbol = _symbol(result)
+    band = ax.axvspan(
+        -threshold,
+        threshold,
+        color=BAND_COLOUR,
+        lw=0,
+        zorder=0,
+        label=f"low: |{symbol}| < {threshold:.2f}",
+    )
+    ax.axvline(0, color="#909090", lw=0.5, zorder=1)
+    inverse = ax.axvline(
+        -threshold,
+        color="#404040",
+        lw=0.6,
+        ls=":",
+        zorder=1,
+        label=f"inverse: {symbol} ≤ {-threshold:.2f}",
+    )
+    handles: list[Any] = [band, inverse]
+    for position, audit_of_class in enumerate(classes):
+        high = audit_of_class.mean_capability_correlation
+        if not _finite(high):
+            continue
+        which = f" ({plain(audit_of_class.model_class)})" if len(classes) > 1 else ""
+        handles.append(
+            ax.axvline(
+                high,
+                color=PALETTE[position % len(PALETTE)],
+                lw=0.6,
+                ls="--",
+                zorder=1,
+                label=f"high{which}: {symbol} ≥ {high:.3f}",
+            )
+        )
+    return handles
+
+
+def _forest_legend(
+    fig: Figure, ax: Axes, markers: list[Any], lines: list[Any], *, above: float
+) -> None:
+    """The forest's legend just above the axes (near the data whatever the figure's
+    height), right-aligned so that it spreads over the labels: the classes' markers, then
+    the decision lines. ``above`` is the room in points kept free for top tick labels."""
+    from matplotlib.transforms import ScaledTranslation
+
+    handles = [*markers, *lines] if len(markers) > 1 else lines
+    ax.legend(
+        handles=handles,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        bbox_transform=ax.transAxes + ScaledTranslation(0, above / 72, fig.dpi_scale_trans),
+        ncols=2,
+        handlelength=1.6,
+        columnspacing=1.0,
+        borderaxespad=0.0,
+    )
+
+
+_FOREST_X_LABEL = (
+    "capabilities correlation ({symbol})\nof each benchmark, its scores oriented so higher is safer"
+)
+
+
+def _legend_height(classes: Sequence[ClassAudit]) -> float:
+    """Inches a forest's legend takes: two columns of the markers and decision lines."""
+    entries = 2 + len(classes) + (len(classes) if len(classes) > 1 else 0)
+    return 0.11 * math.ceil(entries / 2)
+
+
+_HIGH_NOTE = "high = the mean pairwise correlation among the capability benchmarks"
 
 
 def forest_figure(
@@ -724,11 +1223,12 @@ def forest_figure(
         labels.append(plain(short[benchmark_id]))
     with _style():
         fig = _new_figure(
-            1.1 + 0.12 * n_rows, width=_width_for_labels(labels, font_size=6, plot_width=1.8)
+            1.0 + 0.12 * n_rows + _legend_height(classes),
+            width=_width_for_labels(labels, font_size=6, plot_width=1.8),
         )
         ax = fig.add_subplot()
-        ax.axvspan(-threshold, threshold, color=BAND_COLOUR, lw=0, zorder=0)
-        ax.axvline(0, color="#909090", lw=0.5, zorder=1)
+        lines = _decision_lines(ax, result, classes, threshold)
+        markers: list[Any] = []
         y_positions = np.arange(n_rows)[::-1]
         for position, audit_of_class in enumerate(classes):
             colour = PALETTE[position % len(PALETTE)]
@@ -755,19 +1255,8 @@ def forest_figure(
                 tips.append(tip)
             for y, low, high in intervals:
                 ax.hlines(y, low, high, color=colour, lw=0.8, zorder=2)
-            _points(
-                fig,
-                ax,
-                xs,
-                ys,
-                tips,
-                marker="o",
-                ls="none",
-                ms=2.6,
-                color=colour,
-                zorder=3,
-                label=plain(audit_of_class.model_class),
-            )
+            _points(fig, ax, xs, ys, tips, marker="o", ls="none", ms=2.6, color=colour, zorder=3)
+            markers.append(_marker(colour, audit_of_class.model_class))
         ax.set_yticks(y_positions, labels)
         for row in header_rows:
             tick = ax.get_yticklabels()[row]
@@ -776,7 +1265,7 @@ def forest_figure(
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(-1.02, 1.02)
         ax.set_ylim(-0.8, n_rows - 0.2)
-        ax.set_xlabel(f"capabilities correlation ({_symbol(result)})")
+        ax.set_xlabel(_FOREST_X_LABEL.format(symbol=_symbol(result)))
         ax.grid(axis="x")
         ax.spines["left"].set_visible(False)
         ax.xaxis.set_ticks_position("bottom")
@@ -784,14 +1273,13 @@ def forest_figure(
         secondary.tick_params(labelsize=6)
         secondary.spines["top"].set_visible(False)
         fig.suptitle(
-            "Capabilities correlation by area"
+            f"{_class_phrase(classes)}: capabilities correlation by area"
             + _suffix(result)
-            + f"\nshaded: |{_symbol(result)}| < {threshold:.2f}, the paper's low range",
+            + f"\n{_HIGH_NOTE}",
             x=0.02,
             ha="left",
         )
-        if len(classes) > 1:
-            fig.legend(loc="outside lower center", ncols=len(classes), title="class")
+        _forest_legend(fig, ax, markers, lines, above=LEGEND_ABOVE)
     return fig
 
 
@@ -847,11 +1335,12 @@ def _forest_overview(
     offsets = np.linspace(-0.18, 0.18, len(classes)) if len(classes) > 1 else np.zeros(1)
     with _style():
         fig = _new_figure(
-            1.1 + 0.12 * n_rows, width=_width_for_labels(labels, font_size=6, plot_width=1.8)
+            1.0 + 0.12 * n_rows + _legend_height(classes),
+            width=_width_for_labels(labels, font_size=6, plot_width=1.8),
         )
         ax = fig.add_subplot()
-        ax.axvspan(-threshold, threshold, color=BAND_COLOUR, lw=0, zorder=0)
-        ax.axvline(0, color="#909090", lw=0.5, zorder=1)
+        lines = _decision_lines(ax, result, classes, threshold)
+        markers: list[Any] = []
         y_positions = np.arange(n_rows)[::-1]
         for position, audit_of_class in enumerate(classes):
             colour = PALETTE[position % len(PALETTE)]
@@ -888,19 +1377,8 @@ def _forest_overview(
             ax.plot(
                 strip_x, strip_y, ls="none", marker="o", ms=1.2, alpha=0.35, mew=0, color=colour
             )
-            _points(
-                fig,
-                ax,
-                xs,
-                ys,
-                tips,
-                marker="o",
-                ls="none",
-                ms=2.6,
-                color=colour,
-                zorder=3,
-                label=plain(audit_of_class.model_class),
-            )
+            _points(fig, ax, xs, ys, tips, marker="o", ls="none", ms=2.6, color=colour, zorder=3)
+            markers.append(_marker(colour, audit_of_class.model_class))
         ax.set_yticks(y_positions, labels)
         for row, (_, member) in enumerate(rows):
             if member is None:
@@ -910,17 +1388,17 @@ def _forest_overview(
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(-1.02, 1.02)
         ax.set_ylim(-0.8, n_rows - 0.2)
-        ax.set_xlabel(f"capabilities correlation ({_symbol(result)})")
+        ax.set_xlabel(_FOREST_X_LABEL.format(symbol=_symbol(result)))
         ax.grid(axis="x")
         ax.spines["left"].set_visible(False)
         fig.suptitle(
-            f"Capabilities correlation of {len(every):,} benchmarks" + _suffix(result) + "\n"
-            f"shaded: |{_symbol(result)}| < {threshold:.2f}, the paper's low range",
+            f"{_class_phrase(classes)}: capabilities correlation of {len(every):,} benchmarks"
+            + _suffix(result)
+            + f"\n{_HIGH_NOTE}",
             x=0.02,
             ha="left",
         )
-        if len(classes) > 1:
-            fig.legend(loc="outside lower center", ncols=len(classes), title="class")
+        _forest_legend(fig, ax, markers, lines, above=2.0)
     return fig
 
 
@@ -999,7 +1477,7 @@ def compute_figure(
         if missing:
             title += f"\n{missing} benchmark{'s' if missing > 1 else ''} without both values"
         ax.set_title(title + _suffix(result), loc="left")
-        if colour_index or groups:
+        if ax.get_legend_handles_labels()[0]:
             fig.legend(loc="outside lower center", ncols=2, markerscale=1.2)
     return fig
 
@@ -1016,7 +1494,8 @@ def make_figure(
 ) -> Figure:
     """Draw one figure by name (see :data:`FIGURE_KINDS`).
 
-    ``scatter`` needs ``benchmark``; every figure takes the result alone.
+    ``scatter`` needs ``benchmark``; every other figure takes the result alone.
+    ``score_compute`` raises :class:`InputError` when no model has a compute figure.
     """
     if kind == "scores":
         return scores_figure(result, model_class=model_class)
@@ -1028,6 +1507,10 @@ def make_figure(
         return heatmap_figure(result, model_class=model_class)
     if kind == "compute":
         return compute_figure(result, model_class=model_class)
+    if kind == "loadings":
+        return loadings_figure(result, model_class=model_class)
+    if kind == "score_compute":
+        return score_compute_figure(result, model_class=model_class)
     if kind == "scatter":
         if benchmark is None:
             raise InputError("The scatter figure needs a benchmark; name it with --benchmark ID.")
@@ -1039,13 +1522,17 @@ def make_figure(
 
 
 def standard_figures(result: AuditResult) -> dict[str, Figure]:
-    """The standard set, by file stem: scores and forest of all classes, then per class
-    the scree, heatmap, forest and compute figures.
+    """The standard set, by file stem: scores, loadings, forest and (when the panel has
+    compute figures) score against compute, of all classes; then per class the scree,
+    heatmap, forest and compute figures.
     """
     figures: dict[str, Figure] = {
         "capability_scores": scores_figure(result),
+        "loadings": loadings_figure(result),
         "forest": forest_figure(result),
     }
+    if has_compute(result):
+        figures["score_compute"] = score_compute_figure(result)
     stems = class_stems(result.class_names)
     for audit_of_class in result.classes:
         stem = stems[audit_of_class.model_class]
