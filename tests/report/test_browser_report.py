@@ -212,9 +212,10 @@ def test_filtering_hides_rows(demo: Visit) -> None:
 def test_figures_are_present_and_not_blank(demo: Visit) -> None:
     page = demo.page
     figures = page.locator("figure.plot svg")
-    assert figures.count() == 2 + 3 * 2
-    shot = page.locator("#figure-forest").screenshot()
-    assert _pixel_std(shot) > 20
+    # forest, scores, loadings, score against compute; three per class (two classes)
+    assert figures.count() == 4 + 3 * 2
+    for name in ("forest", "loadings", "score-compute"):
+        assert _pixel_std(page.locator(f"#figure-{name}").screenshot()) > 20
     assert _pixel_std(page.screenshot(full_page=True)) > 20
     # The explorer draws one point per model with both values.
     assert page.locator("#explore-chat svg circle").count() == 15

@@ -96,7 +96,10 @@ def test_sections_and_headline_numbers(demo_page: tuple[ScoreTable, AuditResult,
         assert f"{100 * c.variance_explained:.1f}%" in page
         assert f"{100 * c.score_compute_correlation:+.1f}% (n={c.score_compute_n})" in page
     assert "SYNTHETIC DATA" in page
-    assert page.count('<figure class="plot') == 2 + 3 * len(result.classes)
+    # forest, scores, loadings and score against compute (the demo has FLOP), then three
+    # per class.
+    assert page.count('<figure class="plot') == 4 + 3 * len(result.classes)
+    assert 'id="figure-loadings"' in page and 'id="figure-score-compute"' in page
 
 
 def test_table_rows_and_sort_keys(demo_page: tuple[ScoreTable, AuditResult, str]) -> None:
