@@ -555,20 +555,30 @@ def _permutation_count(
 
 @dataclass(frozen=True)
 class PermutationJob:
-    """What every chunk of a permutation test reads (sent once to each worker)."""
+    """What every chunk of a permutation test reads (sent once to each worker).
 
-    reference: FloatArray
-    values: FloatArray
+    One test per reference: the benchmarks read against the capability score share one,
+    and each calibration benchmark has its own reference column.
+    """
+
+    references: tuple[FloatArray, ...]
+    values: tuple[FloatArray, ...]
     n_permutations: int
     seed: np.random.SeedSequence
 
 
 def permutation_chunk(
-    job: PermutationJob, blocks: tuple[int, int]
+    job: PermutationJob, task: tuple[int, int, int]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """Exceedance counts of permutation blocks ``first`` to ``last - 1`` (one task)."""
+    """Exceedance counts of test ``test``, permutation blocks ``first`` to ``last - 1``."""
+    test, first, last = task
     return permutation_counts(
-        job.reference, job.values, job.n_permutations, job.seed, tag=1, blocks=range(*blocks)
+        job.references[test],
+        job.values[test],
+        job.n_permutations,
+        job.seed,
+        tag=1,
+        blocks=range(first, last),
     )
 
 
@@ -585,30 +595,36 @@ def _pvalues(
     for j, ref in enumerate(data.references):
         key = b"score" if ref is None else ref.tobytes()
         groups.setdefault(key, []).append(j)
+    members_of = list(groups.values())
+    job = PermutationJob(
+        references=tuple(
+            np.asarray(
+                audit_of_class.capability_scores
+                if data.references[m[0]] is None
+                else data.references[m[0]],
+                dtype=np.float64,
+            )
+            for m in members_of
+        ),
+        values=tuple(np.ascontiguousarray(data.targets[:, m]) for m in members_of),
+        n_permutations=permutations,
+        seed=seed,
+    )
     blocks = permutation_blocks(permutations)
     runner = runner.for_work(permutations * data.targets.size)
     # Counts of disjoint block ranges add up, so the ranges can run anywhere.
     step = max(1, -(-blocks // (1 if runner.kind == "serial" else 4 * max(runner.workers, 8))))
-    ranges = [(b, min(blocks, b + step)) for b in range(0, blocks, step)]
-    total = len(ranges) * len(groups)
-    on_chunk(0, total)
-    for position, members in enumerate(groups.values()):
-        ref = data.references[members[0]]
-        reference = audit_of_class.capability_scores if ref is None else ref
-        job = PermutationJob(
-            np.asarray(reference, dtype=np.float64),
-            np.ascontiguousarray(data.targets[:, members]),
-            permutations,
-            seed,
-        )
-        before = position * len(ranges)
-        parts = run_chunks(
-            runner,
-            permutation_chunk,
-            job,
-            ranges,
-            on_done=lambda n, before=before: on_chunk(before + n, total),  # type: ignore[misc]
-        )
-        exceed = np.sum([part[0] for part in parts], axis=0)
-        p[members] = pvalues_from_counts(exceed, parts[0][1], permutations)
+    tasks = [
+        (test, b, min(blocks, b + step))
+        for test in range(len(members_of))
+        for b in range(0, blocks, step)
+    ]
+    on_chunk(0, len(tasks))
+    parts = run_chunks(
+        runner, permutation_chunk, job, tasks, on_done=lambda n: on_chunk(n, len(tasks))
+    )
+    for test, members in enumerate(members_of):
+        mine = [part for task, part in zip(tasks, parts, strict=True) if task[0] == test]
+        exceed = np.sum([part[0] for part in mine], axis=0)
+        p[members] = pvalues_from_counts(exceed, mine[0][1], permutations)
     return p
