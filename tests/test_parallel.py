@@ -112,7 +112,9 @@ def _slow_square(delay: float, task: int) -> int:
     return task * task
 
 
-@pytest.mark.parametrize("kind", ["serial", "threads", "processes"])
+@pytest.mark.parametrize(
+    "kind", ["threads", "processes", pytest.param("serial", marks=pytest.mark.sweep)]
+)
 def test_results_come_back_in_task_order(kind: str) -> None:
     seen: list[int] = []
     lock = threading.Lock()
@@ -132,7 +134,7 @@ def _fail_on_three(_: None, task: int) -> int:
     return task
 
 
-@pytest.mark.parametrize("kind", ["threads", "processes"])
+@pytest.mark.parametrize("kind", ["threads", pytest.param("processes", marks=pytest.mark.sweep)])
 def test_a_failing_chunk_raises_its_own_error(kind: str) -> None:
     with pytest.raises(ZeroDivisionError, match="task 3"):
         run_chunks(Scheduler(kind, 2), _fail_on_three, None, list(range(6)))  # type: ignore[arg-type]
@@ -160,7 +162,13 @@ def test_permutation_counts_of_disjoint_blocks_add_up() -> None:
 
 
 @pytest.mark.parametrize(
-    ("scheduler", "workers"), [("threads", 2), ("threads", 3), ("processes", 2), ("local", 2)]
+    ("scheduler", "workers"),
+    [
+        ("processes", 2),
+        pytest.param("threads", 2, marks=pytest.mark.sweep),
+        pytest.param("threads", 3, marks=pytest.mark.sweep),
+        pytest.param("local", 2, marks=pytest.mark.sweep),
+    ],
 )
 def test_local_schedulers_give_the_serial_bytes(
     serial_document: str, scheduler: str, workers: int
@@ -185,6 +193,7 @@ def test_a_dask_cluster_with_two_workers_gives_the_serial_bytes(
 
 
 @pytest.mark.slow
+@pytest.mark.sweep
 def test_the_command_line_on_a_dask_cluster_gives_the_serial_bytes(
     cluster: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -254,7 +263,9 @@ def test_scheduler_needs_bootstrap(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--scheduler needs --bootstrap N" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("scheduler", ["threads", "processes"])
+@pytest.mark.parametrize(
+    "scheduler", ["threads", pytest.param("processes", marks=pytest.mark.sweep)]
+)
 def test_robustness_refits_are_the_same_whichever_scheduler(scheduler: str) -> None:
     from safetywashing.robustness import robustness_audit
 

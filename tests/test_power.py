@@ -50,7 +50,7 @@ def test_the_power_command_prints_power_and_a_reading_per_row(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["power", "--models", "20,50", "--panels", "500", "--seed", "1"]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # wrapped at the terminal's width
     assert "rejects a zero correlation" in out and "power" in out
     assert out.count("is detected as non-zero (alpha 0.05) in") == 2
     argv = ["power", "--models", "20", "--panels", "200", "--seed", "1", "--format", "json"]

@@ -19,12 +19,14 @@ def _datasets() -> Path:
     ("kind", "extra", "suffix", "magic"),
     [
         ("forest", [], ".png", b"\x89PNG"),
-        ("scores", [], ".svg", b"<?xml"),
-        ("scree", ["--class", "chat"], ".pdf", b"%PDF"),
-        ("heatmap", ["--class", "base"], ".png", b"\x89PNG"),
-        ("compute", ["--class", "chat"], ".svg", b"<?xml"),
+        pytest.param("scores", [], ".svg", b"<?xml", marks=pytest.mark.sweep),
+        pytest.param("scree", ["--class", "chat"], ".pdf", b"%PDF", marks=pytest.mark.sweep),
+        pytest.param("heatmap", ["--class", "base"], ".png", b"\x89PNG", marks=pytest.mark.sweep),
+        pytest.param("compute", ["--class", "chat"], ".svg", b"<?xml", marks=pytest.mark.sweep),
         ("loadings", [], ".pdf", b"%PDF"),
-        ("score_compute", ["--class", "base"], ".png", b"\x89PNG"),
+        pytest.param(
+            "score_compute", ["--class", "base"], ".png", b"\x89PNG", marks=pytest.mark.sweep
+        ),
         ("scatter", ["--class", "chat", "--benchmark", "syn_ethics_qa"], ".png", b"\x89PNG"),
     ],
 )
