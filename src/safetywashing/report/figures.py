@@ -213,6 +213,26 @@ def _marker(colour: str, label: str, *, marker: str = "o", size: float = 3.0) ->
     return Line2D([], [], marker=marker, ls="none", ms=size, color=colour, label=plain(label))
 
 
+def _model_points(
+    fig: Figure, ax: Axes, xs: FloatArray, ys: FloatArray, tips: Sequence[str], colour: str
+) -> None:
+    """One small dot per model, each with its tooltip."""
+    _points(
+        fig,
+        ax,
+        [float(v) for v in xs],
+        [float(v) for v in ys],
+        tips,
+        marker="o",
+        ls="none",
+        ms=3,
+        color=colour,
+        alpha=0.85,
+        mec="white",
+        mew=0.3,
+    )
+
+
 @contextmanager
 def _style(**extra: Any) -> Iterator[None]:
     import matplotlib
@@ -886,22 +906,16 @@ def score_compute_figure(
             xs = np.log10(compute[keep])
             ys = scores[keep]
             names = [n for n, k in zip(audit_of_class.model_names, keep, strict=True) if k]
-            _points(
+            _model_points(
                 fig,
                 ax,
-                [float(v) for v in xs],
-                [float(v) for v in ys],
+                xs,
+                ys,
                 [
                     f"{name}: {label} 10^{x:.2f}, score {y:+.2f}"
                     for name, x, y in zip(names, xs, ys, strict=True)
                 ],
-                marker="o",
-                ls="none",
-                ms=3,
-                color=colour,
-                alpha=0.85,
-                mec="white",
-                mew=0.3,
+                colour,
             )
             if len(xs):
                 _pad_limits(ax, xs, ys)
@@ -992,22 +1006,16 @@ def scatter_figure(
     with _style():
         fig = _new_figure(3.1)
         ax = fig.add_subplot()
-        _points(
+        _model_points(
             fig,
             ax,
-            [float(v) for v in xs],
-            [float(v) for v in ys],
+            xs,
+            ys,
             [
                 f"{name}: {x_value:.3g}, {y_value:.3g}"
                 for name, x_value, y_value in zip(names, xs, ys, strict=True)
             ],
-            marker="o",
-            ls="none",
-            ms=3,
-            color=PALETTE[0],
-            alpha=0.85,
-            mec="white",
-            mew=0.3,
+            PALETTE[0],
         )
         handles: list[Any] = [_marker(PALETTE[0], f"models (n = {len(xs):,})")]
         if len(xs) >= 2 and np.ptp(xs) > 0 and _finite(r):
