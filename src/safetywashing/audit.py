@@ -591,6 +591,12 @@ def _check_range(name: str, table: ScoreTable, values: FloatArray) -> None:
         ("score", values, table.benchmark_ids),
         ("training compute", np.asarray(table.flop, dtype=np.float64)[:, None], ("compute",)),
     ):
+        # The extremes ignoring NaN first: no temporary the size of the panel unless a
+        # cell is out of range, and then only to name it.
+        highest = np.fmax.reduce(column_values, axis=None)
+        lowest = np.fmin.reduce(column_values, axis=None)
+        if not (highest > MAX_MAGNITUDE or lowest < -MAX_MAGNITUDE):
+            continue
         with np.errstate(invalid="ignore"):
             bad = ~(np.isnan(column_values) | (np.abs(column_values) <= MAX_MAGNITUDE))
         if bad.any():

@@ -300,3 +300,14 @@ def test_file_size_limit_in_mebibytes_as_the_row_reader(
     slow = row_reader(path)
     _no_row_reader(monkeypatch)
     assert_same(readers.read_scores(path, columns=readers.ColumnMap(max_file_mb=limit)), slow)
+
+
+def test_the_matrix_is_column_major_without_gaps(tmp_path: Path) -> None:
+    # Allocated for a bound on the rows (line breaks, here with blank lines at the end):
+    # the audit uses a contiguous column-major matrix as it is, and copies anything else.
+    frame = _large_frame()
+    path = tmp_path / "large.csv"
+    path.write_text(frame.to_csv(index=False) + "\n\n\n")
+    table = readers.read_scores(path)
+    assert table.values.flags.f_contiguous
+    assert_same(table, row_reader(path))

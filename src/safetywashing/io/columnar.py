@@ -176,8 +176,32 @@ def _read_csv(
         raise _Decline
     pa.default_memory_pool().release_unused()  # hand the reader's buffers back to the system
     return _assemble(
-        path, digest.hexdigest(), values[:rows], texts, plan, columns, benchmarks, header
+        path,
+        digest.hexdigest(),
+        _first_rows(values, rows),
+        texts,
+        plan,
+        columns,
+        benchmarks,
+        header,
     )
+
+
+def _first_rows(values: FloatArray, rows: int) -> FloatArray:
+    """The first ``rows`` rows of a column-major matrix, column-major and contiguous.
+
+    The matrix is allocated for a bound on the rows (the file's line breaks); a slice of
+    it would leave gaps between the columns, and the audit copies such an array (another
+    80 MB on a 10,000 x 1,000 panel). The columns move down within the same buffer
+    instead.
+    """
+    capacity, n_columns = values.shape
+    if rows == capacity:
+        return values
+    flat = values.T.reshape(-1)  # a view: the transpose is C-contiguous
+    for j in range(1, n_columns):  # forwards: each column moves to a lower address
+        flat[j * rows : (j + 1) * rows] = flat[j * capacity : j * capacity + rows]
+    return flat[: n_columns * rows].reshape(n_columns, rows).T
 
 
 def _block_size(n_bytes: int, n_columns: int) -> int:
@@ -250,6 +274,7 @@ def _read_parquet(
         if row != n_rows:
             raise _Decline
         del group
+    pa.default_memory_pool().release_unused()  # hand the reader's buffers back to the system
     return _assemble(path, _file_sha256(path), values, texts, plan, columns, benchmarks, header)
 
 
