@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, TextIO
 
 _INFINITY = float("inf")
 
@@ -55,6 +55,42 @@ def dumps(document: Any, *, indent: int = 2, end: str = "") -> str:
         return json.dumps(document, indent=indent, ensure_ascii=False, allow_nan=False) + end
     parts.append(end)
     return "".join(parts)
+
+
+def dump(document: Any, stream: TextIO, *, indent: int = 2, end: str = "") -> None:
+    """Write :func:`dumps`'s text to ``stream`` piece by piece.
+
+    The same characters, without joining them into one string first: on a large panel
+    that string, and the bytes it is encoded to in one piece, are the largest objects
+    of the whole run.
+
+    Parameters
+    ----------
+    document : object
+        As for :func:`dumps`.
+    stream : text file
+        Where to write.
+    indent : int, optional
+        Spaces per level.
+    end : str, optional
+        Text to write after the document.
+
+    Examples
+    --------
+    >>> import io
+    >>> buffer = io.StringIO()
+    >>> dump({"a": [1, 2.5, None], "b": {}}, buffer, end=";")
+    >>> buffer.getvalue() == dumps({"a": [1, 2.5, None], "b": {}}, end=";")
+    True
+    """
+    parts: list[str] = []
+    try:
+        _write(document, parts, "\n", " " * indent)
+    except (_Unexpected, RecursionError):
+        stream.write(json.dumps(document, indent=indent, ensure_ascii=False, allow_nan=False) + end)
+        return
+    parts.append(end)
+    stream.writelines(parts)
 
 
 def _float(value: float) -> str:
