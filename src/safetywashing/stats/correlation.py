@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from safetywashing.stats.ranks import (
     column_chunks,
+    column_orders,
     rank_average,
     rank_columns,
     rank_subset,
@@ -19,6 +20,7 @@ from safetywashing.stats.ranks import (
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+IntpArray = npt.NDArray[np.intp]
 CorrelationMethod = Literal["spearman", "pearson", "kendall"]
 CORRELATION_METHODS: tuple[CorrelationMethod, ...] = ("spearman", "pearson", "kendall")
 
@@ -184,19 +186,25 @@ def _spearman_columns(refs: list[FloatArray], mat: FloatArray) -> list[tuple[Flo
     Each reference and each column is sorted once (:func:`.ranks.sorted_runs`); the ranks
     over one column's pairwise-complete rows then take a few O(n) passes
     (:func:`.ranks.rank_subset`), and the Pearson step runs on the same arrays
-    :func:`correlation` would build, so the results are identical. Columns are handled
-    one at a time, so the working set stays in the processor's cache, in chunks on two
-    threads (numpy's sorts and array passes release the GIL); each chunk writes only its
-    own columns, so the result does not depend on the scheduling.
+    :func:`correlation` would build, so the results are identical. Columns are ranked one
+    at a time, so the working set stays in the processor's cache.
+
+    The columns are sorted a chunk at a time on a second thread, one chunk ahead of the
+    ranking: a sort of many columns runs without the GIL, while the ranking is many short
+    numpy calls that mostly hold it (on two threads they only contend for it, and took
+    more CPU time for no gain). The sorts give the same ranks whichever thread runs them.
     """
     n_rows, k = mat.shape
     results = [(np.full(k, np.nan), np.zeros(k, dtype=np.int64)) for _ in refs]
     present_refs = [~np.isnan(ref) for ref in refs]
     ref_runs = [sorted_runs(ref) for ref in refs]
 
-    def run(columns: slice) -> None:
+    def sort_chunk(columns: slice) -> tuple[FloatArray, IntpArray]:
         # Column-major, so that each column is contiguous (no copy when it already is).
         block = np.asfortranarray(mat[:, columns])
+        return block, column_orders(block)
+
+    def rank_chunk(columns: slice, block: FloatArray, orders: IntpArray) -> None:
         column_ranks = np.empty(n_rows)
         ref_ranks = np.empty(n_rows)
         for i in range(block.shape[1]):
@@ -210,22 +218,25 @@ def _spearman_columns(refs: list[FloatArray], mat: FloatArray) -> list[tuple[Flo
                 if count < 3:
                     continue
                 if runs is None:
-                    runs = sorted_runs(column)
+                    runs = sorted_runs(column, order=orders[i])
                 rank_subset(runs, kept, column_ranks)
                 rank_subset(ref_run, kept, ref_ranks)
                 r[columns.start + i] = pearson(ref_ranks[kept], column_ranks[kept])
 
     chunks = column_chunks(n_rows, k)
-    workers = min(2, os.cpu_count() or 1)
-    if len(chunks) < 2 or workers < 2:
+    if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
         for columns in chunks:
-            run(columns)
+            rank_chunk(columns, *sort_chunk(columns))
         return results
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for _ in pool.map(run, chunks):
-            pass
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(sort_chunk, chunks[0])
+        for position, columns in enumerate(chunks):
+            block, orders = pending.result()
+            if position + 1 < len(chunks):
+                pending = pool.submit(sort_chunk, chunks[position + 1])
+            rank_chunk(columns, block, orders)
     return results
 
 
