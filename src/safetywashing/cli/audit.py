@@ -26,7 +26,7 @@ from safetywashing.cli.progress import status
 from safetywashing.errors import InputError
 
 if TYPE_CHECKING:
-    from safetywashing.report.console import TableView
+    from safetywashing.report.reading import TableView
     from safetywashing.results import AuditResult
     from safetywashing.results.robustness import RobustnessResult
 
