@@ -142,6 +142,19 @@ def _scalar(value: Any) -> str | None:
     raise _Unexpected
 
 
+def _strings(value: list[str] | tuple[str, ...], separator: str) -> str:
+    """The JSON strings of ``value`` joined by ``separator``; TypeError for a non-string.
+
+    When no string has a character to escape (the usual model and benchmark ids: one
+    escape of all of them at once tells), each one's JSON text is itself in quotes, and
+    one join writes them all (a coverage list names up to every model).
+    """
+    raw = "".join(value)
+    if len(encode_basestring(raw)) == len(raw) + 2:  # an escape would lengthen it
+        return '"' + ('"' + separator + '"').join(value) + '"'
+    return separator.join(map(encode_basestring, value))
+
+
 def _key(key: Any) -> str:
     if isinstance(key, str):
         return encode_basestring(key)
@@ -189,7 +202,7 @@ def _write(value: Any, parts: list[str], newline: str, step: str) -> None:
         parts.append("[]")
         return
     try:  # a list of strings (model ids, benchmark ids): escaped in C, joined once
-        joined = separator.join(map(encode_basestring, value))
+        joined = _strings(value, separator)
     except TypeError:
         pass
     else:
