@@ -205,8 +205,6 @@ def _spearman_columns(refs: list[FloatArray], mat: FloatArray) -> list[tuple[Flo
         return block, column_orders(block)
 
     def rank_chunk(columns: slice, block: FloatArray, orders: IntpArray) -> None:
-        column_ranks = np.empty(n_rows)
-        ref_ranks = np.empty(n_rows)
         for i in range(block.shape[1]):
             column = block[:, i]
             present = ~np.isnan(column)
@@ -219,9 +217,11 @@ def _spearman_columns(refs: list[FloatArray], mat: FloatArray) -> list[tuple[Flo
                     continue
                 if runs is None:
                     runs = sorted_runs(column, order=orders[i])
-                rank_subset(runs, kept, column_ranks)
-                rank_subset(ref_run, kept, ref_ranks)
-                r[columns.start + i] = pearson(ref_ranks[kept], column_ranks[kept])
+                # The ranks correlation() would compute on ref[kept] and column[kept].
+                positions = np.flatnonzero(kept)
+                r[columns.start + i] = pearson(
+                    rank_subset(ref_run, kept, positions), rank_subset(runs, kept, positions)
+                )
 
     chunks = column_chunks(n_rows, k)
     if len(chunks) < 2 or (os.cpu_count() or 1) < 2:

@@ -189,6 +189,8 @@ class SortedRuns:
     ----------
     order : ndarray of int, shape (n,)
         Positions in ascending order of value, missing (NaN) entries last.
+    inverse : ndarray of int, shape (n,)
+        Where each entry stands in that order (``order[inverse] == arange(n)``).
     tied : ndarray of int
         Positions in that order that lie in a run of two or more equal present values.
     tied_start, tied_end : ndarray of int, same shape as ``tied``
@@ -196,6 +198,7 @@ class SortedRuns:
     """
 
     order: IntpArray
+    inverse: IntpArray
     tied: IntpArray
     tied_start: IntpArray
     tied_end: IntpArray
@@ -235,27 +238,32 @@ def sorted_runs(values: FloatArray, *, order: IntpArray | None = None) -> Sorted
     SortedRuns
     """
     present = ~np.isnan(values)
-    if np.isposinf(values).any():
-        order = np.argsort(values, kind="stable")  # NaN after +inf
-    elif order is None:
-        order = np.argsort(np.where(present, values, np.inf))
     n_present = int(np.count_nonzero(present))
-    in_order = values[order[:n_present]]
+    if order is None:
+        order = np.argsort(np.where(present, values, np.inf))
+    in_order = values.take(order[:n_present])
+    if n_present and not -np.inf < in_order[-1] < np.inf:
+        # A present +inf: sorted among the NaN (as +inf), a NaN may come before it.
+        order = np.argsort(values, kind="stable")  # NaN after +inf
+        in_order = values.take(order[:n_present])
+    inverse = np.empty(order.size, dtype=np.intp)
+    inverse[order] = np.arange(order.size)
+    # boundary[p]: a run of equal values starts at p (and at n_present, past the last).
     boundary = np.empty(n_present + 1, dtype=bool)
     boundary[0] = boundary[-1] = True
     np.not_equal(in_order[1:], in_order[:-1], out=boundary[1:-1])
-    edges = np.flatnonzero(boundary)
-    lengths = np.diff(edges)
-    if lengths.size == n_present:  # no ties
-        empty = np.zeros(0, dtype=np.intp)
-        return SortedRuns(order, empty, empty, empty)
-    run_of = np.repeat(np.arange(lengths.size), lengths)
-    tied = np.flatnonzero(lengths[run_of] > 1)
-    run = run_of[tied]
-    return SortedRuns(order, tied, edges[run], edges[run + 1])
+    # A position is tied unless a run both starts there and at the next position; the
+    # tied positions come run by run, each run starting where boundary is set.
+    tied = np.flatnonzero(~(boundary[:-1] & boundary[1:]))
+    first = boundary[tied]
+    run_first = np.flatnonzero(first)  # where in ``tied`` each run starts
+    starts = tied[run_first]
+    ends = starts + np.diff(run_first, append=tied.size)
+    run = np.cumsum(first) - 1
+    return SortedRuns(order, inverse, tied, starts[run], ends[run])
 
 
-def rank_subset(runs: SortedRuns, kept: npt.NDArray[np.bool_], out: FloatArray) -> FloatArray:
+def rank_subset(runs: SortedRuns, kept: npt.NDArray[np.bool_], positions: IntpArray) -> FloatArray:
     """Rank the entries of a sorted vector among a subset of them, ties averaged.
 
     Parameters
@@ -264,20 +272,20 @@ def rank_subset(runs: SortedRuns, kept: npt.NDArray[np.bool_], out: FloatArray) 
         ``sorted_runs(values)``.
     kept : ndarray of bool, shape (n,)
         The subset; must be False where ``values`` is NaN.
-    out : ndarray of shape (n,)
-        Written with the ranks.
+    positions : ndarray of int, shape (m,)
+        Positions of kept entries (``np.flatnonzero(kept)`` for all of them).
 
     Returns
     -------
-    ndarray of shape (n,)
-        ``out``: at each kept position, what :func:`rank_average` gives it among
-        ``values[kept]``; meaningless elsewhere.
+    ndarray of shape (m,)
+        The rank of each of those entries among ``values[kept]``, as
+        :func:`rank_average` gives it: ``rank_average(values[kept])`` for all of them.
 
     Examples
     --------
     >>> values = np.array([10.0, 30.0, 20.0, 20.0, np.nan])
     >>> kept = np.array([True, True, True, False, False])
-    >>> rank_subset(sorted_runs(values), kept, np.empty(5))[kept].tolist()
+    >>> rank_subset(sorted_runs(values), kept, np.flatnonzero(kept)).tolist()
     [1.0, 3.0, 2.0]
     """
     kept_sorted = kept[runs.order]
@@ -291,5 +299,4 @@ def rank_subset(runs: SortedRuns, kept: npt.NDArray[np.bool_], out: FloatArray) 
     ranks = counts[1:].astype(np.float64)
     if runs.tied.size:
         ranks[runs.tied] = (counts[runs.tied_start] + counts[runs.tied_end] + 1) / 2.0
-    out[runs.order] = ranks
-    return out
+    return ranks.take(runs.inverse.take(positions))
