@@ -168,10 +168,15 @@ def run(command: list[str], output: Path) -> Run:
 
 
 def cli_command(path: Path) -> list[str]:
-    """The audit command on a generated panel, printing JSON."""
+    """The audit command on a generated panel, printing JSON.
+
+    ``--max-file-size`` lifts the default 64 MB bound on a scores file: the 10,000 x
+    1,000 CSV is 72 MB.
+    """
     return [
         sys.executable, "-m", "safetywashing.cli.app", "audit", str(path),
         "--capabilities", ",".join(capability_ids()), "--format", "json",
+        "--max-file-size", "1024",
     ]  # fmt: skip
 
 

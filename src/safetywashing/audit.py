@@ -41,7 +41,7 @@ from safetywashing.results.audit import (
     ClassAudit,
 )
 from safetywashing.results.prepared import PreparedClass
-from safetywashing.stats.correlation import correlate_columns, correlation
+from safetywashing.stats.correlation import correlate_columns_each, correlation
 from safetywashing.stats.impute import impute_pca
 from safetywashing.stats.pca import (
     CapabilityComponent,
@@ -347,9 +347,16 @@ def _audit_class(
     # base models from a combined table) is not part of this class's audit.
     has_scores = np.asarray(~np.isnan(values).all(axis=0), dtype=bool)
     reported = [j for j, b in enumerate(table.benchmarks) if b.role != "ignore" and has_scores[j]]
-    reported_values = values[:, reported]
-    capability_r, capability_n = correlate_columns(scores, reported_values, config.method)
-    compute_r, compute_n = correlate_columns(flop, reported_values, config.method)
+    # Every column reported (the usual case): the column-major scores themselves, the
+    # layout that selecting the columns would give, without copying a large panel.
+    reported_values = (
+        values
+        if len(reported) == values.shape[1] and values.flags.f_contiguous
+        else values[:, reported]
+    )
+    (capability_r, capability_n), (compute_r, compute_n) = correlate_columns_each(
+        [scores, flop], reported_values, config.method
+    )
     results: list[BenchmarkResult] = []
     references: list[FloatArray | None] = []
     for position, column_index in enumerate(reported):
@@ -584,6 +591,12 @@ def _check_range(name: str, table: ScoreTable, values: FloatArray) -> None:
         ("score", values, table.benchmark_ids),
         ("training compute", np.asarray(table.flop, dtype=np.float64)[:, None], ("compute",)),
     ):
+        # The extremes ignoring NaN first: no temporary the size of the panel unless a
+        # cell is out of range, and then only to name it.
+        highest = np.fmax.reduce(column_values, axis=None)
+        lowest = np.fmin.reduce(column_values, axis=None)
+        if not (highest > MAX_MAGNITUDE or lowest < -MAX_MAGNITUDE):
+            continue
         with np.errstate(invalid="ignore"):
             bad = ~(np.isnan(column_values) | (np.abs(column_values) <= MAX_MAGNITUDE))
         if bad.any():

@@ -227,6 +227,10 @@ def class_coverage(
         )
         for row in gaps
     }
+    # Python ints up front: indexing a numpy array one model at a time costs more than
+    # the rest of the loop.
+    n_capability_of = n_capability.tolist()
+    n_other_of = n_other.tolist()
     models: list[ModelCoverage] = []
     for row, model in enumerate(model_ids):
         status: ModelStatus
@@ -240,10 +244,10 @@ def class_coverage(
             ModelCoverage(
                 id=model,
                 status=status,
-                n_capability=int(n_capability[row]),
+                n_capability=n_capability_of[row],
                 missing_capability=missing_of.get(row, ()),
                 imputed=tuple(imputed_by_model.get(model, ())),
-                n_other=int(n_other[row]),
+                n_other=n_other_of[row],
                 n_other_total=len(other_columns),
                 reason=reasons.get(model, ""),
             )
@@ -255,7 +259,7 @@ def class_coverage(
             id=table.benchmarks[j].id,
             role=table.benchmarks[j].role,
             n_observed=int(n_observed[j]),
-            missing_models=tuple(id_array[~present[:, j]]),
+            missing_models=tuple(id_array[~present[:, j]].tolist()),
             n_imputed=imputed_by_benchmark.get(table.benchmarks[j].id, 0),
         )
         for j in reported

@@ -257,6 +257,8 @@ class ScoreTable:
             raise InputError(
                 f"No model has class '{model_class}'; the classes present are {known}."
             )
+        if len(rows) == len(self.models):
+            return self  # one class: the table is immutable, so no copy of its scores
         return self.select_models(rows)
 
     def with_benchmarks(self, benchmarks: Iterable[BenchmarkInfo]) -> ScoreTable:

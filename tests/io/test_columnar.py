@@ -225,3 +225,89 @@ def test_parquet_nullable_integers_read_missing_as_nan(tmp_path: Path) -> None:
     table = read_wide_columnar(path, readers.DEFAULT_COLUMNS, ())
     assert table is not None
     assert table.values[0, 0] == 3.0 and math.isnan(table.values[1, 0])
+
+
+def _large_frame(n_models: int = 2_000, n_scores: int = 40) -> pd.DataFrame:
+    rng = np.random.default_rng(2)
+    values = np.round(rng.random((n_models, n_scores)), 6)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    frame = pd.DataFrame(values, columns=[f"b{j}" for j in range(n_scores)])
+    frame.insert(
+        0, "FLOP", np.where(rng.random(n_models) < 0.1, np.nan, 10 ** rng.uniform(20, 24, n_models))
+    )
+    frame.insert(0, "model", [f"org/model-{i}" for i in range(n_models)])
+    return frame
+
+
+def _no_row_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file went to the row reader")
+
+    monkeypatch.setattr(readers, "read_rows", refuse)
+
+
+def test_large_parquet_through_read_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Several row groups, read in several groups of columns: the row reader's table.
+    import safetywashing.io.columnar as columnar_module
+
+    path = tmp_path / "large.parquet"
+    _large_frame().to_parquet(path, index=False, row_group_size=700)
+    slow = row_reader(path)
+    monkeypatch.setattr(columnar_module, "PARQUET_GROUP_CELLS", 2_000 * 7)
+    _no_row_reader(monkeypatch)
+    assert_same(readers.read_scores(path), slow)
+
+
+def test_batches_fill_column_by_column_without_tensor_conversion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pyarrow before 16 has no record batch -> tensor conversion with nulls.
+    import safetywashing.io.columnar as columnar_module
+
+    csv_path = tmp_path / "large.csv"
+    _large_frame().to_csv(csv_path, index=False)
+    parquet_path = tmp_path / "large.parquet"
+    _large_frame().to_parquet(parquet_path, index=False, row_group_size=700)
+    fast = [columnar(csv_path), columnar(parquet_path)]
+    monkeypatch.setattr(columnar_module, "_tensor_conversion", lambda: False)
+    for table, path in zip(fast, (csv_path, parquet_path), strict=True):
+        assert_same(columnar(path), table)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_large_tables_beyond_the_row_and_column_limits_are_refused(
+    tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / f"large{suffix}"
+    frame = _large_frame()
+    frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path, index=False)
+    with pytest.raises(InputError, match="more than the 1999 a scores table may have"):
+        readers.read_scores(path, columns=readers.ColumnMap(max_rows=1_999))
+    with pytest.raises(InputError, match="more than the 41 a scores table may have"):
+        readers.read_scores(path, columns=readers.ColumnMap(max_columns=41))
+
+
+def test_file_size_limit_in_mebibytes_as_the_row_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file over the limit in millions of bytes but within it in MiB (the row reader's
+    # unit) is read, and column-wise.
+    path = tmp_path / "large.csv"
+    _large_frame().to_csv(path, index=False)
+    size = path.stat().st_size
+    limit = size / 1e6 * 0.99
+    assert size <= limit * 1024 * 1024
+    slow = row_reader(path)
+    _no_row_reader(monkeypatch)
+    assert_same(readers.read_scores(path, columns=readers.ColumnMap(max_file_mb=limit)), slow)
+
+
+def test_the_matrix_is_column_major_without_gaps(tmp_path: Path) -> None:
+    # Allocated for a bound on the rows (line breaks, here with blank lines at the end):
+    # the audit uses a contiguous column-major matrix as it is, and copies anything else.
+    frame = _large_frame()
+    path = tmp_path / "large.csv"
+    path.write_text(frame.to_csv(index=False) + "\n\n\n")
+    table = readers.read_scores(path)
+    assert table.values.flags.f_contiguous
+    assert_same(table, row_reader(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from enum import StrEnum
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safetywashing.report.jsontext import dumps
+from safetywashing.report.jsontext import dump, dumps
 
 
 def standard(document: Any, indent: int = 2) -> str:
@@ -41,6 +42,9 @@ documents = st.recursive(
 @given(documents, st.integers(0, 4))
 def test_same_text_as_the_standard_library(document: Any, indent: int) -> None:
     assert dumps(document, indent=indent) == standard(document, indent)
+    stream = io.StringIO()
+    dump(document, stream, indent=indent, end="\n")
+    assert stream.getvalue() == standard(document, indent) + "\n"
 
 
 class Colour(StrEnum):

@@ -13,6 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 from safetywashing.stats.correlation import (
     correlate_columns,
+    correlate_columns_each,
     correlation,
     correlation_matrix,
 )
@@ -108,3 +109,19 @@ def test_spearman_columns_in_small_chunks(
         for j in range(23)
     ]
     np.testing.assert_allclose(whole[0], expected, atol=1e-12)
+
+
+def test_correlate_columns_each_equals_one_reference_at_a_time(rng: np.random.Generator) -> None:
+    # Several references share the columns' sorts; each result is that of the reference
+    # alone, bit for bit (ties and gaps in references and columns).
+    references = [np.round(rng.normal(size=60), 1) for _ in range(3)]
+    references[1][rng.random(60) < 0.2] = np.nan
+    matrix = np.round(rng.normal(size=(60, 9)), 1)
+    matrix[rng.random(matrix.shape) < 0.3] = np.nan
+    matrix[:, 4] = np.nan
+    for reference, (r, n) in zip(
+        references, correlate_columns_each(references, matrix), strict=True
+    ):
+        alone_r, alone_n = correlate_columns(reference, matrix)
+        assert np.array_equal(r, alone_r, equal_nan=True)
+        assert np.array_equal(n, alone_n)

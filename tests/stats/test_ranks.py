@@ -12,7 +12,8 @@ from safetywashing.stats.ranks import (
     rank_average,
     rank_columns,
     rank_rows_where,
-    rank_shared_where,
+    rank_subset,
+    sorted_runs,
 )
 
 small_floats = st.sampled_from([0.0, 1.0, 2.0, 2.5, -3.0, np.nan])
@@ -45,11 +46,22 @@ def test_rank_rows_where_ranks_each_row_over_its_own_subset(
 ) -> None:
     kept = subset & ~np.isnan(matrix)
     ranked = rank_rows_where(matrix, kept)
-    shared = rank_shared_where(matrix[0], kept & ~np.isnan(matrix[0]))
     for i in range(matrix.shape[0]):
         expected = scipy.stats.rankdata(matrix[i, kept[i]], method="average")
         np.testing.assert_array_equal(ranked[i, kept[i]], expected)
         assert np.isnan(ranked[i, ~kept[i]]).all()
-        own = kept[i] & ~np.isnan(matrix[0])
-        expected = scipy.stats.rankdata(matrix[0, own], method="average")
-        np.testing.assert_array_equal(shared[i, own], expected)
+
+
+@given(
+    arrays(np.float64, st.integers(0, 30), elements=small_floats | st.just(np.inf)),
+    arrays(np.bool_, 30, elements=st.booleans()),
+)
+def test_rank_subset_ranks_a_vector_over_any_subset(values: np.ndarray, subset: np.ndarray) -> None:
+    # One sort for every subset; each subset's ranks against scipy's on that subset alone
+    # (ties, gaps, +inf beside NaN, empty subsets).
+    runs = sorted_runs(values)
+    for kept in (subset[: values.size], ~subset[: values.size], np.ones(values.size, bool)):
+        kept = kept & ~np.isnan(values)
+        ranks = rank_subset(runs, kept, np.flatnonzero(kept))
+        expected = scipy.stats.rankdata(values[kept], method="average")
+        np.testing.assert_array_equal(ranks, expected)

@@ -26,7 +26,7 @@ from safetywashing.cli.progress import status
 from safetywashing.errors import InputError
 
 if TYPE_CHECKING:
-    from safetywashing.report.console import TableView
+    from safetywashing.report.reading import TableView
     from safetywashing.results import AuditResult
     from safetywashing.results.robustness import RobustnessResult
 
@@ -206,7 +206,7 @@ def _print(
     from safetywashing.report import tables
 
     if output_format is OutputFormat.json:
-        sys.stdout.write(tables.to_json(result))
+        tables.write_json(result, sys.stdout)
     elif output_format is OutputFormat.csv:
         sys.stdout.write(tables.benchmarks_csv(result))
     elif output_format is OutputFormat.markdown:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from safetywashing.progress import ProgressCallback
-    from safetywashing.report.console import TableView
+    from safetywashing.report.reading import TableView
     from safetywashing.results import AuditResult
 
 AUDIT_PANEL = "Audit settings"
@@ -600,7 +600,7 @@ class TableOptions:
 
     def view(self, output_format: OutputFormat) -> TableView:
         """The table filters these options ask for (an error for another format)."""
-        from safetywashing.report.console import TableView
+        from safetywashing.report.reading import TableView
 
         if (self.top is not None or self.areas) and output_format is not OutputFormat.table:
             raise InputError(

@@ -92,24 +92,23 @@ def parse_compute(text: str, where: str, scale: float) -> float:
         For text that is not a number, a percentage, an infinite value, or a value
         whose magnitude (after scaling) exceeds :data:`MAX_MAGNITUDE`.
     """
-    shown = shown_cell(text)
     try:
         value = parse_number(text)
     except ValueError:
         raise InputError(
-            f"{where}: '{shown}' is not a number; write a number or leave it empty."
+            f"{where}: '{shown_cell(text)}' is not a number; write a number or leave it empty."
         ) from None
     if math.isnan(value):
         return value
     if text.strip().endswith("%"):
         raise InputError(
-            f"{where}: '{shown}' is a percentage, not a compute figure; write the number "
-            "(e.g. 3.2e23) or leave it empty."
+            f"{where}: '{shown_cell(text)}' is a percentage, not a compute figure; write the "
+            "number (e.g. 3.2e23) or leave it empty."
         )
     scaled = value * scale
     if not math.isfinite(scaled) or abs(scaled) > MAX_MAGNITUDE:
         raise InputError(
-            f"{where}: '{shown}'"
+            f"{where}: '{shown_cell(text)}'"
             + (f" times the scale {scale:g}" if scale != 1 else "")
             + f" is beyond the supported range (a finite value of magnitude at most "
             f"{MAX_MAGNITUDE:.0e}); write the figure or leave it empty."

@@ -178,20 +178,14 @@ def _plain_options(columns: ColumnMap) -> bool:
 
 
 def _plain_header(path: Path, columns: ColumnMap) -> bool:
-    """A regular CSV/TSV file within the size limit whose header is a plain wide table."""
-    if path.suffix.lower() not in {".csv", ".tsv", ".txt"} or not path.is_file():
+    """A regular CSV, TSV or Parquet file within the size limit whose header is a plain
+    wide table."""
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".tsv", ".txt", ".parquet", ".pq"} or not path.is_file():
         return False  # FIFOs, devices and the rest go to the row reader, which refuses them
-    if path.stat().st_size > columns.max_file_mb * 1e6:
+    if path.stat().st_size > columns.max_file_mb * 1024 * 1024:
         return False  # the row reader names the limit and the flag that raises it
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline(1 << 20)
-    except (OSError, UnicodeDecodeError):
-        return False
-    delimiter = (
-        "\t" if path.suffix.lower() == ".tsv" or ("\t" in first and "," not in first) else ","
-    )
-    header = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter), [])]
+    header = _parquet_names(path) if suffix in {".parquet", ".pq"} else _csv_header(path)
     if not header or is_long_table(header, columns):
         return False
     if columns.layout == "auto":
@@ -199,6 +193,29 @@ def _plain_header(path: Path, columns: ColumnMap) -> bool:
 
         return recognise(header) is None
     return True
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    """The stripped cells of a CSV or TSV file's first line; None if it cannot be read."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline(1 << 20)
+    except (OSError, UnicodeDecodeError):
+        return None
+    delimiter = (
+        "\t" if path.suffix.lower() == ".tsv" or ("\t" in first and "," not in first) else ","
+    )
+    return [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter), [])]
+
+
+def _parquet_names(path: Path) -> list[str] | None:
+    """A Parquet file's column names; None if it cannot be read (the row reader says why)."""
+    try:
+        import pyarrow.parquet as pq
+
+        return [str(name) for name in pq.read_schema(path).names]
+    except Exception:  # pyarrow's own errors, a missing pyarrow, an unreadable file
+        return None
 
 
 def _read_long(

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from safetywashing.errors import InputError, printable, suggestion
-from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
+from safetywashing.report.reading import TableView, grouped_benchmarks, synthetic_banner
 from safetywashing.results import (
     CAPABILITY_SCORE,
     HEADLINE_SIZE,
@@ -41,23 +40,6 @@ _DECISIONS = ("inconclusive", "entangled", "moderate", "distinct", "inverse", "h
 #: Marks a capability benchmark (one of those forming the capability score).
 CAPABILITY_MARK = "◆"
 MIN_NAME_WIDTH = 12
-
-
-@dataclass(frozen=True)
-class TableView:
-    """What the terminal table shows.
-
-    Attributes
-    ----------
-    top : int or None
-        Only the ``top`` safety benchmarks with the largest absolute capabilities
-        correlation (calibration rows, correlated with their own task, are left out).
-    areas : tuple of str
-        Only benchmarks of these areas (case-insensitive); empty means every area.
-    """
-
-    top: int | None = None
-    areas: tuple[str, ...] = ()
 
 
 def elide_middle(text: str, width: int) -> str:

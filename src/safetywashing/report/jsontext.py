@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, TextIO
 
 _INFINITY = float("inf")
 
@@ -55,6 +55,42 @@ def dumps(document: Any, *, indent: int = 2, end: str = "") -> str:
         return json.dumps(document, indent=indent, ensure_ascii=False, allow_nan=False) + end
     parts.append(end)
     return "".join(parts)
+
+
+def dump(document: Any, stream: TextIO, *, indent: int = 2, end: str = "") -> None:
+    """Write :func:`dumps`'s text to ``stream`` piece by piece.
+
+    The same characters, without joining them into one string first: on a large panel
+    that string, and the bytes it is encoded to in one piece, are the largest objects
+    of the whole run.
+
+    Parameters
+    ----------
+    document : object
+        As for :func:`dumps`.
+    stream : text file
+        Where to write.
+    indent : int, optional
+        Spaces per level.
+    end : str, optional
+        Text to write after the document.
+
+    Examples
+    --------
+    >>> import io
+    >>> buffer = io.StringIO()
+    >>> dump({"a": [1, 2.5, None], "b": {}}, buffer, end=";")
+    >>> buffer.getvalue() == dumps({"a": [1, 2.5, None], "b": {}}, end=";")
+    True
+    """
+    parts: list[str] = []
+    try:
+        _write(document, parts, "\n", " " * indent)
+    except (_Unexpected, RecursionError):
+        stream.write(json.dumps(document, indent=indent, ensure_ascii=False, allow_nan=False) + end)
+        return
+    parts.append(end)
+    stream.writelines(parts)
 
 
 def _float(value: float) -> str:
@@ -106,6 +142,19 @@ def _scalar(value: Any) -> str | None:
     raise _Unexpected
 
 
+def _strings(value: list[str] | tuple[str, ...], separator: str) -> str:
+    """The JSON strings of ``value`` joined by ``separator``; TypeError for a non-string.
+
+    When no string has a character to escape (the usual model and benchmark ids: one
+    escape of all of them at once tells), each one's JSON text is itself in quotes, and
+    one join writes them all (a coverage list names up to every model).
+    """
+    raw = "".join(value)
+    if len(encode_basestring(raw)) == len(raw) + 2:  # an escape would lengthen it
+        return '"' + ('"' + separator + '"').join(value) + '"'
+    return separator.join(map(encode_basestring, value))
+
+
 def _key(key: Any) -> str:
     if isinstance(key, str):
         return encode_basestring(key)
@@ -153,7 +202,7 @@ def _write(value: Any, parts: list[str], newline: str, step: str) -> None:
         parts.append("[]")
         return
     try:  # a list of strings (model ids, benchmark ids): escaped in C, joined once
-        joined = separator.join(map(encode_basestring, value))
+        joined = _strings(value, separator)
     except TypeError:
         pass
     else:

@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from safetywashing.datasets.presets import AREAS
 from safetywashing.decision import DecisionRule
 from safetywashing.results import AuditResult, BenchmarkResult, ClassAudit
+
+
+@dataclass(frozen=True)
+class TableView:
+    """What the terminal table shows (here rather than beside the table, so that the
+    other output formats do not import the terminal library).
+
+    Attributes
+    ----------
+    top : int or None
+        Only the ``top`` safety benchmarks with the largest absolute capabilities
+        correlation (calibration rows, correlated with their own task, are left out).
+    areas : tuple of str
+        Only benchmarks of these areas (case-insensitive); empty means every area.
+    """
+
+    top: int | None = None
+    areas: tuple[str, ...] = ()
 
 
 def reading(correlation: float, *, low: float, high: float) -> str:

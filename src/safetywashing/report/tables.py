@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from typing import Any
+from typing import Any, TextIO
 
 from safetywashing.io.cells import spreadsheet_safe
 from safetywashing.report import jsontext
@@ -25,6 +25,11 @@ def to_json(result: AuditResult, *, indent: int | None = 2) -> str:
     if indent is None:
         return json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False) + "\n"
     return jsontext.dumps(result.to_dict(), indent=indent, end="\n")
+
+
+def write_json(result: AuditResult, stream: TextIO) -> None:
+    """Write :func:`to_json`'s text (indented) to ``stream``, without building it whole."""
+    jsontext.dump(result.to_dict(), stream, indent=2, end="\n")
 
 
 def _csv_text(header: list[str], rows: list[list[Any]]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -10,15 +11,16 @@ import numpy.typing as npt
 
 from safetywashing.stats.ranks import (
     column_chunks,
+    column_orders,
     rank_average,
     rank_columns,
-    rank_rows_where,
-    rank_shared_where,
-    shared_order,
+    rank_subset,
+    sorted_runs,
 )
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+IntpArray = npt.NDArray[np.intp]
 CorrelationMethod = Literal["spearman", "pearson", "kendall"]
 CORRELATION_METHODS: tuple[CorrelationMethod, ...] = ("spearman", "pearson", "kendall")
 
@@ -133,63 +135,109 @@ def correlate_columns(
     n : ndarray of shape (k,)
         Pairs used per column.
     """
-    ref = np.asarray(reference, dtype=np.float64)
-    mat = np.asarray(matrix, dtype=np.float64)
-    if method == "spearman":
-        return _spearman_columns(ref, mat)
-    k = mat.shape[1]
-    r = np.full(k, np.nan)
-    n = np.zeros(k, dtype=np.int64)
-    for j in range(k):
-        r[j], n[j] = correlation(ref, mat[:, j], method)
+    ((r, n),) = correlate_columns_each([reference], matrix, method)
     return r, n
 
 
-def _spearman_columns(ref: FloatArray, mat: FloatArray) -> tuple[FloatArray, IntArray]:
-    """:func:`correlation` (Spearman) of ``ref`` with every column, bit for bit.
+def correlate_columns_each(
+    references: Sequence[npt.ArrayLike],
+    matrix: npt.ArrayLike,
+    method: CorrelationMethod = "spearman",
+) -> list[tuple[FloatArray, IntArray]]:
+    """:func:`correlate_columns` for several reference vectors, reading the matrix once.
 
-    The ranks of a chunk of columns, and of the reference over each column's
-    pairwise-complete rows, come from the whole-matrix kernels in :mod:`.ranks` (one sort
-    per column, the reference sorted once); only the Pearson step on the ranks runs per
-    column, on the same arrays :func:`correlation` would build, so the results are
-    identical. Chunks run on two threads (numpy's sorts release the GIL); each chunk
-    writes only its own columns, so the result does not depend on the scheduling.
+    Each column is sorted once for all the references (the audit correlates every
+    benchmark with the capability score and with compute).
+
+    Parameters
+    ----------
+    references : sequence of array_like of shape (n,)
+    matrix : array_like of shape (n, k)
+    method : {"spearman", "pearson", "kendall"}
+
+    Returns
+    -------
+    list of (r, n)
+        Per reference, as :func:`correlate_columns` returns them.
     """
-    if ref.ndim != 1 or mat.ndim != 2 or mat.shape[0] != ref.shape[0]:
+    refs = [np.asarray(reference, dtype=np.float64) for reference in references]
+    mat = np.asarray(matrix, dtype=np.float64)
+    if mat.ndim != 2 or any(ref.ndim != 1 or ref.shape[0] != mat.shape[0] for ref in refs):
         raise ValueError(
-            f"correlate_columns expects shapes (n,) and (n, k); got {ref.shape}, {mat.shape}."
+            "correlate_columns expects shapes (n,) and (n, k); got "
+            f"{', '.join(str(ref.shape) for ref in refs)} and {mat.shape}."
         )
-    k = mat.shape[1]
-    r = np.full(k, np.nan)
-    n = np.zeros(k, dtype=np.int64)
-    ref_present = ~np.isnan(ref)
-    ref_order = shared_order(ref)
+    if method == "spearman":
+        return _spearman_columns(refs, mat)
+    results = []
+    for ref in refs:
+        k = mat.shape[1]
+        r = np.full(k, np.nan)
+        n = np.zeros(k, dtype=np.int64)
+        for j in range(k):
+            r[j], n[j] = correlation(ref, mat[:, j], method)
+        results.append((r, n))
+    return results
 
-    def run(columns: slice) -> None:
-        block = np.ascontiguousarray(mat[:, columns].T)
-        kept = ~np.isnan(block) & ref_present
-        counts = kept.sum(axis=1)
-        n[columns] = counts
-        if not (counts >= 3).any():
-            return
-        ref_ranks = rank_shared_where(ref, kept, order=ref_order)
-        column_ranks = rank_rows_where(block, kept)
-        for i in np.flatnonzero(counts >= 3):
-            keep = kept[i]
-            r[columns.start + i] = pearson(ref_ranks[i, keep], column_ranks[i, keep])
 
-    chunks = column_chunks(mat.shape[0], k)
-    workers = min(2, os.cpu_count() or 1)
-    if len(chunks) < 2 or workers < 2:
+def _spearman_columns(refs: list[FloatArray], mat: FloatArray) -> list[tuple[FloatArray, IntArray]]:
+    """:func:`correlation` (Spearman) of each reference with every column, bit for bit.
+
+    Each reference and each column is sorted once (:func:`.ranks.sorted_runs`); the ranks
+    over one column's pairwise-complete rows then take a few O(n) passes
+    (:func:`.ranks.rank_subset`), and the Pearson step runs on the same arrays
+    :func:`correlation` would build, so the results are identical. Columns are ranked one
+    at a time, so the working set stays in the processor's cache.
+
+    The columns are sorted a chunk at a time on a second thread, one chunk ahead of the
+    ranking: a sort of many columns runs without the GIL, while the ranking is many short
+    numpy calls that mostly hold it (on two threads they only contend for it, and took
+    more CPU time for no gain). The sorts give the same ranks whichever thread runs them.
+    """
+    n_rows, k = mat.shape
+    results = [(np.full(k, np.nan), np.zeros(k, dtype=np.int64)) for _ in refs]
+    present_refs = [~np.isnan(ref) for ref in refs]
+    ref_runs = [sorted_runs(ref) for ref in refs]
+
+    def sort_chunk(columns: slice) -> tuple[FloatArray, IntpArray]:
+        # Column-major, so that each column is contiguous (no copy when it already is).
+        block = np.asfortranarray(mat[:, columns])
+        return block, column_orders(block)
+
+    def rank_chunk(columns: slice, block: FloatArray, orders: IntpArray) -> None:
+        for i in range(block.shape[1]):
+            column = block[:, i]
+            present = ~np.isnan(column)
+            runs = None
+            for (r, n), ref_present, ref_run in zip(results, present_refs, ref_runs, strict=True):
+                kept = present & ref_present
+                count = int(np.count_nonzero(kept))
+                n[columns.start + i] = count
+                if count < 3:
+                    continue
+                if runs is None:
+                    runs = sorted_runs(column, order=orders[i])
+                # The ranks correlation() would compute on ref[kept] and column[kept].
+                positions = np.flatnonzero(kept)
+                r[columns.start + i] = pearson(
+                    rank_subset(ref_run, kept, positions), rank_subset(runs, kept, positions)
+                )
+
+    chunks = column_chunks(n_rows, k)
+    if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
         for columns in chunks:
-            run(columns)
-        return r, n
+            rank_chunk(columns, *sort_chunk(columns))
+        return results
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for _ in pool.map(run, chunks):
-            pass
-    return r, n
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(sort_chunk, chunks[0])
+        for position, columns in enumerate(chunks):
+            block, orders = pending.result()
+            if position + 1 < len(chunks):
+                pending = pool.submit(sort_chunk, chunks[position + 1])
+            rank_chunk(columns, block, orders)
+    return results
 
 
 def correlation_matrix(complete: FloatArray, method: Literal["spearman", "pearson"]) -> FloatArray:

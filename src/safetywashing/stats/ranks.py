@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+IntpArray = npt.NDArray[np.intp]
 
 
 def rank_average(values: npt.ArrayLike) -> FloatArray:
@@ -171,38 +174,129 @@ def rank_rows_where(values: FloatArray, kept: npt.NDArray[np.bool_]) -> FloatArr
     return out
 
 
-def rank_shared_where(
-    values: FloatArray,
-    kept: npt.NDArray[np.bool_],
-    *,
-    order: npt.NDArray[np.intp] | None = None,
-) -> FloatArray:
-    """Rank one vector over several subsets of its entries, sorting it once.
+# One vector ranked over many subsets of its entries (the pairwise-complete rows of each
+# correlation of a benchmark column with a reference), one vector at a time: the vector
+# is sorted once, and each subset then costs a few O(n) passes over arrays that stay in
+# the processor's cache. Like the kernels above this is hand code, for the same reason;
+# ties are rare in scores, so only the entries of tied runs get the averaging step.
+
+
+@dataclass(frozen=True)
+class SortedRuns:
+    """A vector's ascending order and its runs of tied values, from :func:`sorted_runs`.
+
+    Attributes
+    ----------
+    order : ndarray of int, shape (n,)
+        Positions in ascending order of value, missing (NaN) entries last.
+    inverse : ndarray of int, shape (n,)
+        Where each entry stands in that order (``order[inverse] == arange(n)``).
+    tied : ndarray of int
+        Positions in that order that lie in a run of two or more equal present values.
+    tied_start, tied_end : ndarray of int, same shape as ``tied``
+        The first position of each one's run, and one past its last.
+    """
+
+    order: IntpArray
+    inverse: IntpArray
+    tied: IntpArray
+    tied_start: IntpArray
+    tied_end: IntpArray
+
+
+def column_orders(block: FloatArray) -> IntpArray:
+    """The ascending order of every column of a 2-D array, NaN last, in one sort.
+
+    Parameters
+    ----------
+    block : ndarray of shape (n, c)
+
+    Returns
+    -------
+    ndarray of int, shape (c, n)
+        Row ``j`` orders column ``j``: the ``order`` :func:`sorted_runs` takes (it sorts
+        again a column that has +inf, which this order may put after a NaN).
+    """
+    # numpy's sort is several times slower on arrays with NaN than with +inf.
+    filled = np.where(np.isnan(block), np.inf, block).T
+    return np.argsort(filled, axis=1)
+
+
+def sorted_runs(values: FloatArray, *, order: IntpArray | None = None) -> SortedRuns:
+    """Sort a 1-D array once, for :func:`rank_subset` over any number of subsets.
 
     Parameters
     ----------
     values : ndarray of shape (n,)
-    kept : ndarray of bool, shape (k, n)
-        One subset per row; must be False where ``values`` is NaN.
+        NaN marks a missing value (never part of a subset).
     order : ndarray of int, shape (n,), optional
-        ``shared_order(values)``, when the caller ranks the same vector many times.
+        Its ascending order with NaN as +inf (a row of :func:`column_orders`), when it is
+        already known.
 
     Returns
     -------
-    ndarray of shape (k, n)
-        Row ``i`` equals ``rank_average`` of ``values[kept[i]]`` at the kept positions;
-        NaN elsewhere.
+    SortedRuns
     """
-    filled = np.where(np.isnan(values), np.inf, values)
+    present = ~np.isnan(values)
+    n_present = int(np.count_nonzero(present))
     if order is None:
-        order = shared_order(values)
-    kept_sorted = kept[:, order]
-    ranks = np.where(kept_sorted, ranks_from_sorted(filled[order][None, :], kept_sorted), np.nan)
-    out = np.empty(kept.shape)
-    out[:, order] = ranks
-    return out
+        order = np.argsort(np.where(present, values, np.inf))
+    in_order = values.take(order[:n_present])
+    if n_present and not -np.inf < in_order[-1] < np.inf:
+        # A present +inf: sorted among the NaN (as +inf), a NaN may come before it.
+        order = np.argsort(values, kind="stable")  # NaN after +inf
+        in_order = values.take(order[:n_present])
+    inverse = np.empty(order.size, dtype=np.intp)
+    inverse[order] = np.arange(order.size)
+    # boundary[p]: a run of equal values starts at p (and at n_present, past the last).
+    boundary = np.empty(n_present + 1, dtype=bool)
+    boundary[0] = boundary[-1] = True
+    np.not_equal(in_order[1:], in_order[:-1], out=boundary[1:-1])
+    # A position is tied unless a run both starts there and at the next position; the
+    # tied positions come run by run, each run starting where boundary is set.
+    tied = np.flatnonzero(~(boundary[:-1] & boundary[1:]))
+    first = boundary[tied]
+    run_first = np.flatnonzero(first)  # where in ``tied`` each run starts
+    starts = tied[run_first]
+    ends = starts + np.diff(run_first, append=tied.size)
+    run = np.cumsum(first) - 1
+    return SortedRuns(order, inverse, tied, starts[run], ends[run])
 
 
-def shared_order(values: FloatArray) -> npt.NDArray[np.intp]:
-    """The ascending order :func:`rank_shared_where` sorts ``values`` into (NaN last)."""
-    return np.argsort(np.where(np.isnan(values), np.inf, values))
+def rank_subset(runs: SortedRuns, kept: npt.NDArray[np.bool_], positions: IntpArray) -> FloatArray:
+    """Rank the entries of a sorted vector among a subset of them, ties averaged.
+
+    Parameters
+    ----------
+    runs : SortedRuns
+        ``sorted_runs(values)``.
+    kept : ndarray of bool, shape (n,)
+        The subset; must be False where ``values`` is NaN.
+    positions : ndarray of int, shape (m,)
+        Positions of kept entries (``np.flatnonzero(kept)`` for all of them).
+
+    Returns
+    -------
+    ndarray of shape (m,)
+        The rank of each of those entries among ``values[kept]``, as
+        :func:`rank_average` gives it: ``rank_average(values[kept])`` for all of them.
+
+    Examples
+    --------
+    >>> values = np.array([10.0, 30.0, 20.0, 20.0, np.nan])
+    >>> kept = np.array([True, True, True, False, False])
+    >>> rank_subset(sorted_runs(values), kept, np.flatnonzero(kept)).tolist()
+    [1.0, 3.0, 2.0]
+    """
+    kept_sorted = kept[runs.order]
+    # Kept entries up to each position in sorted order: a kept entry's rank when it has
+    # no tie. An entry in a run of ties ranks (before + through + 1) / 2, where before and
+    # through count the kept entries before its run and up to its end (as rank_average:
+    # integers and halves, exact).
+    counts = np.empty(kept_sorted.size + 1, dtype=np.intp)
+    counts[0] = 0
+    np.cumsum(kept_sorted, out=counts[1:])
+    ranks = counts[1:].astype(np.float64)
+    if runs.tied.size:
+        ranks[runs.tied] = (counts[runs.tied_start] + counts[runs.tied_end] + 1) / 2.0
+    return ranks.take(runs.inverse.take(positions))
