@@ -113,7 +113,12 @@ def _slow_square(delay: float, task: int) -> int:
 
 
 @pytest.mark.parametrize(
-    "kind", ["threads", "processes", pytest.param("serial", marks=pytest.mark.sweep)]
+    "kind",
+    [
+        "threads",
+        pytest.param("processes", marks=pytest.mark.sweep),
+        pytest.param("serial", marks=pytest.mark.sweep),
+    ],
 )
 def test_results_come_back_in_task_order(kind: str) -> None:
     seen: list[int] = []

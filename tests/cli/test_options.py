@@ -88,9 +88,10 @@ def test_report_and_plot_take_impute_none_and_the_bootstrap(
     meta = ["--benchmarks", str(demo_benchmarks_path())]
     page = tmp_path / "r.html"
     assert main(["report", gappy, *meta, "--impute", "none", "-o", str(page)]) == 0
-    assert (
-        main(["report", gappy, *meta, "--min-observed", "6", "-o", str(tmp_path / "m.html")]) == 0
-    )
+    other = tmp_path / "m.html"
+    argv = ["report", gappy, *meta, "--min-observed", "6", "--no-figures", "-o", str(other)]
+    assert main(argv) == 0
+    assert "Figures were not included." in other.read_text(encoding="utf-8")
     figure = tmp_path / "f.png"
     plot = ["plot", "forest", gappy, *meta, "--impute", "none", "--bootstrap", "50", "--seed", "1"]
     assert main([*plot, "-o", str(figure)]) == 0

@@ -31,6 +31,14 @@ def report_command(
         "Safetywashing audit"
     ),
     force: ForceOption = False,
+    figures: Annotated[
+        bool,
+        typer.Option(
+            "--figures/--no-figures",
+            help="Draw the figures (most of the time on large panels); the table, "
+            "headline and notes are there either way.",
+        ),
+    ] = True,
 ) -> None:
     """Write the audit as a single HTML file that works offline (figures, sortable table)."""
     from safetywashing.io.writers import check_writable
@@ -40,8 +48,11 @@ def report_command(
     from safetywashing.io.writers import write_atomic
     from safetywashing.report.html import html_report
 
-    status(f"building the HTML report {output} (figures included)...")
-    write_atomic(output, html_report(result, title=title), force=force)
+    status(
+        f"building the HTML report {output} "
+        f"({'figures included' if figures else 'without figures'})..."
+    )
+    write_atomic(output, html_report(result, title=title, figures=figures), force=force)
     status(f"wrote {output}")
 
 
