@@ -3,7 +3,7 @@
 Generates two synthetic panels (as ``bench_scale.py`` does: 12 capability benchmarks, a
 latent factor, 10% gaps) and runs, as whole fresh processes:
 
-- ``safetywashing audit PANEL --capabilities ... --out DIR`` with the default figures on
+- ``safetywashing audit PANEL --capabilities ... --out DIR --figures`` on
   7,169 models x 20 benchmarks (the old Open LLM Leaderboard's row count); targets
   <= 20 s and <= 1 GB peak;
 - ``safetywashing report PANEL --capabilities ... -o report.html`` on 1,000 models x
@@ -80,7 +80,18 @@ def main() -> None:
             ENVIRONMENT.pop("PYTHONDONTWRITEBYTECODE", None)
             ENVIRONMENT["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
             small = generate_in_child(30, 20, folder)
-            run([*base, "audit", str(small), *capabilities, "--out", str(out), "--force"])
+            run(
+                [
+                    *base,
+                    "audit",
+                    str(small),
+                    *capabilities,
+                    "--out",
+                    str(out),
+                    "--figures",
+                    "--force",
+                ]
+            )
             run([*base, "report", str(small), *capabilities, "-o", str(out / "r.html"), "--force"])
         print(
             "bytecode: "
@@ -93,7 +104,7 @@ def main() -> None:
             )
         )
         seconds, rss = run(
-            [*base, "audit", str(panel), *capabilities, "--out", str(out), "--force"]
+            [*base, "audit", str(panel), *capabilities, "--out", str(out), "--figures", "--force"]
         )
         print(
             f"audit --out with figures, {LEADERBOARD[0]:,} x {LEADERBOARD[1]}: {seconds:.1f} s "
@@ -112,7 +123,19 @@ def main() -> None:
         panel = generate_in_child(*WIDE, folder)
         report = folder / "wide-report.html"
         seconds, rss = run(
-            [*base, "report", str(panel), *capabilities, "-o", str(report), "--force"]
+            [
+                *base,
+                "report",
+                str(panel),
+                *capabilities,
+                "-o",
+                str(report),
+                "--max-file-size",
+                "1024",
+                "--max-columns",
+                "32768",
+                "--force",
+            ]
         )
         print(
             f"report, {WIDE[0]:,} x {WIDE[1]:,}: {seconds:.1f} s (target <= 60 s), peak RSS "
