@@ -44,7 +44,6 @@ from safetywashing.errors import InputError
 
 __all__ = [
     "PARALLEL_MIN_CELLS",
-    "SCHEDULER_NAMES",
     "WORKER_ENVIRONMENT",
     "Scheduler",
     "SchedulerSpec",
@@ -61,8 +60,10 @@ Outcome = TypeVar("Outcome")
 SchedulerKind: TypeAlias = Literal["serial", "threads", "processes", "dask"]
 
 #: Below this many cells of work (resamples x models x columns), the ``local``
-#: scheduler runs in place: on the 15-model demo panel, 2,000 resamples took 0.41 s in
-#: place and 0.95 s on two threads (benchmarks/bench_distributed.py measures the rule).
+#: scheduler runs in place. A judgment between two measurements: on the 15-model demo
+#: panel (about 10^6 cells for 2,000 resamples) two threads took 0.95 s against 0.41 s in
+#: place, and on a 10,000 x 100 panel (2.6 x 10^8 cells for 256 resamples) two workers
+#: ran 1.74 times as fast as one process (benchmarks/bench_distributed.py).
 PARALLEL_MIN_CELLS = 200_000_000
 
 #: Environment for Dask workers: large arrays come from the heap and stay there between
@@ -75,9 +76,6 @@ WORKER_ENVIRONMENT: dict[str, str] = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
-
-#: The scheduler names the command line accepts besides a ``dask://`` address.
-SCHEDULER_NAMES = ("local", "serial", "threads", "processes")
 
 #: Seconds to wait for a Dask scheduler to answer.
 CONNECT_SECONDS = 10
@@ -123,17 +121,6 @@ class Scheduler:
         if self.automatic and cells < PARALLEL_MIN_CELLS:
             return Scheduler("serial", 1)
         return self
-
-    def describe(self) -> str:
-        """A short phrase for progress lines and provenance, e.g. ``'2 threads'``."""
-        if self.kind == "serial":
-            return "in this process"
-        if self.kind == "dask":
-            where = self.address or "a Dask client"
-            return f"on Dask at {where}"
-        unit = "thread" if self.kind == "threads" else "process"
-        plural = "" if self.workers == 1 else ("s" if unit == "thread" else "es")
-        return f"{self.workers} {unit}{plural}"
 
 
 #: What callers may pass for a scheduler: a name, an address, a resolved scheduler, a
