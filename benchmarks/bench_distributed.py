@@ -52,8 +52,7 @@ from bench_scale import capability_ids, generate
 from safetywashing.audit import audit
 from safetywashing.parallel import WORKER_ENVIRONMENT, resolve_scheduler, run_chunks
 from safetywashing.results.uncertainty import root_seed
-from safetywashing.stats.bootstrap import make_plan
-from safetywashing.uncertainty import BootstrapJob, default_chunk, run_bootstrap
+from safetywashing.uncertainty import BootstrapJob, class_plan, default_chunk, run_bootstrap
 
 
 def _nothing(shared: Any, task: int) -> int:
@@ -64,16 +63,7 @@ def plan_of(models: int, benchmarks: int, folder: Path) -> Any:
     """The bootstrap plan of the generated panel's one class, as the audit builds it."""
     path = generate(models, benchmarks, folder)
     result = audit(path, capabilities=capability_ids())
-    found = result.classes[0]
-    data = found.prepared
-    return make_plan(
-        data.capability,
-        data.targets,
-        reference_loadings=found.loadings,
-        kind=data.matrix,  # type: ignore[arg-type]
-        references=data.references,
-        flop=data.flop,
-    )
+    return class_plan(result.classes[0])
 
 
 def timed(run: Any) -> tuple[float, Any]:

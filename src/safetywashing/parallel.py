@@ -116,6 +116,16 @@ class Scheduler:
     client: Any = None
     automatic: bool = False
 
+    @property
+    def tasks_wanted(self) -> int:
+        """How many chunks to cut a job into: several per worker even out unequal ones.
+
+        1 in place; a Dask cluster's size is not known here, so many small tasks.
+        """
+        if self.kind == "serial":
+            return 1
+        return 4 * (self.workers if self.kind != "dask" else 32)
+
     def for_work(self, cells: float) -> Scheduler:
         """This scheduler, or running in place when it is automatic and ``cells`` small."""
         if self.automatic and cells < PARALLEL_MIN_CELLS:

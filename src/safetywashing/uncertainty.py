@@ -114,6 +114,7 @@ __all__ = [
     "bootstrap_chunk",
     "check_count",
     "chunk_for",
+    "class_plan",
     "cluster_ids",
     "default_chunk",
     "minimum_valid",
@@ -147,6 +148,19 @@ def default_chunk(plan: BootstrapPlan) -> int:
     return int(max(64, min(4096, 4_000_000 // width)))
 
 
+def class_plan(audit_of_class: ClassAudit) -> BootstrapPlan:
+    """The bootstrap plan of one class's audit: its prepared arrays and reference loadings."""
+    data = audit_of_class.prepared
+    return make_plan(
+        data.capability,
+        data.targets,
+        reference_loadings=audit_of_class.loadings,
+        kind=data.matrix,  # type: ignore[arg-type]
+        references=data.references,
+        flop=data.flop,
+    )
+
+
 def chunk_for(plan: BootstrapPlan, n_resamples: int, scheduler: Scheduler) -> int:
     """Resamples per chunk: :func:`default_chunk`, cut finer so every worker gets work.
 
@@ -155,9 +169,7 @@ def chunk_for(plan: BootstrapPlan, n_resamples: int, scheduler: Scheduler) -> in
     chunk = default_chunk(plan)
     if scheduler.kind == "serial":
         return chunk
-    # A Dask cluster's size is not known here: aim at many small tasks.
-    slots = 4 * (scheduler.workers if scheduler.kind != "dask" else 32)
-    return int(max(MIN_CHUNK, min(chunk, -(-n_resamples // slots))))
+    return int(max(MIN_CHUNK, min(chunk, -(-n_resamples // scheduler.tasks_wanted))))
 
 
 @dataclass(frozen=True)
@@ -388,14 +400,7 @@ def _class_uncertainty(
                 f"families{measured}; see benchmarks/validate_coverage.py."
             )
         scale = math.sqrt(groups / (groups - 1))
-    plan = make_plan(
-        data.capability,
-        data.targets,
-        reference_loadings=audit_of_class.loadings,
-        kind=data.matrix,  # type: ignore[arg-type]
-        references=data.references,
-        flop=data.flop,
-    )
+    plan = class_plan(audit_of_class)
     # Each class gets its own stream under the root seed.
     class_seed = np.random.SeedSequence(
         entropy=root.entropy, spawn_key=(zlib.crc32(name.encode()),)
@@ -613,7 +618,7 @@ def _pvalues(
     blocks = permutation_blocks(permutations)
     runner = runner.for_work(permutations * data.targets.size)
     # Counts of disjoint block ranges add up, so the ranges can run anywhere.
-    step = max(1, -(-blocks // (1 if runner.kind == "serial" else 4 * max(runner.workers, 8))))
+    step = max(1, -(-blocks // runner.tasks_wanted))
     tasks = [
         (test, b, min(blocks, b + step))
         for test in range(len(members_of))
