@@ -132,22 +132,27 @@ def test_provenance_hashes_version_and_seed(tmp_path: Path) -> None:
     assert "+93.7% (n=23)" in page
 
 
-def test_intervals_and_verdicts_appear_when_present() -> None:
-    table = load_demo_panel()
-    result = audit(table, model_class="chat")
+def _chat_page_with_one_interval() -> str:
+    """The demo's chat report (no figures) with an interval and verdict on syn_ethics_qa."""
+    result = audit(load_demo_panel(), model_class="chat")
     chat = result["chat"]
     benchmarks = tuple(
         replace(b, ci_low=0.61, ci_high=0.93, verdict="entangled") if b.id == "syn_ethics_qa" else b
         for b in chat.benchmarks
     )
-    page = html_report(
+    return html_report(
         replace(result, classes=(replace(chat, benchmarks=benchmarks),)), figures=False
     )
+
+
+def test_intervals_and_verdicts_appear_when_present() -> None:
+    page = _chat_page_with_one_interval()
     assert "interval %</th>" in page
     assert ">decision</th>" in page and "the verdict of the interval" in page
     assert "[+61.0, +93.0]" in page
     assert '<td class="decision reading-entangled">entangled</td>' in page
-    assert "interval %</th>" not in html_report(result, figures=False)
+    plain = html_report(audit(load_demo_panel(), model_class="chat"), figures=False)
+    assert "interval %</th>" not in plain
 
 
 def test_every_name_is_escaped() -> None:
@@ -311,21 +316,12 @@ def test_each_class_section_opens_with_the_consoles_headline(
 
 
 def test_the_headline_shows_intervals_and_says_none() -> None:
-    table = load_demo_panel()
-    result = audit(table, model_class="chat")
-    chat = result["chat"]
-    benchmarks = tuple(
-        replace(b, ci_low=0.61, ci_high=0.93, verdict="entangled") if b.id == "syn_ethics_qa" else b
-        for b in chat.benchmarks
-    )
-    page = html_report(
-        replace(result, classes=(replace(chat, benchmarks=benchmarks),)), figures=False
-    )
+    page = _chat_page_with_one_interval()
     section = _class_section(page, "chat")
     line = section[section.index('<p class="headline-entangled">') :].split("</p>")[0]
     assert "+89.6 [+61.0, +93.0]</span>" in line
     # A line nothing reaches: both lists say so.
-    strict = html_report(audit(table, model_class="chat", threshold=1.0), figures=False)
+    strict = html_report(audit(load_demo_panel(), model_class="chat", threshold=1.0), figures=False)
     section = _class_section(strict, "chat")
     assert _listed(section, "entangled") == _listed(section, "inverse") == []
     assert section.count('<span class="muted">none</span>') == 2
