@@ -170,13 +170,14 @@ def run(command: list[str], output: Path) -> Run:
 def cli_command(path: Path) -> list[str]:
     """The audit command on a generated panel, printing JSON.
 
-    ``--max-file-size`` lifts the default 64 MB bound on a scores file: the 10,000 x
-    1,000 CSV is 72 MB.
+    ``--max-file-size`` lifts the default 64 MB bound on a scores file (the 10,000 x
+    1,000 CSV is 72 MB) and ``--max-columns`` the default 5,000 columns (for panels of
+    1,000 x 10,000 and wider).
     """
     return [
         sys.executable, "-m", "safetywashing.cli.app", "audit", str(path),
         "--capabilities", ",".join(capability_ids()), "--format", "json",
-        "--max-file-size", "1024",
+        "--max-file-size", "1024", "--max-columns", "100000",
     ]  # fmt: skip
 
 
@@ -300,10 +301,10 @@ def main() -> None:
             if len(points) < 2:
                 continue
             # Points dominated by start-up say nothing about the slope (and, on a loaded
-            # machine, can fall below the start-up time); fit on the others.
-            points = [p for p in points if p[1] > 2 * startup] or points[-2:]
-            if len(points) < 2:
-                continue
+            # machine, can fall below the start-up time); fit on the others, or on the two
+            # largest sizes when fewer than two are left.
+            above_startup = [p for p in points if p[1] > 2 * startup]
+            points = above_startup if len(above_startup) >= 2 else points[-2:]
             xs = [p[0] for p in points]
             raw = fit_exponent(xs, [p[1] for p in points])
             net = fit_exponent(xs, [max(p[1] - startup, 1e-3) for p in points])
