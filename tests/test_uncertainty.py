@@ -9,7 +9,7 @@ import pytest
 
 from safetywashing.audit import audit
 from safetywashing.datasets import load_demo_panel
-from safetywashing.errors import InputError
+from safetywashing.errors import InputError, InputWarning
 from safetywashing.report.tables import to_json
 from safetywashing.simulate import simulate_panel
 from safetywashing.uncertainty import (
@@ -210,3 +210,27 @@ def test_a_benchmark_without_an_estimate_gets_no_interval_and_no_verdict() -> No
     assert np.isnan(found.percentile[:, j]).all() and np.isnan(found.bca[:, j]).all()
     assert np.isnan(found.compute_interval[:, j]).all()
     assert found.verdicts[j] == ""
+
+
+def test_a_benchmark_short_of_defined_resamples_is_named_with_its_count_and_the_fix() -> None:
+    # 6 observed models: some resamples draw fewer than 3 distinct of them, so the
+    # correlation is undefined there; at 95% an interval needs 200 defined resamples
+    # (5 in each tail), so 200 resamples leave this benchmark without one.
+    from dataclasses import replace
+
+    table = simulate_panel(n_models=30, safety={"thin": 0.8}, rng=4).table
+    values = table.values.copy()
+    values[6:, table.benchmark_index("thin")] = np.nan
+    result = audit(replace(table, values=values))
+    with pytest.warns(InputWarning):
+        uncertainty = bootstrap_audit(result, n_resamples=200, seed=1)
+    found = uncertainty["all"]
+    j = found.benchmark_ids.index("thin")
+    defined = round(200 * float(found.valid_share[j]))
+    assert 0 < defined < 200 and found.verdicts[j] == ""
+    note = next(n for n in uncertainty.warnings if n.startswith("No interval or verdict"))
+    assert note == (
+        f"No interval or verdict for thin ({defined} of 200): too few resamples gave a "
+        "defined correlation (in brackets), and an interval needs 200 (5 in each tail at "
+        "95%); more resamples give one."
+    )

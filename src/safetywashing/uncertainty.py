@@ -467,11 +467,15 @@ def _class_uncertainty(
             f"{100 * settings.confidence:g}%)."
         )
     else:
-        short = [ids[j] for j in np.flatnonzero(~np.isnan(estimate) & (valid < enough))]
+        short = [
+            f"{ids[j]} ({int(valid[j])} of {settings.n_resamples})"
+            for j in np.flatnonzero(~np.isnan(estimate) & (valid < enough))
+        ]
         if short:
             notes.append(
-                f"No interval or verdict for {_names(short)}{among}: fewer than {enough} of "
-                f"the {settings.n_resamples} resamples gave a defined correlation."
+                f"No interval or verdict for {_names(short)}{among}: too few resamples gave "
+                f"a defined correlation (in brackets), and an interval needs {enough} (5 in "
+                f"each tail at {100 * settings.confidence:g}%); more resamples give one."
             )
     flagged = [
         f"{ids[j]} ({100 * (1 - valid_share[j]):.1f}%)"
