@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -135,3 +136,29 @@ def test_atlas_mistakes_are_one_sentence(
 def test_the_library_needs_scores_or_names(panels: list) -> None:  # type: ignore[type-arg]
     with pytest.raises(InputError, match="Give either the new benchmark's scores"):
         atlas(panels)
+
+
+@pytest.mark.parametrize("width", [80, 100, 200])
+def test_the_settings_table_keeps_each_setting_on_one_line_at_80_100_and_200_columns(
+    panels: list,  # type: ignore[type-arg]
+    width: int,
+) -> None:
+    from rich.console import Console
+
+    from safetywashing.report.atlas import print_atlas
+
+    found = atlas(panels, panel_benchmarks=TRUTHFULQA)
+    console = Console(width=width, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    print_atlas(found, console)
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= width
+    body = [line for line in lines if line.startswith("│")]
+    # One line per setting and the pooled row: names lose their middle, never wrap.
+    assert len(body) == len(found.settings) + 1
+    labels = [line.split("│")[1].strip() for line in body]
+    assert labels[:2] == ["paper-chat", "paper-base"]
+    long_name = "obsscaling-instruct (chat)"
+    assert labels[3] == long_name or ("…" in labels[3] and labels[3].endswith("(chat)"))
+    assert labels[4] in ("pooled (random effects)", "pooled")
+    numbers = [line.split("│")[3].strip() for line in body]
+    assert numbers[:2] == ["+81.2", "+69.7"]  # never cut: the paper's figures

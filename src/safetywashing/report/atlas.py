@@ -11,6 +11,7 @@ from rich.text import Text
 
 from safetywashing.document import dumps
 from safetywashing.panel.atlas import AtlasResult
+from safetywashing.report.console import MIN_NAME_WIDTH, elide_middle
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
 
 if TYPE_CHECKING:
@@ -58,28 +59,43 @@ def atlas_json(result: AtlasResult) -> str:
 
 
 def print_atlas(result: AtlasResult, console: Console) -> None:
-    """The settings side by side, the pooled estimate, heterogeneity and the stability."""
+    """The settings side by side, the pooled estimate, heterogeneity and the stability.
+
+    The numeric columns keep their width (two-line headers keep them narrow); the setting
+    column takes the rest of the console's width, and a longer name loses its middle.
+    """
+    rows = _rows(result)
+    interval = f"{100 * result.confidence:g}%\ninterval"
+    headers = ("setting", "n", "capab.\ncorr. %", interval, "weight\n%", "zone")
+    fixed = [
+        max(len(line) for cells in (*rows, headers) for line in cells[k].split("\n"))
+        for k in range(1, len(headers))
+    ]
+    # Borders and padding: "│ " + " │ " between columns + " │" = 3 per column + 1.
+    name_width = max(MIN_NAME_WIDTH, console.width - sum(fixed) - 3 * len(headers) - 1)
     table = Table(
         title=f"{result.benchmark} across {len(result.settings)} settings",
         title_justify="left",
     )
-    for header, right in (
-        ("setting", False),
-        ("n", True),
-        ("capab. corr. %", True),
-        (f"{100 * result.confidence:g}% interval", True),
-        ("weight %", True),
-        ("zone", False),
-    ):
-        table.add_column(header, justify="right" if right else "left", no_wrap=header != "setting")
-    for row in _rows(result):
-        table.add_row(*(Text(cell) for cell in row))
+    for k, header in enumerate(headers):
+        table.add_column(
+            header,
+            justify="left" if header in ("setting", "zone") else "right",
+            no_wrap=True,
+            max_width=name_width if k == 0 else None,
+        )
+    for position, row in enumerate(rows):
+        label = row[0]
+        if position == len(result.settings) and len(label) > name_width:
+            label = "pooled"  # the heterogeneity line below names the random effects
+        table.add_row(Text(elide_middle(label, name_width)), *(Text(cell) for cell in row[1:]))
     console.print(table)
     if result.meta is not None:
         meta = result.meta
         console.print(
             Text(
-                f"Heterogeneity: tau² = {meta.tau2:.4f} (Fisher z), I² = {100 * meta.i2:.0f}%, "
+                f"Heterogeneity of the random-effects pool: tau² = {meta.tau2:.4f} (Fisher z), "
+                f"I² = {100 * meta.i2:.0f}%, "
                 f"Q = {meta.z.q:.2f} on {meta.z.q_df} df (p = {meta.z.q_pvalue:.3g}); "
                 f"prediction interval for a new setting [{_pct(meta.pi_low)}, "
                 f"{_pct(meta.pi_high)}].",
