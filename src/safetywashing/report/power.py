@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from safetywashing.document import dumps
-from safetywashing.results.power import PowerResult
+from safetywashing.results.power import PowerResult, PowerRow
 
 
 def power_json(result: PowerResult) -> str:
@@ -14,46 +18,68 @@ def power_json(result: PowerResult) -> str:
     return dumps(result.to_dict())
 
 
+#: The columns of the power table: header and cell per row. The first four describe the
+#: test and the interval, the rest the verdict shares (a narrow console shows them as two
+#: tables, each keyed by the number of models).
+_TEST_COLUMNS: tuple[tuple[str, Callable[[PowerRow], str]], ...] = (
+    ("models", lambda row: str(row.n_models)),
+    ("true corr.", lambda row: f"{row.true_correlation:+.3f}"),
+    ("power", lambda row: f"{100 * row.power:.0f}%"),
+    ("mean width", lambda row: f"{row.mean_width:.3f}"),
+    ("coverage", lambda row: f"{100 * row.coverage:.0f}%"),
+)
+
+
+def _share_of(verdict: str) -> Callable[[PowerRow], str]:
+    return lambda row: f"{100 * row.verdicts[verdict]:.0f}%"
+
+
+_VERDICT_COLUMNS = tuple(
+    (verdict, _share_of(verdict))
+    for verdict in ("entangled", "distinct", "inverse", "inconclusive")
+)
+
+
+def _table(
+    result: PowerResult,
+    columns: Sequence[tuple[str, Callable[[PowerRow], str]]],
+    title: str | None = None,
+) -> Table:
+    table = Table(title=title, title_justify="left")
+    for header, _ in columns:
+        table.add_column(header, justify="right", no_wrap=True)
+    for row in result.rows:
+        table.add_row(*(cell(row) for _, cell in columns))
+    return table
+
+
 def print_power(result: PowerResult, console: Console) -> None:
-    """One row per panel size: power, verdict chances, interval width; then readings."""
+    """One row per panel size: power, verdict chances, interval width; then readings.
+
+    The sizes are one table where the console is wide enough, else two (the test and the
+    interval; the verdict shares), so no cell is ever cut.
+    """
     how = (
         "Fisher-z test and interval of each simulated estimate"
         if result.engine == "fisher"
         else f"the audit's bootstrap ({result.n_resamples} resamples, {result.interval}) "
         "and permutation test"
     )
-    table = Table(
-        title=(
+    console.print(
+        Text(
             f"Power: planted correlation {result.rho:+.2f} with latent capability; "
             f"{result.panels} simulated panels per size read with {how}; power = chance "
             f"that a two-sided test at alpha {result.alpha:g} rejects a zero correlation; "
-            f"verdicts from {100 * result.confidence:g}% intervals at ±{result.threshold:.2f}"
-        ),
-        title_justify="left",
-    )
-    headers = (
-        "models",
-        "true corr.",
-        "power",
-        "entangled",
-        "distinct",
-        "inverse",
-        "inconclusive",
-        "mean width",
-        "coverage",
-    )
-    for header in headers:
-        table.add_column(header, justify="right", no_wrap=True)
-    for row in result.rows:
-        v = row.verdicts
-        table.add_row(
-            str(row.n_models),
-            f"{row.true_correlation:+.3f}",
-            f"{100 * row.power:.0f}%",
-            *(f"{100 * v[k]:.0f}%" for k in ("entangled", "distinct", "inverse", "inconclusive")),
-            f"{row.mean_width:.3f}",
-            f"{100 * row.coverage:.0f}%",
+            f"verdicts from {100 * result.confidence:g}% intervals at ±{result.threshold:.2f}",
         )
-    console.print(table)
+    )
+    whole = _table(result, (*_TEST_COLUMNS[:3], *_VERDICT_COLUMNS, *_TEST_COLUMNS[3:]))
+    natural = Measurement.get(console, console.options.update(max_width=10_000), whole)
+    if natural.maximum <= console.width:
+        console.print(whole)
+    else:
+        console.print(_table(result, _TEST_COLUMNS, title="The test and the interval"))
+        verdicts = (_TEST_COLUMNS[0], *_VERDICT_COLUMNS)
+        console.print(_table(result, verdicts, title="Verdicts: share of simulated panels"))
     for sentence in result.readings():
         console.print(sentence)
