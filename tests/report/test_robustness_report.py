@@ -10,7 +10,7 @@ from rich.console import Console
 
 from safetywashing.audit import audit
 from safetywashing.datasets import load_demo_panel
-from safetywashing.report.robustness import print_robustness, robustness_json
+from safetywashing.report.robustness import FLAG_MARK, print_robustness, robustness_json
 from safetywashing.results.robustness import RobustnessResult
 from safetywashing.robustness import robustness_audit
 
@@ -31,7 +31,8 @@ def _render(result: RobustnessResult) -> str:
 
 
 def _header(text: str) -> str:
-    return next(line for line in text.splitlines() if "estimate %" in line)
+    """The table's header lines, joined (a header may take two lines)."""
+    return " ".join(line for line in text.splitlines() if line.startswith("┃"))
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_without_families_the_column_is_dropped_and_a_line_says_why(
     # Before: a "families %" column of "– .. –" on every row, unexplained.
     assert without_families["chat"].rows_of("family") == []
     text = _render(without_families)
-    assert "families %" not in _header(text)
+    assert "families" not in _header(text)
     assert "– .. –" not in text
     assert (
         "families %: not shown, as no chat model has a family (the scores table has no family "
@@ -65,7 +66,7 @@ def test_without_families_the_column_is_dropped_and_a_line_says_why(
 def test_one_family_is_not_enough_and_the_line_says_so() -> None:
     families = {f: "alpha" for f in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")}
     text = _render(_robustness(families))
-    assert "families %" not in _header(text)
+    assert "families" not in _header(text)
     assert (
         "every chat model with a family is of one family (alpha), and leaving one out needs "
         "two or more; fill in the other models' families in the family column"
@@ -78,7 +79,7 @@ def test_with_families_the_column_stays_and_the_legend_explains_the_range(
     item = with_families["chat"]
     assert len(item.rows_of("family")) == 6  # the demo's six families
     text = _render(with_families)
-    assert "families %" in _header(text)
+    assert "families" in _header(text)
     assert "not shown" not in text
     flat = " ".join(text.split())
     assert (
@@ -90,7 +91,7 @@ def test_with_families_the_column_stays_and_the_legend_explains_the_range(
     # The printed range is the lowest and highest of the family refits.
     low, high = item.range_of("family")
     j = item.benchmark_ids.index("syn_ethics_qa")
-    row = next(line for line in text.splitlines() if "│ syn_ethics_qa " in line)
+    row = next(line for line in text.splitlines() if " syn_ethics_qa " in line)
     assert f"{100 * low[j]:+.1f} .. {100 * high[j]:+.1f}" in row
 
 
@@ -112,3 +113,25 @@ def test_the_json_document_keeps_its_meaning(kind: str, request: pytest.FixtureR
     assert entry["leave_one_capability_out"] == pytest.approx(
         [min(item.correlations[rows, j]), max(item.correlations[rows, j])]
     )
+
+
+@pytest.mark.parametrize("width", [80, 100, 200])
+def test_at_common_widths_names_stay_distinct_and_figures_whole(
+    with_families: RobustnessResult, width: int
+) -> None:
+    console = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    print_robustness(with_families, console)
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= width
+    body = [line.split("│") for line in lines if line.startswith("│")]
+    item = with_families["chat"]
+    assert len(body) == len(item.benchmark_ids)
+    marked = [cells[1].startswith(f" {FLAG_MARK} ") for cells in body]
+    assert marked == [b in item.flagged for b in item.benchmark_ids]
+    names = [cells[1].strip().removeprefix(FLAG_MARK).strip() for cells in body]
+    # Every name shown is the benchmark's own, or its start and end around an ellipsis.
+    for shown, benchmark in zip(names, item.benchmark_ids, strict=True):
+        head, _, tail = shown.partition("…")
+        assert shown == benchmark or (benchmark.startswith(head) and benchmark.endswith(tail))
+    estimates = [cells[2].strip() for cells in body]
+    assert estimates == [f"{100 * value:+.1f}" for value in item.estimate]

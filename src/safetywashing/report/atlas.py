@@ -11,7 +11,7 @@ from rich.text import Text
 
 from safetywashing.document import dumps
 from safetywashing.panel.atlas import AtlasResult
-from safetywashing.report.console import MIN_NAME_WIDTH, elide_middle
+from safetywashing.report.console import elide_middle, name_column_width
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
 
 if TYPE_CHECKING:
@@ -67,12 +67,8 @@ def print_atlas(result: AtlasResult, console: Console) -> None:
     rows = _rows(result)
     interval = f"{100 * result.confidence:g}%\ninterval"
     headers = ("setting", "n", "capab.\ncorr. %", interval, "weight\n%", "zone")
-    fixed = [
-        max(len(line) for cells in (*rows, headers) for line in cells[k].split("\n"))
-        for k in range(1, len(headers))
-    ]
-    # Borders and padding: "│ " + " │ " between columns + " │" = 3 per column + 1.
-    name_width = max(MIN_NAME_WIDTH, console.width - sum(fixed) - 3 * len(headers) - 1)
+    others = [[headers[k], *(row[k] for row in rows)] for k in range(1, len(headers))]
+    name_width = name_column_width(console.width, others)
     table = Table(
         title=f"{result.benchmark} across {len(result.settings)} settings",
         title_justify="left",

@@ -42,6 +42,28 @@ CAPABILITY_MARK = "◆"
 MIN_NAME_WIDTH = 12
 
 
+def name_column_width(width: int, others: Sequence[Sequence[str]]) -> int:
+    """The width left for a table's first (name) column once the other columns take
+    their widest line, in a boxed table ``width`` characters wide (at least
+    :data:`MIN_NAME_WIDTH`).
+
+    Parameters
+    ----------
+    width : int
+        The console's width.
+    others : sequence of sequences of str
+        Per other column, its header and cells (a header may hold several lines).
+
+    Examples
+    --------
+    >>> name_column_width(80, [["n", "26"], ["capab.\\ncorr. %", "+81.2"]])
+    61
+    """
+    fixed = [max(len(line) for text in column for line in text.split("\n")) for column in others]
+    # Borders and padding: "│ " + " │ " between columns + " │" = 3 per column + 1.
+    return max(MIN_NAME_WIDTH, width - sum(fixed) - 3 * (len(fixed) + 1) - 1)
+
+
 def elide_middle(text: str, width: int) -> str:
     """``text`` shortened to ``width`` characters by an ellipsis in the middle.
 
@@ -166,23 +188,22 @@ def class_table(
     ]
     corr_header = "capab. corr. %\n[interval]" if with_interval else "capab. corr. %"
     compute_header = f"{result.compute_short} %"
-    fixed = [
-        max([len(str(b.n)) for b in rows] + [1]),
-        max([len(c) for _, c, _ in cells] + [len("capab. corr. %")]),
-        max([len(d) for _, _, d in cells] + [len("decision")]),
-        max(
-            [len(_percent(b.compute_correlation)) for b in rows]
-            + [len(f"{result.compute_short} %")]
-        ),
-        max([len(str(b.n_compute)) for b in rows] + [1]),
-    ]
-    # Borders and padding: "│ " + " │ " between columns + " │" = 3 per column + 1.
-    name_width = max(MIN_NAME_WIDTH, width - sum(fixed) - 3 * (len(fixed) + 1) - 1)
+    decisions = [d for _, _, d in cells]
+    name_width = name_column_width(
+        width,
+        [
+            ["n", *(str(b.n) for b in rows)],
+            ["capab. corr. %", *(c for _, c, _ in cells)],
+            ["decision", *decisions],
+            [compute_header, *(_percent(b.compute_correlation) for b in rows)],
+            ["n", *(str(b.n_compute) for b in rows)],
+        ],
+    )
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     table.add_column("benchmark", no_wrap=True, max_width=name_width, overflow="ellipsis")
     table.add_column("n", justify="right", no_wrap=True)
     table.add_column(Text(corr_header), justify="right", no_wrap=True)
-    table.add_column("decision", no_wrap=True, min_width=fixed[2])
+    table.add_column("decision", no_wrap=True, min_width=max(map(len, ["decision", *decisions])))
     table.add_column(compute_header, justify="right", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
     by_id = {b.id: (corr, label) for b, corr, label in cells}

@@ -10,7 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 from safetywashing.document import dumps
+from safetywashing.report.console import elide_middle, name_column_width
 from safetywashing.results.robustness import ClassRobustness, RobustnessResult, VariantKind
+
+#: Marks a benchmark whose reading changes under some variant.
+FLAG_MARK = "!"
 
 #: The range columns of the table: header and the kind of variant behind it.
 _RANGES: tuple[tuple[str, VariantKind], ...] = (
@@ -85,35 +89,45 @@ def ranges_legend(result: RobustnessResult, item: ClassRobustness) -> str:
 def print_robustness(result: RobustnessResult, console: Console) -> None:
     """Per class: each benchmark's estimate, its range under the variants, and flags.
 
-    The families column is shown only for a class with leave-one-family-out variants;
-    without them, one line says why and how to get them.
+    A flagged benchmark's name starts with :data:`FLAG_MARK`; names lose their middle to
+    fit the console. The families column is shown only for a class with
+    leave-one-family-out variants; without them, one line says why and how to get them.
     """
     for item in result.classes:
         shown = [(header, kind) for header, kind in _RANGES if item.rows_of(kind)]
         ranges = {kind: item.range_of(kind) for _, kind in shown}
-        table = Table(
-            title=(
-                f"{item.model_class} models: robustness of the capabilities correlation "
-                f"({len(item.variants)} variants; flagged = reading changes at "
-                f"±{result.threshold:.2f})"
-            ),
-            title_justify="left",
-        )
-        for header in ("benchmark", "estimate %", *(header for header, _ in shown)):
-            table.add_column(header, no_wrap=header != "benchmark")
-        table.add_column("flag", no_wrap=True)
         flagged = set(item.flagged)
-        for j, benchmark in enumerate(item.benchmark_ids):
-            table.add_row(
-                benchmark,
+        cells = [
+            [
                 _percent(float(item.estimate[j])),
                 *(
                     f"{_percent(float(ranges[kind][0][j]))} .. "
                     f"{_percent(float(ranges[kind][1][j]))}"
                     for _, kind in shown
                 ),
-                Text("changes", style="bold yellow") if benchmark in flagged else "",
-            )
+            ]
+            for j in range(len(item.benchmark_ids))
+        ]
+        headers = ["estimate\n%", *(header.replace(" %", "\n%") for header, _ in shown)]
+        name_width = name_column_width(
+            console.width,
+            [[header, *(row[k] for row in cells)] for k, header in enumerate(headers)],
+        )
+        table = Table(
+            title=(
+                f"{item.model_class} models: robustness of the capabilities correlation "
+                f"({len(item.variants)} variants; {FLAG_MARK} = the reading changes under "
+                f"some variant, at ±{result.threshold:.2f})"
+            ),
+            title_justify="left",
+        )
+        table.add_column("benchmark", no_wrap=True, max_width=name_width)
+        for header in headers:
+            table.add_column(header, justify="right", no_wrap=True)
+        for benchmark, row in zip(item.benchmark_ids, cells, strict=True):
+            mark = (f"{FLAG_MARK} ", "bold yellow") if benchmark in flagged else ("  ", "")
+            name = elide_middle(benchmark, name_width - len(mark[0]))
+            table.add_row(Text.assemble(mark, name), *row)
         console.print(table)
         console.print(Text(ranges_legend(result, item), style="dim"))
         note = families_note(result, item)
