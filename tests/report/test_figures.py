@@ -362,6 +362,25 @@ def test_scatter_names_every_model_of_a_small_class() -> None:
     assert named == set(result.classes[0].model_names)
 
 
+def test_scatter_labels_move_only_for_neighbours_on_their_own_side() -> None:
+    from matplotlib.figure import Figure
+
+    ax = Figure(figsize=(3, 3)).add_subplot()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    # Two points at one height, far apart: each label goes to its own side, unmoved;
+    # two more close above the left one: pushed one line apart.
+    figures._name_points(
+        ax, [0.1, 0.9, 0.12, 0.14], [0.5, 0.5, 0.51, 0.52], ["a", "b", "c", "d"], height_inches=3
+    )
+    shift = {t.get_text(): t.xyann[1] for t in ax.texts}
+    assert shift["a"] == 0 and shift["b"] == 0
+    heights = sorted(72 * 3 * y + shift[n] for n, y in zip("acd", [0.5, 0.51, 0.52], strict=True))
+    assert min(np.diff(heights)) >= 1.3 * 4.5 - 1e-9  # one line of 4.5-point type apart
+    assert ax.texts[0].get_horizontalalignment() == "left"  # "a": room on the right
+    assert ax.texts[1].get_horizontalalignment() == "right"
+
+
 def test_scatter_names_only_the_extremes_of_a_larger_class(
     demo: tuple[ScoreTable, AuditResult], many_models: AuditResult
 ) -> None:

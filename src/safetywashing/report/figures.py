@@ -444,27 +444,32 @@ def _name_points(
     """Write model names beside the chosen points, at least one line apart.
 
     The axes limits must be set: a label goes to the side of its point with more room;
-    labels are spread vertically to one line apart (a thin leader line joins a moved
-    label to its point). ``height_inches`` is the axes' approximate height.
+    the labels of each side are spread vertically to one line apart (a thin leader line
+    joins a moved label to its point), so a label moves only for its own side's
+    neighbours. ``height_inches`` is the axes' approximate height.
     """
     (x_low, x_high), (y_low, y_high) = ax.get_xlim(), ax.get_ylim()
     font_size = 4.5
     gap = 1.3 * font_size
     height = 72 * height_inches
     wanted = [(y - y_low) / ((y_high - y_low) or 1.0) * height for y in ys]
-    order = sorted(range(len(ys)), key=lambda i: (wanted[i], xs[i]))
+    on_right = [(x - x_low) / ((x_high - x_low) or 1.0) < 0.55 for x in xs]
     placed: dict[int, float] = {}
-    floor = -math.inf
-    for i in order:
-        placed[i] = max(wanted[i], floor)
-        floor = placed[i] + gap
-    # Pushed past the top: move the highest down again, keeping the gaps.
-    ceiling = height
-    for i in reversed(order):
-        placed[i] = min(placed[i], ceiling)
-        ceiling = placed[i] - gap
-    for i in order:
-        right = (xs[i] - x_low) / ((x_high - x_low) or 1.0) < 0.55
+    for side in (True, False):
+        order = sorted(
+            (i for i in range(len(ys)) if on_right[i] == side), key=lambda i: (wanted[i], xs[i])
+        )
+        floor = -math.inf
+        for i in order:
+            placed[i] = max(wanted[i], floor)
+            floor = placed[i] + gap
+        # Pushed past the top: move the highest down again, keeping the gaps.
+        ceiling = height
+        for i in reversed(order):
+            placed[i] = min(placed[i], ceiling)
+            ceiling = placed[i] - gap
+    for i in sorted(placed):
+        right = on_right[i]
         shift = placed[i] - wanted[i]
         ax.annotate(
             plain(_shorten(names[i], 28)),
