@@ -139,3 +139,30 @@ def test_flags_that_cannot_apply_are_errors(
     assert main([a.format(tmp=tmp_path) for a in argv]) == 2
     assert capsys.readouterr().err == message.format(tmp=tmp_path)
     assert not (tmp_path / "f.png").exists()
+
+
+def test_trimmed_lines_drop_trailing_spaces_and_keep_everything_else() -> None:
+    import io
+
+    from safetywashing.cli.options import TrimmedLines
+
+    sink = io.StringIO()
+    stream = TrimmedLines(sink)
+    for piece in ("title   \nrow ", " │ a  ", "│   \n\n  indented", "  "):
+        stream.write(piece)
+    assert sink.getvalue() == "title\nrow  │ a  │\n\n"  # the partial line waits
+    stream.flush()
+    assert sink.getvalue() == "title\nrow  │ a  │\n\n  indented  "
+
+
+@pytest.mark.parametrize("width", ["80", "200"])
+def test_piped_tables_fit_columns_and_end_no_line_in_spaces(
+    width: str, paper_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", width)
+    path = paper_dir / "benchmarks_chat_models.csv"
+    assert main(["audit", str(path), "--preset", "paper", "--robustness"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= int(width)
+    assert not [line for line in lines if line.endswith(" ")]
+    assert any(line.startswith("chat models: 26 of 26 with a capability score") for line in lines)

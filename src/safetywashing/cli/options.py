@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
+from typing import IO, TYPE_CHECKING, Annotated, Any, cast, get_type_hints
 
 import typer
 
@@ -203,8 +203,44 @@ ThresholdOption = Annotated[
 ]
 
 
+class TrimmedLines:
+    """A text stream that drops the spaces a line ends in before passing it on.
+
+    rich pads a table's title and wrapped paragraphs to the console's width; in a
+    terminal that is invisible, but in a file or a pipe every such line ends in spaces.
+    A partial line is held until its newline (or a flush).
+    """
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        if lines:
+            self.stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stream.write(self.pending)
+            self.pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+
 def output_console(stderr: bool = False) -> Console:
-    """A rich console: the terminal's width, or ``$COLUMNS`` (else 110) when piped."""
+    """A rich console: the terminal's width, or ``$COLUMNS`` (else 110) when piped, where
+    lines lose their trailing spaces."""
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
@@ -214,7 +250,8 @@ def output_console(stderr: bool = False) -> Console:
         width = int(os.environ.get("COLUMNS", ""))
     except ValueError:
         width = 0
-    return Console(stderr=stderr, width=width if width >= 40 else 110)
+    trimmed = cast("IO[str]", TrimmedLines(stream))
+    return Console(file=trimmed, width=width if width >= 40 else 110)
 
 
 @dataclass(frozen=True)
