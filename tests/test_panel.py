@@ -140,12 +140,23 @@ def test_check_cli_formats(
     assert document["benchmark"] == "truth"
     assert document["paragraph"].startswith("Following Ren et al. (2024)")
     assert document["latex_row"].startswith("truth & 26 & 81.2 & ")
-    assert document["ci_low"] is None and document["verdict"] is None
+    # Without --bootstrap: Fisher's z interval with the Spearman variance 1.06 / (n - 3),
+    # written out here (1.959964: the normal's 97.5% quantile); no verdict.
+    r, n = document["capabilities_correlation"], document["n"]
+    half = 1.959964 * math.sqrt(1.06 / (n - 3))
+    expected = (math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half))
+    assert (document["ci_low"], document["ci_high"]) == pytest.approx(expected)
+    assert document["confidence"] == 0.95 and document["verdict"] is None
+    assert document["interval_method"].startswith("95% Fisher-z interval (closed form")
+    assert "(95% interval " in document["paragraph"]
     assert main(["check", str(new), "--panel", str(chat_panel_file), "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert "| capabilities correlation | 81.2% |" in out
+    assert f"| 95% interval | {100 * expected[0]:.1f}% to {100 * expected[1]:.1f}% |" in out
     assert main(["check", str(new), "--panel", str(chat_panel_file)]) == 0
-    assert "rank in panel" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "rank in panel" in out
+    assert "--bootstrap N adds a bootstrap interval and verdict" in " ".join(out.split())
 
 
 @pytest.mark.parametrize(

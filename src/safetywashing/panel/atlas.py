@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 from safetywashing.decision import PAPER_THRESHOLD, DecisionRule
@@ -28,6 +27,7 @@ from safetywashing.io.new_scores import NewScores
 from safetywashing.panel.check import IntervalEstimator, check
 from safetywashing.panel.model import Panel
 from safetywashing.results.base import Result
+from safetywashing.stats.fisher import correlation_interval
 from safetywashing.stats.meta import CorrelationMeta, meta_correlation
 
 if TYPE_CHECKING:
@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 ATLAS_KIND = "safetywashing-atlas"
 #: Fewest models a setting needs to enter the pooled estimate (Fisher's z needs n > 3).
 MIN_SETTING_MODELS = 5
+#: How a setting's interval is computed when no estimator hook is given: Fisher's z with
+#: the Spearman variance of :func:`~safetywashing.stats.fisher.correlation_interval`, as
+#: ``check`` on one panel does by default.
+FISHER_METHOD = "Fisher z (variance 1.06 / (n - 3))"
 
 
 @dataclass(frozen=True)
@@ -237,15 +241,6 @@ class AtlasResult(Result):
         return document
 
 
-def fisher_interval(r: float, n: int, confidence: float) -> tuple[float, float]:
-    """Fisher's z interval of a correlation (NaN when undefined)."""
-    if math.isnan(r) or n <= 3 or abs(r) >= 1:
-        return math.nan, math.nan
-    half = NormalDist().inv_cdf(0.5 + confidence / 2) / math.sqrt(n - 3)
-    z = math.atanh(r)
-    return math.tanh(z - half), math.tanh(z + half)
-
-
 def atlas(
     panels: Sequence[Panel],
     *,
@@ -313,8 +308,10 @@ def atlas(
                     continue
                 low, high, method = found.ci_low, found.ci_high, found.interval_method
                 if math.isnan(low):
-                    low, high = fisher_interval(found.capabilities_correlation, found.n, confidence)
-                    method = "Fisher z"
+                    low, high = correlation_interval(
+                        found.capabilities_correlation, found.n, confidence
+                    )
+                    method = FISHER_METHOD
                 settings.append(
                     AtlasSetting(
                         panel=panel.label,
@@ -345,7 +342,7 @@ def atlas(
                     SkippedSetting(panel.label, name, f"only {held.n} models have {held.id}")
                 )
                 continue
-            low, high = fisher_interval(held.capabilities_correlation, held.n, confidence)
+            low, high = correlation_interval(held.capabilities_correlation, held.n, confidence)
             settings.append(
                 AtlasSetting(
                     panel=panel.label,
@@ -355,7 +352,7 @@ def atlas(
                     capabilities_correlation=held.capabilities_correlation,
                     ci_low=low,
                     ci_high=high,
-                    interval_method="Fisher z",
+                    interval_method=FISHER_METHOD,
                     n_compute=held.n_compute,
                     compute_correlation=held.compute_correlation,
                 )

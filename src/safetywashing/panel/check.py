@@ -72,6 +72,7 @@ class Interval:
     p_value: float = math.nan
     verdict: str = ""
     method: str = ""
+    confidence: float = math.nan
 
 
 IntervalEstimator = Callable[[CheckData], Interval]
@@ -115,8 +116,11 @@ class CheckResult(Result):
     ci_low, ci_high, p_value : float
         From the interval hook; NaN when none was given.
     verdict : str
-        From the interval hook; empty when none was given.
+        From the interval hook; empty when none was given (or the hook gives none).
     interval_method : str
+        How the interval was computed, in words.
+    confidence : float
+        The interval's confidence level; NaN without an interval.
     matching : MatchReport
     n_matched : int
         Input names placed on a panel model.
@@ -149,6 +153,7 @@ class CheckResult(Result):
     verdict: str = ""
     interval_method: str = ""
     method: str = "spearman"
+    confidence: float = math.nan
 
     @property
     def rule(self) -> DecisionRule:
@@ -225,6 +230,7 @@ class CheckResult(Result):
                 "p_value": finite(self.p_value),
                 "verdict": self.verdict or None,
                 "interval_method": self.interval_method or None,
+                "confidence": finite(self.confidence),
                 "n_matched": self.n_matched,
                 "panel_models": self.panel_models,
                 "matching": self.matching.to_dict(),
@@ -377,6 +383,7 @@ def check(
         verdict=ci.verdict,
         interval_method=ci.method,
         method=method,
+        confidence=ci.confidence,
     )
 
 

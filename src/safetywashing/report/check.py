@@ -22,6 +22,13 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def _interval_label(result: CheckResult) -> str:
+    """``95% interval`` (the level where the result records it)."""
+    if math.isnan(result.confidence):
+        return "interval"
+    return f"{100 * result.confidence:g}% interval"
+
+
 def check_reading(result: CheckResult) -> str:
     """The paper's reading of the new benchmark's capabilities correlation."""
     return result.reading
@@ -31,7 +38,7 @@ def paragraph(result: CheckResult) -> str:
     """A short plain-language paragraph ready to paste into a paper."""
     label = check_reading(result)
     interval = (
-        f" (95% interval {_pct(result.ci_low)} to {_pct(result.ci_high)})"
+        f" ({_interval_label(result)} {_pct(result.ci_low)} to {_pct(result.ci_high)})"
         if not math.isnan(result.ci_low)
         else ""
     )
@@ -123,7 +130,10 @@ def check_markdown(result: CheckResult) -> str:
         f"| capabilities correlation | {_pct(result.capabilities_correlation)} |",
     ]
     if not math.isnan(result.ci_low):
-        lines.append(f"| interval | {_pct(result.ci_low)} to {_pct(result.ci_high)} |")
+        lines.append(
+            f"| {_interval_label(result)} | {_pct(result.ci_low)} to {_pct(result.ci_high)} |"
+        )
+        lines.append(f"| interval method | {escape_markdown(result.interval_method)} |")
     if result.verdict:
         lines.append(f"| verdict | {escape_markdown(result.verdict)} |")
     lines += [
@@ -192,7 +202,7 @@ def print_check(result: CheckResult, console: Console) -> None:
     table.add_column("value", justify="right")
     table.add_row("capabilities correlation", _pct(result.capabilities_correlation))
     if not math.isnan(result.ci_low):
-        table.add_row("interval", f"{_pct(result.ci_low)} to {_pct(result.ci_high)}")
+        table.add_row(_interval_label(result), f"{_pct(result.ci_low)} to {_pct(result.ci_high)}")
     if result.verdict:
         table.add_row("verdict", result.verdict)
     table.add_row("reading", check_reading(result))
@@ -211,6 +221,9 @@ def print_check(result: CheckResult, console: Console) -> None:
         )
     table.add_row("models matched", f"{result.n_matched} of {result.panel_models}")
     console.print(table)
+    if result.interval_method:
+        verdict = "" if result.verdict else "; --bootstrap N adds a bootstrap interval and verdict"
+        console.print(Text(f"interval: {result.interval_method}{verdict}", style="dim"))
     indirect = [m for m in result.matching.matches if m.how != "exact"]
     for m in indirect:
         console.print(Text(f"matched {m.name} -> {m.panel_id} ({m.how})", style="dim"))

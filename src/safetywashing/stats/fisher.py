@@ -40,6 +40,36 @@ def standard_error(n: npt.ArrayLike) -> FloatArray:
         return np.asarray(np.sqrt(SPEARMAN_VARIANCE / (size - 3.0)))
 
 
+#: atanh of each correlation is close to normal with variance ``factor / (n - offset)``
+#: (Fieller, Hartley and Pearson 1957): (factor, offset) per method.
+FISHER_VARIANCE: dict[str, tuple[float, int]] = {
+    "pearson": (1.0, 3),
+    "spearman": (SPEARMAN_VARIANCE, 3),
+    "kendall": (0.437, 4),
+}
+
+
+def correlation_interval(
+    r: float, n: int, confidence: float = 0.95, method: str = "spearman"
+) -> tuple[float, float]:
+    """Closed-form interval of a correlation in Fisher's z scale.
+
+    ``tanh(atanh(r) -+ z * sqrt(factor / (n - offset)))`` with the method's
+    :data:`FISHER_VARIANCE`; (NaN, NaN) when ``r`` is undefined or +-1, or ``n`` too small.
+
+    Examples
+    --------
+    >>> [round(v, 3) for v in correlation_interval(0.755, 18)]
+    [0.433, 0.906]
+    """
+    factor, offset = FISHER_VARIANCE[method]
+    if math.isnan(r) or abs(r) >= 1.0 or n <= offset:
+        return math.nan, math.nan
+    half = _z(0.5 + confidence / 2) * math.sqrt(factor / (n - offset))
+    z = math.atanh(r)
+    return math.tanh(z - half), math.tanh(z + half)
+
+
 def _z(level: float) -> float:
     return _NORMAL.inv_cdf(level)
 
