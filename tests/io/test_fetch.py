@@ -171,7 +171,10 @@ def test_cli_fetch_then_check_offline(
     # --format latex prints the whole booktabs table; its one row:
     out = capsys.readouterr().out
     assert r"\begin{table}" in out
-    assert f"\nethics & 26 & 82.2 & {expected:.1f} & 21 \\\\\n" in out
+    # The row: n, correlation, its interval (Fisher's z by default), compute correlation.
+    row = next(line for line in out.splitlines() if line.startswith("ethics & "))
+    assert row.startswith("ethics & 26 & 82.2 & [")
+    assert row.endswith(f"] & {expected:.1f} & 21 \\\\")
 
 
 @pytest.mark.parametrize(
