@@ -300,7 +300,32 @@ INSPECT_HEADER = (
     '{"eval": {"task": "x"}, "results": {"scores": [{"metrics": {"acc": {"value": 1}}}]}}'
 )
 
+SAVE_AS_CSV = (
+    "not a text table; save the sheet as CSV (UTF-8) and give that file, or read it with "
+    "pandas.read_excel and pass the DataFrame to audit()."
+)
+
 READERS = [
+    # A spreadsheet given as it is: named .xlsx, or a workbook's bytes under a .csv name
+    # (an xlsx is a zip archive, an xls an OLE2 file). Before: "has a header but no rows".
+    Case(
+        "xlsx-workbook",
+        ("audit", "scores.xlsx", "--capabilities", "a,b"),
+        f"scores.xlsx is an Excel workbook, {SAVE_AS_CSV}",
+        {"scores.xlsx": b"PK\x03\x04\x14\x00\x06\x00model,a,b\n"},
+    ),
+    Case(
+        "xls-bytes-named-csv",
+        ("check", "new.csv", "--panel", "paper-chat"),
+        f"new.csv is an Excel workbook, {SAVE_AS_CSV}",
+        {"new.csv": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1model,score\n"},
+    ),
+    Case(
+        "zip-named-csv",
+        ("panel", "build", "scores.csv", "-o", "panel.json"),
+        f"scores.csv is a zip archive (such as an Excel or OpenDocument workbook), {SAVE_AS_CSV}",
+        {"scores.csv": b"PK\x03\x04model,a,b\nm1,1,2\n"},
+    ),
     # 7. Results files: huge integers, deep nesting, duplicate archive entries.
     *(
         Case(

@@ -136,12 +136,52 @@ def check_shape(path: Path, rows: Rows, *, max_rows: int, max_columns: int) -> R
     return rows
 
 
+#: A spreadsheet application's own formats, by the suffix a user sees.
+_SPREADSHEET_SUFFIXES = {
+    ".xlsx": "an Excel workbook",
+    ".xlsm": "an Excel workbook",
+    ".xls": "an Excel workbook",
+    ".ods": "an OpenDocument spreadsheet",
+    ".numbers": "a Numbers spreadsheet",
+}
+
+
+def spreadsheet_kind(path: Path, start: bytes) -> str:
+    """What spreadsheet format a file is ("an Excel workbook", ...), or "" for none.
+
+    By suffix, or by the first bytes: a zip archive (xlsx, ods) or an OLE2 compound
+    file (xls) is never a text table, whatever its name.
+
+    Examples
+    --------
+    >>> spreadsheet_kind(Path("scores.csv"), b"\\xd0\\xcf\\x11\\xe0\\xa1\\xb1\\x1a\\xe1")
+    'an Excel workbook'
+    >>> spreadsheet_kind(Path("scores.csv"), b"model,a")
+    ''
+    """
+    kind = _SPREADSHEET_SUFFIXES.get(path.suffix.lower(), "")
+    if kind:
+        return kind
+    if start.startswith(b"PK\x03\x04"):
+        return "a zip archive (such as an Excel or OpenDocument workbook)"
+    if start.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "an Excel workbook"
+    return ""
+
+
 def _read_rows(
     path: Path, header_row: int | None = None, max_file_mb: float = MAX_TABLE_MB
 ) -> Rows:
     _check_readable(path, max_file_mb)
+    data = path.read_bytes()
+    workbook = spreadsheet_kind(path, data[:8])
+    if workbook:
+        raise InputError(
+            f"{path} is {workbook}, not a text table; save the sheet as CSV (UTF-8) and give "
+            "that file, or read it with pandas.read_excel and pass the DataFrame to audit()."
+        )
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(
             f"{path} is not UTF-8 text; save it as UTF-8 CSV or TSV, or use Parquet."
