@@ -87,6 +87,22 @@ def test_self_contained(demo_page: tuple[ScoreTable, AuditResult, str]) -> None:
     assert "default-src 'none'" in page
 
 
+def test_the_report_draws_only_the_figures_it_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before: per-class forests were drawn for a page that never showed them.
+    from safetywashing.report import figures
+
+    drawn: list[str] = []
+
+    def placeholders(found: dict[str, object]) -> dict[str, str]:
+        drawn.extend(found)
+        return {name: f'<svg id="drawn-{name}"></svg>' for name in found}
+
+    monkeypatch.setattr(figures, "figures_svg", placeholders)
+    page = html_report(audit(load_demo_panel()))
+    assert drawn and "forest" in drawn
+    assert [name for name in drawn if f'<svg id="drawn-{name}"></svg>' not in page] == []
+
+
 def test_sections_and_headline_numbers(demo_page: tuple[ScoreTable, AuditResult, str]) -> None:
     _, result, page = demo_page
     for section in ("headline", "method", "overview", "benchmarks", "warnings", "provenance"):

@@ -1534,10 +1534,13 @@ def make_figure(
     )
 
 
-def standard_figures(result: AuditResult) -> dict[str, Figure]:
+def standard_figures(result: AuditResult, *, class_forests: bool = True) -> dict[str, Figure]:
     """The standard set, by file stem: scores, loadings, forest and (when the panel has
     compute figures) score against compute, of all classes; then per class the scree,
     heatmap, forest and compute figures.
+
+    ``class_forests=False`` leaves out the per-class forests (the HTML report shows the
+    forest of all classes only).
     """
     figures: dict[str, Figure] = {
         "capability_scores": scores_figure(result),
@@ -1549,7 +1552,7 @@ def standard_figures(result: AuditResult) -> dict[str, Figure]:
     stems = class_stems(result.class_names)
     for audit_of_class in result.classes:
         stem = stems[audit_of_class.model_class]
-        if len(result.classes) > 1:
+        if class_forests and len(result.classes) > 1:
             figures[f"forest_{stem}"] = forest_figure(
                 result, model_class=audit_of_class.model_class
             )

@@ -363,7 +363,7 @@ def html_report(
     if figures:
         from safetywashing.report.figures import figures_svg, standard_figures
 
-        drawn = standard_figures(result)
+        drawn = standard_figures(result, class_forests=False)
         figure_markup = figures_svg(drawn)
         _close(drawn)
     classes = [_headline(result, c) for c in result.classes]
