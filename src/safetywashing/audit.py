@@ -264,6 +264,17 @@ def _capability_ids(table: ScoreTable, requested: tuple[str, ...] | None) -> tup
     if requested is None:
         chosen = tuple(b.id for b in table.benchmarks if b.role == "capability")
         if not chosen:
+            from safetywashing.datasets.presets import PAPER_CAPABILITIES
+
+            if set(PAPER_CAPABILITIES) <= set(ids):
+                raise InputError(
+                    f"No capability benchmarks are given, and these scores hold the paper's "
+                    f"{len(PAPER_CAPABILITIES)} capability benchmarks "
+                    f"({', '.join(PAPER_CAPABILITIES)})",
+                    param=("capabilities", "preset"),
+                    remedy="use preset='paper' to take them (or name others with "
+                    "capabilities=[...])",
+                )
             raise InputError(
                 "No capability benchmarks are given",
                 param=("capabilities", "preset"),

@@ -242,3 +242,18 @@ def test_audit_reads_a_folder_of_lm_eval_results(
     assert len(klass["models"]) == 6
     # Perfectly monotone in opposite directions: Spearman -1 (by construction above).
     assert klass["benchmarks"]["refusal"]["capabilities_correlation"] == pytest.approx(-1.0)
+
+
+def test_the_papers_file_without_a_preset_is_told_to_add_it(
+    paper_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A first run on the paper's file, without --preset paper: the file holds all 12 of
+    # the paper's capability benchmarks, so the message names them and the flag.
+    code, out, err = run(["audit", str(paper_dir / "benchmarks_chat_models.csv")], capsys)
+    assert code == 2 and out == ""
+    assert err == (
+        "error: No capability benchmarks are given, and these scores hold the paper's 12 "
+        "capability benchmarks (logiqa, piqa, hellaswag, winogrande, superglue_copa, "
+        "medqa_4options, arc_challenge, mmlu, minerva_math, lambada_openai, gsm8k, bbh); use "
+        "--preset paper to take them (or name others with --capabilities [...]).\n"
+    )
