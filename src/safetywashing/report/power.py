@@ -18,8 +18,8 @@ def power_json(result: PowerResult) -> str:
     return dumps(result.to_dict())
 
 
-#: The columns of the power table: header and cell per row. The first four describe the
-#: test and the interval, the rest the verdict shares (a narrow console shows them as two
+#: The columns of the power table, header and cell per row: those of the test and the
+#: interval here, the verdict shares below (a narrow console shows the two groups as two
 #: tables, each keyed by the number of models).
 _TEST_COLUMNS: tuple[tuple[str, Callable[[PowerRow], str]], ...] = (
     ("models", lambda row: str(row.n_models)),
