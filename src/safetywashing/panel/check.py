@@ -188,8 +188,8 @@ class CheckResult(Result):
         record = {**self.to_dict(), "reading": self.reading}
         keep = [
             "benchmark", "panel", "model_class", "n", "capabilities_correlation", "reading",
-            "ci_low", "ci_high", "p_value", "verdict", "n_compute", "compute_correlation",
-            "rank", "n_ranked", "n_matched", "panel_models",
+            "ci_low", "ci_high", "confidence", "p_value", "verdict", "n_compute",
+            "compute_correlation", "rank", "n_ranked", "n_matched", "panel_models",
         ]  # fmt: skip
         return pd.DataFrame([{key: record[key] for key in keep}])
 
