@@ -231,6 +231,6 @@ def test_a_benchmark_short_of_defined_resamples_is_named_with_its_count_and_the_
     note = next(n for n in uncertainty.warnings if n.startswith("No interval or verdict"))
     assert note == (
         f"No interval or verdict for thin ({defined} of 200): too few resamples gave a "
-        "defined correlation (in brackets), and an interval needs 200 (5 in each tail at "
-        "95%); more resamples give one."
+        "defined correlation (the count beside each name), and an interval needs 200 (5 in "
+        "each tail at 95%); more resamples give one."
     )

@@ -474,8 +474,9 @@ def _class_uncertainty(
         if short:
             notes.append(
                 f"No interval or verdict for {_names(short)}{among}: too few resamples gave "
-                f"a defined correlation (in brackets), and an interval needs {enough} (5 in "
-                f"each tail at {100 * settings.confidence:g}%); more resamples give one."
+                f"a defined correlation (the count beside each name), and an interval needs "
+                f"{enough} (5 in each tail at {100 * settings.confidence:g}%); more resamples "
+                "give one."
             )
     flagged = [
         f"{ids[j]} ({100 * (1 - valid_share[j]):.1f}%)"
