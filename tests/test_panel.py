@@ -149,14 +149,12 @@ def test_check_cli_formats(
     assert document["confidence"] == 0.95 and document["verdict"] is None
     assert document["interval_method"].startswith("95% Fisher-z interval (closed form")
     assert "(95% interval " in document["paragraph"]
-    # The Python result's one-row table carries the same interval and its level.
+    # The Python API gives the same interval by default, and its one-row table carries
+    # it with its level.
     from safetywashing.io.new_scores import read_new_scores
     from safetywashing.panel import check, load_panel
-    from safetywashing.panel.interval import closed_form_interval
 
-    found = check(
-        read_new_scores(new), load_panel(chat_panel_file), interval=closed_form_interval()
-    )
+    found = check(read_new_scores(new), load_panel(chat_panel_file))
     row = found.to_frame().iloc[0]
     assert (row["ci_low"], row["ci_high"], row["confidence"]) == pytest.approx((*expected, 0.95))
     assert main(["check", str(new), "--panel", str(chat_panel_file), "--format", "markdown"]) == 0

@@ -135,12 +135,6 @@ def check_command(
             "Give the new benchmark's scores file (or use --panel all --benchmark NAMES to "
             "study a benchmark the shipped panels hold)."
         )
-    if hook is None:
-        from safetywashing.panel.interval import closed_form_interval
-
-        # Without --bootstrap, a closed-form 95% interval: instant, so a check always
-        # shows its uncertainty (--confidence needs --bootstrap, as elsewhere).
-        hook = closed_form_interval()
     reference = resolve_panel(panel)
     new = read_new_scores(scores, benchmark=benchmark, columns=columns.column_map())
     if name:

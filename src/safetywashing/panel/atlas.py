@@ -24,7 +24,7 @@ from safetywashing.decision import PAPER_THRESHOLD, DecisionRule
 from safetywashing.document import envelope, finite
 from safetywashing.errors import InputError
 from safetywashing.io.new_scores import NewScores
-from safetywashing.panel.check import IntervalEstimator, check
+from safetywashing.panel.check import IntervalEstimator, check, closed_form_method
 from safetywashing.panel.model import Panel
 from safetywashing.results.base import Result
 from safetywashing.stats.fisher import correlation_interval
@@ -36,10 +36,6 @@ if TYPE_CHECKING:
 ATLAS_KIND = "safetywashing-atlas"
 #: Fewest models a setting needs to enter the pooled estimate (Fisher's z needs n > 3).
 MIN_SETTING_MODELS = 5
-#: How a setting's interval is computed when no estimator hook is given: Fisher's z with
-#: the Spearman variance of :func:`~safetywashing.stats.fisher.correlation_interval`, as
-#: ``check`` on one panel does by default.
-FISHER_METHOD = "Fisher z (variance 1.06 / (n - 3))"
 
 
 @dataclass(frozen=True)
@@ -302,16 +298,11 @@ def atlas(
                         aliases=aliases,
                         threshold=threshold,
                         interval=interval,
+                        confidence=confidence,
                     )
                 except InputError as error:
                     skipped.append(SkippedSetting(panel.label, name, str(error)))
                     continue
-                low, high, method = found.ci_low, found.ci_high, found.interval_method
-                if math.isnan(low):
-                    low, high = correlation_interval(
-                        found.capabilities_correlation, found.n, confidence
-                    )
-                    method = FISHER_METHOD
                 settings.append(
                     AtlasSetting(
                         panel=panel.label,
@@ -319,9 +310,9 @@ def atlas(
                         source="new scores",
                         n=found.n,
                         capabilities_correlation=found.capabilities_correlation,
-                        ci_low=low,
-                        ci_high=high,
-                        interval_method=method,
+                        ci_low=found.ci_low,
+                        ci_high=found.ci_high,
+                        interval_method=found.interval_method,
                         n_compute=found.n_compute,
                         compute_correlation=found.compute_correlation,
                     )
@@ -352,7 +343,7 @@ def atlas(
                     capabilities_correlation=held.capabilities_correlation,
                     ci_low=low,
                     ci_high=high,
-                    interval_method=FISHER_METHOD,
+                    interval_method=closed_form_method("spearman", confidence),
                     n_compute=held.n_compute,
                     compute_correlation=held.compute_correlation,
                 )

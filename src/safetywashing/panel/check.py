@@ -25,7 +25,9 @@ from safetywashing.io.names import MatchReport, match_names
 from safetywashing.io.new_scores import NewScores
 from safetywashing.panel.model import Panel, PanelBenchmark
 from safetywashing.results.base import Result
+from safetywashing.results.uncertainty import UncertaintySettings
 from safetywashing.stats.correlation import CorrelationMethod, correlation
+from safetywashing.stats.fisher import FISHER_VARIANCE, correlation_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -239,6 +241,21 @@ class CheckResult(Result):
         return document
 
 
+def closed_form_method(method: str, confidence: float) -> str:
+    """How a closed-form interval of :func:`check` (and of the atlas) is made, in words.
+
+    Examples
+    --------
+    >>> closed_form_method("spearman", 0.95)
+    '95% Fisher-z interval (closed form, variance 1.06 / (n - 3) for Spearman; no resampling)'
+    """
+    factor, offset = FISHER_VARIANCE[method]
+    return (
+        f"{100 * confidence:g}% Fisher-z interval (closed form, variance {factor:g} / "
+        f"(n - {offset}) for {method.capitalize()}; no resampling)"
+    )
+
+
 def check(
     new: NewScores,
     panel: Panel,
@@ -248,6 +265,7 @@ def check(
     method: CorrelationMethod = "spearman",
     threshold: float = PAPER_THRESHOLD,
     interval: IntervalEstimator | None = None,
+    confidence: float = 0.95,
 ) -> CheckResult:
     """Check a new benchmark against a panel.
 
@@ -264,7 +282,11 @@ def check(
     threshold : float, default 0.40
         The decision line of the reading.
     interval : callable, optional
-        Interval estimator hook (e.g. a bootstrap): receives :class:`CheckData`.
+        Interval estimator hook (e.g. a bootstrap): receives :class:`CheckData`. Without
+        one, the interval is Fisher's z in closed form (:func:`closed_form_method`), with
+        no p-value and no verdict.
+    confidence : float, default 0.95
+        The level of that closed-form interval (a hook sets its own).
 
     Returns
     -------
@@ -274,9 +296,11 @@ def check(
     ------
     InputError
         No models, no name matching the panel, fewer than 5 matched models with scores,
-        or two names of the file matching the same panel model with different scores.
+        or two names of the file matching the same panel model with different scores;
+        a confidence outside (0, 1).
     """
     DecisionRule(threshold)
+    UncertaintySettings(confidence=confidence)  # its one sentence for a bad level
     if not new.models:
         raise InputError(f"{new.source} has no scores; add one row per model (model, score).")
     reports = {}
@@ -346,8 +370,12 @@ def check(
     lower = [b for b in ranked if b.capabilities_correlation <= r]
     above = higher[-1] if higher else None
     below = lower[0] if lower else None
-    ci = Interval(math.nan, math.nan)
-    if interval is not None:
+    if interval is None:
+        low, high = correlation_interval(r, n, confidence, method)
+        ci = Interval(
+            low, high, method=closed_form_method(method, confidence), confidence=confidence
+        )
+    else:
         block = np.array([m.capability_values for m in panel_class.models], dtype=np.float64)
         ci = interval(
             CheckData(

@@ -1,7 +1,4 @@
-"""Intervals for a checked benchmark, plugged into :func:`check` as its hook.
-
-:func:`closed_form_interval` is Fisher's z interval of the correlation (no resampling,
-no verdict); :func:`bootstrap_interval` resamples, as follows.
+"""A bootstrap interval for a checked benchmark, plugged into :func:`check` as its hook.
 
 The matched models are resampled with replacement; in every resample the new scores are
 correlated (Spearman) with the panel's capability scores of the drawn models. The
@@ -27,8 +24,6 @@ from safetywashing.results.uncertainty import (
     root_seed,
 )
 from safetywashing.stats.bootstrap import make_plan
-from safetywashing.stats.correlation import correlation
-from safetywashing.stats.fisher import FISHER_VARIANCE, correlation_interval
 from safetywashing.stats.intervals import percentile_interval
 from safetywashing.stats.permutation import permutation_pvalues
 from safetywashing.uncertainty import run_bootstrap
@@ -103,47 +98,6 @@ def bootstrap_interval(
             method=(
                 f"{100 * confidence:g}% percentile bootstrap over the {len(data.scores)} matched "
                 f"models ({resamples} resamples; panel capability scores held fixed)"
-            ),
-            confidence=confidence,
-        )
-
-    return estimate
-
-
-def closed_form_interval(*, confidence: float = 0.95) -> IntervalEstimator:
-    """An interval hook in Fisher's z scale, without resampling (the command line's default).
-
-    ``tanh(atanh(r) -+ z * sqrt(factor / (n - offset)))`` with the variance of the check's
-    correlation method (:data:`~safetywashing.stats.fisher.FISHER_VARIANCE`: 1.06 / (n - 3)
-    for Spearman). It gives no p-value and no verdict: those come from
-    :func:`bootstrap_interval`.
-
-    Examples
-    --------
-    >>> from safetywashing import build_panel, load_demo_panel
-    >>> from safetywashing.io.new_scores import NewScores
-    >>> from safetywashing.panel import check
-    >>> panel = build_panel(load_demo_panel(), label="demo")
-    >>> chat = panel["chat"]
-    >>> scores = np.array([m.capability_score for m in chat.models])
-    >>> noisy = scores + 2 * np.sin(np.arange(scores.size))
-    >>> new = NewScores("new", chat.model_ids, noisy, "new.csv")
-    >>> found = check(new, panel, model_class="chat", interval=closed_form_interval())
-    >>> found.ci_low < found.capabilities_correlation < found.ci_high, found.verdict
-    (True, '')
-    """
-    UncertaintySettings(n_resamples=DEFAULT_RESAMPLES, confidence=confidence)
-
-    def estimate(data: CheckData) -> Interval:
-        r, n = correlation(data.capability_scores, data.scores, data.method)
-        factor, offset = FISHER_VARIANCE[data.method]
-        low, high = correlation_interval(r, n, confidence, data.method)
-        return Interval(
-            ci_low=low,
-            ci_high=high,
-            method=(
-                f"{100 * confidence:g}% Fisher-z interval (closed form, variance "
-                f"{factor:g} / (n - {offset}) for {data.method.capitalize()}; no resampling)"
             ),
             confidence=confidence,
         )
