@@ -49,8 +49,8 @@ def interpreter_seconds(repeat: int) -> float:
 
 def core_seconds(path: Path, repeat: int) -> float:
     """Median in-process time of read + audit + JSON (imports already done)."""
-    from safetywashing.audit import audit
-    from safetywashing.io.readers import read_scores
+    from safetywashing.audit.compute import audit
+    from safetywashing.io.tables.readers import read_scores
     from safetywashing.report.tables import to_json
 
     timings = []

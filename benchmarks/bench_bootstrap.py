@@ -28,10 +28,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's tests/
 
 
-from safetywashing.audit import audit
-from safetywashing.io.readers import read_scores
+from safetywashing.audit.compute import audit
+from safetywashing.io.tables.readers import read_scores
 from safetywashing.stats.bootstrap import draw_counts, make_plan
-from safetywashing.uncertainty import default_chunk, run_bootstrap
+from safetywashing.uncertainty.compute import default_chunk, run_bootstrap
 
 DATASETS = Path(
     os.environ.get(

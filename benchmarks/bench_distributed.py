@@ -10,7 +10,7 @@ rounds:
 - on a ``dask.distributed.LocalCluster`` with 1 worker process and with 2 (one thread
   each), started and warmed up (the package imported on every worker) before the rounds.
 
-The workers start with ``safetywashing.parallel.WORKER_ENVIRONMENT`` (``--dask-defaults``
+The workers start with ``safetywashing.core.parallel.WORKER_ENVIRONMENT`` (``--dask-defaults``
 keeps Dask's own, whose ``MALLOC_TRIM_THRESHOLD_`` slows numpy's large temporaries).
 They run BLAS on one thread each, where the serial run may use every core for a matrix
 product; on a two-core machine, 2 workers against the serial run is the fair comparison.
@@ -49,10 +49,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scale import capability_ids, generate
 
-from safetywashing.audit import audit
-from safetywashing.parallel import WORKER_ENVIRONMENT, resolve_scheduler, run_chunks
-from safetywashing.results.uncertainty import root_seed
-from safetywashing.uncertainty import BootstrapJob, class_plan, default_chunk, run_bootstrap
+from safetywashing.audit.compute import audit
+from safetywashing.core.parallel import WORKER_ENVIRONMENT, resolve_scheduler, run_chunks
+from safetywashing.uncertainty.compute import BootstrapJob, class_plan, default_chunk, run_bootstrap
+from safetywashing.uncertainty.result import root_seed
 
 
 def _nothing(shared: Any, task: int) -> int:

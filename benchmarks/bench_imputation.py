@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from safetywashing.errors import InputError
-from safetywashing.io.readers import read_scores
-from safetywashing.validation import masking_runs
+from safetywashing.core.errors import InputError
+from safetywashing.io.tables.readers import read_scores
+from safetywashing.robustness.validation import masking_runs
 
 FRACTIONS = (0.10, 0.20, 0.30)
 THRESHOLDS = (1, 2, 3, 4, 5, 6, 7, 8)

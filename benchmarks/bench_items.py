@@ -47,8 +47,8 @@ def _peak_mb() -> float:
 
 
 def main(n_models: int = 1000, n_items: int = 20_000) -> None:
-    from safetywashing.io.item_table import write_item_table
-    from safetywashing.simulate_items import simulate_items
+    from safetywashing.items.simulate import simulate_items
+    from safetywashing.items.table import write_item_table
 
     start = time.perf_counter()
     sim = simulate_items(
@@ -94,7 +94,7 @@ def main(n_models: int = 1000, n_items: int = 20_000) -> None:
 def _read_and_rank(
     path: str, benchmark: str, capability: np.ndarray, model_ids: tuple[str, ...]
 ) -> tuple[float, float, float, float, int, int]:
-    from safetywashing.io.item_table import read_item_matrix
+    from safetywashing.items.table import read_item_matrix
     from safetywashing.stats.items import (
         binary_columns,
         bootstrap_benchmark_correlation,
@@ -129,7 +129,7 @@ def _read_and_rank(
 
 def _framework_rate(n_models: int = 20, n_items: int = 5000) -> None:
     """lm-eval samples files: lines read per second by ``ingest --items``."""
-    from safetywashing.io.item_frameworks import ingest_items
+    from safetywashing.io.frameworks.items import ingest_items
 
     rng = np.random.default_rng(3)
     with tempfile.TemporaryDirectory() as folder:

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from safetywashing.power import power_analysis
+from safetywashing.power.compute import power_analysis
 
 README_EXAMPLE = ["power", "--rho", "0.6", "--models", "20,30,50,100", "--seed", "1"]
 

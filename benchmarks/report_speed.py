@@ -27,8 +27,8 @@ def _timed(action: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
 
 
 def main() -> None:
-    from safetywashing.audit import audit
-    from safetywashing.io.readers import read_scores
+    from safetywashing.audit.compute import audit
+    from safetywashing.io.tables.readers import read_scores
     from safetywashing.report.figures import figure_files
     from safetywashing.report.html import html_report
     from safetywashing.report.latex import latex_tables, markdown_tables

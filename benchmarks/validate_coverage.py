@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from safetywashing.core.table import BenchmarkInfo, ModelInfo, ScoreTable
 from safetywashing.stats.ranks import rank_columns
-from safetywashing.table import BenchmarkInfo, ModelInfo, ScoreTable
-from safetywashing.uncertainty import bootstrap_audit
+from safetywashing.uncertainty.compute import bootstrap_audit
 
 FloatArray = npt.NDArray[np.float64]
 LOADINGS = np.linspace(0.75, 0.95, 12)
@@ -187,7 +187,7 @@ def coverage(
 def main() -> None:
     import warnings
 
-    from safetywashing.errors import InputWarning
+    from safetywashing.core.errors import InputWarning
 
     warnings.simplefilter("ignore", InputWarning)  # "only G families": measured here
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

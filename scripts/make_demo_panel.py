@@ -10,7 +10,7 @@ import csv
 import math
 from pathlib import Path
 
-from safetywashing.simulate import SafetySpec, simulate_panel
+from safetywashing.datasets.simulate import SafetySpec, simulate_panel
 
 SEED = 20240731
 OUT = Path(__file__).resolve().parents[1] / "src" / "safetywashing" / "datasets"

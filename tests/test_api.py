@@ -12,7 +12,7 @@ import pytest
 
 import safetywashing as sw
 from safetywashing.cli.app import main
-from safetywashing.errors import InputError, UnknownNameError
+from safetywashing.core.errors import InputError, UnknownNameError
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from safetywashing.cli.app import main
+from safetywashing.core.errors import InputError
 from safetywashing.datasets.panels import REFERENCE_PANELS
-from safetywashing.errors import InputError
-from safetywashing.io.new_scores import read_new_scores
-from safetywashing.panel import resolve_panel
-from safetywashing.panel.atlas import atlas
+from safetywashing.io.tables.new_scores import read_new_scores
+from safetywashing.panels import resolve_panel
+from safetywashing.panels.atlas import atlas
 
 TRUTHFULQA = ("truthfulqa_mc1", "TruthfulQA")
 

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safetywashing.audit import AuditResult, audit
+from safetywashing.audit.compute import AuditResult, audit
+from safetywashing.core.errors import InputError, InputWarning
+from safetywashing.core.table import BenchmarkInfo, ModelInfo, ScoreTable
 from safetywashing.datasets import load_demo_panel
-from safetywashing.errors import InputError, InputWarning
-from safetywashing.simulate import simulate_panel
-from safetywashing.table import BenchmarkInfo, ModelInfo, ScoreTable
+from safetywashing.datasets.simulate import simulate_panel
 
 
 def panel(seed: int = 3, n_models: int = 20) -> ScoreTable:
@@ -228,8 +228,8 @@ def test_to_frame_has_one_row_per_class_and_benchmark() -> None:
 @pytest.mark.parametrize("threshold", [0.40, 0.80])
 def test_to_frame_has_the_reading_the_table_shows(threshold: float) -> None:
     # Before: no reading column; a user re-derived low/moderate/high/inverse by hand.
+    from safetywashing.audit.result import BENCHMARK_COLUMNS
     from safetywashing.report.console import decision
-    from safetywashing.results import BENCHMARK_COLUMNS
 
     result = audit(load_demo_panel(), threshold=threshold)
     frame = result.to_frame()

@@ -10,16 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from safetywashing.audit import audit
+from safetywashing.audit.compute import audit
+from safetywashing.core.errors import InputError, InputWarning
+from safetywashing.core.table import ScoreTable
 from safetywashing.datasets import load_demo_panel
 from safetywashing.datasets.panels import reference_root
-from safetywashing.errors import InputError, InputWarning
-from safetywashing.io.readers import read_scores
+from safetywashing.io.tables.readers import read_scores
 from safetywashing.report import tables
 from safetywashing.report.latex import escape_markdown
 from safetywashing.stats.impute import impute_pca
 from safetywashing.stats.pca import capability_component, standardize
-from safetywashing.table import ScoreTable
 
 
 def _datasets() -> Path:
@@ -171,11 +171,11 @@ def test_json_and_markdown_carry_the_coverage() -> None:
     assert f"| {model} | imputed | 11 of 12 | {escape_markdown(capability)} |" in summary
 
 
-@pytest.mark.filterwarnings("ignore::safetywashing.errors.InputWarning")
+@pytest.mark.filterwarnings("ignore::safetywashing.core.errors.InputWarning")
 def test_capability_column_missing_in_every_kept_model_is_named_as_missing() -> None:
     # Regression: a capability column observed only in a model that is left out (or in
     # one kept model) was reported as having "the same score for every model".
-    from safetywashing.simulate import simulate_panel
+    from safetywashing.datasets.simulate import simulate_panel
 
     table = simulate_panel(n_models=12, safety={"s": 0.5}, rng=3).table
     first = table.benchmark_ids[0]
@@ -203,7 +203,7 @@ def test_coverage_reports_the_benchmarks_the_class_audit_reports() -> None:
     # Regression: a benchmark with no score in a class (e.g. a chat-only leaderboard in
     # a combined table) is left out of that class's audit, but coverage still listed it
     # and counted it in every model's n_other_total.
-    from safetywashing.simulate import simulate_panel
+    from safetywashing.datasets.simulate import simulate_panel
 
     table = simulate_panel(
         n_models=20, safety={"both": 0.5, "chat_only": 0.5}, classes=("base", "chat"), rng=2

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from safetywashing.audit import AuditResult, audit
-from safetywashing.io.readers import read_scores
+from safetywashing.audit.compute import AuditResult, audit
+from safetywashing.io.tables.readers import read_scores
 
 PAPER_CAPABILITIES = [
     "logiqa",

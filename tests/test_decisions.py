@@ -17,16 +17,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from safetywashing.audit import audit
+from safetywashing.audit.compute import audit
+from safetywashing.audit.result import AuditResult
+from safetywashing.core.errors import InputError, InputWarning
+from safetywashing.core.table import ScoreTable
 from safetywashing.datasets import load_demo_panel
-from safetywashing.errors import InputError, InputWarning
-from safetywashing.io.readers import read_scores
-from safetywashing.results.audit import AuditResult
-from safetywashing.results.uncertainty import UncertaintyResult
-from safetywashing.simulate import simulate_panel
+from safetywashing.datasets.simulate import simulate_panel
+from safetywashing.io.tables.readers import read_scores
 from safetywashing.stats.multiple import adjust, permutations_needed, smallest_adjusted
-from safetywashing.table import ScoreTable
-from safetywashing.uncertainty import bootstrap_audit
+from safetywashing.uncertainty.compute import bootstrap_audit
+from safetywashing.uncertainty.result import UncertaintyResult
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +238,7 @@ def test_the_small_g_widening_is_sqrt_g_over_g_minus_1_in_fisher_z() -> None:
 
 def test_calibration_partials_hold_their_own_reference_fixed() -> None:
     # Before: the headline correlation used the reference column, the partials the score.
-    from safetywashing.robustness import robustness_audit
+    from safetywashing.robustness.compute import robustness_audit
     from safetywashing.stats.partial import partial_spearman
 
     table = simulate_panel(n_models=30, safety={"calibration": 0.3, "s": 0.5}, rng=21).table
@@ -270,7 +270,7 @@ def test_the_default_min_observed_keeps_every_model_on_masked_paper_data(
     # Before (default: half, 6 of 12): masks hiding 20% of the chat capability cells left
     # a model out, and the capabilities correlations moved more than with imputation
     # (benchmarks/bench_imputation.py prints the curve).
-    from safetywashing.validation import masking_runs
+    from safetywashing.robustness.validation import masking_runs
 
     table = read_scores(paper_dir / "benchmarks_chat_models.csv")
     runs = masking_runs(table, [0.2], list(range(10)), preset="paper")

@@ -1,6 +1,6 @@
 """Planted truth: the item ranking finds the entangled items, the subset holds out of sample.
 
-The simulator (:mod:`safetywashing.simulate_items`) plants which items load on the
+The simulator (:mod:`safetywashing.items.simulate`) plants which items load on the
 capability factor; the capability score comes from auditing the simulated panel's
 capability benchmarks, as a user's would.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from safetywashing.audit import audit
-from safetywashing.errors import InputError
-from safetywashing.item_analysis import analyse_items, select_items
-from safetywashing.simulate_items import SimulatedItems, simulate_items
+from safetywashing.audit.compute import audit
+from safetywashing.core.errors import InputError
+from safetywashing.items.analysis import analyse_items, select_items
+from safetywashing.items.simulate import SimulatedItems, simulate_items
 from safetywashing.stats.ranks import rank_average
 
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from safetywashing.cli.app import main
+from safetywashing.core.errors import InputError
 from safetywashing.datasets import load_demo_panel
 from safetywashing.datasets.panels import reference_root
-from safetywashing.errors import InputError
-from safetywashing.io.readers import read_scores
-from safetywashing.panel import (
+from safetywashing.io.tables.readers import read_scores
+from safetywashing.panels import (
     CheckData,
     Interval,
     build_panel,
@@ -151,8 +151,8 @@ def test_check_cli_formats(
     assert "(95% interval " in document["paragraph"]
     # The Python API gives the same interval by default, and its one-row table carries
     # it with its level.
-    from safetywashing.io.new_scores import read_new_scores
-    from safetywashing.panel import check, load_panel
+    from safetywashing.io.tables.new_scores import read_new_scores
+    from safetywashing.panels import check, load_panel
 
     found = check(read_new_scores(new), load_panel(chat_panel_file))
     row = found.to_frame().iloc[0]

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from safetywashing import parallel
+from safetywashing.core import parallel
 from safetywashing.cli.app import main
+from safetywashing.core.errors import InputError
+from safetywashing.core.parallel import Scheduler, resolve_scheduler, run_chunks
 from safetywashing.datasets import load_demo_panel
-from safetywashing.errors import InputError
-from safetywashing.parallel import Scheduler, resolve_scheduler, run_chunks
-from safetywashing.power import power_analysis
+from safetywashing.power.compute import power_analysis
 from safetywashing.report.tables import to_json
 from safetywashing.stats.bootstrap import DRAW_BLOCK
 from safetywashing.stats.permutation import (
@@ -29,7 +29,7 @@ from safetywashing.stats.permutation import (
     permutation_counts,
     permutation_pvalues,
 )
-from safetywashing.uncertainty import bootstrap_audit
+from safetywashing.uncertainty.compute import bootstrap_audit
 
 PAPER_CHAT = Path(__file__).resolve().parents[1] / (
     "src/safetywashing/datasets/reference/safetywashing-paper/benchmarks_chat_models.csv"
@@ -272,7 +272,7 @@ def test_scheduler_needs_bootstrap(capsys: pytest.CaptureFixture[str]) -> None:
     "scheduler", ["threads", pytest.param("processes", marks=pytest.mark.sweep)]
 )
 def test_robustness_refits_are_the_same_whichever_scheduler(scheduler: str) -> None:
-    from safetywashing.robustness import robustness_audit
+    from safetywashing.robustness.compute import robustness_audit
 
     serial = robustness_audit(load_demo_panel(), scheduler="serial")
     other = robustness_audit(load_demo_panel(), scheduler=scheduler, workers=2)

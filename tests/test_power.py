@@ -8,7 +8,7 @@ import json
 import pytest
 
 from safetywashing.cli.app import main
-from safetywashing.power import power_analysis
+from safetywashing.power.compute import power_analysis
 from safetywashing.stats.fisher import models_to_decide, nonzero_power
 
 

@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from safetywashing.audit import audit
+from safetywashing.audit.compute import audit
 from safetywashing.cli.app import main
-from safetywashing.decision import DecisionRule
-from safetywashing.errors import InputError
-from safetywashing.power import power_analysis
-from safetywashing.robustness import robustness_audit
-from safetywashing.simulate import SafetySpec, simulate_panel
+from safetywashing.core.decision import DecisionRule
+from safetywashing.core.errors import InputError
+from safetywashing.datasets.simulate import SafetySpec, simulate_panel
+from safetywashing.power.compute import power_analysis
+from safetywashing.robustness.compute import robustness_audit
 
 
 def test_power_rows_and_verdict_shares() -> None:
@@ -138,7 +138,7 @@ def test_measures_flags_partials_and_adjusted_scores(panel_table) -> None:  # ty
     json.dumps(found.to_dict(), allow_nan=False)
 
 
-@pytest.mark.filterwarnings("ignore::safetywashing.errors.InputWarning")
+@pytest.mark.filterwarnings("ignore::safetywashing.core.errors.InputWarning")
 def test_variants_start_from_the_audit_capability_block_when_gaps_were_imputed() -> None:
     # Regression: the variants used the raw capability block and dropped the models whose
     # gaps the audit imputed, so even the audit's own measure disagreed with the audit.

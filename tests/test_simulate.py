@@ -7,8 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from safetywashing.errors import InputError
-from safetywashing.simulate import SafetySpec, population_capabilities_correlation, simulate_panel
+from safetywashing.core.errors import InputError
+from safetywashing.datasets.simulate import (
+    SafetySpec,
+    population_capabilities_correlation,
+    simulate_panel,
+)
 
 
 def test_same_seed_same_panel() -> None:
@@ -33,7 +37,7 @@ def test_shapes_classes_and_missing_cells() -> None:
 def test_population_correlation_matches_a_large_sample() -> None:
     # With 20,000 models the sample Spearman correlation with the PC1 score is within
     # sampling error (~0.01) of the population value the simulator reports.
-    from safetywashing.audit import audit
+    from safetywashing.audit.compute import audit
 
     panel = simulate_panel(n_models=20_000, n_capability=6, safety={"s": 0.5}, rng=9)
     sample = audit(panel.table)["all"].benchmark("s").capabilities_correlation

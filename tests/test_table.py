@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from safetywashing.errors import InputError
-from safetywashing.table import BenchmarkInfo, ModelInfo, ScoreTable, SourceFile
+from safetywashing.core.errors import InputError
+from safetywashing.core.table import BenchmarkInfo, ModelInfo, ScoreTable, SourceFile
 
 
 def make(

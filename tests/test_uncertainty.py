@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from safetywashing.audit import audit
+from safetywashing.audit.compute import audit
+from safetywashing.core.errors import InputError, InputWarning
 from safetywashing.datasets import load_demo_panel
-from safetywashing.errors import InputError, InputWarning
+from safetywashing.datasets.simulate import simulate_panel
 from safetywashing.report.tables import to_json
-from safetywashing.simulate import simulate_panel
-from safetywashing.uncertainty import (
+from safetywashing.uncertainty.compute import (
     UncertaintySettings,
     audit_with_uncertainty,
     bootstrap_audit,
@@ -158,7 +158,7 @@ def _panel_with_capability_gaps():  # type: ignore[no-untyped-def]
     return replace(table, values=values)
 
 
-@pytest.mark.filterwarnings("ignore::safetywashing.errors.InputWarning")
+@pytest.mark.filterwarnings("ignore::safetywashing.core.errors.InputWarning")
 def test_bootstrap_refits_the_audit_estimate_when_gaps_were_imputed() -> None:
     # Regression: the refit used the raw capability block and dropped the three models
     # whose gaps the audit imputed, so its intervals surrounded a different estimate.

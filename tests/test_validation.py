@@ -9,8 +9,8 @@ import pytest
 
 from safetywashing.datasets import load_demo_panel
 from safetywashing.datasets.panels import reference_root
-from safetywashing.io.readers import read_scores
-from safetywashing.validation import mask_cells, masking_runs
+from safetywashing.io.tables.readers import read_scores
+from safetywashing.robustness.validation import mask_cells, masking_runs
 
 
 def _datasets() -> Path:

@@ -22,46 +22,47 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from safetywashing._version import __version__
-from safetywashing.audit import audit
-from safetywashing.config import AuditConfig
+from safetywashing.audit.compute import audit
+from safetywashing.audit.prepared import PreparedClass
+from safetywashing.audit.result import AuditResult, BenchmarkResult, ClassAudit
+from safetywashing.core.config import AuditConfig
+from safetywashing.core.decision import DecisionRule
+from safetywashing.core.errors import InputError, InputWarning, UnknownNameError
+from safetywashing.core.table import BenchmarkInfo, ModelInfo, ScoreTable
 from safetywashing.datasets import load_demo_panel
-from safetywashing.decision import DecisionRule
-from safetywashing.errors import InputError, InputWarning, UnknownNameError
-from safetywashing.io.readers import (
+from safetywashing.datasets.simulate import SafetySpec, SimulatedPanel, simulate_panel
+from safetywashing.io.tables.readers import (
     ColumnMap,
     apply_benchmark_metadata,
     read_benchmark_info,
     read_frame,
     read_scores,
 )
-from safetywashing.results import AuditResult, BenchmarkResult, ClassAudit, PreparedClass
-from safetywashing.simulate import SafetySpec, SimulatedPanel, simulate_panel
-from safetywashing.table import BenchmarkInfo, ModelInfo, ScoreTable
 
 if TYPE_CHECKING:
     from safetywashing.io.frameworks import read_results as ingest
-    from safetywashing.io.new_scores import read_new_scores
-    from safetywashing.panel import Panel, build_panel, check, load_panel, resolve_panel
-    from safetywashing.power import PowerResult, power_analysis
+    from safetywashing.io.tables.new_scores import read_new_scores
+    from safetywashing.panels import Panel, build_panel, check, load_panel, resolve_panel
+    from safetywashing.power.compute import PowerResult, power_analysis
     from safetywashing.report.figures import make_figure as figure
     from safetywashing.report.html import write_html_report as write_report
-    from safetywashing.robustness import RobustnessResult, robustness_audit
-    from safetywashing.uncertainty import UncertaintyResult, bootstrap_audit
+    from safetywashing.robustness.compute import RobustnessResult, robustness_audit
+    from safetywashing.uncertainty.compute import UncertaintyResult, bootstrap_audit
 
 # Name -> (module, attribute), imported on first use.
 _LAZY: dict[str, tuple[str, str]] = {
-    "bootstrap_audit": ("safetywashing.uncertainty", "bootstrap_audit"),
-    "UncertaintyResult": ("safetywashing.uncertainty", "UncertaintyResult"),
-    "robustness_audit": ("safetywashing.robustness", "robustness_audit"),
-    "RobustnessResult": ("safetywashing.robustness", "RobustnessResult"),
-    "power_analysis": ("safetywashing.power", "power_analysis"),
-    "PowerResult": ("safetywashing.power", "PowerResult"),
-    "check": ("safetywashing.panel", "check"),
-    "build_panel": ("safetywashing.panel", "build_panel"),
-    "load_panel": ("safetywashing.panel", "load_panel"),
-    "resolve_panel": ("safetywashing.panel", "resolve_panel"),
-    "Panel": ("safetywashing.panel", "Panel"),
-    "read_new_scores": ("safetywashing.io.new_scores", "read_new_scores"),
+    "bootstrap_audit": ("safetywashing.uncertainty.compute", "bootstrap_audit"),
+    "UncertaintyResult": ("safetywashing.uncertainty.compute", "UncertaintyResult"),
+    "robustness_audit": ("safetywashing.robustness.compute", "robustness_audit"),
+    "RobustnessResult": ("safetywashing.robustness.compute", "RobustnessResult"),
+    "power_analysis": ("safetywashing.power.compute", "power_analysis"),
+    "PowerResult": ("safetywashing.power.compute", "PowerResult"),
+    "check": ("safetywashing.panels", "check"),
+    "build_panel": ("safetywashing.panels", "build_panel"),
+    "load_panel": ("safetywashing.panels", "load_panel"),
+    "resolve_panel": ("safetywashing.panels", "resolve_panel"),
+    "Panel": ("safetywashing.panels", "Panel"),
+    "read_new_scores": ("safetywashing.io.tables.new_scores", "read_new_scores"),
     "ingest": ("safetywashing.io.frameworks", "read_results"),
     "write_report": ("safetywashing.report.html", "write_html_report"),
     "figure": ("safetywashing.report.figures", "make_figure"),

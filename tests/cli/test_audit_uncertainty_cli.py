@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from safetywashing.cli.app import main
-from safetywashing.results.uncertainty import PERMUTATION_RULE
-from safetywashing.simulate import simulate_panel
+from safetywashing.datasets.simulate import simulate_panel
+from safetywashing.uncertainty.result import PERMUTATION_RULE
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -620,8 +620,8 @@ def test_merged_duplicate_rows_combine_compute_like_scores(
 ) -> None:
     # Found by benchmarks/fuzz.py: with --duplicates mean the FLOP of the first of the
     # rows was kept, so the compute correlation depended on the order of the rows.
-    from safetywashing.errors import InputNotice
-    from safetywashing.io.readers import ColumnMap, read_scores
+    from safetywashing.core.errors import InputNotice
+    from safetywashing.io.tables.readers import ColumnMap, read_scores
 
     monkeypatch.chdir(tmp_path)
     rows = ("m1,1e22,0.1", "m1,3e22,0.3", "m2,5e22,0.5")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from safetywashing.simulate_items import simulate_items
+from safetywashing.items.simulate import simulate_items
 
 
 def run(*args: str) -> int:
@@ -18,7 +18,7 @@ def run(*args: str) -> int:
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from safetywashing.panel import build_panel
+    from safetywashing.panels import build_panel
 
     folder = tmp_path_factory.mktemp("items")
     sim = simulate_items(n_models=30, n_items=120, entangled_fraction=0.5, rng=3)
@@ -107,11 +107,11 @@ def test_ingest_items_writes_partitioned_parquet_that_items_reads(
 def test_items_reads_a_results_folder_directly(
     inputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from safetywashing.simulate_items import simulate_items, write_simulated_results
+    from safetywashing.items.simulate import simulate_items, write_simulated_results
 
     sim = simulate_items(n_models=12, n_items=30, entangled_fraction=0.5, rng=4)
     write_simulated_results(sim, tmp_path / "sim")
-    from safetywashing.panel import build_panel
+    from safetywashing.panels import build_panel
 
     (tmp_path / "panel.json").write_text(build_panel(sim.panel.table).to_json())
     code = run(
@@ -123,7 +123,7 @@ def test_items_reads_a_results_folder_directly(
 
 
 def test_unmatched_models_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from safetywashing.panel import build_panel
+    from safetywashing.panels import build_panel
 
     sim = simulate_items(n_models=12, n_items=20, rng=5)
     (tmp_path / "panel.json").write_text(build_panel(sim.panel.table).to_json())

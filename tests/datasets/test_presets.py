@@ -6,7 +6,7 @@ import pytest
 
 from safetywashing.datasets.panels import reference_root
 from safetywashing.datasets.presets import PAPER_CAPABILITIES, paper_area, paper_reference
-from safetywashing.io.readers import read_rows
+from safetywashing.io.tables.readers import read_rows
 
 
 def _chat_columns() -> list[str]:

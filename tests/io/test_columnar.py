@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from safetywashing.errors import InputError
-from safetywashing.io import readers
-from safetywashing.io.columnar import read_wide_columnar
-from safetywashing.io.wide import read_wide
-from safetywashing.table import BenchmarkInfo, ScoreTable
+from safetywashing.core.errors import InputError
+from safetywashing.core.table import BenchmarkInfo, ScoreTable
+from safetywashing.io.tables import readers
+from safetywashing.io.tables.columnar import read_wide_columnar
+from safetywashing.io.tables.wide import read_wide
 
 
 def row_reader(path: Path, columns: readers.ColumnMap = readers.DEFAULT_COLUMNS) -> ScoreTable:
@@ -248,7 +248,7 @@ def _no_row_reader(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_large_parquet_through_read_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Several row groups, read in several groups of columns: the row reader's table.
-    import safetywashing.io.columnar as columnar_module
+    import safetywashing.io.tables.columnar as columnar_module
 
     path = tmp_path / "large.parquet"
     _large_frame().to_parquet(path, index=False, row_group_size=700)
@@ -262,7 +262,7 @@ def test_batches_fill_column_by_column_without_tensor_conversion(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # pyarrow before 16 has no record batch -> tensor conversion with nulls.
-    import safetywashing.io.columnar as columnar_module
+    import safetywashing.io.tables.columnar as columnar_module
 
     csv_path = tmp_path / "large.csv"
     _large_frame().to_csv(csv_path, index=False)

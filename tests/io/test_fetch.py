@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from safetywashing.cli.app import main
+from safetywashing.core.errors import InputError
 from safetywashing.datasets.panels import reference_root
-from safetywashing.errors import InputError
 from safetywashing.io import fetch
 
 

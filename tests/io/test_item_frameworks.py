@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from safetywashing.io.item_frameworks import ingest_items
-from safetywashing.io.item_table import item_matrix, read_item_table, write_item_table
-from safetywashing.io.names import normalize_name
+from safetywashing.io.frameworks.items import ingest_items
+from safetywashing.io.tables.names import normalize_name
+from safetywashing.items.table import item_matrix, read_item_table, write_item_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
 import make_item_fixtures as fixtures
@@ -111,7 +111,7 @@ def test_a_broken_samples_line_skips_the_file(tmp_path: Path) -> None:
 def test_the_streamed_parquet_reader_equals_the_pandas_path(
     folders: dict[str, Path], tmp_path: Path
 ) -> None:
-    from safetywashing.io.item_table import read_item_matrix
+    from safetywashing.items.table import read_item_matrix
 
     frame = ingest_items(list(folders.values()), item_id="hash").to_frame()
     write_item_table(frame, tmp_path / "items")

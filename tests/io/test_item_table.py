@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from safetywashing.errors import InputError
-from safetywashing.io.item_table import item_matrix, read_item_matrix, write_item_table
+from safetywashing.core.errors import InputError
+from safetywashing.items.table import item_matrix, read_item_matrix, write_item_table
 
 cells = st.sampled_from([0.0, 1.0, 0.5, np.nan])
 
@@ -85,7 +85,7 @@ def test_a_non_numeric_score_names_the_row(tmp_path: Path) -> None:
 
 
 def test_items_and_models_are_in_natural_order() -> None:
-    from safetywashing.io.item_table import natural_key
+    from safetywashing.items.table import natural_key
 
     frame = pd.DataFrame(
         {"model": ["m10", "m2", "m10", "m2"], "benchmark": "b", "item": ["10", "9", "9", "10"],

@@ -19,11 +19,11 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from safetywashing.audit import audit
+from safetywashing.audit.compute import audit
 from safetywashing.cli.app import main
-from safetywashing.io.layouts import recognise
-from safetywashing.io.readers import ColumnMap, read_scores
-from safetywashing.table import ScoreTable
+from safetywashing.core.table import ScoreTable
+from safetywashing.io.tables.layouts import recognise
+from safetywashing.io.tables.readers import ColumnMap, read_scores
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -130,7 +130,7 @@ def test_helm_table_skips_its_metadata_rows_and_reads_directions(
     assert directions["MMLU - EM"] == "higher"
     assert math.isnan(table.values[3, table.benchmark_ids.index("HellaSwag - EM")])  # "-"
     assert notices[0].endswith("read as a HELM leaderboard table (model id 'Model').")
-    from safetywashing.errors import InputWarning
+    from safetywashing.core.errors import InputWarning
 
     with pytest.warns(InputWarning, match="'synthetic-lab/helm-model-03' .* imputed"):
         result = audit(table)  # the one "-" cell is a capability gap, imputed
@@ -173,7 +173,7 @@ def test_recognition_needs_the_layouts_columns() -> None:
 
 
 def test_layout_none_reads_the_file_as_given(tables: dict[str, Path]) -> None:
-    from safetywashing.errors import InputError
+    from safetywashing.core.errors import InputError
 
     with pytest.raises(InputError, match=r"has no model column 'model'"):
         read_scores(tables["openllm_v2.csv"], columns=ColumnMap(layout="none"))

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from safetywashing.cli.app import main
-from safetywashing.errors import InputError
-from safetywashing.io.readers import read_scores
+from safetywashing.core.errors import InputError
+from safetywashing.io.tables.readers import read_scores
 
 
 def _write(path: Path, text: str) -> Path:
@@ -64,7 +64,7 @@ def test_long_table_mistakes_are_one_sentence(tmp_path: Path, text: str, message
 
 
 def test_an_ignored_column_of_a_long_table_is_skipped(tmp_path: Path) -> None:
-    from safetywashing.io.readers import ColumnMap
+    from safetywashing.io.tables.readers import ColumnMap
 
     path = _write(tmp_path / "long.csv", _long(["a,x,1,q"], header="model,benchmark,score,kind"))
     table = read_scores(path, columns=ColumnMap(ignore=("kind",)))

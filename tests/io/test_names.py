@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from safetywashing.core.errors import InputError
 from safetywashing.datasets.panels import reference_root
-from safetywashing.errors import InputError
-from safetywashing.io.names import match_names, normalize_name, read_aliases
-from safetywashing.io.readers import ColumnMap, read_scores
+from safetywashing.io.tables.names import match_names, normalize_name, read_aliases
+from safetywashing.io.tables.readers import ColumnMap, read_scores
 
 OBSSCALING_COLUMNS = ColumnMap(
     model="Model",

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from safetywashing.errors import InputError
-from safetywashing.io.readers import (
+from safetywashing.core.errors import InputError
+from safetywashing.io.tables.readers import (
     ColumnMap,
     apply_benchmark_metadata,
     read_benchmark_info,

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from safetywashing.cli.app import main
-from safetywashing.errors import InputError, InputWarning, name_list
-from safetywashing.io.readers import ColumnMap, read_scores
+from safetywashing.core.errors import InputError, InputWarning, name_list
+from safetywashing.io.tables.readers import ColumnMap, read_scores
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

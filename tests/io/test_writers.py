@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from safetywashing.errors import InputError
+from safetywashing.core.errors import InputError
 from safetywashing.io.writers import write_atomic, write_files
 
 

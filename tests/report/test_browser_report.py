@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from safetywashing.audit import audit
+from safetywashing.audit.compute import audit
+from safetywashing.core.table import ScoreTable
 from safetywashing.datasets import load_demo_panel
 from safetywashing.datasets.panels import reference_root
-from safetywashing.io.readers import read_scores
+from safetywashing.io.tables.readers import read_scores
 from safetywashing.report.html import write_html_report
-from safetywashing.table import ScoreTable
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -286,7 +286,7 @@ def paper_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
             for name in ("benchmarks_base_models.csv", "benchmarks_chat_models.csv")
         ]
     )
-    from safetywashing.io.readers import apply_benchmark_metadata, read_benchmark_info
+    from safetywashing.io.tables.readers import apply_benchmark_metadata, read_benchmark_info
 
     table = apply_benchmark_metadata(table, read_benchmark_info(folder / "benchmarks_info.csv"))
     with warnings.catch_warnings():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from safetywashing.datasets import load_demo_panel
-from safetywashing.panel import NewScores, build_panel, check
+from safetywashing.panels import NewScores, build_panel, check
 from safetywashing.report.check import check_json, check_markdown
 
 

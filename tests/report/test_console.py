@@ -7,9 +7,10 @@ import math
 import pytest
 from rich.console import Console
 
-from safetywashing.audit import audit
+from safetywashing.audit.compute import audit
+from safetywashing.audit.result import AuditResult
+from safetywashing.core.errors import InputError
 from safetywashing.datasets import load_demo_panel
-from safetywashing.errors import InputError
 from safetywashing.report.console import (
     CAPABILITY_MARK,
     TableView,
@@ -17,8 +18,7 @@ from safetywashing.report.console import (
     headline,
     print_audit,
 )
-from safetywashing.results import AuditResult
-from safetywashing.uncertainty import bootstrap_audit
+from safetywashing.uncertainty.compute import bootstrap_audit
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 
-from safetywashing.audit import AuditResult, audit
+from safetywashing.audit.compute import AuditResult, audit
+from safetywashing.core.errors import InputError
+from safetywashing.core.table import ScoreTable
 from safetywashing.datasets import load_demo_panel
 from safetywashing.datasets.panels import reference_root
-from safetywashing.errors import InputError
-from safetywashing.io.readers import read_scores
+from safetywashing.datasets.simulate import simulate_panel
+from safetywashing.io.tables.readers import read_scores
 from safetywashing.report import figures
-from safetywashing.simulate import simulate_panel
-from safetywashing.table import ScoreTable
 
 EVIL = "<script>alert(1)</script>"
 
@@ -770,9 +770,9 @@ def test_heatmap_with_long_capability_names_keeps_its_layout() -> None:
 
 
 def test_scores_figure_with_more_classes_than_colours() -> None:
-    from safetywashing.audit import audit
+    from safetywashing.audit.compute import audit
+    from safetywashing.datasets.simulate import simulate_panel
     from safetywashing.report.figures import PALETTE, scores_figure
-    from safetywashing.simulate import simulate_panel
 
     classes = tuple(f"class-{i}" for i in range(len(PALETTE) + 2))
     table = simulate_panel(n_models=4 * len(classes), n_capability=3, classes=classes, rng=3).table
@@ -787,7 +787,7 @@ def _large_result(
     n_models: int, n_benchmarks: int, *, n_capability: int = 12, seed: int = 0
 ) -> AuditResult:
     """An audit of a latent-factor panel (NaN gaps outside the capability block)."""
-    from safetywashing.table import BenchmarkInfo, ModelInfo
+    from safetywashing.core.table import BenchmarkInfo, ModelInfo
 
     rng = np.random.default_rng(seed)
     latent = rng.standard_normal(n_models)

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from safetywashing.audit import AuditResult, audit
+from safetywashing.audit.compute import AuditResult, audit
+from safetywashing.core.table import BenchmarkInfo, ScoreTable
 from safetywashing.datasets import load_demo_panel
 from safetywashing.datasets.panels import reference_root
-from safetywashing.io.readers import read_scores
+from safetywashing.io.tables.readers import read_scores
 from safetywashing.report.html import html_report, script_json, write_html_report
-from safetywashing.table import BenchmarkInfo, ScoreTable
 
 EVIL = "<script>alert(1)</script>"
 
@@ -212,7 +212,7 @@ def test_write_refuses_to_overwrite(tmp_path: Path) -> None:
     result = audit(load_demo_panel(), model_class="base")
     target = tmp_path / "r.html"
     target.write_text("keep")
-    from safetywashing.errors import InputError
+    from safetywashing.core.errors import InputError
 
     with pytest.raises(InputError) as error:
         write_html_report(result, target)
@@ -241,7 +241,7 @@ def test_repr_html_compact_and_escaped() -> None:
 
 
 def test_bootstrap_seed_and_settings_are_shown() -> None:
-    from safetywashing.uncertainty import bootstrap_audit
+    from safetywashing.uncertainty.compute import bootstrap_audit
 
     table = load_demo_panel()
     result = audit(table, model_class="chat")

@@ -8,15 +8,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from safetywashing.errors import InputError
-from safetywashing.item_analysis import analyse_items, select_items
+from safetywashing.core.errors import InputError
+from safetywashing.items.analysis import analyse_items, select_items
+from safetywashing.items.simulate import simulate_items
 from safetywashing.report.items import (
     inspect_sample_ids,
     items_figure,
     items_json,
     lm_eval_subset_files,
 )
-from safetywashing.simulate_items import simulate_items
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from safetywashing.audit import AuditResult, audit
+from safetywashing.audit.compute import AuditResult, audit
 from safetywashing.cli.app import main
 from safetywashing.datasets import load_demo_panel
 from safetywashing.datasets.panels import reference_root
-from safetywashing.io.readers import read_scores
+from safetywashing.io.tables.readers import read_scores
 from safetywashing.report.latex import (
     escape_latex,
     escape_markdown,

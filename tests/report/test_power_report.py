@@ -7,9 +7,9 @@ import os
 import pytest
 from rich.console import Console
 
-from safetywashing.power import power_analysis
+from safetywashing.power.compute import power_analysis
+from safetywashing.power.result import PowerResult
 from safetywashing.report.power import print_power
-from safetywashing.results.power import PowerResult
 
 
 @pytest.fixture(scope="module")

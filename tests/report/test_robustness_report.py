@@ -8,11 +8,11 @@ from dataclasses import replace
 import pytest
 from rich.console import Console
 
-from safetywashing.audit import audit
+from safetywashing.audit.compute import audit
 from safetywashing.datasets import load_demo_panel
 from safetywashing.report.robustness import FLAG_MARK, print_robustness, robustness_json
-from safetywashing.results.robustness import RobustnessResult
-from safetywashing.robustness import robustness_audit
+from safetywashing.robustness.compute import robustness_audit
+from safetywashing.robustness.result import RobustnessResult
 
 
 def _robustness(families: dict[str, str] | None) -> RobustnessResult:

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from safetywashing.audit import audit
+from safetywashing.audit.compute import audit
 from safetywashing.datasets import load_demo_panel
 from safetywashing.report.reading import reading
 from safetywashing.report.tables import (

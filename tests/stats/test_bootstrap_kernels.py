@@ -12,10 +12,10 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 from tests.reference import bootstrap_loop
 
-from safetywashing.audit import audit
+from safetywashing.audit.compute import audit
 from safetywashing.datasets.panels import reference_root
-from safetywashing.io.readers import read_scores
-from safetywashing.simulate import simulate_panel
+from safetywashing.datasets.simulate import simulate_panel
+from safetywashing.io.tables.readers import read_scores
 from safetywashing.stats.bootstrap import (
     DRAW_BLOCK,
     counts_from_indices,

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from sklearn.decomposition import FactorAnalysis
 
-from safetywashing.audit import audit
-from safetywashing.io.readers import read_scores
-from safetywashing.robustness import robustness_audit
+from safetywashing.audit.compute import audit
+from safetywashing.io.tables.readers import read_scores
+from safetywashing.robustness.compute import robustness_audit
 from safetywashing.stats.factor import one_factor
 from safetywashing.stats.pca import standardize
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from safetywashing.decision import DecisionRule
+from safetywashing.core.decision import DecisionRule
 from safetywashing.stats.factor import one_factor
 from safetywashing.stats.intervals import (
     bca_interval,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from safetywashing.errors import InputError, InputNotice, InputWarning, name_list, printable
+from safetywashing.core.errors import InputError, InputNotice, InputWarning, name_list, printable
 
 app = typer.Typer(
     name="safetywashing",
@@ -127,7 +127,7 @@ WARNINGS = _Warnings()
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
-    User mistakes (:class:`~safetywashing.errors.InputError`) print one line on stderr and
+    User mistakes (:class:`~safetywashing.core.errors.InputError`) print one line on stderr and
     exit with status 2; anything else is a bug and keeps its traceback.
     """
     _register()

@@ -23,12 +23,12 @@ from safetywashing.cli.options import (
     output_console,
 )
 from safetywashing.cli.progress import status
-from safetywashing.errors import InputError
+from safetywashing.core.errors import InputError
 
 if TYPE_CHECKING:
+    from safetywashing.audit.result import AuditResult
     from safetywashing.report.reading import TableView
-    from safetywashing.results import AuditResult
-    from safetywashing.results.robustness import RobustnessResult
+    from safetywashing.robustness.result import RobustnessResult
 
 
 @command(
@@ -98,7 +98,7 @@ def audit_command(
             print(f"note: {note}", file=sys.stderr)
     robustness_result = None
     if robustness:
-        from safetywashing.robustness import robustness_audit
+        from safetywashing.robustness.compute import robustness_audit
 
         robustness_result = robustness_audit(
             result, scheduler=uncertainty.scheduler, workers=uncertainty.workers

@@ -20,8 +20,8 @@ from safetywashing.cli.options import (
 from safetywashing.cli.progress import status
 
 if TYPE_CHECKING:
-    from safetywashing.panel.check import IntervalEstimator
-from safetywashing.errors import InputError
+    from safetywashing.panels.check import IntervalEstimator
+from safetywashing.core.errors import InputError
 
 
 @command(columns=ColumnOptions, output=OutputOptions, uncertainty=UncertaintyOptions)
@@ -77,9 +77,9 @@ def check_command(
     """Check a new benchmark against a reference panel: capabilities and compute correlation."""
     from dataclasses import replace
 
-    from safetywashing.io.names import read_aliases
-    from safetywashing.io.new_scores import read_new_scores
-    from safetywashing.panel import check, resolve_panel
+    from safetywashing.io.tables.names import read_aliases
+    from safetywashing.io.tables.new_scores import read_new_scores
+    from safetywashing.panels import check, resolve_panel
     from safetywashing.report import check as render
 
     if columns.benchmarks is not None:
@@ -109,8 +109,8 @@ def check_command(
     )
     hook = None
     if uncertainty.bootstrap is not None:
-        from safetywashing.panel.interval import bootstrap_interval
-        from safetywashing.uncertainty import check_count
+        from safetywashing.panels.interval import bootstrap_interval
+        from safetywashing.uncertainty.compute import check_count
 
         hook = bootstrap_interval(
             n_resamples=check_count(uncertainty.bootstrap, "n_resamples", "bootstrap resamples"),
@@ -173,11 +173,11 @@ def _atlas(
     from dataclasses import replace
 
     from safetywashing.datasets.panels import REFERENCE_PANELS
-    from safetywashing.io.names import read_aliases
-    from safetywashing.io.new_scores import read_new_scores
-    from safetywashing.io.readers import split_names
-    from safetywashing.panel import resolve_panel
-    from safetywashing.panel.atlas import atlas
+    from safetywashing.io.tables.names import read_aliases
+    from safetywashing.io.tables.new_scores import read_new_scores
+    from safetywashing.io.tables.readers import split_names
+    from safetywashing.panels import resolve_panel
+    from safetywashing.panels.atlas import atlas
     from safetywashing.report import atlas as render
 
     if figure is not None:

@@ -20,11 +20,11 @@ from safetywashing.cli.options import (
     ColumnOptions,
     UncertaintyOptions,
 )
-from safetywashing.io.readers import ColumnMap
-from safetywashing.table import ScoreTable
+from safetywashing.core.table import ScoreTable
+from safetywashing.io.tables.readers import ColumnMap
 
 if TYPE_CHECKING:
-    from safetywashing.results import AuditResult
+    from safetywashing.audit.result import AuditResult
 
 
 #: Python parameter -> command-line flag, for library errors shown on the command line.
@@ -132,7 +132,7 @@ def command(**groups: type) -> Callable[[F], F]:
 def read_input(path: Path, columns: ColumnMap) -> ScoreTable:
     """A scores table, or a folder/file of evaluation-framework results (format detected)."""
     from safetywashing.io.frameworks import looks_like_results, read_results
-    from safetywashing.io.readers import read_scores
+    from safetywashing.io.tables.readers import read_scores
 
     if looks_like_results(path):
         return read_results(path)
@@ -157,7 +157,7 @@ def load_table(scores: list[Path] | None, columns: ColumnOptions) -> ScoreTable:
         column_map = columns.column_map()
         table = ScoreTable.concat([read_input(path, column_map) for path in scores])
     if columns.benchmarks is not None:
-        from safetywashing.io.readers import apply_benchmark_metadata, read_benchmark_info
+        from safetywashing.io.tables.readers import apply_benchmark_metadata, read_benchmark_info
 
         table = apply_benchmark_metadata(table, read_benchmark_info(columns.benchmarks))
     return table

@@ -83,7 +83,7 @@ def ingest_command(
     """Read framework results and write a scores table."""
     from rich.console import Console
 
-    from safetywashing.errors import InputError
+    from safetywashing.core.errors import InputError
     from safetywashing.io.frameworks import ingest
     from safetywashing.io.frameworks.output import write_long, write_wide
 

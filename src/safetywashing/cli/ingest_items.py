@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safetywashing.errors import InputError
+from safetywashing.core.errors import InputError
 
 _MAX_NOTES = 20
 
@@ -22,8 +22,8 @@ def ingest_item_results(
     """Read per-item results under ``paths`` and write the item table to ``output``."""
     from rich.console import Console
 
-    from safetywashing.io.item_frameworks import ingest_items
-    from safetywashing.io.item_table import write_item_table
+    from safetywashing.io.frameworks.items import ingest_items
+    from safetywashing.items.table import write_item_table
 
     if item_id not in ("id", "hash"):
         raise InputError(f"--item-id {item_id} is unknown; use id or hash.")

@@ -10,10 +10,10 @@ import typer
 
 from safetywashing.cli.options import OutputFormat, OutputOptions, output_console
 from safetywashing.cli.progress import status, terminal_progress
-from safetywashing.errors import InputError
+from safetywashing.core.errors import InputError
 
 if TYPE_CHECKING:
-    from safetywashing.io.item_table import ItemMatrix
+    from safetywashing.items.table import ItemMatrix
 
 
 def items_command(
@@ -116,10 +116,10 @@ def items_command(
     ] = OutputFormat.table,
 ) -> None:
     """Rank a benchmark's items by capabilities correlation; select a subset that is not."""
-    from safetywashing.io.names import read_aliases
+    from safetywashing.io.tables.names import read_aliases
     from safetywashing.io.writers import check_writable, write_files
-    from safetywashing.item_analysis import analyse_items, capability_for, select_items
-    from safetywashing.panel import resolve_panel
+    from safetywashing.items.analysis import analyse_items, capability_for, select_items
+    from safetywashing.panels import resolve_panel
     from safetywashing.report import items as render
 
     OutputOptions(output_format).require((OutputFormat.table, OutputFormat.json), "items")
@@ -207,8 +207,8 @@ def items_command(
 
 def _read(path: Path, benchmark: str | None, category: str | None) -> ItemMatrix:
     """An item table, or a folder or file of per-item framework results read on the fly."""
-    from safetywashing.io.item_frameworks import ingest_items
-    from safetywashing.io.item_table import item_matrix, read_item_matrix
+    from safetywashing.io.frameworks.items import ingest_items
+    from safetywashing.items.table import item_matrix, read_item_matrix
 
     is_table = path.suffix.lower() in {".csv", ".tsv", ".parquet", ".pq"} or (
         path.is_dir() and any(path.glob("benchmark=*"))

@@ -26,17 +26,17 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, cast, get_type_hints
 
 import typer
 
-from safetywashing.errors import InputError
-from safetywashing.io.readers import ColumnMap
-from safetywashing.limits import MAX_COLUMNS, MAX_ROWS, MAX_TABLE_MB
-from safetywashing.table import ScoreTable
+from safetywashing.core.errors import InputError
+from safetywashing.core.limits import MAX_COLUMNS, MAX_ROWS, MAX_TABLE_MB
+from safetywashing.core.table import ScoreTable
+from safetywashing.io.tables.readers import ColumnMap
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from safetywashing.progress import ProgressCallback
+    from safetywashing.audit.result import AuditResult
+    from safetywashing.core.progress import ProgressCallback
     from safetywashing.report.reading import TableView
-    from safetywashing.results import AuditResult
 
 AUDIT_PANEL = "Audit settings"
 UNCERTAINTY_PANEL = "Uncertainty (bootstrap)"
@@ -450,8 +450,8 @@ class AuditOptions:
 
     def audit(self, table: ScoreTable) -> AuditResult:
         """Run the audit with these settings."""
-        from safetywashing.audit import audit
-        from safetywashing.io.readers import split_names
+        from safetywashing.audit.compute import audit
+        from safetywashing.io.tables.readers import split_names
 
         if self.preset is not None and self.capabilities is not None:
             raise InputError(
@@ -559,8 +559,8 @@ class UncertaintyOptions:
                     f"write e.g. {flag} 2000 {value} ..."
                 )
         if self.bootstrap is not None:
-            from safetywashing.parallel import resolve_scheduler
-            from safetywashing.uncertainty import check_count
+            from safetywashing.core.parallel import resolve_scheduler
+            from safetywashing.uncertainty.compute import check_count
 
             check_count(self.bootstrap, "n_resamples", "bootstrap resamples")
             resolve_scheduler(self.scheduler, self.workers)
@@ -577,7 +577,7 @@ class UncertaintyOptions:
         self.check()
         if self.bootstrap is None:
             return result
-        from safetywashing.uncertainty import bootstrap_audit, check_count
+        from safetywashing.uncertainty.compute import bootstrap_audit, check_count
 
         found = bootstrap_audit(
             result,

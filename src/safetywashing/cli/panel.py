@@ -34,7 +34,7 @@ def build_command(
 ) -> None:
     """Audit SCORES and store the panel (capability benchmarks, loadings, scores) as JSON."""
     from safetywashing.io.writers import check_writable, write_atomic
-    from safetywashing.panel import build_panel
+    from safetywashing.panels import build_panel
 
     check_writable([output], force=force)
     result = settings.audit(load_table([scores], columns))

@@ -16,8 +16,8 @@ from safetywashing.cli.options import (
     WorkersOption,
     output_console,
 )
-from safetywashing.errors import InputError
-from safetywashing.limits import MAX_POWER_BENCHMARKS, MAX_POWER_MODELS, MAX_POWER_PANELS
+from safetywashing.core.errors import InputError
+from safetywashing.core.limits import MAX_POWER_BENCHMARKS, MAX_POWER_MODELS, MAX_POWER_PANELS
 
 
 def _sizes(text: str) -> list[int]:
@@ -67,9 +67,9 @@ def power_command(
 ) -> None:
     """Power to detect a capabilities correlation, chance of each verdict, interval width."""
     from safetywashing.cli.progress import terminal_progress
-    from safetywashing.power import power_analysis
+    from safetywashing.power.compute import power_analysis
     from safetywashing.report.power import power_json, print_power
-    from safetywashing.uncertainty import check_count
+    from safetywashing.uncertainty.compute import check_count
 
     output.require((OutputFormat.table, OutputFormat.json), "power")
     n_resamples = (

@@ -1,7 +1,7 @@
 """Feedback on long work: a progress bar on a terminal, one line per stage when piped.
 
 The analyses report through the library's callback (``progress(stage, done, total)``,
-see :mod:`safetywashing.progress`); the command line decides how to show it. On a
+see :mod:`safetywashing.core.progress`); the command line decides how to show it. On a
 terminal a rich bar appears once a stage will take over a second; when stderr is piped
 each stage prints one line when it starts and one when it ends, so a log shows where
 the time went. ``--quiet`` silences both, and the ``wrote ...`` lines.
@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from safetywashing.progress import ProgressCallback
+from safetywashing.core.progress import ProgressCallback
 
 _settings = {"quiet": False}
 
@@ -32,7 +32,7 @@ def status(message: str) -> None:
 class TerminalProgress:
     """A rich progress bar per stage on stderr, shown once a stage will take over a second.
 
-    Call it as ``progress(stage, done, total)`` (see :mod:`safetywashing.progress`).
+    Call it as ``progress(stage, done, total)`` (see :mod:`safetywashing.core.progress`).
     """
 
     def __init__(self) -> None:

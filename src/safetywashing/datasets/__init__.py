@@ -10,7 +10,7 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
-from safetywashing.table import ScoreTable
+from safetywashing.core.table import ScoreTable
 
 DEMO_SCORES = "demo_scores.csv"
 DEMO_BENCHMARKS = "demo_benchmarks.csv"
@@ -47,7 +47,11 @@ def load_demo_panel() -> ScoreTable:
     >>> table.classes()
     ('base', 'chat')
     """
-    from safetywashing.io.readers import apply_benchmark_metadata, read_benchmark_info, read_scores
+    from safetywashing.io.tables.readers import (
+        apply_benchmark_metadata,
+        read_benchmark_info,
+        read_scores,
+    )
 
     table = read_scores(demo_panel_path())
     table = apply_benchmark_metadata(table, read_benchmark_info(demo_benchmarks_path()))

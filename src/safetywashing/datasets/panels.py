@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-from safetywashing.errors import InputError
-from safetywashing.io.readers import ColumnMap
-from safetywashing.table import ScoreTable
+from safetywashing.core.errors import InputError
+from safetywashing.core.table import ScoreTable
+from safetywashing.io.tables.readers import ColumnMap
 
 PAPER_FOLDER = "safetywashing-paper"
 OBSSCALING_FOLDER = "obsscaling"
@@ -200,7 +200,11 @@ def reference_table(name: str) -> tuple[ScoreTable, ReferencePanel]:
     >>> len(table.models), table.classes(), spec.capabilities[0]
     (27, ('chat',), 'MMLU')
     """
-    from safetywashing.io.readers import apply_benchmark_metadata, read_benchmark_info, read_scores
+    from safetywashing.io.tables.readers import (
+        apply_benchmark_metadata,
+        read_benchmark_info,
+        read_scores,
+    )
 
     spec = REFERENCE_PANELS[name]
     table = read_scores(reference_file(spec.folder, spec.scores), columns=spec.columns)

@@ -14,8 +14,8 @@ import functools
 import re
 from dataclasses import dataclass, replace
 
-from safetywashing.errors import InputError, suggestion
-from safetywashing.table import BenchmarkInfo, Role, ScoreTable
+from safetywashing.core.errors import InputError, suggestion
+from safetywashing.core.table import BenchmarkInfo, Role, ScoreTable
 
 PAPER_CAPABILITIES: tuple[str, ...] = (
     "logiqa",

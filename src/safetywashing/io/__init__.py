@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safetywashing.io.readers import (
+from safetywashing.io.tables.readers import (
     ColumnMap,
     apply_benchmark_metadata,
     read_benchmark_info,

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from safetywashing.errors import InputError
+from safetywashing.core.errors import InputError
 
 PAPER_REPOSITORY = "centerforaisafety/safetywashing"
 PAPER_COMMIT = "bee302c11f174afb064d721123b16b810d34f4fd"

@@ -31,7 +31,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from safetywashing.errors import InputError
+from safetywashing.core.errors import InputError
 
 #: Most entries a folder may hold to be replaced whole (an output folder holds a few dozen).
 SWAP_ENTRIES = 1000

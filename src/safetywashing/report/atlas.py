@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from safetywashing.document import dumps
-from safetywashing.panel.atlas import AtlasResult
+from safetywashing.core.document import dumps
+from safetywashing.panels.atlas import AtlasResult
 from safetywashing.report.console import elide_middle, name_column_width
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
 

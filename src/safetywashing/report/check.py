@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from safetywashing.panel.check import CheckResult
+from safetywashing.panels.check import CheckResult
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
 
 

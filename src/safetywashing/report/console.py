@@ -16,15 +16,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from safetywashing.errors import InputError, printable, suggestion
-from safetywashing.report.reading import TableView, grouped_benchmarks, synthetic_banner
-from safetywashing.results import (
+from safetywashing.audit.result import (
     CAPABILITY_SCORE,
     HEADLINE_SIZE,
     AuditResult,
     BenchmarkResult,
     ClassAudit,
 )
+from safetywashing.core.errors import InputError, printable, suggestion
+from safetywashing.report.reading import TableView, grouped_benchmarks, synthetic_banner
 
 _STYLE = {
     "inverse": "bold magenta",

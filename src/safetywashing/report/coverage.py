@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from safetywashing.coverage import ClassCoverage
+from safetywashing.audit.coverage import ClassCoverage
 from safetywashing.report.latex import escape_markdown
 
 MAX_LISTED = 5

@@ -33,7 +33,7 @@ longer side of a raster at :data:`MAX_PIXELS` pixels.
 
 Examples
 --------
->>> from safetywashing.audit import audit
+>>> from safetywashing.audit.compute import audit
 >>> from safetywashing.datasets import load_demo_panel
 >>> fig = scree_figure(audit(load_demo_panel()), model_class="chat")
 >>> float(fig.get_figwidth())
@@ -54,10 +54,10 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from safetywashing.decision import PAPER_THRESHOLD
-from safetywashing.errors import InputError, suggestion
+from safetywashing.audit.result import AuditResult, BenchmarkResult, ClassAudit
+from safetywashing.core.decision import PAPER_THRESHOLD
+from safetywashing.core.errors import InputError, suggestion
 from safetywashing.report.reading import area_order, grouped_benchmarks
-from safetywashing.results import AuditResult, BenchmarkResult, ClassAudit
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -769,7 +769,7 @@ def loadings_figure(result: AuditResult | ClassAudit, *, model_class: str | None
 
     Examples
     --------
-    >>> from safetywashing.audit import audit
+    >>> from safetywashing.audit.compute import audit
     >>> from safetywashing.datasets import load_demo_panel
     >>> fig = loadings_figure(audit(load_demo_panel()))
     >>> [ax.get_title(loc="left").splitlines()[0] for ax in fig.axes]
@@ -883,7 +883,7 @@ def score_compute_figure(
 
     Examples
     --------
-    >>> from safetywashing.audit import audit
+    >>> from safetywashing.audit.compute import audit
     >>> from safetywashing.datasets import load_demo_panel
     >>> fig = score_compute_figure(audit(load_demo_panel()), model_class="chat")
     >>> fig.axes[0].get_title(loc="left")

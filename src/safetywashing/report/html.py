@@ -10,7 +10,7 @@ the script reads it with ``JSON.parse`` and writes with ``textContent`` only.
 
 Examples
 --------
->>> from safetywashing.audit import audit
+>>> from safetywashing.audit.compute import audit
 >>> from safetywashing.datasets import load_demo_panel
 >>> table = load_demo_panel()
 >>> page = html_report(audit(table), figures=False)  # figures=True draws them (slower)
@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from safetywashing.audit.result import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
 from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
-from safetywashing.results import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
 
 TEMPLATE = "report.html.j2"
 

@@ -16,10 +16,10 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from safetywashing.document import dumps
-from safetywashing.errors import InputError
+from safetywashing.core.document import dumps
+from safetywashing.core.errors import InputError
+from safetywashing.items.result import ItemAnalysis, ItemSubset
 from safetywashing.report.figures import plain
-from safetywashing.results.items import ItemAnalysis, ItemSubset
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -6,7 +6,7 @@ compute correlation. Values are rounded here and only here.
 
 Examples
 --------
->>> from safetywashing.audit import audit
+>>> from safetywashing.audit.compute import audit
 >>> from safetywashing.datasets import load_demo_panel
 >>> print(latex_tables(audit(load_demo_panel())).splitlines()[0])
 % Capabilities correlations by safety area; made by safetywashing 0.1.0.
@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 
 from safetywashing._version import __version__
-from safetywashing.errors import printable
+from safetywashing.audit.result import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
+from safetywashing.core.errors import printable
 from safetywashing.report.reading import grouped_benchmarks
-from safetywashing.results import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
 
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}",

@@ -9,8 +9,8 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from safetywashing.document import dumps
-from safetywashing.results.power import PowerResult, PowerRow
+from safetywashing.core.document import dumps
+from safetywashing.power.result import PowerResult, PowerRow
 
 
 def power_json(result: PowerResult) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from safetywashing.audit.result import AuditResult, BenchmarkResult, ClassAudit
+from safetywashing.core.decision import DecisionRule
 from safetywashing.datasets.presets import AREAS
-from safetywashing.decision import DecisionRule
-from safetywashing.results import AuditResult, BenchmarkResult, ClassAudit
 
 
 @dataclass(frozen=True)

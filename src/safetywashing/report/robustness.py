@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from safetywashing.document import dumps
+from safetywashing.core.document import dumps
 from safetywashing.report.console import elide_middle, name_column_width
-from safetywashing.results.robustness import ClassRobustness, RobustnessResult, VariantKind
+from safetywashing.robustness.result import ClassRobustness, RobustnessResult, VariantKind
 
 #: Marks a benchmark whose reading changes under some variant.
 FLAG_MARK = "!"

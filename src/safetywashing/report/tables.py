@@ -8,11 +8,11 @@ import json
 import math
 from typing import Any, TextIO
 
-from safetywashing.io.cells import spreadsheet_safe
+from safetywashing.audit.result import BENCHMARK_COLUMNS, SCORE_COLUMNS, AuditResult
+from safetywashing.io.tables.cells import spreadsheet_safe
 from safetywashing.report import jsontext
 from safetywashing.report.latex import escape_markdown
 from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
-from safetywashing.results import BENCHMARK_COLUMNS, SCORE_COLUMNS, AuditResult
 
 
 def to_json(result: AuditResult, *, indent: int | None = 2) -> str:
@@ -169,7 +169,7 @@ def _degenerate_shares(result: AuditResult, model_class: str) -> dict[str, float
 
 def _degenerate_note(share: float | None) -> str:
     """A flag on the verdict when many resamples were degenerate (their share)."""
-    from safetywashing.results.uncertainty import DEGENERATE_FLAG
+    from safetywashing.uncertainty.result import DEGENERATE_FLAG
 
     if share is None or share <= DEGENERATE_FLAG:
         return ""

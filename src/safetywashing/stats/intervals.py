@@ -226,7 +226,7 @@ def verdict(low: float, high: float, *, lower: float, upper: float) -> str:
     low, high : float
         Interval ends.
     lower, upper : float
-        The lines (see :class:`safetywashing.decision.DecisionRule`).
+        The lines (see :class:`safetywashing.core.decision.DecisionRule`).
 
     Returns
     -------

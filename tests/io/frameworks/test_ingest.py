@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from safetywashing.errors import InputError, InputWarning
+from safetywashing.core.errors import InputError, InputWarning
 from safetywashing.io.frameworks import (
     IngestReport,
     ResultRecord,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from safetywashing.errors import InputError
+from safetywashing.core.errors import InputError
 from safetywashing.io.frameworks import MetricChoice, ingest, read_metric_map
 
 

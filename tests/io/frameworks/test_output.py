@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from safetywashing.errors import InputError
+from safetywashing.core.errors import InputError
 from safetywashing.io.frameworks import IngestReport, ResultRecord, ingest
 from safetywashing.io.frameworks.output import write_atomic, write_long, write_wide
-from safetywashing.io.readers import read_scores
+from safetywashing.io.tables.readers import read_scores
 
 
 def test_long_table_round_trips_through_read_scores(fixtures: Path, tmp_path: Path) -> None:

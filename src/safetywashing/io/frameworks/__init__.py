@@ -1,7 +1,7 @@
 """Read what evaluation frameworks write: lm-evaluation-harness, Inspect, HELM, Open LLM.
 
 The entry points are :func:`ingest` (every record, with the files skipped and notes) and
-:func:`read_results` (straight to a :class:`~safetywashing.table.ScoreTable`). Only the
+:func:`read_results` (straight to a :class:`~safetywashing.core.table.ScoreTable`). Only the
 standard library and numpy are used; ``zstandard`` is imported when a zstd-compressed
 Inspect log member is met.
 """
@@ -12,7 +12,8 @@ import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from safetywashing.errors import InputError, InputWarning
+from safetywashing.core.errors import InputError, InputWarning
+from safetywashing.core.table import ScoreTable
 from safetywashing.io.frameworks import helm
 from safetywashing.io.frameworks._ingest import FORMATS, classify, collect_files, ingest
 from safetywashing.io.frameworks._records import (
@@ -23,7 +24,6 @@ from safetywashing.io.frameworks._records import (
 )
 from safetywashing.io.frameworks._safe import Unreadable, parse_json, read_bounded
 from safetywashing.io.frameworks.metric_map import MetricChoice, read_metric_map
-from safetywashing.table import ScoreTable
 
 __all__ = [
     "FORMATS",
@@ -46,7 +46,7 @@ def looks_like_results(path: str | Path) -> bool:
     """Whether ``path`` should be read as framework results rather than a scores table.
 
     True for a folder, a ``.json`` file and an ``.eval`` file; a CSV, TSV or Parquet
-    scores table is read with :func:`~safetywashing.io.readers.read_scores` instead.
+    scores table is read with :func:`~safetywashing.io.tables.readers.read_scores` instead.
     """
     path = Path(path)
     return path.is_dir() or path.suffix.lower() in _RESULT_SUFFIXES
@@ -108,7 +108,7 @@ def read_results(
     """Read framework results straight into a score table.
 
     Same arguments as :func:`ingest`. Skipped files are reported as one
-    :class:`~safetywashing.errors.InputWarning` and listed in ``table.notes``.
+    :class:`~safetywashing.core.errors.InputWarning` and listed in ``table.notes``.
 
     Returns
     -------

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from safetywashing.errors import InputError, suggestion
+from safetywashing.core.errors import InputError, suggestion
+from safetywashing.core.table import SourceFile
 from safetywashing.io.frameworks import helm, inspect_logs, lm_eval, openllm
 from safetywashing.io.frameworks._common import Context, Parsed
 from safetywashing.io.frameworks._records import IngestReport, ResultRecord, SkippedFile
 from safetywashing.io.frameworks._safe import Unreadable, parse_json, read_bounded
 from safetywashing.io.frameworks.metric_map import MetricChoice, read_metric_map
-from safetywashing.io.readers import file_sha256
-from safetywashing.table import SourceFile
+from safetywashing.io.tables.readers import file_sha256
 
 #: Accepted values of ``format``.
 FORMATS: tuple[str, ...] = ("auto", "lm-eval", "inspect", "helm", "openllm")

@@ -6,7 +6,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from safetywashing.table import BenchmarkInfo, Direction, ScoreTable, SourceFile
+from safetywashing.core.table import BenchmarkInfo, Direction, ScoreTable, SourceFile
 
 #: The ``framework`` values a record can have.
 FRAMEWORKS: tuple[str, ...] = ("lm-eval", "inspect", "helm", "openllm")

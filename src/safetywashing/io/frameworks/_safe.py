@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from safetywashing.limits import MAX_INT_DIGITS
+from safetywashing.core.limits import MAX_INT_DIGITS
 
 #: Largest JSON results file read (bytes).
 MAX_JSON_BYTES = 256 * 1024 * 1024

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from safetywashing.core.table import SourceFile
 from safetywashing.io.frameworks._common import Context, file_mtime, number
 from safetywashing.io.frameworks._records import ResultRecord, SkippedFile
 from safetywashing.io.frameworks._safe import Unreadable, parse_json, read_bounded
 from safetywashing.io.frameworks.metric_map import MetricChoice
-from safetywashing.table import SourceFile
 
 RUN_SPEC = "run_spec.json"
 STATS = "stats.json"

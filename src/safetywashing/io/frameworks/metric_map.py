@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from safetywashing.errors import InputError
-from safetywashing.table import Direction
+from safetywashing.core.errors import InputError
+from safetywashing.core.table import Direction
 
 _DIRECTIONS: dict[str, Direction] = {
     "higher": "higher",

@@ -12,10 +12,10 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from safetywashing.io.cells import spreadsheet_safe
+from safetywashing.core.table import ScoreTable
 from safetywashing.io.frameworks._records import IngestReport
+from safetywashing.io.tables.cells import spreadsheet_safe
 from safetywashing.io.writers import write_atomic
-from safetywashing.table import ScoreTable
 
 #: Columns of the long table, in order.
 LONG_COLUMNS: tuple[str, ...] = (
@@ -64,7 +64,7 @@ def write_long(report: IngestReport, path: str | Path, *, force: bool = False) -
     """Write the long table: model, benchmark, score, stderr, metric, framework, source.
 
     Scores are written with full precision (``repr``); a missing stderr is an empty cell.
-    :func:`~safetywashing.io.readers.read_scores` reads the file back as a long table.
+    :func:`~safetywashing.io.tables.readers.read_scores` reads the file back as a long table.
     """
     return write_atomic(path, _csv_text(long_rows(report)), force=force)
 

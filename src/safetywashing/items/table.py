@@ -1,0 +1,433 @@
+"""Item tables: per-item results of many models, long on disk, dense in memory.
+
+The long form has one row per (model, benchmark, item) with the columns ``model``,
+``benchmark``, ``item``, ``score`` and any item metadata the framework wrote (``category``,
+``subject``, ...). On disk it is a CSV/TSV file, a Parquet file, or a folder of Parquet
+files partitioned by benchmark (``DIR/benchmark=NAME/part-0.parquet``), which is the
+compact form for large panels: one benchmark is read without touching the others, and
+its model and item columns are dictionary-encoded.
+
+For analysis one benchmark becomes an :class:`ItemMatrix`, models x items with NaN where
+a model has no result for an item.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from safetywashing.core.errors import InputError, name_list
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FloatArray = npt.NDArray[np.float64]
+
+REQUIRED = ("model", "benchmark", "item", "score")
+#: Metadata columns read as an item's category, in order of preference.
+CATEGORY_COLUMNS = ("category", "subject", "subcategory", "group", "area")
+_PARQUET = frozenset({".parquet", ".pq"})
+
+
+@dataclass(frozen=True)
+class ItemMatrix:
+    """One benchmark's item results: models x items.
+
+    Attributes
+    ----------
+    benchmark : str
+    model_ids : tuple of str
+    item_ids : tuple of str
+    values : ndarray of shape (n_models, n_items)
+        NaN where a model has no result for an item.
+    categories : tuple of str
+        Each item's category ("" when the framework gives none).
+    category_column : str or None
+        The metadata column the categories came from.
+    """
+
+    benchmark: str
+    model_ids: tuple[str, ...]
+    item_ids: tuple[str, ...]
+    values: FloatArray
+    categories: tuple[str, ...]
+    category_column: str | None = None
+
+    def coverage(self) -> list[tuple[str, int]]:
+        """Models that lack some items, with how many items each has."""
+        counts = (~np.isnan(self.values)).sum(axis=1)
+        full = len(self.item_ids)
+        return [(m, int(c)) for m, c in zip(self.model_ids, counts, strict=True) if c < full]
+
+
+def natural_key(label: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders runs of digits by value: ``q2`` before ``q10``, ``9`` before ``10``."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.split(r"(\d+)", label)
+        if part
+    )
+
+
+def natural_order(labels: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Positions of ``labels`` in natural order (see :func:`natural_key`)."""
+    return np.asarray(
+        sorted(range(len(labels)), key=lambda i: natural_key(labels[i])), dtype=np.int64
+    )
+
+
+def check_item_frame(frame: pd.DataFrame, source: str) -> None:
+    """Refuse a long item table without the four columns, or with a non-numeric score."""
+    missing = [column for column in REQUIRED if column not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{source} has no {name_list(missing)} column{'s' if len(missing) > 1 else ''}; "
+            "an item table has the columns "
+            "model, benchmark, item, score (and optional item metadata such as category)"
+        )
+    import pandas as pd
+
+    scores = pd.to_numeric(frame["score"], errors="coerce")
+    bad = scores.isna() & frame["score"].notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{source}, row {row + 2}: the score {frame['score'].iloc[row]!r} is not a number; "
+            "fix the cell or remove the row"
+        )
+
+
+def item_matrix(
+    frame: pd.DataFrame,
+    benchmark: str | None = None,
+    *,
+    category: str | None = None,
+    source: str = "the item table",
+) -> ItemMatrix:
+    """One benchmark of a long item table as a dense models x items matrix.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns model, benchmark, item, score and optional metadata.
+    benchmark : str, optional
+        Which benchmark; may be left out when the table holds one.
+    category : str, optional
+        Metadata column to group items by; default: the first of
+        :data:`CATEGORY_COLUMNS` present.
+    source : str
+        How errors name the table.
+
+    Returns
+    -------
+    ItemMatrix
+    """
+    import pandas as pd
+
+    check_item_frame(frame, source)
+    names = sorted(str(b) for b in pd.unique(frame["benchmark"].astype(str)))
+    if benchmark is None:
+        if len(names) != 1:
+            raise InputError(
+                f"{source} holds {len(names)} benchmarks ({name_list(names)}); name one",
+                param="benchmark",
+                remedy=f"give benchmark='{names[0] if names else 'NAME'}'",
+            )
+        benchmark = names[0]
+    elif benchmark not in names:
+        from safetywashing.core.errors import suggestion
+
+        raise InputError(
+            f"benchmark='{benchmark}' is not in {source}{suggestion(benchmark, names)}",
+            param="benchmark",
+        )
+    rows = frame[frame["benchmark"].astype(str) == benchmark]
+    model = pd.Categorical(rows["model"].astype(str))
+    item = pd.Categorical(rows["item"].astype(str))
+    model_labels = [str(m) for m in model.categories]
+    item_labels = [str(i) for i in item.categories]
+    model_order = natural_order(model_labels)
+    item_order = natural_order(item_labels)
+    mi = np.argsort(model_order)[np.asarray(model.codes, dtype=np.int64)]
+    ii = np.argsort(item_order)[np.asarray(item.codes, dtype=np.int64)]
+    n_models, n_items = len(model_labels), len(item_labels)
+    key = mi * n_items + ii
+    if np.unique(key).size != key.size:
+        seen = pd.Series(key).duplicated(keep="first").to_numpy()
+        first = int(np.flatnonzero(seen)[0])
+        raise InputError(
+            f"{source}: model '{model[first]}' has item '{item[first]}' of '{benchmark}' more "
+            "than once; keep one row per model and item (average repeated epochs first)"
+        )
+    values = np.full((n_models, n_items), np.nan)
+    values[mi, ii] = pd.to_numeric(rows["score"], errors="coerce").to_numpy(dtype=np.float64)
+    column = category or next((c for c in CATEGORY_COLUMNS if c in rows.columns), None)
+    if column is not None and column not in rows.columns:
+        raise InputError(f"category='{column}' is not a column of {source}", param="category")
+    categories = [""] * n_items
+    if column is not None:
+        labels = rows[column].astype(str).where(rows[column].notna(), "").to_numpy()
+        for code, label in zip(ii, labels, strict=True):
+            if not categories[code]:
+                categories[code] = str(label)
+    return ItemMatrix(
+        benchmark=benchmark,
+        model_ids=tuple(model_labels[i] for i in model_order),
+        item_ids=tuple(item_labels[j] for j in item_order),
+        values=values,
+        categories=tuple(categories),
+        category_column=column,
+    )
+
+
+def read_item_table(path: str | Path, *, benchmarks: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read a long item table: CSV, TSV, Parquet, or a folder partitioned by benchmark.
+
+    Parameters
+    ----------
+    path : str or Path
+    benchmarks : sequence of str, optional
+        Read only these benchmarks (of a partitioned folder, only their partitions).
+    """
+    import pandas as pd
+
+    source = Path(path)
+    frame: pd.DataFrame
+    if source.is_dir():
+        parts = sorted(source.glob("benchmark=*"))
+        if not parts:
+            raise InputError(
+                f"{source} holds no benchmark=NAME partitions; give an item table written by "
+                "`safetywashing ingest --items`"
+            )
+        frames: list[pd.DataFrame] = []
+        for part in parts:
+            name = part.name.split("=", 1)[1]
+            if benchmarks is not None and name not in benchmarks:
+                continue
+            frames.extend(_read_parquet(file, name) for file in sorted(part.glob("*.parquet")))
+        if not frames:
+            raise InputError(f"{source} holds none of the benchmarks {name_list(benchmarks or [])}")
+        frame = pd.concat(frames, ignore_index=True)
+    elif not source.exists():
+        raise InputError(f"{source} does not exist; check the path of the item table")
+    elif source.suffix.lower() in _PARQUET:
+        frame = _read_parquet(source, None)
+    else:
+        separator = "\t" if source.suffix.lower() == ".tsv" else ","
+        try:
+            frame = pd.read_csv(
+                source, sep=separator, dtype={"model": str, "item": str, "benchmark": str}
+            )
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+            raise InputError(f"{source} cannot be read as an item table ({error})") from None
+    check_item_frame(frame, str(source))
+    if benchmarks is not None:
+        frame = frame[frame["benchmark"].astype(str).isin(list(benchmarks))]
+    return frame
+
+
+def _read_parquet(path: Path, benchmark: str | None) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path} cannot be read as Parquet ({error})") from None
+    frame: pd.DataFrame = table.to_pandas()
+    if benchmark is not None and "benchmark" not in frame.columns:
+        frame["benchmark"] = benchmark
+    return frame
+
+
+def parquet_bytes(frame: pd.DataFrame, *, rows_per_group: int = 1_000_000) -> bytes:
+    """A long item table as Parquet bytes, model/item/metadata dictionary-encoded.
+
+    The frame is converted and written one row group at a time, so the Arrow copy held
+    in memory is one group, not the whole table.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    schema = pa.Schema.from_pandas(frame.iloc[:0], preserve_index=False)
+    with pq.ParquetWriter(buffer, schema, compression="zstd", use_dictionary=True) as writer:
+        for start in range(0, max(len(frame), 1), rows_per_group):
+            part = frame.iloc[start : start + rows_per_group]
+            writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
+    return buffer.getvalue()
+
+
+def write_item_table(frame: pd.DataFrame, path: str | Path, *, force: bool = False) -> list[Path]:
+    """Write a long item table: a .csv/.tsv file, or a folder of Parquet partitions.
+
+    A path ending in .csv or .tsv is one text file; any other path is a folder holding
+    ``benchmark=NAME/part-0.parquet`` per benchmark. Files are written atomically and
+    existing ones are kept unless ``force``.
+    """
+    import pandas as pd
+
+    from safetywashing.io.writers import check_writable, write_atomic
+
+    target = Path(path)
+    if target.suffix.lower() in {".csv", ".tsv"}:
+        separator = "\t" if target.suffix.lower() == ".tsv" else ","
+        return [write_atomic(target, frame.to_csv(index=False, sep=separator), force=force)]
+    benchmark = frame["benchmark"]
+    names = sorted(str(b) for b in pd.unique(benchmark))
+    files = [target / f"benchmark={name}" / "part-0.parquet" for name in names]
+    check_writable(files, force=force)
+    written = []
+    for name, file in zip(names, files, strict=True):
+        # Comparing a categorical column is a comparison of codes: no 20 M strings.
+        part = frame if len(names) == 1 else frame[(benchmark.astype(object) == name).to_numpy()]
+        part = part.drop(columns=["benchmark"])
+        written.append(write_atomic(file, parquet_bytes(part.reset_index(drop=True)), force=force))
+    return written
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() in _PARQUET
+
+
+def read_item_matrix(
+    path: str | Path, benchmark: str | None = None, *, category: str | None = None
+) -> ItemMatrix:
+    """One benchmark of an item table as a matrix, read column-wise from Parquet.
+
+    The path that scales: a partitioned folder (or a Parquet file) is read with its model
+    and item columns dictionary-encoded, so 20 million cells never become 20 million
+    Python strings; CSV and TSV tables go through pandas (:func:`item_matrix`).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    source = Path(path)
+    if not source.exists():
+        raise InputError(f"{source} does not exist; check the path of the item table")
+    if not _is_parquet(source):
+        frame = read_item_table(source, benchmarks=[benchmark] if benchmark else None)
+        return item_matrix(frame, benchmark, category=category, source=str(source))
+    if source.is_dir():
+        parts = {p.name.split("=", 1)[1]: p for p in sorted(source.glob("benchmark=*"))}
+        if not parts:
+            raise InputError(
+                f"{source} holds no benchmark=NAME partitions; give an item table written by "
+                "`safetywashing ingest --items`"
+            )
+        if benchmark is None and len(parts) != 1:
+            raise InputError(
+                f"{source} holds {len(parts)} benchmarks ({name_list(sorted(parts))}); name one",
+                param="benchmark",
+            )
+        name = benchmark if benchmark is not None else next(iter(parts))
+        if name not in parts:
+            from safetywashing.core.errors import suggestion
+
+            raise InputError(
+                f"benchmark='{name}' is not in {source}{suggestion(name, sorted(parts))}",
+                param="benchmark",
+            )
+        files = [str(f) for f in sorted(parts[name].glob("*.parquet"))]
+        schema = pq.read_schema(files[0])
+        filters = None
+    else:
+        files = [str(source)]
+        schema = pq.read_schema(source)
+        name = benchmark or ""
+        filters = [("benchmark", "=", benchmark)] if benchmark else None
+    names = set(schema.names)
+    column = category or next((c for c in CATEGORY_COLUMNS if c in names), None)
+    if column is not None and column not in names:
+        raise InputError(f"category='{column}' is not a column of {source}", param="category")
+    wanted = ["model", "item", "score", *([column] if column else [])]
+    if not source.is_dir():
+        wanted.append("benchmark")
+    missing = [c for c in wanted if c not in names]
+    if missing:
+        raise InputError(f"{source} has no {name_list(missing)} column; give an item table")
+    dictionary = ["model", "item", *([column] if column else [])]
+    # Stream record batches: each batch's dictionary codes are mapped to running indices
+    # of models, items and categories, and only int32 codes and the scores are kept.
+    model_index: dict[str, int] = {}
+    item_index: dict[str, int] = {}
+    category_index: dict[str, int] = {}
+    found: set[str] = set()
+    parts_mi: list[npt.NDArray[np.int32]] = []
+    parts_ii: list[npt.NDArray[np.int32]] = []
+    parts_ci: list[npt.NDArray[np.int32]] = []
+    parts_score: list[FloatArray] = []
+
+    def codes(array: pa.Array, index: dict[str, int]) -> npt.NDArray[np.int32]:
+        if not isinstance(array, pa.DictionaryArray):
+            array = pc.dictionary_encode(array)
+        labels = [str(v) for v in array.dictionary.to_pylist()]
+        lookup = np.asarray([index.setdefault(v, len(index)) for v in labels], dtype=np.int32)
+        raw = array.indices.to_numpy(zero_copy_only=False)
+        return lookup[raw] if lookup.size else np.zeros(raw.size, dtype=np.int32)
+
+    try:
+        for file in files:
+            reader = pq.ParquetFile(file, read_dictionary=dictionary)
+            for batch in reader.iter_batches(batch_size=1 << 20, columns=wanted):
+                if filters is not None or not source.is_dir():
+                    bench = batch.column("benchmark")
+                    found.update(str(v) for v in pc.unique(bench).to_pylist())
+                    if benchmark is not None:
+                        batch = batch.filter(pc.equal(bench, benchmark))
+                parts_mi.append(codes(batch.column("model"), model_index))
+                parts_ii.append(codes(batch.column("item"), item_index))
+                if column is not None:
+                    parts_ci.append(codes(batch.column(column), category_index))
+                score = batch.column("score").to_numpy(zero_copy_only=False)
+                parts_score.append(np.asarray(score, dtype=np.float64))
+    except (OSError, ValueError, pa.ArrowException) as error:
+        raise InputError(f"{source} cannot be read as Parquet ({error})") from None
+    if not source.is_dir():
+        if benchmark is None and len(found) != 1:
+            raise InputError(f"{source} holds {len(found)} benchmarks; name one", param="benchmark")
+        name = benchmark or next(iter(found))
+    models = list(model_index)
+    items = list(item_index)
+    cats = list(category_index)
+    # Models and items in natural order, as item_matrix gives them, so both paths agree.
+    model_order = natural_order(models)
+    item_order = natural_order(items)
+    model_rank = np.argsort(model_order).astype(np.int32)
+    item_rank = np.argsort(item_order).astype(np.int32)
+    values = np.full((len(models), len(items)), np.nan)
+    seen = np.zeros(values.shape, dtype=bool)
+    first = np.full(len(items), -1, dtype=np.int64)
+    total = 0
+    for k in range(len(parts_mi)):
+        mi, ii = model_rank[parts_mi[k]], item_rank[parts_ii[k]]
+        values[mi, ii] = parts_score[k]
+        seen[mi, ii] = True
+        total += mi.size
+        if column is not None:
+            unset = first[ii] < 0
+            first[ii[unset][::-1]] = parts_ci[k][unset][::-1]
+        parts_mi[k] = parts_ii[k] = np.zeros(0, dtype=np.int32)  # free as we go
+    if int(seen.sum()) != total:
+        raise InputError(
+            f"{source}: a model has an item of '{name}' more than once; keep one row per model "
+            "and item"
+        )
+    del seen
+    labels = [cats[c] if c >= 0 else "" for c in first] if column else [""] * len(items)
+    return ItemMatrix(
+        benchmark=name,
+        model_ids=tuple(models[i] for i in model_order),
+        item_ids=tuple(items[j] for j in item_order),
+        values=values,
+        categories=tuple(labels),
+        category_column=column,
+    )

@@ -1,0 +1,336 @@
+"""A reference panel: the stored audit that new benchmarks are checked against.
+
+A *panel* keeps what a check needs from an audit of a well-covered set of models: the
+capability benchmarks, their standardization and loadings, each model's capability
+values, capability score, training compute and class, every panel benchmark's
+capabilities correlation (so a new benchmark can be ranked among them), and where it
+came from. This module holds the panel's types and their JSON form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from safetywashing._version import __version__
+from safetywashing.core.document import dumps, envelope, finite, number
+from safetywashing.core.errors import InputError
+from safetywashing.core.result import ByClass
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FloatArray = npt.NDArray[np.float64]
+
+PANEL_SCHEMA_VERSION = "1.0"
+PANEL_KIND = "safetywashing-panel"
+
+
+@dataclass(frozen=True)
+class PanelModel:
+    """One model of a panel class.
+
+    Attributes
+    ----------
+    id, name, family : str
+    parameters, flop : float
+        NaN where unknown.
+    capability_score : float
+        NaN for a model left out of the capability score.
+    capability_values : tuple of float
+        Raw capability-benchmark scores aligned with the class's capability benchmarks
+        (imputed values included; NaN for a left-out model's gaps).
+    imputed : tuple of str
+        Capability benchmarks whose value was imputed.
+    """
+
+    id: str
+    name: str
+    family: str
+    parameters: float
+    flop: float
+    capability_score: float
+    capability_values: tuple[float, ...]
+    imputed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PanelBenchmark:
+    """A benchmark of the panel and its capabilities correlation within the class."""
+
+    id: str
+    name: str
+    area: str
+    role: str
+    correlated_with: str
+    n: int
+    capabilities_correlation: float
+    n_compute: int
+    compute_correlation: float
+
+
+@dataclass(frozen=True)
+class PanelClass:
+    """The stored audit of one model class.
+
+    Attributes
+    ----------
+    model_class : str
+    capability_benchmarks : tuple of str
+    mean, std : tuple of float
+        Standardization of the capability benchmarks (ddof = 0).
+    loadings : tuple of float
+        PC1 loadings.
+    variance_explained : float
+    mean_capability_correlation : float
+        The paper's yardstick for "high".
+    score_compute_correlation : float
+    models : tuple of PanelModel
+    benchmarks : tuple of PanelBenchmark
+    """
+
+    model_class: str
+    capability_benchmarks: tuple[str, ...]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    loadings: tuple[float, ...]
+    variance_explained: float
+    mean_capability_correlation: float
+    score_compute_correlation: float
+    models: tuple[PanelModel, ...]
+    benchmarks: tuple[PanelBenchmark, ...]
+
+    @property
+    def model_ids(self) -> tuple[str, ...]:
+        """Model ids in stored order."""
+        return tuple(m.id for m in self.models)
+
+    def score_model(self, values: Sequence[float]) -> float:
+        """Capability score of a model from its raw capability-benchmark scores.
+
+        Uses the panel's standardization and loadings, so the result is on the panel's
+        scale (exact for the panel's own complete models).
+        """
+        z = (np.asarray(values, dtype=np.float64) - np.asarray(self.mean)) / np.asarray(self.std)
+        return float(z @ np.asarray(self.loadings))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "capability_benchmarks": list(self.capability_benchmarks),
+            "standardization": {
+                "mean": [finite(v) for v in self.mean],
+                "std": [finite(v) for v in self.std],
+            },
+            "loadings": [finite(v) for v in self.loadings],
+            "variance_explained": finite(self.variance_explained),
+            "mean_capability_correlation": finite(self.mean_capability_correlation),
+            "score_compute_correlation": finite(self.score_compute_correlation),
+            "models": [
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "family": m.family,
+                    "parameters": finite(m.parameters),
+                    "flop": finite(m.flop),
+                    "capability_score": finite(m.capability_score),
+                    "capability_values": [finite(v) for v in m.capability_values],
+                    "imputed": list(m.imputed),
+                }
+                for m in self.models
+            ],
+            "benchmarks": [
+                {
+                    "id": b.id,
+                    "name": b.name,
+                    "area": b.area,
+                    "role": b.role,
+                    "correlated_with": b.correlated_with,
+                    "n": b.n,
+                    "capabilities_correlation": finite(b.capabilities_correlation),
+                    "n_compute": b.n_compute,
+                    "compute_correlation": finite(b.compute_correlation),
+                }
+                for b in self.benchmarks
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, model_class: str, data: dict[str, Any]) -> PanelClass:
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(
+            model_class=model_class,
+            capability_benchmarks=tuple(data["capability_benchmarks"]),
+            mean=tuple(number(v) for v in data["standardization"]["mean"]),
+            std=tuple(number(v) for v in data["standardization"]["std"]),
+            loadings=tuple(number(v) for v in data["loadings"]),
+            variance_explained=number(data["variance_explained"]),
+            mean_capability_correlation=number(data["mean_capability_correlation"]),
+            score_compute_correlation=number(data["score_compute_correlation"]),
+            models=tuple(
+                PanelModel(
+                    id=m["id"],
+                    name=m["name"],
+                    family=m["family"],
+                    parameters=number(m["parameters"]),
+                    flop=number(m["flop"]),
+                    capability_score=number(m["capability_score"]),
+                    capability_values=tuple(number(v) for v in m["capability_values"]),
+                    imputed=tuple(m["imputed"]),
+                )
+                for m in data["models"]
+            ),
+            benchmarks=tuple(
+                PanelBenchmark(
+                    id=b["id"],
+                    name=b["name"],
+                    area=b["area"],
+                    role=b["role"],
+                    correlated_with=b["correlated_with"],
+                    n=int(b["n"]),
+                    capabilities_correlation=number(b["capabilities_correlation"]),
+                    n_compute=int(b["n_compute"]),
+                    compute_correlation=number(b["compute_correlation"]),
+                )
+                for b in data["benchmarks"]
+            ),
+        )
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Panel(ByClass[PanelClass]):
+    """A reference panel: one :class:`PanelClass` per model class, with provenance.
+
+    Attributes
+    ----------
+    label : str
+        How reports name the panel (e.g. the scores file's name, or ``paper-chat``).
+    classes : tuple of PanelClass
+    config : dict
+        The audit settings the panel was built with.
+    sources : tuple of (str, str)
+        Input files and their SHA-256.
+    synthetic : bool
+    version : str
+        Package version that built the panel.
+    """
+
+    label: str
+    classes: tuple[PanelClass, ...]
+    config: dict[str, Any] = field(default_factory=dict)
+    sources: tuple[tuple[str, str], ...] = ()
+    synthetic: bool = False
+    version: str = __version__
+
+    @property
+    def lookup_where(self) -> str:  # type: ignore[override]
+        """How lookup errors name the panel."""
+        return f"the panel '{self.label}'"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The versioned JSON document of the panel."""
+        document = envelope(
+            PANEL_KIND,
+            config=self.config,
+            sources=self.sources,
+            version=self.version,
+            schema_version=PANEL_SCHEMA_VERSION,
+        )
+        document["label"] = self.label
+        document["synthetic"] = self.synthetic
+        document["classes"] = {c.model_class: c.to_dict() for c in self.classes}
+        return document
+
+    def to_json(self) -> str:
+        """The panel as JSON text (NaN written as null)."""
+        return dumps(self.to_dict())
+
+    def summary_lines(self) -> list[str]:
+        """The label and a line per class."""
+        return [
+            f"'{self.label}', {len(self.classes)} class{'es' if len(self.classes) != 1 else ''}",
+            *(
+                f"{c.model_class}: {len(c.models)} models, {len(c.benchmarks)} benchmarks, "
+                f"{len(c.capability_benchmarks)} capability benchmarks"
+                for c in self.classes
+            ),
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (class, model): id, name, family, parameters, FLOP, capability score."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "model_class": c.model_class,
+                    "model": m.id,
+                    "name": m.name,
+                    "family": m.family,
+                    "parameters": m.parameters,
+                    "flop": m.flop,
+                    "capability_score": m.capability_score,
+                }
+                for c in self.classes
+                for m in c.models
+            ]
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "the panel") -> Panel:
+        """Rebuild a panel from its JSON document; raises :class:`InputError` if invalid."""
+        if not isinstance(data, dict) or data.get("kind") != PANEL_KIND:
+            raise InputError(
+                f'{source} is not a safetywashing panel (no "kind": "{PANEL_KIND}"); build '
+                "one with `safetywashing panel build SCORES -o panel.json`."
+            )
+        version = str(data.get("schema_version", ""))
+        if version.split(".")[0] != PANEL_SCHEMA_VERSION.split(".")[0]:
+            raise InputError(
+                f"{source} has panel schema version {version or 'none'}, but this version of "
+                f"safetywashing reads {PANEL_SCHEMA_VERSION}; rebuild the panel."
+            )
+        try:
+            classes = tuple(
+                PanelClass.from_dict(name, body) for name, body in data["classes"].items()
+            )
+            return cls(
+                label=str(data.get("label", source)),
+                classes=classes,
+                config=dict(data.get("config", {})),
+                sources=tuple(
+                    (item["path"], item["sha256"]) for item in data["provenance"]["inputs"]
+                ),
+                synthetic=bool(data.get("synthetic", False)),
+                version=str(data.get("tool", {}).get("version", "")),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise InputError(
+                f"{source} is a damaged panel file (missing or malformed {error}); rebuild it "
+                "with `safetywashing panel build`."
+            ) from None
+
+
+def load_panel(path: str | Path) -> Panel:
+    """Read a panel JSON file; raises :class:`InputError` for a missing or invalid file."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(
+            f"{path}: no such panel file; give a file made by `safetywashing panel build` or "
+            "use a shipped panel (--panel paper-chat, paper-base, obsscaling-base or "
+            "obsscaling-instruct)."
+        )
+    from safetywashing.io.frameworks._safe import Unreadable, loads_text
+
+    try:
+        data = loads_text(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path} is not valid JSON ({error}); rebuild the panel.") from None
+    except Unreadable as error:
+        raise InputError(f"{path} {error.reason}; rebuild the panel.") from None
+    return Panel.from_dict(data, source=str(path))
