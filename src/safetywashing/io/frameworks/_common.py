@@ -96,7 +96,14 @@ class Context:
 
 @dataclass
 class Parsed:
-    """What one file (or HELM run set) yielded: records and remarks."""
+    """What one file (or HELM run set) yielded: records and remarks.
+
+    Every framework reader has a ``parse(document, path, context) -> Parsed`` function:
+    ``document`` is the parsed JSON of one file, ``path`` where it came from (for
+    messages and the records' ``source``), ``context`` the metric map and options. It
+    raises :class:`~safetywashing.io.frameworks._safe.Unreadable`, with the reason, for
+    a file it cannot read.
+    """
 
     records: list[ResultRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -88,23 +88,9 @@ def _metric_values(score: dict[str, Any]) -> dict[str, float]:
 def parse(document: Any, path: Path, context: Context) -> Parsed:
     """Read one Inspect log document (the ``.json`` log or an ``.eval`` header).
 
-    Parameters
-    ----------
-    document : Any
-        The parsed JSON.
-    path : Path
-        The log file.
-    context : Context
-        Metric map and options.
-
-    Returns
-    -------
-    Parsed
-
-    Raises
-    ------
-    Unreadable
-        If the run did not succeed, or the log names no model or task, or has no scores.
+    A reader of the protocol described at :class:`~safetywashing.io.frameworks._common.Parsed`.
+    It is unreadable if the run did not succeed, or the log names no model or task, or has
+    no scores.
     """
     if not looks_like_inspect(document):
         raise Unreadable("is not an Inspect eval log (no 'eval' and 'status')")

@@ -279,25 +279,9 @@ def _run_timestamp(document: dict[str, Any], path: Path) -> float:
 def parse(document: Any, path: Path, context: Context, *, framework: str = "lm-eval") -> Parsed:
     """Read one lm-evaluation-harness results document.
 
-    Parameters
-    ----------
-    document : Any
-        The parsed JSON.
-    path : Path
-        Where it came from (for messages and the records' ``source``).
-    context : Context
-        Metric map and options.
-    framework : str
-        The ``framework`` recorded (``"openllm"`` for Open LLM Leaderboard v2 files).
-
-    Returns
-    -------
-    Parsed
-
-    Raises
-    ------
-    Unreadable
-        If the document has no results or no model name.
+    A reader of the protocol described at :class:`~safetywashing.io.frameworks._common.Parsed`,
+    with ``framework``, the name recorded (``"openllm"`` for Open LLM Leaderboard v2 files).
+    It is unreadable if the document has no results or no model name.
     """
     if not isinstance(document, dict) or not isinstance(document.get("results"), dict):
         raise Unreadable("has no 'results' object; it is not an lm-evaluation-harness file")

@@ -82,23 +82,8 @@ def _default_metric(entry: dict[str, Any]) -> str | None:
 def parse(document: Any, path: Path, context: Context) -> Parsed:
     """Read one Open LLM Leaderboard v1 results document.
 
-    Parameters
-    ----------
-    document : Any
-        The parsed JSON.
-    path : Path
-        The file.
-    context : Context
-        Metric map and options.
-
-    Returns
-    -------
-    Parsed
-
-    Raises
-    ------
-    Unreadable
-        If the file names no model or has no scores.
+    A reader of the protocol described at :class:`~safetywashing.io.frameworks._common.Parsed`.
+    It is unreadable if the file names no model or has no scores.
     """
     if not looks_like_v1(document):
         raise Unreadable("is not an Open LLM Leaderboard v1 results file")
