@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from safetywashing.stats.kendall import kendall_tau_b
 from safetywashing.stats.ranks import (
     column_chunks,
     column_orders,
@@ -56,21 +57,6 @@ BLAS_SERIAL_DOT = 10_000
 
 def _serial_dot(a: FloatArray, b: FloatArray) -> float:
     return float(np.multiply(a, b).sum())
-
-
-def kendall_tau_b(x: FloatArray, y: FloatArray) -> float:
-    """Kendall's tau-b of two complete 1-D arrays (ties handled as in tau-b)."""
-    if x.size < 2:
-        return float("nan")
-    sign_x = np.sign(x[:, None] - x[None, :])
-    sign_y = np.sign(y[:, None] - y[None, :])
-    upper = np.triu_indices(x.size, 1)
-    sx = sign_x[upper]
-    sy = sign_y[upper]
-    denominator = np.sqrt(np.sum(sx != 0) * np.sum(sy != 0))
-    if denominator == 0:
-        return float("nan")
-    return float(np.sum(sx * sy) / denominator)
 
 
 def correlation(
