@@ -16,16 +16,16 @@ from safetywashing.stats.items import (
     fisher_p_values,
     item_correlations,
     masked_pearson,
-    rank_columns_masked,
     resample_indices,
 )
+from safetywashing.stats.ranks import rank_columns
 
 cells = st.sampled_from([0.0, 1.0, 0.5, 2.0, np.nan])
 
 
 @given(arrays(np.float64, st.tuples(st.integers(1, 15), st.integers(1, 5)), elements=cells))
-def test_rank_columns_masked_matches_scipy_per_column(matrix: np.ndarray) -> None:
-    ranked = rank_columns_masked(matrix)
+def test_rank_columns_matches_scipy_per_column(matrix: np.ndarray) -> None:
+    ranked = rank_columns(matrix)
     for j in range(matrix.shape[1]):
         expected = scipy.stats.rankdata(matrix[:, j], method="average", nan_policy="omit")
         np.testing.assert_array_equal(ranked[:, j], expected)

@@ -4,11 +4,11 @@ A benchmark's items are the columns of a models x items array (NaN where a model
 answer an item). The kernels work on whole blocks of columns at once, so that 20,000
 items over 1,000 models are a few matrix products rather than 20,000 calls:
 
-- :func:`rank_columns_masked`: average ranks of every column over its present values;
 - :func:`masked_pearson`: Pearson correlation of every column with one vector, over the
   rows where both are present (pairwise deletion, per column);
 - :func:`item_correlations`: point-biserial (Pearson with the raw score) for 0/1 items,
-  Spearman for graded ones, as the item analysis reports them;
+  Spearman for graded ones (ranked by :func:`.ranks.rank_columns`), as the item
+  analysis reports them;
 - :func:`bootstrap_item_correlations`: percentile intervals from resampling models,
   chunked over items, with the resamples fixed by the seed alone (so chunks can run
   anywhere and agree);
@@ -23,50 +23,14 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from safetywashing.stats.ranks import rank_columns
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 #: Items per block of the bulk kernels: 1,000 models x 2,048 items is 16 MB per array.
 DEFAULT_CHUNK = 2048
-
-
-def rank_columns_masked(values: npt.ArrayLike) -> FloatArray:
-    """Average ranks (from 1) of every column over its present values; NaN stays NaN.
-
-    Parameters
-    ----------
-    values : array_like of shape (n, k)
-
-    Returns
-    -------
-    ndarray of shape (n, k)
-        Column ``j`` equals ``rank_average(values[:, j])``.
-
-    Examples
-    --------
-    >>> rank_columns_masked([[1.0, 0.0], [1.0, float("nan")], [3.0, 1.0]]).tolist()
-    [[1.5, 1.0], [1.5, nan], [3.0, 2.0]]
-    """
-    array = np.asarray(values, dtype=np.float64)
-    if array.ndim != 2:
-        raise ValueError(f"rank_columns_masked expects a 2-D array; got shape {array.shape}.")
-    n, k = array.shape
-    if n == 0 or k == 0:
-        return array.copy()
-    order = np.argsort(array, axis=0, kind="stable")  # NaN sorts last
-    ordered = np.take_along_axis(array, order, axis=0)
-    starts_group = np.ones((n, k), dtype=bool)
-    np.not_equal(ordered[1:], ordered[:-1], out=starts_group[1:])
-    ends_group = np.ones((n, k), dtype=bool)
-    ends_group[:-1] = starts_group[1:]
-    position = np.arange(n, dtype=np.float64)[:, None]
-    first = np.maximum.accumulate(np.where(starts_group, position, 0.0), axis=0)
-    last = np.minimum.accumulate(np.where(ends_group, position, n - 1.0)[::-1], axis=0)[::-1]
-    ranks = np.empty_like(array)
-    np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=0)
-    ranks[np.isnan(array)] = np.nan
-    return ranks
 
 
 def masked_pearson(values: npt.ArrayLike, reference: npt.ArrayLike) -> tuple[FloatArray, IntArray]:
@@ -189,9 +153,7 @@ def _block_correlations(
         # Both sides are ranked over the rows where both are present, for each item.
         sub = np.where(np.isnan(y)[:, None], np.nan, x[:, ranked])
         reference = np.where(np.isnan(sub), np.nan, y[:, None])
-        r[ranked], n[ranked] = masked_pearson(
-            rank_columns_masked(sub), rank_columns_masked(reference)
-        )
+        r[ranked], n[ranked] = masked_pearson(rank_columns(sub), rank_columns(reference))
     return r, n
 
 

@@ -110,11 +110,21 @@ class RandomEffects:
         }
 
 
-def _check(values: FloatArray, name: str) -> None:
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array; got shape {values.shape}.")
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"{name} must be finite; got {values.tolist()}.")
+def _paired(
+    first: npt.ArrayLike, second: npt.ArrayLike, names: tuple[str, str]
+) -> tuple[FloatArray, FloatArray]:
+    """Two non-empty, finite 1-D arrays of one shape, or a ValueError naming them."""
+    arrays = (np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64))
+    for values, name in zip(arrays, names, strict=True):
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"{name} must be a non-empty 1-D array; got shape {values.shape}.")
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"{name} must be finite; got {values.tolist()}.")
+    if arrays[0].shape != arrays[1].shape:
+        raise ValueError(
+            f"{names[0]} {arrays[0].shape} and {names[1]} {arrays[1].shape} differ in shape."
+        )
+    return arrays
 
 
 def chi2_sf(x: float, df: int) -> float:
@@ -186,12 +196,7 @@ def random_effects(
     >>> round(result.tau2, 4), round(result.i2, 3), result.q_df
     (0.1289, 0.899, 2)
     """
-    y = np.asarray(effects, dtype=np.float64)
-    v = np.asarray(variances, dtype=np.float64)
-    _check(y, "effects")
-    _check(v, "variances")
-    if y.shape != v.shape:
-        raise ValueError(f"effects {y.shape} and variances {v.shape} differ in shape.")
+    y, v = _paired(effects, variances, ("effects", "variances"))
     if not np.all(v > 0):
         raise ValueError(f"variances must be positive; got {v.tolist()}.")
     if not 0 < confidence < 1:
@@ -343,12 +348,7 @@ def meta_correlation(
     >>> round(meta.r, 3), round(meta.i2, 2), meta.z.q_df
     (0.645, 0.71, 3)
     """
-    rs = np.asarray(r, dtype=np.float64)
-    ns = np.asarray(n, dtype=np.float64)
-    _check(rs, "r")
-    _check(ns, "n")
-    if rs.shape != ns.shape:
-        raise ValueError(f"r {rs.shape} and n {ns.shape} differ in shape.")
+    rs, ns = _paired(r, n, ("r", "n"))
     if not np.all(np.abs(rs) < 1):
         raise ValueError(f"correlations must lie in (-1, 1); got {rs.tolist()}.")
     if not np.all(ns >= 4) or not np.all(ns == np.round(ns)):

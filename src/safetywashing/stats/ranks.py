@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 IntpArray = npt.NDArray[np.intp]
 
 
@@ -41,18 +42,48 @@ def rank_average(values: npt.ArrayLike) -> FloatArray:
     if observed.size == 0:
         return ranks
     order = np.argsort(observed, kind="mergesort")
-    sorted_values = observed[order]
-    new_group = np.empty(sorted_values.size, dtype=bool)
-    new_group[0] = True
-    np.not_equal(sorted_values[1:], sorted_values[:-1], out=new_group[1:])
-    group_of_sorted = np.cumsum(new_group) - 1
-    starts = np.flatnonzero(new_group)
-    ends = np.append(starts[1:], sorted_values.size)
-    mean_rank = (starts + ends + 1) / 2.0
+    start, end = run_bounds(observed[order])
     observed_ranks = np.empty(observed.size)
-    observed_ranks[order] = mean_rank[group_of_sorted]
+    observed_ranks[order] = (start + end + 1) / 2.0
     ranks[present] = observed_ranks
     return ranks
+
+
+def run_bounds(sorted_values: FloatArray) -> tuple[IntArray, IntArray]:
+    """Where each entry's run of equal values starts and ends, along the last axis.
+
+    Parameters
+    ----------
+    sorted_values : ndarray of shape (..., n)
+        Each row in ascending order (NaN entries each make a run of their own).
+
+    Returns
+    -------
+    start, end : ndarray of int, shape (..., n)
+        The first position of each entry's run, and one past its last: the run's
+        average rank from 1 is ``(start + end + 1) / 2``.
+
+    Examples
+    --------
+    >>> start, end = run_bounds(np.array([1.0, 2.0, 2.0, 5.0]))
+    >>> start.tolist(), end.tolist()
+    ([0, 1, 1, 3], [1, 3, 3, 4])
+    """
+    shape = sorted_values.shape
+    n = shape[-1]
+    new = np.empty(shape, dtype=bool)
+    new[..., :1] = True
+    np.not_equal(sorted_values[..., 1:], sorted_values[..., :-1], out=new[..., 1:])
+    # Over the rows laid end to end: a run never crosses a row, as each row starts one.
+    starts = np.flatnonzero(new)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1:] = new.size
+    row_start = starts // max(n, 1) * n
+    lengths = ends - starts
+    start = np.repeat(starts - row_start, lengths).reshape(shape)
+    end = np.repeat(ends - row_start, lengths).reshape(shape)
+    return start.astype(np.int64, copy=False), end.astype(np.int64, copy=False)
 
 
 def rank_columns(matrix: npt.ArrayLike) -> FloatArray:
@@ -165,7 +196,7 @@ def rank_rows_where(values: FloatArray, kept: npt.NDArray[np.bool_]) -> FloatArr
     # still ranks the kept entries right.
     filled = np.where(kept, values, np.inf)
     flat_order = np.argsort(filled, axis=1)
-    flat_order += np.arange(0, filled.size, max(filled.shape[1], 1))[:, None]
+    flat_order += (np.arange(filled.shape[0]) * filled.shape[1])[:, None]
     sorted_values = np.take(filled, flat_order)
     kept_sorted = np.take(kept, flat_order)
     ranks = np.where(kept_sorted, ranks_from_sorted(sorted_values, kept_sorted), np.nan)
