@@ -1,41 +1,28 @@
 """Batched bootstrap kernels: the whole audit pipeline refit for many resamples at once.
 
 A bootstrap resample over ``n`` models is a vector of counts ``c`` (how often each
-original model is drawn; they sum to ``n``). Every statistic of the audit is a function
-of the *weighted* sample in which model ``i`` appears ``c_i`` times, so a batch of
-resamples is a ``(B, n)`` array of counts and no resample is ever materialised.
-
-Ranks from counts
------------------
-Spearman correlations use average ranks ("mid-ranks") of the materialised sample. In the
-weighted sample, a model with value ``x_i`` is tied with its own copies and with every
-model of equal value, so its average rank is::
-
-    rank_i = sum_k w_k [x_k < x_i] + (sum_k w_k [x_k == x_i] + 1) / 2
-
-with ``w_k = c_k`` for models retained in the pair and 0 for missing cells. This is
-exactly the rank that ``scipy.stats.rankdata(method="average")`` gives every copy of
-model ``i`` in ``numpy.repeat(x, c)``. For a fixed column it is *linear in the counts*:
-``rank = c @ M + 1/2`` with ``M[k, i] = [x_k < x_i] + [x_k == x_i] / 2``, a matrix that
-depends only on the column's sorted order. All columns of a group are stacked into one
-``(n, n * J)`` operator, so the ranks of a whole batch of resamples and benchmarks are
-one matrix product, with no sort per resample.
+original model is drawn; they sum to ``n``; :mod:`.resample` draws them). Every
+statistic of the audit is a function of the *weighted* sample in which model ``i``
+appears ``c_i`` times, so a batch of resamples is a ``(B, n)`` array of counts and no
+resample is ever materialised. Spearman correlations use the average ranks of that
+sample, which :mod:`.weighted_ranks` computes from the counts.
 
 All rank sums are multiples of 1/4 well below 2**53, so numerators and sums of squares
 are exact in float64: results do not depend on the batch size or summation order.
 
-Ranks from cumulative sums (large panels)
------------------------------------------
-The operators hold ``n * n * J`` numbers: 10,000 models and 100 benchmarks would need 80
-GB, and the capability score's comparison matrix ``(B, n, n)`` per batch as much again.
-Above :data:`COUNTS_KERNEL_MAX_MODELS` models (where it is faster) or
-:data:`OPERATOR_BYTES` of operators the plan keeps instead each fixed column's ascending order
-and its runs of ties, and a resample's ranks come from one cumulative sum of its counts
-along that order (``below + (tied + 1) / 2``, O(n) per column and resample); the
-capability scores, which change with every resample, are sorted once per resample.
-Memory is then O(B_chunk x n x J), with ``evaluate`` splitting a large batch. The ranks
-are the same exact multiples of 1/2 as the operators', and every later sum is exact, so
-both kernels give the same bytes for the same counts (tested).
+The plan (:func:`make_plan`) holds everything that does not change between resamples.
+Up to :data:`COUNTS_KERNEL_MAX_MODELS` models (where it is faster) and
+:data:`OPERATOR_BYTES` of operators, it stacks the columns of a group into one
+``(n, n * J)`` rank operator, so the ranks of a batch of resamples and benchmarks are
+one matrix product with no sort per resample (the *counts* kernel). The operators hold
+``n * n * J`` numbers: 10,000 models and 100 benchmarks would need 80 GB, and the
+capability score's comparison matrix ``(B, n, n)`` per batch as much again. Above
+either bound the plan keeps each fixed column's ascending order and runs of ties, and a
+resample's ranks come from one cumulative sum of its counts along that order (O(n) per
+column and resample); the capability scores, which change with every resample, are
+sorted once per resample (the *sorted* kernel). Memory is then O(B_chunk x n x J), with
+``evaluate`` splitting a large batch. Both give the same exact ranks and every later sum
+is exact, so both kernels give the same bytes for the same counts (tested).
 """
 
 from __future__ import annotations
@@ -47,13 +34,41 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from safetywashing.stats.resample import (
+    DRAW_BLOCK,
+    block_generator,
+    counts_from_indices,
+    draw_counts,
+    jackknife_counts,
+)
+from safetywashing.stats.weighted_ranks import (
+    SortedOrder,
+    column_order,
+    cumulative_ranks,
+    rank_operator,
+    resample_ranks,
+    sorted_order,
+)
+
+__all__ = [
+    "COUNTS_KERNEL_MAX_MODELS",
+    "DRAW_BLOCK",
+    "OPERATOR_BYTES",
+    "SORTED_BATCH_CELLS",
+    "BootstrapPlan",
+    "block_generator",
+    "counts_from_indices",
+    "draw_counts",
+    "duplicate_rows",
+    "jackknife_counts",
+    "make_plan",
+    "rank_operator",
+]
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 MatrixKind = Literal["spearman", "pearson", "covariance"]
-
-DRAW_BLOCK = 1024
-"""Resamples drawn per generator block; fixed so that results do not depend on chunking."""
 
 COUNTS_KERNEL_MAX_MODELS = 16
 """Up to this many models plans use the operators (the counts kernel); above, the sorted
@@ -67,186 +82,6 @@ pass this use the sorted kernel."""
 
 SORTED_BATCH_CELLS = 1 << 23
 """The sorted kernel evaluates at most this many resample x model x column cells at once."""
-
-
-# -- drawing resamples ---------------------------------------------------------------------
-
-
-def block_generator(seed: np.random.SeedSequence, tag: int, block: int) -> np.random.Generator:
-    """The random generator of one block of draws: a child stream of ``seed`` by (tag, block).
-
-    Every block of resamples (and of permutations, ``tag`` apart) gets its own stream, so
-    a result never depends on how the work is chunked.
-    """
-    child = np.random.SeedSequence(
-        entropy=seed.entropy, spawn_key=(*seed.spawn_key, tag, block), pool_size=seed.pool_size
-    )
-    return np.random.default_rng(child)
-
-
-def draw_counts(
-    seed: np.random.SeedSequence,
-    start: int,
-    stop: int,
-    *,
-    n_models: int,
-    clusters: IntArray | None = None,
-    tag: int = 0,
-) -> FloatArray:
-    """Bootstrap counts for resamples ``start`` to ``stop - 1`` of a reproducible stream.
-
-    Resample ``b`` always comes from block ``b // DRAW_BLOCK`` of its own generator, so
-    the counts of a resample do not depend on how the stream is cut into chunks.
-
-    Parameters
-    ----------
-    seed : numpy.random.SeedSequence
-        Root of the stream.
-    start, stop : int
-        Half-open range of resample numbers.
-    n_models : int
-    clusters : ndarray of int of shape (n_models,), optional
-        Cluster (e.g. model family) of each model, numbered 0..G-1. When given, whole
-        clusters are drawn with replacement (G draws) and every model of a drawn
-        cluster enters the resample.
-    tag : int, default 0
-        Separates independent streams from the same root.
-
-    Returns
-    -------
-    ndarray of shape (stop - start, n_models)
-        Counts as floats.
-    """
-    parts: list[FloatArray] = []
-    first_block = start // DRAW_BLOCK
-    last_block = (stop - 1) // DRAW_BLOCK if stop > start else first_block - 1
-    units = n_models if clusters is None else int(clusters.max()) + 1
-    for block in range(first_block, last_block + 1):
-        generator = block_generator(seed, tag, block)
-        indices = generator.integers(0, units, size=(DRAW_BLOCK, units))
-        lo = max(start, block * DRAW_BLOCK) - block * DRAW_BLOCK
-        hi = min(stop, (block + 1) * DRAW_BLOCK) - block * DRAW_BLOCK
-        parts.append(counts_from_indices(indices[lo:hi], units))
-    counts = np.concatenate(parts) if parts else np.zeros((0, units))
-    if clusters is None:
-        return counts
-    membership = np.zeros((units, n_models))
-    membership[clusters, np.arange(n_models)] = 1.0
-    return np.asarray(counts @ membership, dtype=np.float64)
-
-
-def counts_from_indices(indices: npt.ArrayLike, n_models: int) -> FloatArray:
-    """Turn resample indices ``(B, m)`` into counts ``(B, n_models)``.
-
-    Examples
-    --------
-    >>> counts_from_indices([[0, 0, 2]], 3).tolist()
-    [[2.0, 0.0, 1.0]]
-    """
-    idx = np.asarray(indices, dtype=np.int64)
-    rows = idx.shape[0]
-    flat = (idx + (np.arange(rows, dtype=np.int64) * n_models)[:, None]).ravel()
-    return np.bincount(flat, minlength=rows * n_models).reshape(rows, n_models).astype(np.float64)
-
-
-def jackknife_counts(n_models: int, clusters: IntArray | None = None) -> FloatArray:
-    """Leave-one-out counts: one row per left-out model (or cluster)."""
-    if clusters is None:
-        return np.asarray(1.0 - np.eye(n_models), dtype=np.float64)
-    groups = int(clusters.max()) + 1
-    return np.asarray(clusters[None, :] != np.arange(groups)[:, None], dtype=np.float64)
-
-
-# -- rank operators -------------------------------------------------------------------------
-
-
-def rank_operator(values: FloatArray, retained: BoolArray) -> FloatArray:
-    """The matrix that turns counts into weighted average ranks of fixed columns.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n, J)
-        Columns to rank; entries outside ``retained`` are ignored.
-    retained : ndarray of bool of shape (n,) or (n, J)
-        Models that take part in each column's ranking.
-
-    Returns
-    -------
-    ndarray of shape (n, n * J)
-        ``counts @ operator + 0.5 * retained`` (reshaped to ``(B, n, J)``) are the
-        average ranks of each retained model in each resample, and 0 elsewhere.
-    """
-    x = np.where(np.isnan(values), 0.0, values)
-    keep = np.broadcast_to(retained if retained.ndim == 2 else retained[:, None], x.shape)
-    below = (x[:, None, :] < x[None, :, :]).astype(np.float64)
-    below += 0.5 * (x[:, None, :] == x[None, :, :])
-    below *= keep[:, None, :] & keep[None, :, :]
-    return np.ascontiguousarray(below.reshape(x.shape[0], -1))
-
-
-@dataclass(frozen=True)
-class _Order:
-    """Fixed columns' ascending orders and runs of ties (the sorted kernel).
-
-    ``order[j]`` sorts column ``j`` (missing cells as 0, masked out by the weights);
-    ``start[j, p]`` and ``end[j, p]`` bound the run of values equal to the one at sorted
-    position ``p``.
-    """
-
-    order: IntArray  # (J, n)
-    start: IntArray  # (J, n)
-    end: IntArray  # (J, n)
-
-
-def _runs(sorted_values: FloatArray) -> tuple[IntArray, IntArray]:
-    """First and one-past-last sorted position of each position's run of equal values."""
-    n = sorted_values.shape[-1]
-    new = np.empty(sorted_values.shape, dtype=bool)
-    new[..., :1] = True
-    np.not_equal(sorted_values[..., 1:], sorted_values[..., :-1], out=new[..., 1:])
-    positions = np.arange(n)
-    start = np.maximum.accumulate(np.where(new, positions, 0), axis=-1)
-    last = np.empty_like(new)
-    last[..., -1:] = True
-    last[..., :-1] = new[..., 1:]
-    end = np.minimum.accumulate(np.where(last, positions + 1, n)[..., ::-1], axis=-1)[..., ::-1]
-    return np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
-
-
-def _order(values: FloatArray) -> _Order:
-    """The orders and runs of the columns of ``values`` (n, J)."""
-    x = np.ascontiguousarray(np.where(np.isnan(values), 0.0, values).T)
-    order = np.argsort(x, axis=1, kind="stable")
-    start, end = _runs(np.take_along_axis(x, order, axis=1))
-    return _Order(order=order, start=start, end=end)
-
-
-def _cumulative_ranks(weights: FloatArray, order: _Order, column: int) -> FloatArray:
-    """``weights @ comparison + 0.5`` for one fixed column, from one cumulative sum.
-
-    ``sum_k w_k ([x_k < x_i] + [x_k == x_i] / 2) + 1/2`` for every model ``i``: the
-    weights below ``x_i`` plus half the weights tied with it. Hand-written because no
-    library ranks with weights; the sums are of whole counts, hence exact.
-    """
-    sort = order.order[column]
-    totals = np.zeros((weights.shape[0], weights.shape[1] + 1))
-    np.cumsum(weights[:, sort], axis=1, out=totals[:, 1:])
-    ranks = np.empty(weights.shape)
-    ranks[:, sort] = (totals[:, order.start[column]] + totals[:, order.end[column]]) / 2.0 + 0.5
-    return ranks
-
-
-def _resample_ranks(weights: FloatArray, scores: _Order) -> FloatArray:
-    """As :func:`_cumulative_ranks` for values that differ per resample (row ``b`` of
-    ``scores`` sorts resample ``b``'s capability scores)."""
-    sorted_weights = np.take_along_axis(weights, scores.order, axis=1)
-    totals = np.zeros((weights.shape[0], weights.shape[1] + 1))
-    np.cumsum(sorted_weights, axis=1, out=totals[:, 1:])
-    below = np.take_along_axis(totals, scores.start, axis=1)
-    upto = np.take_along_axis(totals, scores.end, axis=1)
-    ranks = np.empty(weights.shape)
-    np.put_along_axis(ranks, scores.order, (below + upto) / 2.0 + 0.5, axis=1)
-    return ranks
 
 
 def _spearman_from_sums(
@@ -279,8 +114,8 @@ class _Group:
     operator: FloatArray | None  # (n, n * J_g); None in the sorted kernel
     offset: FloatArray  # (n * J_g,) 0.5 where retained
     reference: FloatArray | None  # (n, n) comparison matrix of a fixed reference, or None
-    ordering: _Order | None = None  # the sorted kernel: the columns' orders
-    reference_ordering: _Order | None = None  # ... and the fixed reference's
+    ordering: SortedOrder | None = None  # the sorted kernel: the columns' orders
+    reference_ordering: SortedOrder | None = None  # ... and the fixed reference's
 
 
 @dataclass(frozen=True)
@@ -303,7 +138,7 @@ class BootstrapPlan:
     n_targets: int
     n_compute: int
     score_flop_group: _Group | None = field(default=None)
-    capability_ordering: _Order | None = field(default=None)
+    capability_ordering: SortedOrder | None = field(default=None)
 
     @property
     def kernel(self) -> Literal["counts", "sorted"]:
@@ -336,9 +171,9 @@ class BootstrapPlan:
                 return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
         scores, share, valid = self._scores(counts)
         capabilities = np.full((batch, self.n_targets), np.nan)
-        greater: FloatArray | _Order | None = None
+        greater: FloatArray | SortedOrder | None = None
         if self.score_groups and self.kernel == "sorted":
-            greater = _score_order(scores)
+            greater = sorted_order(scores)
         elif self.score_groups:
             greater = (scores[:, :, None] < scores[:, None, :]).astype(np.float64)
             greater += 0.5 * (scores[:, :, None] == scores[:, None, :])
@@ -382,7 +217,7 @@ class BootstrapPlan:
             if self.capability_ordering is not None:
                 ranks = np.empty((counts.shape[0], n, k))
                 for column in range(k):
-                    ranks[:, :, column] = _cumulative_ranks(
+                    ranks[:, :, column] = cumulative_ranks(
                         weights, self.capability_ordering, column
                     )
                 ranks *= self.complete[None, :, None]
@@ -418,24 +253,17 @@ class BootstrapPlan:
         return scores, share, valid
 
 
-def _score_order(scores: FloatArray) -> _Order:
-    """Each resample's capability scores sorted, with their runs of ties."""
-    order = np.argsort(scores, axis=1, kind="stable")
-    start, end = _runs(np.take_along_axis(scores, order, axis=1))
-    return _Order(order=order, start=start, end=end)
-
-
 def _group_spearman(
-    counts: FloatArray, group: _Group, greater: FloatArray | _Order | None
+    counts: FloatArray, group: _Group, greater: FloatArray | SortedOrder | None
 ) -> FloatArray:
     n = counts.shape[1]
     weights = counts * group.retained
     if group.reference_ordering is not None:
-        reference_ranks = _cumulative_ranks(weights, group.reference_ordering, 0)
+        reference_ranks = cumulative_ranks(weights, group.reference_ordering, 0)
     elif group.reference is not None:
         reference_ranks = weights @ group.reference + 0.5
-    elif isinstance(greater, _Order):
-        reference_ranks = _resample_ranks(weights, greater)
+    elif isinstance(greater, SortedOrder):
+        reference_ranks = resample_ranks(weights, greater)
     else:
         assert greater is not None
         reference_ranks = np.einsum("bk,bki->bi", weights, greater) + 0.5
@@ -444,7 +272,7 @@ def _group_spearman(
         members = group.columns.size
         ranks = np.empty((counts.shape[0], n, members))
         for member in range(members):
-            ranks[:, :, member] = _cumulative_ranks(weights, group.ordering, member)
+            ranks[:, :, member] = cumulative_ranks(weights, group.ordering, member)
         ranks *= group.retained[None, :, None]
     else:
         assert group.operator is not None
@@ -464,13 +292,6 @@ def _group_spearman(
         np.broadcast_to(total[:, None], cross.shape),
         np.broadcast_to(distinct[:, None], cross.shape),
     )
-
-
-def _comparison(values: FloatArray) -> FloatArray:
-    x = np.where(np.isnan(values), 0.0, values)
-    below = (x[:, None] < x[None, :]).astype(np.float64)
-    below += 0.5 * (x[:, None] == x[None, :])
-    return np.asarray(below, dtype=np.float64)
 
 
 def _groups_by_pattern(
@@ -498,14 +319,16 @@ def _groups_by_pattern(
                     operator=None,
                     offset=offset,
                     reference=None,
-                    ordering=_order(values[:, members]),
-                    reference_ordering=None if reference is None else _order(reference[:, None]),
+                    ordering=column_order(values[:, members]),
+                    reference_ordering=None
+                    if reference is None
+                    else column_order(reference[:, None]),
                 )
             )
             continue
         reference_matrix = None
         if reference is not None:
-            reference_matrix = _comparison(reference) * (mask[:, None] & mask[None, :])
+            reference_matrix = rank_operator(reference[:, None], mask)
         groups.append(
             _Group(
                 columns=columns[members],
@@ -646,5 +469,5 @@ def make_plan(
         n_targets=n_targets,
         n_compute=n_compute,
         score_flop_group=score_flop_group,
-        capability_ordering=_order(x) if sorted_kernel else None,
+        capability_ordering=column_order(x) if sorted_kernel else None,
     )

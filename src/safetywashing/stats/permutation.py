@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from safetywashing.stats.bootstrap import DRAW_BLOCK, block_generator
 from safetywashing.stats.ranks import rank_average, rank_columns
+from safetywashing.stats.resample import DRAW_BLOCK, block_generator
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
