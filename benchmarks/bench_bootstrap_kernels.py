@@ -1,9 +1,10 @@
 """The bootstrap's two kernels side by side, and the sorted one on a leaderboard-sized panel.
 
-``stats/bootstrap.py`` ranks resamples either through ``(n, n * J)`` operators (one
-matrix product per batch) or from cumulative sums along each column's sorted order (O(n)
-per column and resample); ``COUNTS_KERNEL_MAX_MODELS`` and ``OPERATOR_BYTES`` switch
-between them. This script measures the first rule and checks the second. It prints:
+``stats/bootstrap.py`` ranks resamples (with ``stats/weighted_ranks.py``) either through
+``(n, n * J)`` operators (one matrix product per batch) or from cumulative sums along
+each column's sorted order (O(n) per column and resample); ``COUNTS_KERNEL_MAX_MODELS``
+and ``OPERATOR_BYTES`` in ``stats/bootstrap.py`` switch between them. This script
+measures the first rule and checks the second. It prints:
 
 - per panel size (12 capability benchmarks, 20 targets with gaps, a FLOP column), the
   time per resample of each kernel on the same counts, the operators' size, and whether
