@@ -22,6 +22,8 @@ from safetywashing.datasets.panels import reference_root
 from safetywashing.datasets.simulate import simulate_panel
 from safetywashing.io.tables.readers import read_scores
 from safetywashing.report import figures
+from safetywashing.report.figures.points import POINT_GID_PREFIX, name_points, point_tips
+from safetywashing.report.figures.style import short_labels
 
 EVIL = "<script>alert(1)</script>"
 
@@ -54,7 +56,7 @@ def _points_of(ax: Axes) -> list[tuple[float, float]]:
     out = []
     for line in ax.get_lines():
         gid = line.get_gid()
-        if gid and gid.startswith("swpt-"):
+        if gid and gid.startswith(POINT_GID_PREFIX):
             x, y = line.get_data()
             out.append((float(np.asarray(x)[0]), float(np.asarray(y)[0])))
     return out
@@ -370,7 +372,7 @@ def test_scatter_labels_move_only_for_neighbours_on_their_own_side() -> None:
     ax.set_ylim(0, 1)
     # Two points at one height, far apart: each label goes to its own side, unmoved;
     # two more close above the left one: pushed one line apart.
-    figures._name_points(
+    name_points(
         ax, [0.1, 0.9, 0.12, 0.14], [0.5, 0.5, 0.51, 0.52], ["a", "b", "c", "d"], height_inches=3
     )
     shift = {t.get_text(): t.xyann[1] for t in ax.texts}
@@ -449,17 +451,41 @@ def test_scatter_line_is_the_monotone_fit_in_the_direction_of_rho(
     assert legend == ["models (n = 15)", f"monotone (isotonic) fit, {word} like ρ"]
 
 
-def test_isotonic_fit_pools_tied_x_values() -> None:
+def test_scatter_line_pools_tied_capability_scores() -> None:
+    # Models with one capability score share one fitted value (the kernel's own tests,
+    # tests/stats/test_isotonic.py, compare it with scikit-learn).
     from sklearn.isotonic import IsotonicRegression
 
-    rng = np.random.default_rng(5)
-    x = rng.integers(0, 8, 60).astype(float)
-    y = x + rng.normal(0, 3, 60)
-    for increasing in (True, False):
-        distinct, fit = figures._isotonic(x, y, increasing=increasing)
-        reference = IsotonicRegression(increasing=increasing).fit(x, y)
-        assert distinct == pytest.approx(np.unique(x))
-        assert fit == pytest.approx(reference.predict(distinct))
+    panel = simulate_panel(n_models=24, n_capability=3, safety={"s": 0.6}, rng=4)
+    result = audit(panel.table)
+    only = result.classes[0]
+    rounded = np.round(np.asarray(only.capability_scores), 0)
+    with_ties = replace(result, classes=(replace(only, capability_scores=rounded),))
+    safety = only.benchmark("s")
+    fig = figures.scatter_figure(with_ties, "s")
+    points = np.array(_point_coordinates(fig))
+    x_line, y_line = _line_of(fig)
+    assert np.unique(points[:, 0]).size < len(points)  # there are ties
+    assert x_line == pytest.approx(np.unique(points[:, 0]))
+    increasing = safety.capabilities_correlation >= 0
+    reference = IsotonicRegression(increasing=increasing).fit(points[:, 0], points[:, 1])
+    assert y_line == pytest.approx(reference.predict(x_line), abs=1e-12)
+
+
+def test_tooltips_travel_with_their_figure(demo: tuple[ScoreTable, AuditResult]) -> None:
+    _, result = demo
+    first = figures.forest_figure(result, model_class="chat")
+    second = figures.forest_figure(result, model_class="base")
+    # Each figure numbers its own points from 0; the texts are the figure's own.
+    for fig in (first, second):
+        tips = figures.tooltips(fig)
+        assert list(tips) == [f"{POINT_GID_PREFIX}{i}" for i in range(len(tips))]
+        assert tips == point_tips(fig).texts
+        assert tips is not point_tips(fig).texts  # a copy: callers cannot change the figure's
+    assert all("(chat)" in tip for tip in figures.tooltips(first).values())
+    assert all("(base)" in tip for tip in figures.tooltips(second).values())
+    # A figure drawn elsewhere has none.
+    assert figures.tooltips(Figure()) == {}
 
 
 def test_scatter_without_a_correlation_draws_no_line_and_says_so() -> None:
@@ -749,7 +775,7 @@ def test_long_names_with_a_common_prefix_keep_distinct_labels() -> None:
 def test_labels_that_would_collide_when_shortened_stay_whole() -> None:
     # Same start, same end: only the cut-out middle tells them apart.
     names = [LONG_PREFIX + "x" + "z" * 40, LONG_PREFIX + "y" + "z" * 40, "short"]
-    assert figures._short_labels(names) == names
+    assert short_labels(names) == names
 
 
 def test_heatmap_with_long_capability_names_keeps_its_layout() -> None:
