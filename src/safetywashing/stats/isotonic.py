@@ -73,7 +73,7 @@ def isotonic_fit(
             )
         if not np.all(w > 0):
             raise ValueError("isotonic_fit expects positive weights.")
-        totals = np.bincount(inverse, weights=w)
+        totals = np.bincount(inverse, weights=w).astype(np.float64, copy=False)
         means = np.bincount(inverse, weights=w * ys) / totals
     fit = _pool_adjacent_violators(means if increasing else -means, totals)
     return distinct.astype(np.float64), fit if increasing else -fit
