@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -69,13 +70,43 @@ def test_panel_round_trip_and_stored_quantities(chat_panel_file: Path) -> None:
     )
 
 
+def test_a_panel_keeps_each_benchmark_as_audited_and_its_json_round_trips() -> None:
+    from safetywashing.audit.compute import audit
+    from safetywashing.panels import Panel, panel_from_audit
+
+    table = load_demo_panel()
+    flop = [m.flop if i % 4 else math.nan for i, m in enumerate(table.models)]
+    models = tuple(replace(m, flop=f) for m, f in zip(table.models, flop, strict=True))
+    result = audit(replace(table, models=models))
+    panel = panel_from_audit(result, label="demo")
+    for audited, kept in zip(result["chat"].benchmarks, panel["chat"].benchmarks, strict=True):
+        for name in ("id", "name", "area", "role", "correlated_with", "n", "n_compute"):
+            assert getattr(kept, name) == getattr(audited, name)
+        assert kept.capabilities_correlation == audited.capabilities_correlation
+        assert kept.compute_correlation == audited.compute_correlation
+    document = json.loads(panel.to_json())
+    record = document["classes"]["chat"]["models"][0]
+    assert list(record) == [
+        "id", "name", "family", "parameters", "flop", "capability_score",
+        "capability_values", "imputed",
+    ]  # fmt: skip
+    assert list(document["classes"]["chat"]["benchmarks"][0]) == [
+        "id", "name", "area", "role", "correlated_with", "n", "capabilities_correlation",
+        "n_compute", "compute_correlation",
+    ]  # fmt: skip
+    assert any(m["flop"] is None for c in document["classes"].values() for m in c["models"])
+    # Read back and written again: the same document, NaN (no FLOP) as null both ways.
+    again = Panel.from_dict(document)
+    assert json.loads(again.to_json()) == document
+    missing = [m for m in again["chat"].models if math.isnan(m.flop)]
+    assert missing and all(isinstance(v, float) for m in missing for v in m.capability_values)
+
+
 def test_imputed_panel_stores_the_filled_values() -> None:
     table = load_demo_panel()
     values = np.array(table.values)
     capability = next(j for j, b in enumerate(table.benchmarks) if b.role == "capability")
     values[0, capability] = np.nan
-    from dataclasses import replace
-
     with pytest.warns(Warning):
         panel = build_panel(replace(table, values=values), label="demo")
     model = panel["base"].models[0]

@@ -2,7 +2,9 @@
 
 - :mod:`safetywashing.panels.model`: the panel's types and their JSON form;
 - :mod:`safetywashing.panels.build`: panels from an audit, a table, or the paper's data;
-- :mod:`safetywashing.panels.check`: a new benchmark's correlations against a panel.
+- :mod:`safetywashing.panels.check`: a new benchmark's correlations against a panel;
+- :mod:`safetywashing.panels.atlas`: one benchmark across many panels, pooled;
+- :mod:`safetywashing.panels.result`: the typed results of the check and the atlas.
 
 Reading a new benchmark's scores is :func:`safetywashing.io.tables.new_scores.read_new_scores`.
 """
@@ -15,15 +17,7 @@ from safetywashing.panels.build import (
     paper_panel,
     resolve_panel,
 )
-from safetywashing.panels.check import (
-    MIN_MATCHED,
-    CheckData,
-    CheckResult,
-    Interval,
-    IntervalEstimator,
-    Neighbour,
-    check,
-)
+from safetywashing.panels.check import MIN_MATCHED, check
 from safetywashing.panels.model import (
     PANEL_KIND,
     PANEL_SCHEMA_VERSION,
@@ -33,12 +27,24 @@ from safetywashing.panels.model import (
     PanelModel,
     load_panel,
 )
+from safetywashing.panels.result import (
+    AtlasResult,
+    AtlasSetting,
+    CheckData,
+    CheckResult,
+    Interval,
+    IntervalEstimator,
+    Neighbour,
+    SkippedSetting,
+)
 
 __all__ = [
     "MIN_MATCHED",
     "PANEL_KIND",
     "PANEL_SCHEMA_VERSION",
     "PAPER_PANELS",
+    "AtlasResult",
+    "AtlasSetting",
     "CheckData",
     "CheckResult",
     "Interval",
@@ -49,6 +55,7 @@ __all__ = [
     "PanelBenchmark",
     "PanelClass",
     "PanelModel",
+    "SkippedSetting",
     "build_panel",
     "check",
     "load_panel",

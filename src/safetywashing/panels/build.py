@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from safetywashing.audit.compute import AuditInput, resolve_audit
-from safetywashing.audit.result import AuditResult, ClassAudit
+from safetywashing.audit.result import AuditResult, BenchmarkResult, ClassAudit
 from safetywashing.core.errors import InputWarning
 from safetywashing.panels.model import Panel, PanelBenchmark, PanelClass, PanelModel, load_panel
 
@@ -61,21 +62,13 @@ def _panel_class(audit_of_class: ClassAudit) -> PanelClass:
         mean_capability_correlation=audit_of_class.mean_capability_correlation,
         score_compute_correlation=audit_of_class.score_compute_correlation,
         models=tuple(models),
-        benchmarks=tuple(
-            PanelBenchmark(
-                id=b.id,
-                name=b.name,
-                area=b.area,
-                role=b.role,
-                correlated_with=b.correlated_with,
-                n=b.n,
-                capabilities_correlation=b.capabilities_correlation,
-                n_compute=b.n_compute,
-                compute_correlation=b.compute_correlation,
-            )
-            for b in audit_of_class.benchmarks
-        ),
+        benchmarks=tuple(_panel_benchmark(b) for b in audit_of_class.benchmarks),
     )
+
+
+def _panel_benchmark(outcome: BenchmarkResult) -> PanelBenchmark:
+    """What a panel keeps of an audited benchmark: its fields of the same names."""
+    return PanelBenchmark(**{f.name: getattr(outcome, f.name) for f in fields(PanelBenchmark)})
 
 
 def build_panel(

@@ -4,241 +4,46 @@
 its capabilities and compute correlations, and where it ranks among the panel's
 benchmarks. Uncertainty hook: :func:`check` accepts ``interval``, any callable that
 takes a :class:`CheckData` (the matched models' capability block, capability scores,
-the new scores and FLOP) and returns an :class:`Interval`; without it the interval
-fields stay NaN and the verdict empty.
+the new scores and FLOP) and returns an :class:`Interval`; without it the interval is
+Fisher's z in closed form. The result types live in :mod:`safetywashing.panels.result`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from safetywashing.core.decision import PAPER_THRESHOLD, DecisionRule
-from safetywashing.core.document import envelope, finite
 from safetywashing.core.errors import InputError
-from safetywashing.core.result import Result
-from safetywashing.io.tables.names import MatchReport, match_names
+from safetywashing.io.tables.names import match_names
 from safetywashing.io.tables.new_scores import NewScores
 from safetywashing.panels.model import Panel, PanelBenchmark
+from safetywashing.panels.result import (
+    CHECK_KIND,
+    CheckData,
+    CheckResult,
+    Interval,
+    IntervalEstimator,
+    Neighbour,
+)
 from safetywashing.stats.correlation import CorrelationMethod, correlation
 from safetywashing.stats.fisher import FISHER_VARIANCE, correlation_interval
 from safetywashing.uncertainty.result import UncertaintySettings
 
-if TYPE_CHECKING:
-    import pandas as pd
+__all__ = [
+    "CHECK_KIND",
+    "MIN_MATCHED",
+    "CheckData",
+    "CheckResult",
+    "Interval",
+    "IntervalEstimator",
+    "Neighbour",
+    "check",
+    "closed_form_method",
+]
 
-FloatArray = npt.NDArray[np.float64]
-
-CHECK_KIND = "safetywashing-check"
 MIN_MATCHED = 5
-
-
-@dataclass(frozen=True)
-class CheckData:
-    """What an interval estimator receives: the matched models only, aligned.
-
-    Attributes
-    ----------
-    capability_block : ndarray of shape (n, k)
-        Raw capability scores of the matched models (imputed cells filled), so that a
-        bootstrap can refit standardization and PC1 inside every resample.
-    capability_scores : ndarray of shape (n,)
-    scores : ndarray of shape (n,)
-        The new benchmark's scores.
-    flop : ndarray of shape (n,)
-    method : str
-        The correlation method.
-    loadings : ndarray of shape (k,)
-        The panel class's PC1 loadings (to align the sign of a refitted PC1).
-    """
-
-    capability_block: FloatArray
-    capability_scores: FloatArray
-    scores: FloatArray
-    flop: FloatArray
-    method: CorrelationMethod
-    loadings: FloatArray = field(default_factory=lambda: np.zeros(0))
-
-
-@dataclass(frozen=True)
-class Interval:
-    """An interval estimate of the capabilities correlation, from an estimator hook."""
-
-    ci_low: float
-    ci_high: float
-    p_value: float = math.nan
-    verdict: str = ""
-    method: str = ""
-    confidence: float = math.nan
-
-
-IntervalEstimator = Callable[[CheckData], Interval]
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    """A panel benchmark next to the new one in the ranking."""
-
-    id: str
-    name: str
-    capabilities_correlation: float
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class CheckResult(Result):
-    """A new benchmark checked against a panel class.
-
-    Attributes
-    ----------
-    benchmark : str
-    panel : str
-        The panel's label.
-    model_class : str
-    n : int
-        Matched models with both a new score and a capability score.
-    capabilities_correlation : float
-    n_compute : int
-    compute_correlation : float
-    rank : int
-        1 + the number of the panel's safety benchmarks (correlated with the capability
-        score) whose capabilities correlation is higher.
-    n_ranked : int
-        Those panel benchmarks plus the new one.
-    above, below : Neighbour or None
-        The panel benchmarks just above and below in that ranking.
-    mean_capability_correlation : float
-        The panel's mean pairwise capability correlation (the paper's yardstick).
-    threshold : float
-        The decision line (the paper's 0.40).
-    ci_low, ci_high, p_value : float
-        From the interval hook; NaN when none was given.
-    verdict : str
-        From the interval hook; empty when none was given (or the hook gives none).
-    interval_method : str
-        How the interval was computed, in words.
-    confidence : float
-        The interval's confidence level; NaN without an interval.
-    matching : MatchReport
-    n_matched : int
-        Input names placed on a panel model.
-    panel_models : int
-        Models in the panel class.
-    sources : tuple of (str, str)
-        The new scores' file and hash.
-    """
-
-    benchmark: str
-    panel: str
-    model_class: str
-    n: int
-    capabilities_correlation: float
-    n_compute: int
-    compute_correlation: float
-    rank: int
-    n_ranked: int
-    above: Neighbour | None
-    below: Neighbour | None
-    mean_capability_correlation: float
-    threshold: float
-    matching: MatchReport
-    n_matched: int
-    panel_models: int
-    sources: tuple[tuple[str, str], ...] = ()
-    ci_low: float = math.nan
-    ci_high: float = math.nan
-    p_value: float = math.nan
-    verdict: str = ""
-    interval_method: str = ""
-    method: str = "spearman"
-    confidence: float = math.nan
-
-    @property
-    def rule(self) -> DecisionRule:
-        """The decision rule of the reading."""
-        return DecisionRule(self.threshold)
-
-    @property
-    def reading(self) -> str:
-        """The paper's reading of the capabilities correlation under :attr:`rule`.
-
-        "inverse", "low", "moderate" or "high" (at least the panel class's mean pairwise
-        capability correlation); "n/a" when the correlation is undefined.
-        """
-        return self.rule.reading(
-            self.capabilities_correlation, high=self.mean_capability_correlation
-        )
-
-    def summary_lines(self) -> list[str]:
-        """The correlation, n and the rank among the panel's benchmarks."""
-        return [
-            f"{self.benchmark} against '{self.panel}' ({self.model_class}): "
-            f"r={self.capabilities_correlation:+.3f} (n={self.n}), rank {self.rank} of "
-            f"{self.n_ranked}",
-            f"compute r={self.compute_correlation:+.3f} (n={self.n_compute}); "
-            f"{self.n_matched} of {self.panel_models} panel models matched",
-        ]
-
-    def to_frame(self) -> pd.DataFrame:
-        """The check as a one-row table."""
-        import pandas as pd
-
-        record = {**self.to_dict(), "reading": self.reading}
-        keep = [
-            "benchmark", "panel", "model_class", "n", "capabilities_correlation", "reading",
-            "ci_low", "ci_high", "confidence", "p_value", "verdict", "n_compute",
-            "compute_correlation", "rank", "n_ranked", "n_matched", "panel_models",
-        ]  # fmt: skip
-        return pd.DataFrame([{key: record[key] for key in keep}])
-
-    def to_dict(self) -> dict[str, Any]:
-        """The versioned JSON document of the check (NaN as null)."""
-
-        def neighbour(item: Neighbour | None) -> dict[str, Any] | None:
-            if item is None:
-                return None
-            return {
-                "id": item.id,
-                "name": item.name,
-                "capabilities_correlation": finite(item.capabilities_correlation),
-            }
-
-        document = envelope(
-            CHECK_KIND,
-            config={"method": self.method, "threshold": self.threshold},
-            sources=self.sources,
-        )
-        document.update(
-            {
-                "benchmark": self.benchmark,
-                "panel": self.panel,
-                "model_class": self.model_class,
-                "n": self.n,
-                "capabilities_correlation": finite(self.capabilities_correlation),
-                "n_compute": self.n_compute,
-                "compute_correlation": finite(self.compute_correlation),
-                "rank": self.rank,
-                "n_ranked": self.n_ranked,
-                "above": neighbour(self.above),
-                "below": neighbour(self.below),
-                "mean_capability_correlation": finite(self.mean_capability_correlation),
-                "low_threshold": self.threshold,
-                "ci_low": finite(self.ci_low),
-                "ci_high": finite(self.ci_high),
-                "p_value": finite(self.p_value),
-                "verdict": self.verdict or None,
-                "interval_method": self.interval_method or None,
-                "confidence": finite(self.confidence),
-                "n_matched": self.n_matched,
-                "panel_models": self.panel_models,
-                "matching": self.matching.to_dict(),
-            }
-        )
-        return document
 
 
 def closed_form_method(method: str, confidence: float) -> str:

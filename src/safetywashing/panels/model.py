@@ -9,13 +9,12 @@ came from. This module holds the panel's types and their JSON form.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import numpy.typing as npt
 
 from safetywashing._version import __version__
 from safetywashing.core.document import dumps, envelope, finite, number
@@ -24,8 +23,6 @@ from safetywashing.core.result import ByClass
 
 if TYPE_CHECKING:
     import pandas as pd
-
-FloatArray = npt.NDArray[np.float64]
 
 PANEL_SCHEMA_VERSION = "1.0"
 PANEL_KIND = "safetywashing-panel"
@@ -72,6 +69,35 @@ class PanelBenchmark:
     capabilities_correlation: float
     n_compute: int
     compute_correlation: float
+
+
+_Record = TypeVar("_Record", PanelModel, PanelBenchmark)
+
+# How a field of each declared type is written to JSON and read back (NaN as null).
+_TO_JSON: dict[str, Callable[[Any], Any]] = {
+    "str": lambda value: value,
+    "int": lambda value: value,
+    "float": finite,
+    "tuple[float, ...]": lambda values: [finite(v) for v in values],
+    "tuple[str, ...]": list,
+}
+_FROM_JSON: dict[str, Callable[[Any], Any]] = {
+    "str": lambda value: value,
+    "int": int,
+    "float": number,
+    "tuple[float, ...]": lambda values: tuple(number(v) for v in values),
+    "tuple[str, ...]": tuple,
+}
+
+
+def _record(item: PanelModel | PanelBenchmark) -> dict[str, Any]:
+    """A panel model or benchmark as a JSON object, one key per field in field order."""
+    return {f.name: _TO_JSON[str(f.type)](getattr(item, f.name)) for f in fields(item)}
+
+
+def _from_record(kind: type[_Record], data: dict[str, Any]) -> _Record:
+    """The inverse of :func:`_record` (a missing key raises KeyError)."""
+    return kind(**{f.name: _FROM_JSON[str(f.type)](data[f.name]) for f in fields(kind)})
 
 
 @dataclass(frozen=True)
@@ -131,33 +157,8 @@ class PanelClass:
             "variance_explained": finite(self.variance_explained),
             "mean_capability_correlation": finite(self.mean_capability_correlation),
             "score_compute_correlation": finite(self.score_compute_correlation),
-            "models": [
-                {
-                    "id": m.id,
-                    "name": m.name,
-                    "family": m.family,
-                    "parameters": finite(m.parameters),
-                    "flop": finite(m.flop),
-                    "capability_score": finite(m.capability_score),
-                    "capability_values": [finite(v) for v in m.capability_values],
-                    "imputed": list(m.imputed),
-                }
-                for m in self.models
-            ],
-            "benchmarks": [
-                {
-                    "id": b.id,
-                    "name": b.name,
-                    "area": b.area,
-                    "role": b.role,
-                    "correlated_with": b.correlated_with,
-                    "n": b.n,
-                    "capabilities_correlation": finite(b.capabilities_correlation),
-                    "n_compute": b.n_compute,
-                    "compute_correlation": finite(b.compute_correlation),
-                }
-                for b in self.benchmarks
-            ],
+            "models": [_record(m) for m in self.models],
+            "benchmarks": [_record(b) for b in self.benchmarks],
         }
 
     @classmethod
@@ -172,33 +173,8 @@ class PanelClass:
             variance_explained=number(data["variance_explained"]),
             mean_capability_correlation=number(data["mean_capability_correlation"]),
             score_compute_correlation=number(data["score_compute_correlation"]),
-            models=tuple(
-                PanelModel(
-                    id=m["id"],
-                    name=m["name"],
-                    family=m["family"],
-                    parameters=number(m["parameters"]),
-                    flop=number(m["flop"]),
-                    capability_score=number(m["capability_score"]),
-                    capability_values=tuple(number(v) for v in m["capability_values"]),
-                    imputed=tuple(m["imputed"]),
-                )
-                for m in data["models"]
-            ),
-            benchmarks=tuple(
-                PanelBenchmark(
-                    id=b["id"],
-                    name=b["name"],
-                    area=b["area"],
-                    role=b["role"],
-                    correlated_with=b["correlated_with"],
-                    n=int(b["n"]),
-                    capabilities_correlation=number(b["capabilities_correlation"]),
-                    n_compute=int(b["n_compute"]),
-                    compute_correlation=number(b["compute_correlation"]),
-                )
-                for b in data["benchmarks"]
-            ),
+            models=tuple(_from_record(PanelModel, m) for m in data["models"]),
+            benchmarks=tuple(_from_record(PanelBenchmark, b) for b in data["benchmarks"]),
         )
 
 
