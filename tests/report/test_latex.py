@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -16,10 +17,12 @@ from safetywashing.io.tables.readers import read_scores
 from safetywashing.report.latex import (
     escape_latex,
     escape_markdown,
+    latex_percent,
     latex_tables,
     markdown_tables,
     metric_with_arrow,
 )
+from safetywashing.report.numbers import format_number
 from safetywashing.report.reading import grouped_benchmarks
 
 
@@ -166,3 +169,28 @@ def test_a_name_starting_with_a_bracket_or_star_cannot_eat_the_row_break() -> No
     assert any(line.startswith("{[}beta{]} ethics & ") for line in rows)
     assert any(line.startswith("{*}starred name & ") for line in rows)  # one line per row
     assert tex.count("{") == tex.count("}")
+
+
+# -- the one number formatter ---------------------------------------------------------------
+
+_VALUES = [0.0, -0.0, 0.4523, -0.4523, 0.00049, -0.00049, 1.0, -1.0, 0.123456, float("nan")]
+
+
+@pytest.mark.parametrize("value", _VALUES)
+def test_every_report_style_of_the_one_formatter(value: float) -> None:
+    # The formats the reports printed before they shared one formatter, written out.
+    nan = math.isnan(value)
+    assert format_number(value) == ("–" if nan else f"{100 * value:.1f}")
+    assert format_number(value, sign=True) == ("–" if nan else f"{100 * value:+.1f}")
+    assert format_number(value, missing="n/a", suffix="%") == (
+        "n/a" if nan else f"{100 * value:.1f}%"
+    )
+    plain = f"{100 * value:.1f}"
+    assert latex_percent(value) == (
+        "--" if nan else f"$-${plain[1:]}" if plain.startswith("-") else plain
+    )
+    assert format_number(value, digits=3, percent=False, sign=True, missing="") == (
+        "" if nan else f"{value:+.3f}"
+    )
+    assert format_number(value, digits=0, suffix="%") == ("–" if nan else f"{100 * value:.0f}%")
+    assert format_number(None) == "–"

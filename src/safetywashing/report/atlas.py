@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -10,16 +10,21 @@ from rich.table import Table
 from rich.text import Text
 
 from safetywashing.core.document import dumps
-from safetywashing.panels.atlas import AtlasResult
+from safetywashing.panels.result import AtlasResult
 from safetywashing.report.console import elide_middle, name_column_width
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
+from safetywashing.report.numbers import format_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+# The atlas's numbers: "+45.2" (percent), "–" when undefined.
+_signed = partial(format_number, sign=True)
 
-def _pct(value: float) -> str:
-    return "–" if math.isnan(value) else f"{100 * value:+.1f}"
+
+def _bracket(low: float, high: float) -> str:
+    """``[-10.0, +35.5]``."""
+    return f"[{_signed(low)}, {_signed(high)}]"
 
 
 def _rows(result: AtlasResult) -> list[tuple[str, str, str, str, str, str]]:
@@ -32,8 +37,8 @@ def _rows(result: AtlasResult) -> list[tuple[str, str, str, str, str, str]]:
             (
                 s.label,
                 str(s.n),
-                _pct(s.capabilities_correlation),
-                f"[{_pct(s.ci_low)}, {_pct(s.ci_high)}]",
+                _signed(s.capabilities_correlation),
+                _bracket(s.ci_low, s.ci_high),
                 weight,
                 zone,
             )
@@ -44,8 +49,8 @@ def _rows(result: AtlasResult) -> list[tuple[str, str, str, str, str, str]]:
             (
                 "pooled (random effects)",
                 str(sum(s.n for s in result.settings)),
-                _pct(meta.r),
-                f"[{_pct(meta.ci_low)}, {_pct(meta.ci_high)}]",
+                _signed(meta.r),
+                _bracket(meta.ci_low, meta.ci_high),
                 "100",
                 "",
             )
@@ -93,8 +98,7 @@ def print_atlas(result: AtlasResult, console: Console) -> None:
                 f"Heterogeneity of the random-effects pool: tau² = {meta.tau2:.4f} (Fisher z), "
                 f"I² = {100 * meta.i2:.0f}%, "
                 f"Q = {meta.z.q:.2f} on {meta.z.q_df} df (p = {meta.z.q_pvalue:.3g}); "
-                f"prediction interval for a new setting [{_pct(meta.pi_low)}, "
-                f"{_pct(meta.pi_high)}].",
+                f"prediction interval for a new setting {_bracket(meta.pi_low, meta.pi_high)}.",
                 style="dim",
             )
         )

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import json
 import math
+from functools import partial
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from safetywashing.panels.check import CheckResult
+from safetywashing.panels.result import CheckResult
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
+from safetywashing.report.numbers import format_number
+
+# The check's numbers: "45.2%", "n/a" when undefined.
+_percent = partial(format_number, missing="n/a", suffix="%")
 
 
-def _pct(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{100 * value:.1f}%"
+def _interval_text(result: CheckResult) -> str:
+    """``-10.0% to 35.5%``."""
+    return f"{_percent(result.ci_low)} to {_percent(result.ci_high)}"
 
 
 def _ordinal(n: int) -> str:
@@ -38,7 +44,7 @@ def paragraph(result: CheckResult) -> str:
     """A short plain-language paragraph ready to paste into a paper."""
     label = check_reading(result)
     interval = (
-        f" ({_interval_label(result)} {_pct(result.ci_low)} to {_pct(result.ci_high)})"
+        f" ({_interval_label(result)} {_interval_text(result)})"
         if not math.isnan(result.ci_low)
         else ""
     )
@@ -58,9 +64,9 @@ def paragraph(result: CheckResult) -> str:
         f"{result.benchmark}: the Spearman correlation between its scores and a capability "
         f"score (the first principal component of {result.model_class} models' standard "
         f"capability benchmarks) over the {result.n} models it shares with the "
-        f"{result.panel} reference panel. It is {_pct(result.capabilities_correlation)}"
+        f"{result.panel} reference panel. It is {_percent(result.capabilities_correlation)}"
         f"{interval}, which is {meaning}"
-        f" (the capability benchmarks correlate at {_pct(result.mean_capability_correlation)} "
+        f" (the capability benchmarks correlate at {_percent(result.mean_capability_correlation)} "
         "on average). "
     )
     if result.verdict:
@@ -68,7 +74,7 @@ def paragraph(result: CheckResult) -> str:
     text += (
         f"It ranks {_ordinal(result.rank)} of {result.n_ranked} benchmarks in the panel by "
         f"capabilities correlation. Its correlation with training compute is "
-        f"{_pct(result.compute_correlation)} (n = {result.n_compute})."
+        f"{_percent(result.compute_correlation)} (n = {result.n_compute})."
     )
     return text
 
@@ -127,19 +133,18 @@ def check_markdown(result: CheckResult) -> str:
         "",
         "| quantity | value |",
         "|---|---|",
-        f"| capabilities correlation | {_pct(result.capabilities_correlation)} |",
+        f"| capabilities correlation | {_percent(result.capabilities_correlation)} |",
     ]
     if not math.isnan(result.ci_low):
-        lines.append(
-            f"| {_interval_label(result)} | {_pct(result.ci_low)} to {_pct(result.ci_high)} |"
-        )
+        lines.append(f"| {_interval_label(result)} | {_interval_text(result)} |")
         lines.append(f"| interval method | {escape_markdown(result.interval_method)} |")
     if result.verdict:
         lines.append(f"| verdict | {escape_markdown(result.verdict)} |")
     lines += [
         f"| reading | {escape_markdown(check_reading(result))} |",
         f"| n | {result.n} |",
-        f"| compute correlation | {_pct(result.compute_correlation)} (n = {result.n_compute}) |",
+        f"| compute correlation | {_percent(result.compute_correlation)} "
+        f"(n = {result.n_compute}) |",
         f"| rank in panel | {result.rank} of {result.n_ranked} |",
         f"| models matched | {result.n_matched} of {result.panel_models} panel models |",
         "",
@@ -200,24 +205,24 @@ def print_check(result: CheckResult, console: Console) -> None:
     )
     table.add_column("quantity")
     table.add_column("value", justify="right")
-    table.add_row("capabilities correlation", _pct(result.capabilities_correlation))
+    table.add_row("capabilities correlation", _percent(result.capabilities_correlation))
     if not math.isnan(result.ci_low):
-        table.add_row(_interval_label(result), f"{_pct(result.ci_low)} to {_pct(result.ci_high)}")
+        table.add_row(_interval_label(result), _interval_text(result))
     if result.verdict:
         table.add_row("verdict", result.verdict)
     table.add_row("reading", check_reading(result))
     table.add_row("n", str(result.n))
     table.add_row(
-        "compute correlation", f"{_pct(result.compute_correlation)} (n={result.n_compute})"
+        "compute correlation", f"{_percent(result.compute_correlation)} (n={result.n_compute})"
     )
     table.add_row("rank in panel", f"{result.rank} of {result.n_ranked}")
     if result.above is not None:
         table.add_row(
-            "just above", f"{result.above.id} ({_pct(result.above.capabilities_correlation)})"
+            "just above", f"{result.above.id} ({_percent(result.above.capabilities_correlation)})"
         )
     if result.below is not None:
         table.add_row(
-            "just below", f"{result.below.id} ({_pct(result.below.capabilities_correlation)})"
+            "just below", f"{result.below.id} ({_percent(result.below.capabilities_correlation)})"
         )
     table.add_row("models matched", f"{result.n_matched} of {result.panel_models}")
     console.print(table)

@@ -9,8 +9,7 @@ to the kept ones, and an Inspect sample-id list.
 from __future__ import annotations
 
 import json
-import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.console import Console
@@ -19,17 +18,17 @@ from rich.table import Table
 from safetywashing.core.document import dumps
 from safetywashing.core.errors import InputError
 from safetywashing.items.result import ItemAnalysis, ItemSubset
-from safetywashing.report.figures import plain
+from safetywashing.report.figures.style import figure_style, plain
+from safetywashing.report.numbers import format_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-def _num(value: object, digits: int = 3, signed: bool = True) -> str:
-    value = float(value)  # type: ignore[arg-type]
-    if math.isnan(value):
-        return ""
-    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+def _value(value: object, digits: int = 3, *, sign: bool = True) -> str:
+    """A cell of the item tables: ``+0.412`` (not in percent), empty when undefined."""
+    number = float(value)  # type: ignore[arg-type]  # a pandas cell
+    return format_number(number, digits=digits, percent=False, sign=sign, missing="")
 
 
 def print_items(
@@ -59,15 +58,15 @@ def print_items(
         )
     for row in frame.itertuples(index=False):
         interval = (
-            "" if not _num(row.ci_low) else f"{_num(row.ci_low, 2)} to {_num(row.ci_high, 2)}"
+            "" if not _value(row.ci_low) else f"{_value(row.ci_low, 2)} to {_value(row.ci_high, 2)}"
         )
-        cells = [str(row.rank), str(row.item), str(row.category), str(row.n), _num(row.r)]
+        cells = [str(row.rank), str(row.item), str(row.category), str(row.n), _value(row.r)]
         cells += [interval] if bootstrapped else []
         cells += [
-            _num(row.q_value, 3, signed=False),
+            _value(row.q_value, sign=False),
             str(row.flag),
-            _num(row.discrimination, 2),
-            _num(row.difficulty, 2),
+            _value(row.discrimination, 2),
+            _value(row.difficulty, 2),
         ]
         table.add_row(*cells)
     console.print(table)
@@ -80,8 +79,8 @@ def print_items(
             grouped.add_row(
                 str(row.category),
                 str(row.items),
-                _num(row.mean_r),
-                _num(row.median_r),
+                _value(row.mean_r),
+                _value(row.median_r),
                 str(row.entangled),
             )
         console.print(grouped)
@@ -108,13 +107,9 @@ def items_figure(result: ItemAnalysis, subset: ItemSubset | None = None) -> Figu
     """Three panels: items ranked by capabilities correlation (the subset's drops marked),
     correlation against mean score, and the item-response view (2PL difficulty against
     discrimination)."""
-    import matplotlib
     from matplotlib.figure import Figure
 
-    from safetywashing.report.figures import STYLE
-
-    settings: Any = dict(STYLE)
-    with matplotlib.rc_context(settings):
+    with figure_style():
         fig = Figure(figsize=(10.0, 2.8), layout="constrained")
         left, middle, right = fig.subplots(1, 3)
         order = result.order

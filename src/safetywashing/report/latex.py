@@ -15,10 +15,12 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from safetywashing._version import __version__
 from safetywashing.audit.result import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
 from safetywashing.core.errors import printable
+from safetywashing.report.numbers import format_number
 from safetywashing.report.reading import grouped_benchmarks
 
 _LATEX_SPECIALS = {
@@ -75,11 +77,27 @@ def _has_interval(result: BenchmarkResult) -> bool:
 
 
 def latex_percent(value: float) -> str:
-    """A correlation in percent to one decimal, with a typeset minus sign; -- if undefined."""
-    if math.isnan(value):
-        return "--"
-    text = f"{100 * value:.1f}"
-    return f"$-${text[1:]}" if text.startswith("-") else text
+    """A correlation in percent to one decimal, with a typeset minus sign; -- if undefined.
+
+    The LaTeX style of :func:`~safetywashing.report.numbers.format_number`.
+    """
+    return format_number(value, missing="--", minus="$-$")
+
+
+def _leading_cells(
+    b: BenchmarkResult, escape: Callable[[str], str], number: Callable[[float], str]
+) -> list[str]:
+    """A row's benchmark (and what it is correlated with, when not the capability score),
+    its metric with the arrow, and its capabilities correlation."""
+    name = escape(b.name)
+    if b.correlated_with != CAPABILITY_SCORE:
+        name += f" (vs {escape(b.correlated_with)})"
+    return [name, escape(metric_with_arrow(b)), number(b.capabilities_correlation)]
+
+
+def _interval_cell(b: BenchmarkResult, number: Callable[[float], str], missing: str) -> str:
+    """``[low, high]``, or ``missing`` without an interval."""
+    return f"[{number(b.ci_low)}, {number(b.ci_high)}]" if _has_interval(b) else missing
 
 
 def _groups(
@@ -147,20 +165,9 @@ def latex_table(
             lines.append(r"\midrule")
         lines.append(f"\\multicolumn{{{width}}}{{l}}{{\\textit{{{escape_latex(area)}}}}} \\\\")
         for b in group:
-            name = escape_latex(b.name)
-            if b.correlated_with != CAPABILITY_SCORE:
-                name += f" (vs {escape_latex(b.correlated_with)})"
-            cells = [
-                name,
-                escape_latex(metric_with_arrow(b)),
-                latex_percent(b.capabilities_correlation),
-            ]
+            cells = _leading_cells(b, escape_latex, latex_percent)
             if interval:
-                cells.append(
-                    f"[{latex_percent(b.ci_low)}, {latex_percent(b.ci_high)}]"
-                    if _has_interval(b)
-                    else "--"
-                )
+                cells.append(_interval_cell(b, latex_percent, "--"))
             cells += [str(b.n), latex_percent(b.compute_correlation)]
             lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
@@ -217,10 +224,6 @@ def escape_markdown(text: str) -> str:
     return " ".join(escaped.split())
 
 
-def _md_percent(value: float) -> str:
-    return "–" if math.isnan(value) else f"{100 * value:.1f}"
-
-
 def markdown_table(
     result: AuditResult, audit_of_class: ClassAudit, *, include_capabilities: bool = False
 ) -> str:
@@ -244,25 +247,16 @@ def markdown_table(
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
     for area, group in groups:
         for position, b in enumerate(group):
-            name = escape_markdown(b.name)
-            if b.correlated_with != CAPABILITY_SCORE:
-                name += f" (vs {escape_markdown(b.correlated_with)})"
             cells = [
                 f"**{escape_markdown(area)}**" if position == 0 else "",
-                name,
-                escape_markdown(metric_with_arrow(b)),
-                _md_percent(b.capabilities_correlation),
+                *_leading_cells(b, escape_markdown, format_number),
             ]
             if interval:
-                cells.append(
-                    f"[{_md_percent(b.ci_low)}, {_md_percent(b.ci_high)}]"
-                    if _has_interval(b)
-                    else "–"
-                )
+                cells.append(_interval_cell(b, format_number, "–"))
             cells.append(str(b.n))
             if verdict:
                 cells.append(escape_markdown(b.verdict))
-            cells.append(_md_percent(b.compute_correlation))
+            cells.append(format_number(b.compute_correlation))
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

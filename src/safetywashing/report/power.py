@@ -11,11 +11,17 @@ from rich.text import Text
 
 from safetywashing.core.document import dumps
 from safetywashing.power.result import PowerResult, PowerRow
+from safetywashing.report.numbers import format_number
 
 
 def power_json(result: PowerResult) -> str:
     """The power analysis as JSON text."""
     return dumps(result.to_dict())
+
+
+def _share(value: float) -> str:
+    """A share of simulated panels: ``85%``."""
+    return format_number(value, digits=0, suffix="%")
 
 
 #: The columns of the power table, header and cell per row: those of the test and the
@@ -24,14 +30,14 @@ def power_json(result: PowerResult) -> str:
 _TEST_COLUMNS: tuple[tuple[str, Callable[[PowerRow], str]], ...] = (
     ("models", lambda row: str(row.n_models)),
     ("true corr.", lambda row: f"{row.true_correlation:+.3f}"),
-    ("power", lambda row: f"{100 * row.power:.0f}%"),
+    ("power", lambda row: _share(row.power)),
     ("mean width", lambda row: f"{row.mean_width:.3f}"),
-    ("coverage", lambda row: f"{100 * row.coverage:.0f}%"),
+    ("coverage", lambda row: _share(row.coverage)),
 )
 
 
 def _share_of(verdict: str) -> Callable[[PowerRow], str]:
-    return lambda row: f"{100 * row.verdicts[verdict]:.0f}%"
+    return lambda row: _share(row.verdicts[verdict])
 
 
 _VERDICT_COLUMNS = tuple(

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from safetywashing.core.document import dumps
 from safetywashing.report.console import elide_middle, name_column_width
+from safetywashing.report.numbers import format_number
 from safetywashing.robustness.result import ClassRobustness, RobustnessResult, VariantKind
 
 #: Marks a benchmark whose reading changes under some variant.
@@ -27,10 +28,6 @@ _RANGES: tuple[tuple[str, VariantKind], ...] = (
 def robustness_json(result: RobustnessResult) -> str:
     """The robustness document as JSON text; NaN is written as null."""
     return dumps(result.to_dict())
-
-
-def _percent(value: float) -> str:
-    return "–" if math.isnan(value) else f"{100 * value:+.1f}"
 
 
 def known_families(result: RobustnessResult, item: ClassRobustness) -> list[str]:
@@ -99,10 +96,10 @@ def print_robustness(result: RobustnessResult, console: Console) -> None:
         flagged = set(item.flagged)
         cells = [
             [
-                _percent(float(item.estimate[j])),
+                format_number(float(item.estimate[j]), sign=True),
                 *(
-                    f"{_percent(float(ranges[kind][0][j]))} .. "
-                    f"{_percent(float(ranges[kind][1][j]))}"
+                    f"{format_number(float(ranges[kind][0][j]), sign=True)} .. "
+                    f"{format_number(float(ranges[kind][1][j]), sign=True)}"
                     for _, kind in shown
                 ),
             ]
