@@ -82,8 +82,9 @@ def test_adjust_by_reaches_the_audit_json() -> None:
     chat = found["chat"]
     adjusted = [b.p_adjusted for b in result["chat"].benchmarks]
     np.testing.assert_array_equal(adjusted, chat.p_by)
-    assert result.uncertainty is not None
-    assert result.uncertainty["settings"]["adjustment"] == "by"
+    assert result.uncertainty is found  # the typed result, whose fields the reports read
+    assert result.uncertainty.settings.adjustment == "by"
+    assert result.to_dict()["uncertainty"]["settings"]["adjustment"] == "by"
 
 
 # -- finding 8: calibration rows are a family of their own -------------------------------------

@@ -27,6 +27,9 @@ from safetywashing.stats.pca import CapabilityComponent
 if TYPE_CHECKING:
     import pandas as pd
 
+    # Only an annotation: the uncertainty analysis builds on the audit, never the reverse.
+    from safetywashing.uncertainty.result import UncertaintyResult
+
 FloatArray = npt.NDArray[np.float64]
 
 CAPABILITY_SCORE = "capability score"
@@ -141,7 +144,7 @@ class Headline:
 
     Attributes
     ----------
-    line : float
+    threshold : float
         The decision line T of the audit.
     entangled : tuple of BenchmarkResult
         Safety benchmarks whose capabilities correlation is at least +T, highest first.
@@ -149,9 +152,14 @@ class Headline:
         Those at or below -T (the property worsens as capabilities grow), lowest first.
     """
 
-    line: float
+    threshold: float
     entangled: tuple[BenchmarkResult, ...]
     inverse: tuple[BenchmarkResult, ...]
+
+    @property
+    def line(self) -> float:
+        """The former name of :attr:`threshold` (the notebook view still reads it)."""
+        return self.threshold
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -339,10 +347,13 @@ class ClassAudit(Result):
         ['syn_hazard_bio_unlearning', 'syn_harmful_compliance']
         """
         ranked = self.safety_ranked()
-        line = self.rule.upper
-        entangled = [b for b in ranked if b.capabilities_correlation >= line]
-        inverse = [b for b in reversed(ranked) if b.capabilities_correlation <= -line]
-        return Headline(line=line, entangled=tuple(entangled[:size]), inverse=tuple(inverse[:size]))
+        entangled = [b for b in ranked if b.capabilities_correlation >= self.rule.upper]
+        inverse = [b for b in reversed(ranked) if b.capabilities_correlation <= self.rule.lower]
+        return Headline(
+            threshold=self.rule.upper,
+            entangled=tuple(entangled[:size]),
+            inverse=tuple(inverse[:size]),
+        )
 
     def _html_above_table(self) -> str:
         """The headline lists, between the notebook view's summary and its table."""
@@ -446,9 +457,11 @@ class AuditResult(ByClass[ClassAudit]):
         Remarks carried from reading the input.
     version : str
         Package version that produced the result.
-    uncertainty : dict or None
-        Settings and details of the bootstrap and permutation analysis, when one was
-        run (see :mod:`safetywashing.uncertainty.compute`); written to JSON only then.
+    uncertainty : UncertaintyResult or None
+        The bootstrap and permutation analysis whose intervals and verdicts fill the
+        benchmarks, when one was run (see :meth:`UncertaintyResult.apply
+        <safetywashing.uncertainty.result.UncertaintyResult.apply>`); its settings and
+        per-class details are written to JSON only then.
     compute_kind : str
         What the compute correlations use: ``flop`` (training FLOP, the paper's), or a
         stand-in read with ``--compute-kind``: ``params``, ``tokens``.
@@ -462,7 +475,7 @@ class AuditResult(ByClass[ClassAudit]):
     warnings: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
     version: str = __version__
-    uncertainty: dict[str, Any] | None = None
+    uncertainty: UncertaintyResult | None = None
     compute_kind: str = "flop"
 
     @property
@@ -515,7 +528,7 @@ class AuditResult(ByClass[ClassAudit]):
             }
         )
         if self.uncertainty is not None:
-            document["uncertainty"] = self.uncertainty
+            document["uncertainty"] = self.uncertainty.to_dict()
         return document
 
     def benchmark_records(self) -> list[dict[str, Any]]:

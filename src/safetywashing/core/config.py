@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
-from typing import Any, Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, get_args
 
 from safetywashing.core.decision import PAPER_THRESHOLD, DecisionRule
 from safetywashing.core.errors import InputError, suggestion
@@ -19,12 +19,16 @@ from safetywashing.stats.pca import MatrixKind
 
 #: Over which models a capability benchmark is z-scored: those with a capability score
 #: (every capability benchmark, observed or imputed) or every model that has it.
-STANDARDIZE_BASES = ("complete", "available")
+StandardizeBasis = Literal["complete", "available"]
+STANDARDIZE_BASES: tuple[StandardizeBasis, ...] = get_args(StandardizeBasis)
 #: The covariance of z-scores is their Pearson matrix, so the audit offers these two.
-AUDIT_MATRICES: tuple[MatrixKind, ...] = ("spearman", "pearson")
+AuditMatrix = Literal["spearman", "pearson"]
+AUDIT_MATRICES: tuple[AuditMatrix, ...] = get_args(AuditMatrix)
 
-ImputeMethod = Literal["none", "pca"]
-IMPUTE_METHODS: tuple[ImputeMethod, ...] = ("none", "pca")
+#: The default first (the command line lists them in this order).
+ImputeMethod = Literal["pca", "none"]
+#: Alphabetical, as the messages list them.
+IMPUTE_METHODS: tuple[ImputeMethod, ...] = tuple(sorted(get_args(ImputeMethod)))
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class AuditConfig:
     threshold : float
         The decision line in (0, 1] (the paper's 0.40): correlations below it read as
         low, and bootstrap verdicts and robustness zones use the lines at -t and +t.
+        Checked once, when the config is made, by its :attr:`rule`.
     impute : {"pca", "none"}
         How models with missing capability scores are handled: "pca" fills the gaps by
         iterative PCA of the capability block; "none" leaves such models out
@@ -64,6 +69,9 @@ class AuditConfig:
     standardize : {"complete", "available"}
         Basis of the z-scores: the models with a capability score (the default, and the
         basis the bootstrap refits), or every model that has the benchmark.
+    rule : DecisionRule
+        The decision rule at ``threshold`` (not a parameter: made from it), which every
+        analysis of the audit reads.
 
     Examples
     --------
@@ -87,7 +95,8 @@ class AuditConfig:
     min_observed: int | None = None
     impute_tolerance: float = DEFAULT_TOLERANCE
     impute_max_iter: int = DEFAULT_MAX_ITER
-    standardize: str = "complete"
+    standardize: StandardizeBasis = "complete"
+    rule: DecisionRule = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.capabilities is not None:
@@ -109,7 +118,7 @@ class AuditConfig:
                 param=("model_class", "pool_classes"),
                 remedy="give one of them",
             )
-        DecisionRule(self.threshold)
+        object.__setattr__(self, "rule", DecisionRule(self.threshold))
         _whole("impute_rank", self.impute_rank, minimum=1)
         if self.min_observed is not None:
             _whole("min_observed", self.min_observed, minimum=1)
@@ -134,15 +143,10 @@ class AuditConfig:
                 remedy="drop them or use impute='pca'",
             )
 
-    @property
-    def rule(self) -> DecisionRule:
-        """The decision rule of this audit (lines at -threshold and +threshold)."""
-        return DecisionRule(self.threshold)
-
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> AuditConfig:
         """A config from keyword options; an unknown keyword is an :class:`InputError`."""
-        known = [item.name for item in fields(cls)]
+        known = [item.name for item in fields(cls) if item.init]
         for name in options:
             if name not in known:
                 raise InputError(

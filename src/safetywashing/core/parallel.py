@@ -44,6 +44,7 @@ from safetywashing.core.errors import InputError
 
 __all__ = [
     "PARALLEL_MIN_CELLS",
+    "SERIAL",
     "WORKER_ENVIRONMENT",
     "Scheduler",
     "SchedulerSpec",
@@ -129,9 +130,12 @@ class Scheduler:
     def for_work(self, cells: float) -> Scheduler:
         """This scheduler, or running in place when it is automatic and ``cells`` small."""
         if self.automatic and cells < PARALLEL_MIN_CELLS:
-            return Scheduler("serial", 1)
+            return SERIAL
         return self
 
+
+#: One chunk after another in this process.
+SERIAL = Scheduler("serial", 1)
 
 #: What callers may pass for a scheduler: a name, an address, a resolved scheduler, a
 #: ``distributed.Client``, or None for the default.
@@ -171,7 +175,7 @@ def resolve_scheduler(spec: SchedulerSpec = None, workers: int | None = None) ->
         return Scheduler("threads" if count > 1 else "serial", count, automatic=True)
     if isinstance(spec, str):
         if spec == "serial":
-            return Scheduler("serial", 1)
+            return SERIAL
         if spec in ("threads", "processes"):
             return Scheduler(spec, count)  # type: ignore[arg-type]
         match = _ADDRESS.match(spec.strip())

@@ -16,17 +16,13 @@ import numpy as np
 
 from safetywashing.core.decision import PAPER_THRESHOLD, DecisionRule
 from safetywashing.core.errors import InputError
+from safetywashing.core.parallel import SERIAL
 from safetywashing.panels.check import CheckData, Interval, IntervalEstimator
 from safetywashing.stats.bootstrap import make_plan
 from safetywashing.stats.intervals import percentile_interval
 from safetywashing.stats.permutation import permutation_pvalues
-from safetywashing.uncertainty.compute import run_bootstrap
-from safetywashing.uncertainty.result import (
-    DEFAULT_RESAMPLES,
-    UncertaintySettings,
-    check_count,
-    root_seed,
-)
+from safetywashing.uncertainty.engine import run_resamples
+from safetywashing.uncertainty.settings import DEFAULT_RESAMPLES, UncertaintySettings
 
 
 def bootstrap_interval(
@@ -63,12 +59,28 @@ def bootstrap_interval(
     >>> found.ci_low <= found.capabilities_correlation <= found.ci_high
     True
     """
-    resamples = check_count(n_resamples, "n_resamples", "bootstrap resamples")
-    permuted = resamples if permutations is None else permutations
-    check_count(permuted, "permutations", "permutations", allow_zero=True)
-    UncertaintySettings(n_resamples=resamples, confidence=confidence)
-    rule = DecisionRule(threshold)
-    root = root_seed(seed)
+    settings = UncertaintySettings.drawn(
+        seed,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        permutations=permutations,
+        rule=DecisionRule(threshold),
+    )
+    return interval_hook(settings)
+
+
+def interval_hook(settings: UncertaintySettings) -> IntervalEstimator:
+    """The hook of :func:`bootstrap_interval` for settings checked already.
+
+    Its ``n_resamples``, ``confidence``, ``seed``, ``permutations`` (by default as many as
+    the resamples) and ``rule`` are read; the other settings do not apply to one
+    benchmark.
+    """
+    rule = settings.rule
+    resamples = settings.n_resamples
+    confidence = settings.confidence
+    permuted = resamples if settings.permutations is None else settings.permutations
+    root = settings.root
 
     def estimate(data: CheckData) -> Interval:
         if data.method != "spearman":
@@ -83,7 +95,7 @@ def bootstrap_interval(
             reference_loadings=np.asarray(data.loadings, dtype=np.float64),
             references=[np.asarray(data.capability_scores, dtype=np.float64)],
         )
-        draws = run_bootstrap(plan, resamples, root)
+        draws = run_resamples(plan, resamples, root, SERIAL)
         low, high = (float(v[0]) for v in percentile_interval(draws["capabilities"], confidence))
         p_value = math.nan
         if permuted > 0:

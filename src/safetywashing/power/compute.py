@@ -25,29 +25,41 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from safetywashing.audit.compute import audit
+from safetywashing.core.config import AuditConfig
 from safetywashing.core.decision import PAPER_THRESHOLD, VERDICTS, DecisionRule
 from safetywashing.core.errors import InputError
-from safetywashing.core.parallel import Scheduler, SchedulerSpec, resolve_scheduler, run_chunks
+from safetywashing.core.parallel import (
+    SERIAL,
+    Scheduler,
+    SchedulerSpec,
+    resolve_scheduler,
+    run_chunks,
+)
 from safetywashing.core.progress import ProgressCallback, report_to
 from safetywashing.datasets.simulate import population_capabilities_correlation, simulate_panel
 from safetywashing.power.result import PowerResult, PowerRow
 from safetywashing.stats.fisher import fisher_z, standard_error
-from safetywashing.stats.intervals import IntervalKind, verdict
-from safetywashing.uncertainty.compute import MIN_BOOTSTRAP_MODELS, bootstrap_audit
-from safetywashing.uncertainty.result import UncertaintySettings, root_seed
+from safetywashing.stats.intervals import IntervalKind
+from safetywashing.uncertainty.compute import bootstrap_with
+from safetywashing.uncertainty.settings import UncertaintySettings
+from safetywashing.uncertainty.units import MIN_BOOTSTRAP_MODELS
 
 FloatArray = npt.NDArray[np.float64]
 Engine = Literal["fisher", "bootstrap"]
 ENGINES: tuple[Engine, ...] = ("fisher", "bootstrap")
+#: Bootstrap resamples per simulated panel by default (``engine="bootstrap"``).
+POWER_RESAMPLES = 500
 
 __all__ = [
     "ENGINES",
+    "POWER_RESAMPLES",
     "PowerJob",
     "PowerResult",
     "PowerRow",
@@ -155,7 +167,7 @@ def power_analysis(
     threshold: float = PAPER_THRESHOLD,
     n_capability: int = 12,
     engine: Engine = "fisher",
-    n_resamples: int = 500,
+    n_resamples: int = POWER_RESAMPLES,
     interval: IntervalKind = "percentile",
     seed: int | None = None,
     progress: ProgressCallback | None = None,
@@ -210,17 +222,17 @@ def power_analysis(
     (True, True)
     """
     _check(rho, models, panels, n_capability, engine)
-    DecisionRule(threshold)
-    UncertaintySettings(
-        n_resamples=n_resamples, confidence=confidence, interval=interval, alpha=alpha
+    config = AuditConfig(threshold=threshold)  # the one check of the line
+    settings = UncertaintySettings.drawn(
+        seed,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        interval=interval,
+        alpha=alpha,
+        rule=config.rule,
     )
     runner = resolve_scheduler(scheduler, workers)
-    root = root_seed(seed)
-    recorded_seed = int(root.entropy) if seed is None else int(seed)  # type: ignore[arg-type]
-    job = PowerJob(
-        rho, tuple(models), panels, confidence, alpha, threshold, n_capability,
-        n_resamples, interval, root,
-    )  # fmt: skip
+    job = PowerJob(rho, tuple(models), panels, n_capability, config, settings)
     if engine == "fisher":
         bar = report_to(progress, "power analysis")
         bar(0, len(models))
@@ -241,7 +253,7 @@ def power_analysis(
         threshold=threshold,
         interval=interval if engine == "bootstrap" else "fisher-z",
         n_capability=n_capability,
-        seed=recorded_seed,
+        seed=settings.seed,
         rows=tuple(rows),
         alpha=alpha,
         engine=engine,
@@ -254,7 +266,7 @@ def _fisher_row(
     truths: FloatArray,
     confidence: float,
     alpha: float,
-    threshold: float,
+    rule: DecisionRule,
 ) -> PowerRow:
     from statistics import NormalDist
 
@@ -263,10 +275,7 @@ def _fisher_row(
     critical = NormalDist().inv_cdf(1.0 - alpha / 2.0)
     half = NormalDist().inv_cdf(0.5 + confidence / 2.0) * se
     low, high = np.tanh(z - half), np.tanh(z + half)
-    verdicts = [
-        verdict(float(lo), float(hi), lower=-threshold, upper=threshold)
-        for lo, hi in zip(low, high, strict=True)
-    ]
+    verdicts = [rule.verdict(float(lo), float(hi)) for lo, hi in zip(low, high, strict=True)]
     return _row(
         size,
         truths,
@@ -302,18 +311,24 @@ def _row(
 
 @dataclass(frozen=True)
 class PowerJob:
-    """The settings every chunk of a power analysis reads."""
+    """The settings every chunk of a power analysis reads.
+
+    ``config`` is the audit's of every simulated panel (its decision line); ``settings``
+    hold the levels, the bootstrap engine's resamples and interval, the same rule, and
+    the root seed.
+    """
 
     rho: float
     models: tuple[int, ...]
     panels: int
-    confidence: float
-    alpha: float
-    threshold: float
     n_capability: int
-    n_resamples: int
-    interval: IntervalKind
-    root: np.random.SeedSequence
+    config: AuditConfig
+    settings: UncertaintySettings
+
+    @property
+    def root(self) -> np.random.SeedSequence:
+        """The root of the simulation's random streams."""
+        return self.settings.root
 
 
 def fisher_size(job: PowerJob, position: int) -> PowerRow:
@@ -325,7 +340,8 @@ def fisher_size(job: PowerJob, position: int) -> PowerRow:
     estimates, truths = simulate_estimates(
         job.rho, size, job.panels, generator, n_capability=job.n_capability
     )
-    return _fisher_row(size, estimates, truths, job.confidence, job.alpha, job.threshold)
+    settings = job.settings
+    return _fisher_row(size, estimates, truths, settings.confidence, settings.alpha, settings.rule)
 
 
 #: One simulated panel's outcome: truth, estimate, width, covered, rejected, verdict.
@@ -345,24 +361,16 @@ def bootstrap_panel(job: PowerJob, panel: tuple[int, int]) -> PanelOutcome:
         rng=np.random.default_rng(panel_seed),
     )
     truth = simulated.true_capabilities_correlation["safety"]
-    found = bootstrap_audit(
-        simulated.table,
-        n_resamples=job.n_resamples,
-        confidence=job.confidence,
-        seed=int(panel_seed.generate_state(1)[0]),
-        interval=job.interval,
-        alpha=job.alpha,
-        threshold=job.threshold,
-        scheduler="serial",
-    ).classes[0]
+    settings = replace(job.settings, seed=int(panel_seed.generate_state(1)[0]))
+    found = bootstrap_with(audit(simulated.table, job.config), settings, SERIAL).classes[0]
     j = found.benchmark_ids.index("safety")
-    low, high = found.interval(job.interval)[:, j]
+    low, high = found.interval(settings.interval)[:, j]
     return (
         truth,
         float(found.estimate[j]),
         float(high - low),
         bool(low <= truth <= high),
-        bool(found.p_value[j] <= job.alpha),
+        bool(found.p_value[j] <= settings.alpha),
         found.verdicts[j],
     )
 

@@ -233,19 +233,20 @@ def class_table(
 
 def legend(result: AuditResult, audit_of_class: ClassAudit) -> str:
     """What the decision words mean, and the marks."""
-    t = result.rule.upper
+    threshold = result.rule.upper
+    high = 100 * audit_of_class.mean_capability_correlation
     if any(b.verdict for b in audit_of_class.benchmarks):
         words = (
-            f"Decision (the interval against ±{t:.2f}): entangled = entirely above +{t:.2f}; "
-            f"inverse = entirely below -{t:.2f}; distinct = entirely inside; inconclusive = "
-            "crosses a line."
+            f"Decision (the interval against ±{threshold:.2f}): entangled = entirely above "
+            f"+{threshold:.2f}; inverse = entirely below -{threshold:.2f}; distinct = entirely "
+            "inside; inconclusive = crosses a line."
         )
     else:
         words = (
-            f"Decision (the paper's reading): low = below {t:.2f} (negative counts as low); "
-            f"inverse = at or below -{t:.2f}; high = at least the mean pairwise correlation "
-            f"among capability benchmarks ({100 * audit_of_class.mean_capability_correlation:.1f}"
-            "%); moderate = between. Add --bootstrap N for verdicts that respect an interval."
+            f"Decision (the paper's reading): low = below {threshold:.2f} (negative counts as "
+            f"low); inverse = at or below -{threshold:.2f}; high = at least the mean pairwise "
+            f"correlation among capability benchmarks ({high:.1f}%); moderate = between. "
+            "Add --bootstrap N for verdicts that respect an interval."
         )
     short = result.compute_short
     return f"{words} {CAPABILITY_MARK} = capability benchmark. {short} % = correlation with {short}"

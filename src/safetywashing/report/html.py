@@ -45,7 +45,7 @@ METHOD_TEXT = (
     "between its (higher-is-safer) score and the capability score, over the models that "
     "have both; calibration benchmarks are correlated with their own task's accuracy "
     "instead. The compute correlation is the {method} correlation with {compute}. "
-    "Following Ren et al. (2024), a correlation below {low:.2f} reads as low (negative "
+    "Following Ren et al. (2024), a correlation below {threshold:.2f} reads as low (negative "
     "counts as low), and one at least as high as the mean pairwise correlation among the "
     "capability benchmarks reads as high: such a benchmark mostly tracks capabilities."
 )
@@ -205,7 +205,7 @@ def _most_entangled_and_inverse(audit_of_class: ClassAudit) -> dict[str, Any]:
         ]
 
     return {
-        "line": f"{found.line:.2f}",
+        "threshold": f"{found.threshold:.2f}",
         "entangled": listed(found.entangled),
         "inverse": listed(found.inverse),
     }
@@ -230,8 +230,7 @@ def _coverage(audit_of_class: ClassAudit) -> dict[str, Any]:
 
 def _configuration(result: AuditResult) -> list[tuple[str, str]]:
     config = result.config
-    settings = (result.uncertainty or {}).get("settings", {})
-    seed = settings.get("seed")
+    found = result.uncertainty
     rows = [
         ("correlation", _METHOD_NAMES.get(config.method, config.method)),
         ("capability matrix", config.matrix),
@@ -246,16 +245,17 @@ def _configuration(result: AuditResult) -> list[tuple[str, str]]:
         ("class analysed", config.model_class or "all"),
         ("low threshold", f"{config.threshold:.2f}"),
         ("negated (lower is safer)", ", ".join(result.flipped) or "none"),
-        ("random seed", "not used (no resampling)" if seed is None else str(seed)),
+        ("random seed", "not used (no resampling)" if found is None else str(found.settings.seed)),
     ]
-    if settings:
+    if found is not None:
+        settings = found.settings
         rows += [
-            ("bootstrap resamples", str(settings.get("n_resamples"))),
-            ("confidence", str(settings.get("confidence"))),
-            ("interval", str(settings.get("interval"))),
-            ("permutations", str(settings.get("permutations"))),
-            ("p-value adjustment", str(settings.get("adjustment"))),
-            ("verdict lines", str(settings.get("verdict_lines"))),
+            ("bootstrap resamples", str(settings.n_resamples)),
+            ("confidence", str(settings.confidence)),
+            ("interval", str(settings.interval)),
+            ("permutations", str(settings.permutations)),
+            ("p-value adjustment", str(settings.adjustment)),
+            ("verdict lines", str([found.rule.lower, found.rule.upper])),
         ]
     known = {"capabilities", "method", "matrix", "model_class", "pool_classes", "preset"}
     known |= {"low_threshold", "threshold", "seed"}
@@ -390,7 +390,7 @@ def html_report(
             method_text=METHOD_TEXT.format(
                 matrix=_MATRIX_NAMES.get(config.matrix, config.matrix),
                 method=_METHOD_NAMES.get(config.method, config.method),
-                low=config.threshold,
+                threshold=config.threshold,
                 compute=result.compute_label,
                 imputation=(
                     "filled by iterative PCA of the capability benchmarks alone (never from "
@@ -408,7 +408,7 @@ def html_report(
             stem=_stems(result),
             data_json=_markup_text(script_json(_explorer_data(result))),
             has_explorer=True,
-            low_threshold=f"{config.threshold:.2f}",
+            threshold=f"{config.threshold:.2f}",
         )
     )
     return str(page)

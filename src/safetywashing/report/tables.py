@@ -13,6 +13,7 @@ from safetywashing.io.tables.cells import spreadsheet_safe
 from safetywashing.report import jsontext
 from safetywashing.report.latex import escape_markdown
 from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
+from safetywashing.uncertainty.settings import DEGENERATE_FLAG
 
 
 def to_json(result: AuditResult, *, indent: int | None = 2) -> str:
@@ -158,19 +159,21 @@ def markdown_summary(result: AuditResult) -> str:
 
 
 def _degenerate_shares(result: AuditResult, model_class: str) -> dict[str, float]:
-    """Share of degenerate resamples per benchmark, from the uncertainty details."""
-    details = (result.uncertainty or {}).get("classes", {}).get(model_class, {})
+    """Share of degenerate resamples per benchmark, from the uncertainty of the class."""
+    if result.uncertainty is None:
+        return {}
+    found = result.uncertainty[model_class]
     return {
-        benchmark: float(entry["degenerate_share"])
-        for benchmark, entry in details.get("benchmarks", {}).items()
-        if entry.get("degenerate_share") is not None
+        benchmark: share
+        for benchmark, share in zip(
+            found.benchmark_ids, found.degenerate_share.tolist(), strict=True
+        )
+        if not math.isnan(share)
     }
 
 
 def _degenerate_note(share: float | None) -> str:
     """A flag on the verdict when many resamples were degenerate (their share)."""
-    from safetywashing.uncertainty.result import DEGENERATE_FLAG
-
     if share is None or share <= DEGENERATE_FLAG:
         return ""
     return f" ({100 * share:.1f}% of resamples degenerate)"

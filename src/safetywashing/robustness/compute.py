@@ -46,7 +46,7 @@ from safetywashing.stats.correlation import correlate_columns
 from safetywashing.stats.factor import one_factor
 from safetywashing.stats.partial import partial_spearman, residual_scores
 from safetywashing.stats.pca import capability_component, standardize
-from safetywashing.uncertainty.result import require_complete_basis
+from safetywashing.uncertainty.units import require_complete_basis
 
 FloatArray = npt.NDArray[np.float64]
 

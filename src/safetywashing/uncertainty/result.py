@@ -1,8 +1,13 @@
-"""Results of the uncertainty analysis: settings, per-class intervals and p-values."""
+"""Results of the uncertainty analysis: per-class intervals, p-values and verdicts.
+
+:class:`UncertaintyResult` is what :func:`~safetywashing.uncertainty.compute.bootstrap_audit`
+returns; :meth:`UncertaintyResult.apply` fills the audit's per-benchmark intervals and
+verdicts and attaches the result itself to the audit (``AuditResult.uncertainty``), where
+the reports read its fields. Its settings live in :mod:`safetywashing.uncertainty.settings`.
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -13,235 +18,30 @@ from safetywashing.audit.result import AuditResult, BenchmarkResult, ClassAudit
 from safetywashing.core.decision import DecisionRule
 from safetywashing.core.document import finite, finite_list
 from safetywashing.core.errors import InputError
-from safetywashing.core.limits import MAX_RESAMPLES
 from safetywashing.core.result import ByClass, Result, position
-from safetywashing.stats.intervals import INTERVAL_KINDS, IntervalKind
-from safetywashing.stats.multiple import ADJUSTMENTS, RESOLUTION, Adjustment
+from safetywashing.stats.intervals import IntervalKind
+from safetywashing.stats.multiple import Adjustment
+from safetywashing.uncertainty.settings import (
+    DEGENERATE_FLAG,
+    PERMUTATION_RULE,
+    UncertaintySettings,
+)
+
+# Where benchmarks/bench_distributed.py still imports it from (it lives in settings).
+from safetywashing.uncertainty.settings import root_seed as root_seed
 
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = [
+    "DEGENERATE_FLAG",
+    "PERMUTATION_RULE",
+    "ClassUncertainty",
+    "UncertaintyResult",
+    "UncertaintySettings",
+]
+
 FloatArray = npt.NDArray[np.float64]
-
-DEFAULT_RESAMPLES = 2000
-CLUSTERS = ("family",)
-#: Fewest clusters the family bootstrap accepts, and below how many it warns.
-MIN_CLUSTERS = 4
-WARN_CLUSTERS = 10
-#: Share of degenerate resamples above which a benchmark's interval is flagged.
-DEGENERATE_FLAG = 0.05
-#: Valid replicates an interval needs in each tail (beyond its confidence level).
-TAIL_REPLICATES = 5
-#: Power behind "models needed to decide".
-DECISION_POWER = 0.80
-
-PERMUTATION_RULE = (
-    f"Monte Carlo p-values (1 + b) / (1 + B); by default B is the larger of the "
-    f"resamples and the count at which the smallest attainable adjusted p-value, "
-    f"m c / (B + 1), is alpha / {RESOLUTION} (m tests in the family; c = 1 for bh and "
-    f"holm, 1 + 1/2 + ... + 1/m for by)"
-)
-
-
-def minimum_valid(confidence: float) -> int:
-    """Valid resamples an interval needs: :data:`TAIL_REPLICATES` in each tail.
-
-    Examples
-    --------
-    >>> minimum_valid(0.95), minimum_valid(0.9)
-    (200, 100)
-    """
-    return math.ceil(round(2 * TAIL_REPLICATES / (1.0 - confidence), 6))
-
-
-def check_count(value: object, param: str, what: str, *, allow_zero: bool = False) -> int:
-    """A positive whole number of resamples or permutations, or an :class:`InputError`.
-
-    Parameters
-    ----------
-    value : object
-        An int, or text from the command line.
-    param : str
-        The parameter that carries it, for the message ("n_resamples").
-    what : str
-        What is counted ("bootstrap resamples").
-    allow_zero : bool, default False
-        Zero switches the computation off (permutations).
-
-    Examples
-    --------
-    >>> check_count("2000", "n_resamples", "bootstrap resamples")
-    2000
-    """
-    text = str(value).strip()
-    remedy = f"give a whole number such as {param}={DEFAULT_RESAMPLES}"
-    if isinstance(value, bool):
-        raise InputError(f"{param}={value} is not a number of {what}", param=param, remedy=remedy)
-    try:
-        number = int(text)
-    except ValueError:
-        raise InputError(
-            f"{param}={text} is not a whole number of {what}", param=param, remedy=remedy
-        ) from None
-    if isinstance(value, float) and not float(value).is_integer():
-        raise InputError(
-            f"{param}={value} is not a whole number of {what}", param=param, remedy=remedy
-        )
-    if number == 0 and not allow_zero:
-        raise InputError(
-            f"{param}=0 asks for no {what}",
-            param=param,
-            remedy=f"give a positive number such as {param}={DEFAULT_RESAMPLES}, or leave it out",
-        )
-    if number < 0:
-        raise InputError(f"{param}={number} is negative", param=param, remedy=remedy)
-    if number > MAX_RESAMPLES:
-        raise InputError(
-            f"{param}={number} asks for more {what} than the {MAX_RESAMPLES} allowed",
-            param=param,
-            remedy=f"give at most {param}={MAX_RESAMPLES} ({param}={DEFAULT_RESAMPLES} is usual)",
-        )
-    return number
-
-
-def require_complete_basis(result: AuditResult, what: str) -> None:
-    """Refuse to refit an audit z-scored over available models when that basis matters.
-
-    The refits (bootstrap resamples, leave-one-family-out) standardize over the models
-    with a capability score. With ``standardize="available"`` and a model that has some
-    capability benchmarks but no score, the audit's z-scores used more models, so a refit
-    would not reproduce its estimate.
-
-    Raises
-    ------
-    InputError
-    """
-    if result.config.standardize != "available":
-        return
-    for audit_of_class in result.classes:
-        block = np.asarray(audit_of_class.prepared.capability)
-        missing = np.isnan(block)
-        if np.any(missing.any(axis=1) & ~missing.all(axis=1)):
-            raise InputError(
-                f"{what} refits the standardization over the models with a capability "
-                "score, but standardize='available' z-scored over more models",
-                param="standardize",
-                remedy="use standardize='complete' (the default) for this analysis",
-            )
-
-
-def root_seed(seed: int | None) -> np.random.SeedSequence:
-    """The root of every random stream: from ``seed``, or from entropy when it is None.
-
-    Raises
-    ------
-    InputError
-        When ``seed`` is not a whole number of at least 0.
-    """
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise InputError(
-            f"seed={seed!r} is not a whole number of at least 0",
-            param="seed",
-            remedy="give a seed such as seed=1",
-        )
-    return np.random.SeedSequence(seed)
-
-
-@dataclass(frozen=True)
-class UncertaintySettings:
-    """Settings of the uncertainty analysis, recorded in the output.
-
-    Attributes
-    ----------
-    n_resamples : int
-        Bootstrap resamples (default 2000).
-    confidence : float
-        Interval coverage, in (0, 1) (default 0.95).
-    seed : int
-        Root seed of every random stream (recorded even when drawn from entropy).
-    interval : {"percentile", "bca"}
-        Which interval fills ``ci_low``/``ci_high`` and the verdict; both are reported.
-    cluster : str or None
-        ``"family"`` resamples whole model families; None resamples models.
-    permutations : int or None
-        Permutations per p-value; 0 computes none; None (the default) sizes them to the
-        adjustment (see :data:`PERMUTATION_RULE`; the count used is in each class).
-    adjustment : {"bh", "by", "holm"}
-        Which adjusted p-value fills ``p_adjusted``; all three are reported.
-    threshold : float
-        The audit's decision line: verdicts use the lines at -threshold and +threshold.
-    alpha : float
-        Level of the tests (default 0.05): permutation counts are sized to reach it after
-        adjustment, and the equivalence test ("distinct") is read at it.
-    """
-
-    n_resamples: int = DEFAULT_RESAMPLES
-    confidence: float = 0.95
-    seed: int = 0
-    interval: IntervalKind = "percentile"
-    cluster: str | None = None
-    permutations: int | None = None
-    adjustment: Adjustment = "bh"
-    threshold: float = DecisionRule().threshold
-    alpha: float = 0.05
-
-    def __post_init__(self) -> None:
-        check_count(self.n_resamples, "n_resamples", "bootstrap resamples")
-        if self.permutations is not None:
-            check_count(self.permutations, "permutations", "permutations", allow_zero=True)
-        alpha = self.alpha
-        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0.0 < alpha < 1.0:
-            raise InputError(
-                f"alpha={alpha} is not strictly between 0 and 1",
-                param="alpha",
-                remedy="try alpha=0.05",
-            )
-        confidence = self.confidence
-        if (
-            isinstance(confidence, bool)
-            or not isinstance(confidence, int | float)
-            or not 0.0 < confidence < 1.0
-        ):
-            raise InputError(
-                f"confidence={confidence} is not strictly between 0 and 1",
-                param="confidence",
-                remedy="try confidence=0.95",
-            )
-        for name, value, allowed in (
-            ("interval", self.interval, INTERVAL_KINDS),
-            ("adjustment", self.adjustment, ADJUSTMENTS),
-        ):
-            if value not in allowed:
-                raise InputError(f"{name}={value!r} is not one of {', '.join(allowed)}", param=name)
-        if self.cluster is not None and self.cluster not in CLUSTERS:
-            raise InputError(
-                f"cluster={self.cluster!r} is not one of {', '.join(CLUSTERS)}",
-                param="cluster",
-                remedy="resample whole families with cluster='family', or leave it out",
-            )
-        DecisionRule(self.threshold)
-
-    @property
-    def rule(self) -> DecisionRule:
-        """The decision rule behind the verdicts."""
-        return DecisionRule(self.threshold)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Settings as a JSON-ready dict."""
-        return {
-            "method": "bootstrap over models, whole pipeline refit per resample",
-            "n_resamples": self.n_resamples,
-            "confidence": self.confidence,
-            "seed": self.seed,
-            "interval": self.interval,
-            "cluster": self.cluster,
-            "permutations": self.permutations,
-            "permutation_rule": PERMUTATION_RULE,
-            "adjustment": self.adjustment,
-            "alpha": self.alpha,
-            "verdict_lines": [self.rule.lower, self.rule.upper],
-            "min_valid_resamples": minimum_valid(self.confidence),
-        }
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -268,7 +68,7 @@ class ClassUncertainty(Result):
         Permutations behind each p-value in this class.
     verdicts : tuple of str
         Empty where the estimate is undefined or fewer than the minimum of valid
-        resamples (:func:`minimum_valid`) gave a replicate.
+        resamples (:func:`~safetywashing.uncertainty.settings.minimum_valid`) gave a replicate.
     compute_interval : ndarray of shape (2, J)
         Percentile interval of each compute correlation.
     variance_explained : ndarray of shape (3,)
@@ -328,6 +128,10 @@ class ClassUncertainty(Result):
     def degenerate_share(self) -> FloatArray:
         """Share of resamples (J,) without a defined correlation (NaN: no estimate)."""
         return np.asarray(1.0 - self.valid_share, dtype=np.float64)
+
+    def degenerate(self, benchmark_id: str) -> float:
+        """Share of resamples without a defined correlation for one benchmark (NaN: none)."""
+        return float(self.degenerate_share[self.index(benchmark_id)])
 
     def flagged(self) -> list[str]:
         """Benchmarks whose interval rests on fewer than 95% of the resamples."""
@@ -431,7 +235,7 @@ class UncertaintyResult(ByClass[ClassUncertainty]):
     settings : UncertaintySettings
     classes : tuple of ClassUncertainty
     audit : AuditResult
-        The audit these uncertainties belong to.
+        The audit these uncertainties belong to (the verdicts use its rule).
     warnings : tuple of str
         What the analysis could not do as asked (too few permutations or clusters,
         degenerate resamples), one sentence each; :meth:`apply` adds them to the audit's.
@@ -443,6 +247,11 @@ class UncertaintyResult(ByClass[ClassUncertainty]):
     warnings: tuple[str, ...] = ()
 
     lookup_where = "this uncertainty"
+
+    @property
+    def rule(self) -> DecisionRule:
+        """The decision rule behind the verdicts: the audit's (see the settings)."""
+        return self.settings.rule
 
     def summary_lines(self) -> list[str]:
         """Settings and a line per class."""
@@ -464,6 +273,8 @@ class UncertaintyResult(ByClass[ClassUncertainty]):
 
     def apply(self, result: AuditResult | None = None) -> AuditResult:
         """The audit with ``ci_low``, ``ci_high``, ``p_value``, ``p_adjusted``, ``verdict``.
+
+        The audit's ``uncertainty`` is this result, which its JSON document writes.
 
         Parameters
         ----------
@@ -500,7 +311,7 @@ class UncertaintyResult(ByClass[ClassUncertainty]):
         return replace(
             result,
             classes=tuple(classes),
-            uncertainty=self.to_dict(),
+            uncertainty=self,
             warnings=(*result.warnings, *self.warnings),
         )
 
