@@ -279,7 +279,7 @@ ROWS = [
 ]
 
 RESULTS = '{"results": {"hellaswag": {"acc,none": 0.5}}, "model_name": "m1"}'
-EVERY_SKIPPED = "every file was skipped (see above); check the paths or --format."
+EVERY_SKIPPED = "every file was skipped (see above); check the paths or --framework."
 
 
 def archive(*members: tuple[str, str]) -> bytes:
@@ -366,7 +366,7 @@ READERS = [
     Case(
         "ingest-empty-task-name",
         ("ingest", "r.json", "-o", "x.csv"),
-        "No scores could be read from r.json: no results files; check the paths or --format.",
+        "No scores could be read from r.json: no results files; check the paths or --framework.",
         {"r.json": RESULTS.replace("hellaswag", "")},
         "  r.json: 1 score with an empty task or model name left out.",
     ),

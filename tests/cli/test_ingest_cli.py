@@ -49,10 +49,29 @@ def test_wide_matrix_with_metric_map(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "(wide matrix)" in capsys.readouterr().out
 
 
-def test_format_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("flag", ["--framework", "-f", "--format"])
+def test_framework_option_and_its_former_name(
+    flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "o.csv"
-    assert run("ingest", str(FIXTURES / "helm"), "--format", "helm", "-o", str(out)) == 0
+    assert run("ingest", str(FIXTURES / "helm"), flag, "helm", "-o", str(out)) == 0
     assert "helm" in capsys.readouterr().out
+
+
+def test_the_former_name_is_hidden_and_must_agree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("ingest", "--help") == 0
+    shown = capsys.readouterr().out
+    assert "--framework" in shown and "--format" not in shown
+    out = tmp_path / "o.csv"
+    argv = [str(FIXTURES / "helm"), "--framework", "helm", "--format", "inspect", "-o", str(out)]
+    assert run("ingest", *argv) == 2
+    assert capsys.readouterr().err == (
+        "error: --framework helm and --format inspect both name the input framework; give "
+        "--framework alone.\n"
+    )
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(
@@ -72,10 +91,10 @@ def test_format_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         (("{fixtures}", "-o", "{tmp}/exists.csv/o.csv"),
          "exists.csv is a file, so it cannot hold the output"),
         (("{tmp}/empty", "-o", "{tmp}/o.csv"),
-         "empty: no results files; check the paths or --format."),
+         "empty: no results files; check the paths or --framework."),
         (("{fixtures}/lm_eval/awkward", "-o", "{tmp}/o.csv"),
-         "awkward: every file was skipped (see above); check the paths or --format."),
-        (("{fixtures}/openllm", "--format", "inspect", "-o", "{tmp}/o.csv"),
+         "awkward: every file was skipped (see above); check the paths or --framework."),
+        (("{fixtures}/openllm", "--framework", "inspect", "-o", "{tmp}/o.csv"),
          "every file was skipped (see above)"),
     ],
 )  # fmt: skip

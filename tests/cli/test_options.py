@@ -4,29 +4,48 @@ from __future__ import annotations
 
 import csv
 import json
+import typing
+import warnings
 from pathlib import Path
 
 import click
 import pytest
 import typer
 
-from safetywashing.cli.app import _register, app, main
-from safetywashing.cli.options import (
-    AuditOptions,
-    ColumnOptions,
-    OutputFormat,
-    UncertaintyOptions,
-)
+from safetywashing.cli.app import _register, app, main, parameter_flags
+from safetywashing.cli.options import AuditOptions, ColumnOptions, UncertaintyOptions
+from safetywashing.cli.output import OutputFormat
+from safetywashing.core.config import AUDIT_MATRICES, IMPUTE_METHODS, STANDARDIZE_BASES
 from safetywashing.datasets import demo_benchmarks_path, demo_panel_path
+from safetywashing.io.tables.columns import ComputeKind, DuplicatePolicy, TextColumnPolicy
+from safetywashing.stats.correlation import CORRELATION_METHODS
+from safetywashing.stats.intervals import INTERVAL_KINDS
+from safetywashing.stats.multiple import ADJUSTMENTS
+from safetywashing.uncertainty.settings import CLUSTERS
 
 
-def _flags(path: list[str]) -> set[str]:
+def _command(path: list[str]) -> click.Command:
     _register()
     command: click.Command = typer.main.get_command(app)
     for name in path:
         assert isinstance(command, click.Group)
         command = command.commands[name]
-    return {flag for param in command.params for flag in param.opts}
+    return command
+
+
+def _flags(path: list[str]) -> set[str]:
+    return {flag for param in _command(path).params for flag in param.opts}
+
+
+def _every_command() -> list[click.Command]:
+    found: list[click.Command] = []
+    pending: list[click.Command] = [_command([])]
+    while pending:
+        command = pending.pop()
+        found.append(command)
+        if isinstance(command, click.Group):
+            pending.extend(command.commands.values())
+    return found
 
 
 def _group_flags(group: type) -> set[str]:
@@ -57,14 +76,98 @@ def test_commands_that_show_an_audit_take_the_bootstrap(path: list[str]) -> None
 
 @pytest.mark.parametrize("path", [["audit"], ["check"], ["power"]], ids=" ".join)
 def test_one_format_vocabulary(path: list[str]) -> None:
-    _register()
-    command: click.Command = typer.main.get_command(app)
-    for name in path:
-        assert isinstance(command, click.Group)
-        command = command.commands[name]
-    (option,) = [p for p in command.params if "--format" in p.opts]
+    (option,) = [p for p in _command(path).params if "--format" in p.opts]
     assert isinstance(option.type, click.Choice)
     assert list(option.type.choices) == [f.value for f in OutputFormat]
+
+
+@pytest.mark.parametrize(
+    ("flag", "vocabulary"),
+    [
+        ("--method", CORRELATION_METHODS),
+        ("--matrix", AUDIT_MATRICES),
+        ("--impute", IMPUTE_METHODS),
+        ("--standardize", STANDARDIZE_BASES),
+        ("--interval", INTERVAL_KINDS),
+        ("--cluster", CLUSTERS),
+        ("--adjust", ADJUSTMENTS),
+        ("--duplicates", typing.get_args(DuplicatePolicy)),
+        ("--text-columns", typing.get_args(TextColumnPolicy)),
+        ("--compute-kind", typing.get_args(ComputeKind)),
+    ],
+)
+def test_choices_are_the_librarys_vocabulary(flag: str, vocabulary: tuple[str, ...]) -> None:
+    (option,) = [p for p in _command(["audit"]).params if flag in p.opts]
+    assert isinstance(option.type, click.Choice)
+    assert sorted(option.type.choices) == sorted(vocabulary)
+
+
+#: The hand-kept table the flags were once looked up in (engine, the power analysis's
+#: choice behind --bootstrap, is never wrong on the command line and is gone).
+FORMER_PARAMETER_FLAGS = {
+    "capabilities": "--capabilities", "preset": "--preset", "model_class": "--class",
+    "pool_classes": "--pool", "method": "--method", "matrix": "--matrix",
+    "impute": "--impute", "impute_rank": "--impute-rank", "min_observed": "--min-observed",
+    "standardize": "--standardize", "threshold": "--threshold", "n_resamples": "--bootstrap",
+    "confidence": "--confidence", "seed": "--seed", "interval": "--interval",
+    "permutations": "--permutations", "cluster": "--cluster", "adjustment": "--adjust",
+    "alpha": "--alpha", "scheduler": "--scheduler", "workers": "--workers",
+    "family_column": "--family-column", "rho": "--rho", "models": "--models",
+    "panels": "--panels", "n_capability": "--capability-benchmarks", "band": "--band",
+    "aim": "--aim", "floor": "--floor", "fdr": "--fdr", "n_repeats": "--repeats",
+    "reliability": "--reliability", "flop_scale": "--flop-scale",
+    "parameters_scale": "--params-scale", "max_file_mb": "--max-file-size",
+    "max_rows": "--max-rows", "max_columns": "--max-columns",
+}  # fmt: skip
+
+
+def test_parameter_flags_come_from_the_declared_options() -> None:
+    flags = parameter_flags()
+    assert {name: flags.get(name) for name in FORMER_PARAMETER_FLAGS} == FORMER_PARAMETER_FLAGS
+    # One flag per parameter name across every command.
+    for command in _every_command():
+        for param in command.params:
+            long = [f for f in param.opts if f.startswith("--")]
+            if isinstance(param, click.Option) and param.name and long:
+                assert flags[param.name] == long[0], (command.name, param.name)
+
+
+def test_force_is_declared_once() -> None:
+    helps = {
+        command.name: param.help
+        for command in _every_command()
+        for param in command.params
+        if "--force" in param.opts
+    }
+    assert helps.pop("fetch") == "Download again even if cached."
+    assert set(helps) == {"audit", "build", "ingest", "items", "plot", "report"}
+    assert set(helps.values()) == {"Overwrite existing output files."}
+
+
+def test_main_restores_the_warning_handler(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safetywashing.cli import command
+
+    def mine(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(warnings, "showwarning", mine)
+    assert main(["audit", "--format", "json"]) == 0  # done
+    assert warnings.showwarning is mine
+    assert main(["audit", "--bootstrap", "0"]) == 2  # a user error
+    assert warnings.showwarning is mine
+    assert main(["audit", "--no-such-flag"]) == 2  # a usage error
+    assert warnings.showwarning is mine
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(command, "load_table", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["audit"])
+    assert warnings.showwarning is mine
+    capsys.readouterr()
 
 
 def _gappy_demo(tmp_path: Path) -> Path:
@@ -144,7 +247,7 @@ def test_flags_that_cannot_apply_are_errors(
 def test_trimmed_lines_drop_trailing_spaces_and_keep_everything_else() -> None:
     import io
 
-    from safetywashing.cli.options import TrimmedLines
+    from safetywashing.cli.output import TrimmedLines
 
     sink = io.StringIO()
     stream = TrimmedLines(sink)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import warnings
 from typing import Annotated
 
 import typer
 
-from safetywashing.core.errors import InputError, InputNotice, InputWarning, name_list, printable
+from safetywashing.cli.notices import WARNINGS
+from safetywashing.core.errors import InputError, printable
 
 app = typer.Typer(
     name="safetywashing",
@@ -60,78 +60,40 @@ def _register() -> None:
     report_command.register(app)
 
 
-_PER_MODEL = re.compile(r"Model '(?P<model>.+?)' \((?P<cls>[^)]*)\) (?P<rest>.*)", re.S)
-_KINDS = (
-    ("is left out of the capability score", "are left out of the capability score"),
-    ("imputed capability value", "have imputed capability values"),
-)
-_SHOWN = 3
+def parameter_flags() -> dict[str, str]:
+    """Python parameter -> command-line flag, read from the commands' declared options.
 
-
-class _Warnings:
-    """Warnings about the user's data, one line each, on stderr.
-
-    Warnings that name one model each (a model left out of the capability score, a
-    model with imputed values) are held back and printed as one line per kind and
-    class, with a count and the first names, when the command ends (all of them with
-    ``--verbose``; all are in the JSON output's ``warnings`` anyway).
+    Library errors name their parameters (``n_resamples=0``); the command line says the
+    same sentence with the flag that carries each one (``--bootstrap 0``). An option's
+    parameter has the library's name wherever it feeds one, so the map is every option
+    of every command, each named by its first long flag.
     """
+    import click
 
-    def __init__(self) -> None:
-        self.verbose = False
-        self.held: dict[tuple[str, str], list[tuple[str, str]]] = {}
-
-    def show(
-        self,
-        message: Warning | str,
-        category: type[Warning],
-        filename: str,
-        lineno: int,
-        file: object = None,
-        line: str | None = None,
-    ) -> None:
-        text = printable(str(message))
-        if issubclass(category, InputNotice):
-            if not self.verbose:  # --verbose: the command prints the notes in full
-                print(f"note: {text}", file=sys.stderr)
-        elif issubclass(category, InputWarning):
-            match = _PER_MODEL.fullmatch(text)
-            kind = next((k for k, _ in _KINDS if match and k in match["rest"]), None)
-            if match is None or kind is None or self.verbose:
-                print(f"warning: {text}", file=sys.stderr)
-                return
-            self.held.setdefault((kind, match["cls"]), []).append((match["model"], text))
-        else:
-            print(f"{category.__name__}: {text}", file=sys.stderr)
-
-    def flush(self) -> None:
-        """Print the held warnings: one line per kind and class (or each, if only one)."""
-        plural = dict(_KINDS)
-        for (kind, model_class), items in self.held.items():
-            if len(items) == 1 or self.verbose:
-                for _, text in items:
-                    print(f"warning: {text}", file=sys.stderr)
-                continue
-            names = name_list([model for model, _ in items], limit=_SHOWN)
-            print(
-                f"warning: {len(items)} {model_class} models {plural[kind]}: {names} "
-                "(each with its reason in the JSON output's warnings; --verbose prints them).",
-                file=sys.stderr,
-            )
-        self.held.clear()
-
-
-WARNINGS = _Warnings()
+    flags: dict[str, str] = {}
+    commands: list[click.Command] = [typer.main.get_command(app)]
+    while commands:
+        command = commands.pop()
+        if isinstance(command, click.Group):
+            commands.extend(command.commands.values())
+        for param in command.params:
+            long = [flag for flag in param.opts if flag.startswith("--")]
+            if isinstance(param, click.Option) and param.name and long:
+                flags.setdefault(param.name, long[0])
+    return flags
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
     User mistakes (:class:`~safetywashing.core.errors.InputError`) print one line on stderr and
-    exit with status 2; anything else is a bug and keeps its traceback.
+    exit with status 2; anything else is a bug and keeps its traceback. Warnings are
+    printed by :data:`~safetywashing.cli.notices.WARNINGS` while the command runs; the
+    previous ``warnings.showwarning`` is back when this returns.
     """
     _register()
     WARNINGS.verbose = False
+    previous = warnings.showwarning
     warnings.showwarning = WARNINGS.show
     try:
         # Standalone mode: the CLI framework reports usage errors itself (exit 2) and
@@ -139,15 +101,15 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="safetywashing")
     except InputError as error:
         WARNINGS.flush()
-        from safetywashing.cli.command import PARAMETER_FLAGS
-
-        print(f"error: {printable(error.for_command_line(PARAMETER_FLAGS))}", file=sys.stderr)
+        print(f"error: {printable(error.for_command_line(parameter_flags()))}", file=sys.stderr)
         return 2
     except SystemExit as done:
         WARNINGS.flush()
         if done.code is None:
             return 0
         return done.code if isinstance(done.code, int) else 1
+    finally:
+        warnings.showwarning = previous
     WARNINGS.flush()
     return 0
 

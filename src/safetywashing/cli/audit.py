@@ -9,19 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from safetywashing.cli.command import command, load_and_audit
+from safetywashing.cli.notices import WARNINGS
 from safetywashing.cli.options import (
     AuditOptions,
     ColumnOptions,
     DatasetOption,
     ForceOption,
-    OutputFormat,
-    OutputOptions,
     ScoresArgument,
-    TableOptions,
     UncertaintyOptions,
     VerboseOption,
-    output_console,
 )
+from safetywashing.cli.output import OutputFormat, OutputOptions, TableOptions, output_console
 from safetywashing.cli.progress import status
 from safetywashing.core.errors import InputError
 
@@ -87,8 +85,6 @@ def audit_command(
         )
     view = table.view(output.output_format)  # refuse filters for another format first
     if verbose:
-        from safetywashing.cli.app import WARNINGS
-
         WARNINGS.verbose = True
     if dataset is not None:
         scores, columns, settings = _shipped(dataset, scores, columns, settings)

@@ -9,19 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from safetywashing.cli.command import command
-from safetywashing.cli.options import (
-    ColumnOptions,
-    OutputFormat,
-    OutputOptions,
-    ThresholdOption,
-    UncertaintyOptions,
-    output_console,
-)
+from safetywashing.cli.options import ColumnOptions, ThresholdOption, UncertaintyOptions
+from safetywashing.cli.output import OutputFormat, OutputOptions, output_console
 from safetywashing.cli.progress import status
+from safetywashing.core.decision import PAPER_THRESHOLD, DecisionRule
+from safetywashing.core.errors import InputError
 
 if TYPE_CHECKING:
     from safetywashing.panels.check import IntervalEstimator
-from safetywashing.core.errors import InputError
 
 
 @command(columns=ColumnOptions, output=OutputOptions, uncertainty=UncertaintyOptions)
@@ -72,7 +67,7 @@ def check_command(
     name: Annotated[
         str | None, typer.Option("--name", help="Display name of the new benchmark.")
     ] = None,
-    threshold: ThresholdOption = 0.40,
+    threshold: ThresholdOption = PAPER_THRESHOLD,
 ) -> None:
     """Check a new benchmark against a reference panel: capabilities and compute correlation."""
     from dataclasses import replace
@@ -87,7 +82,7 @@ def check_command(
             "`check` reads one new benchmark; --benchmarks does not apply (name its column "
             "with --benchmark)."
         )
-    uncertainty.check()
+    resampling = uncertainty.resampling(DecisionRule(threshold))
     unusable = [
         flag
         for flag, value in (
@@ -108,23 +103,10 @@ def check_command(
         "check",
     )
     hook = None
-    if uncertainty.bootstrap is not None:
-        from safetywashing.panels.interval import bootstrap_interval
-        from safetywashing.uncertainty.compute import check_count
+    if resampling is not None:
+        from safetywashing.panels.interval import interval_hook
 
-        hook = bootstrap_interval(
-            n_resamples=check_count(uncertainty.bootstrap, "n_resamples", "bootstrap resamples"),
-            confidence=0.95 if uncertainty.confidence is None else uncertainty.confidence,
-            seed=uncertainty.seed,
-            permutations=(
-                None
-                if uncertainty.permutations is None
-                else check_count(
-                    uncertainty.permutations, "permutations", "permutations", allow_zero=True
-                )
-            ),
-            threshold=threshold,
-        )
+        hook = interval_hook(resampling.settings)
     if panel == "all":
         _atlas(scores, benchmark, columns, aliases, name, threshold, hook, output, figure)
         return

@@ -1,9 +1,14 @@
-"""Running a command: the option-group decorator, loading tables, flags for errors.
+"""Running a command: the option-group decorator, loading tables, auditing them.
 
 :func:`command` gives a command the flags of option groups (see
 :mod:`safetywashing.cli.options`) and hands it one object per group; :func:`load_table`
-and :func:`load_and_audit` are the one path from files to an audit for every command;
-:data:`PARAMETER_FLAGS` lets library errors name the command line's flags.
+and :func:`load_and_audit` are the one path from files to an audit for every command.
+
+Typer reads a command's options from its signature and has no groups of options, so
+:func:`command` writes the groups' fields into the signature it shows typer (and
+gathers them back into one object per group for the command). Declaring every flag in
+every command's own signature would repeat the 40 audit, column and uncertainty options
+four times over.
 """
 
 from __future__ import annotations
@@ -15,59 +20,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
 
-from safetywashing.cli.options import (
-    AuditOptions,
-    ColumnOptions,
-    UncertaintyOptions,
-)
+from safetywashing.cli.options import AuditOptions, ColumnOptions, UncertaintyOptions
 from safetywashing.core.table import ScoreTable
 from safetywashing.io.tables.readers import ColumnMap
 
 if TYPE_CHECKING:
     from safetywashing.audit.result import AuditResult
 
-
-#: Python parameter -> command-line flag, for library errors shown on the command line.
-PARAMETER_FLAGS: dict[str, str] = {
-    "capabilities": "--capabilities",
-    "preset": "--preset",
-    "model_class": "--class",
-    "pool_classes": "--pool",
-    "method": "--method",
-    "matrix": "--matrix",
-    "impute": "--impute",
-    "impute_rank": "--impute-rank",
-    "min_observed": "--min-observed",
-    "standardize": "--standardize",
-    "threshold": "--threshold",
-    "n_resamples": "--bootstrap",
-    "confidence": "--confidence",
-    "seed": "--seed",
-    "interval": "--interval",
-    "permutations": "--permutations",
-    "cluster": "--cluster",
-    "adjustment": "--adjust",
-    "alpha": "--alpha",
-    "scheduler": "--scheduler",
-    "workers": "--workers",
-    "family_column": "--family-column",
-    "rho": "--rho",
-    "models": "--models",
-    "panels": "--panels",
-    "n_capability": "--capability-benchmarks",
-    "engine": "--bootstrap",
-    "band": "--band",
-    "aim": "--aim",
-    "floor": "--floor",
-    "fdr": "--fdr",
-    "n_repeats": "--repeats",
-    "reliability": "--reliability",
-    "flop_scale": "--flop-scale",
-    "parameters_scale": "--params-scale",
-    "max_file_mb": "--max-file-size",
-    "max_rows": "--max-rows",
-    "max_columns": "--max-columns",
-}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -169,12 +128,22 @@ def load_and_audit(
     settings: AuditOptions,
     uncertainty: UncertaintyOptions | None = None,
 ) -> AuditResult:
-    """Read the scores (or the bundled demo panel), audit them, add the bootstrap if asked."""
-    if uncertainty is not None:
-        uncertainty.check()  # before the (possibly long) audit
-    result = settings.audit(load_table(scores, columns))
-    if uncertainty is None:
+    """Read the scores (or the bundled demo panel), audit them, add the bootstrap if asked.
+
+    The settings are checked before the files are read: the audit's configuration, and
+    the uncertainty settings with the configuration's decision rule.
+    """
+    from safetywashing.audit.compute import audit
+
+    config = settings.config()
+    resampling = uncertainty.resampling(config.rule) if uncertainty is not None else None
+    result = audit(load_table(scores, columns), config)
+    if resampling is None:
         return result
     from safetywashing.cli.progress import terminal_progress
+    from safetywashing.uncertainty.compute import bootstrap_with
 
-    return uncertainty.apply(result, progress=terminal_progress())
+    found = bootstrap_with(
+        result, resampling.settings, resampling.scheduler, progress=terminal_progress()
+    )
+    return found.apply()

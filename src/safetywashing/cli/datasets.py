@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from safetywashing.cli.options import RefetchOption
 from safetywashing.cli.progress import status
 
 datasets_app = typer.Typer(
@@ -31,7 +32,7 @@ def fetch_command(
             "authors' repository at the pinned commit).",
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Download again even if cached.")] = False,
+    force: RefetchOption = False,
 ) -> None:
     """Download the paper's released CSVs, verify their SHA-256 and cache them."""
     from safetywashing.io.fetch import fetch_paper

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from safetywashing.cli.options import ForceOption
+from safetywashing.core.errors import InputError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,10 +39,14 @@ def ingest_command(
         Path | None,
         typer.Option("--output", "-o", help="CSV file to write.", show_default=False),
     ] = None,
-    format: Annotated[
+    framework: Annotated[
         str,
-        typer.Option("--format", "-f", help="auto, lm-eval, inspect, helm or openllm."),
+        typer.Option("--framework", "-f", help="auto, lm-eval, inspect, helm or openllm."),
     ] = "auto",
+    format_alias: Annotated[
+        str | None,
+        typer.Option("--format", hidden=True, help="The former name of --framework."),
+    ] = None,
     metrics: Annotated[
         Path | None,
         typer.Option(
@@ -54,7 +62,7 @@ def ingest_command(
         bool,
         typer.Option("--subtasks", help="Also read subtasks of lm-eval groups (MMLU subjects)."),
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite the output file.")] = False,
+    force: ForceOption = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show every note, not the first 20.")
     ] = False,
@@ -83,10 +91,16 @@ def ingest_command(
     """Read framework results and write a scores table."""
     from rich.console import Console
 
-    from safetywashing.core.errors import InputError
     from safetywashing.io.frameworks import ingest
     from safetywashing.io.frameworks.output import write_long, write_wide
 
+    if format_alias is not None:
+        if framework != "auto" and framework != format_alias:
+            raise InputError(
+                f"--framework {framework} and --format {format_alias} both name the input "
+                "framework; give --framework alone."
+            )
+        framework = format_alias
     if not paths:
         raise InputError("No results given; name the result files or folders to read.")
     if output is None:
@@ -96,12 +110,7 @@ def ingest_command(
             f"{output} already exists; choose another name or pass --force to overwrite it."
         )
     if items:
-        from safetywashing.cli.ingest_items import ingest_item_results
-
-        ingest_item_results(
-            paths, output, format=format, item_id=item_id, metric=item_metric, force=force,
-            verbose=verbose,
-        )  # fmt: skip
+        _ingest_items(paths, output, framework, item_id, item_metric, force=force, verbose=verbose)
         return
     tables = [p for p in paths if p.is_file() and p.suffix.lower() in _TABLE_SUFFIXES]
     if tables:
@@ -110,26 +119,14 @@ def ingest_command(
             "results files of lm-evaluation-harness, Inspect, HELM and the Open LLM "
             f"Leaderboard, while a table goes straight to `safetywashing audit {tables[0]}`."
         )
-    report = ingest(paths, format=format, metric_map=metrics, subtasks=subtasks)
+    report = ingest(paths, format=framework, metric_map=metrics, subtasks=subtasks)
     out = Console(soft_wrap=True, highlight=False)
-    err = Console(stderr=True, soft_wrap=True, highlight=False)
-    if report.skipped:
-        err.print(f"Skipped {len(report.skipped)} file(s):", style="yellow")
-        for item in report.skipped:
-            err.print(f"  {item}", markup=False)
-    shown = report.notes if verbose else report.notes[:_MAX_NOTES]
-    if shown:
-        err.print("Notes:", style="cyan")
-        for note in shown:
-            err.print(f"  {note}", markup=False)
-        hidden = len(report.notes) - len(shown)
-        if hidden:
-            err.print(f"  ... and {hidden} more notes (show them with --verbose).", markup=False)
+    _print_skipped_and_notes(report.skipped, report.notes, verbose=verbose)
     if not report.records:
         where = ", ".join(str(p) for p in paths)
         reason = "every file was skipped (see above)" if report.skipped else "no results files"
         raise InputError(
-            f"No scores could be read from {where}: {reason}; check the paths or --format."
+            f"No scores could be read from {where}: {reason}; check the paths or --framework."
         )
     if wide:
         table = report.to_table()
@@ -169,3 +166,69 @@ def _summary(console: Console, report: IngestReport) -> None:
             str(len(records)),
         )
     console.print(table)
+
+
+def _print_skipped_and_notes(
+    skipped: Sequence[object], notes: Sequence[str], *, verbose: bool
+) -> None:
+    """What the readers skipped and noted, on stderr (the first notes, or all if verbose)."""
+    from rich.console import Console
+
+    err = Console(stderr=True, soft_wrap=True, highlight=False)
+    if skipped:
+        err.print(f"Skipped {len(skipped)} file(s):", style="yellow")
+        for item in skipped:
+            err.print(f"  {item}", markup=False)
+    shown = notes if verbose else notes[:_MAX_NOTES]
+    if shown:
+        err.print("Notes:", style="cyan")
+        for note in shown:
+            err.print(f"  {note}", markup=False)
+        hidden = len(notes) - len(shown)
+        if hidden:
+            err.print(f"  ... and {hidden} more notes (show them with --verbose).", markup=False)
+
+
+def _ingest_items(
+    paths: list[Path],
+    output: Path,
+    framework: str,
+    item_id: str,
+    metric: str | None,
+    *,
+    force: bool,
+    verbose: bool,
+) -> None:
+    """``ingest --items``: per-item results under ``paths`` into the item table ``output``."""
+    from rich.console import Console
+
+    from safetywashing.io.frameworks.items import ingest_items
+    from safetywashing.items.table import write_item_table
+
+    if item_id not in ("id", "hash"):
+        raise InputError(f"--item-id {item_id} is unknown; use id or hash.")
+    found = ingest_items(
+        paths,
+        format=framework,
+        item_id="hash" if item_id == "hash" else "id",
+        metric=metric,
+    )
+    _print_skipped_and_notes(found.skipped, found.notes, verbose=verbose)
+    if not found.rows:
+        where = ", ".join(str(p) for p in paths)
+        raise InputError(
+            f"No per-item results could be read from {where}; lm-eval needs --log_samples "
+            "(samples_*.jsonl), Inspect logs need their samples, HELM runs need "
+            "per_instance_stats.json."
+        )
+    frame = found.to_frame()
+    written = write_item_table(frame, output, force=force)
+    out = Console(soft_wrap=True, highlight=False)
+    out.print(
+        f"Read {len(frame)} item results: {frame['model'].nunique()} models x "
+        f"{frame['benchmark'].nunique()} benchmarks ({frame['item'].nunique()} items).",
+        markup=False,
+    )
+    out.print(
+        f"Wrote {output} ({len(written)} file{'s' if len(written) != 1 else ''}).", markup=False
+    )

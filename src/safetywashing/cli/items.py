@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from safetywashing.cli.options import OutputFormat, OutputOptions, output_console
+from safetywashing.cli.options import ForceOption
+from safetywashing.cli.output import OutputFormat, OutputOptions, output_console
 from safetywashing.cli.progress import status, terminal_progress
 from safetywashing.core.errors import InputError
 
@@ -52,7 +53,7 @@ def items_command(
             help="Item metadata column to group by (default: category, subject, ... if present).",
         ),
     ] = None,
-    bootstrap: Annotated[
+    n_resamples: Annotated[
         int,
         typer.Option(
             "--bootstrap", min=0, help="Resamples of models for item intervals (0: none)."
@@ -87,7 +88,7 @@ def items_command(
     reliability: Annotated[
         str, typer.Option("--reliability", help="alpha (Cronbach) or split-half.")
     ] = "alpha",
-    repeats: Annotated[
+    n_repeats: Annotated[
         int,
         typer.Option("--repeats", min=1, help="Random halvings of the models for cross-fitting."),
     ] = 5,
@@ -110,7 +111,7 @@ def items_command(
             "only the subset (TASK_subset.yaml and its filter).",
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    force: ForceOption = False,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="table or json on stdout.")
     ] = OutputFormat.table,
@@ -157,7 +158,7 @@ def items_command(
         model_ids=matrix.model_ids,
         categories=matrix.categories,
         benchmark=matrix.benchmark,
-        n_resamples=bootstrap,
+        n_resamples=n_resamples,
         seed=seed,
         fdr=fdr,
         progress=terminal_progress(),
@@ -176,7 +177,7 @@ def items_command(
             aim=aim,
             floor=floor,
             reliability="alpha" if reliability == "alpha" else "split-half",
-            n_repeats=repeats,
+            n_repeats=n_repeats,
             seed=seed,
         )
         if subset

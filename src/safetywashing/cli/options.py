@@ -1,14 +1,19 @@
 """Command-line options, declared once and shared by every command that uses them.
 
-Four groups, each a frozen dataclass whose fields carry their typer declaration:
+Three groups, each a frozen dataclass whose fields carry their typer declaration:
 
 - :class:`ColumnOptions`: how to read a scores table (column names, scales, metadata);
 - :class:`AuditOptions`: the audit's settings (the same flags wherever an audit runs);
-- :class:`UncertaintyOptions`: the bootstrap and permutation settings;
-- :class:`OutputOptions`: ``--format``, one vocabulary for every command.
+- :class:`UncertaintyOptions`: the bootstrap and permutation settings.
 
-Single options used by several commands (``--force``, ``--threshold``) are typer
-``Annotated`` aliases declared here too.
+(``--format`` is :class:`safetywashing.cli.output.OutputOptions`.) Single options used by
+several commands (``--force``, ``--threshold``, ``--scheduler``) are typer ``Annotated``
+aliases declared here too.
+
+A field has the name of the library parameter it feeds (``n_resamples`` behind
+``--bootstrap``), so that a library error naming the parameter is said with the flag
+(:func:`safetywashing.cli.app.parameter_flags`). A choice is typed with the library's
+own vocabulary (``CorrelationMethod``, ``IntervalKind``, ...): typer offers its values.
 
 A command names the groups it takes with :func:`safetywashing.cli.command.command`,
 which adds their flags to the command's signature and hands the command one object per
@@ -17,115 +22,31 @@ group.
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass, fields
-from enum import StrEnum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, cast, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
+from safetywashing.core.config import AuditConfig, AuditMatrix, ImputeMethod, StandardizeBasis
+from safetywashing.core.decision import PAPER_THRESHOLD
 from safetywashing.core.errors import InputError
 from safetywashing.core.limits import MAX_COLUMNS, MAX_ROWS, MAX_TABLE_MB
-from safetywashing.core.table import ScoreTable
+from safetywashing.io.tables.columns import ComputeKind, DuplicatePolicy, TextColumnPolicy
 from safetywashing.io.tables.readers import ColumnMap
+from safetywashing.stats.correlation import CorrelationMethod
+from safetywashing.stats.intervals import IntervalKind
+from safetywashing.stats.multiple import Adjustment
+from safetywashing.uncertainty.settings import Cluster
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from safetywashing.audit.result import AuditResult
-    from safetywashing.core.progress import ProgressCallback
-    from safetywashing.report.reading import TableView
+    from safetywashing.core.decision import DecisionRule
+    from safetywashing.core.parallel import Scheduler
+    from safetywashing.uncertainty.settings import UncertaintySettings
 
 AUDIT_PANEL = "Audit settings"
 UNCERTAINTY_PANEL = "Uncertainty (bootstrap)"
 COLUMN_PANEL = "Reading the scores table"
-
-
-class OutputFormat(StrEnum):
-    """What a command prints on stdout (one vocabulary for every command)."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-    latex = "latex"
-
-
-class Method(StrEnum):
-    """Correlation for capabilities and compute correlations."""
-
-    spearman = "spearman"
-    pearson = "pearson"
-    kendall = "kendall"
-
-
-class Matrix(StrEnum):
-    """Matrix whose top eigenvector is the capability score."""
-
-    spearman = "spearman"
-    pearson = "pearson"
-
-
-class Impute(StrEnum):
-    """How models with missing capability scores are handled."""
-
-    pca = "pca"
-    none = "none"
-
-
-class Standardize(StrEnum):
-    """Over which models each capability benchmark is z-scored."""
-
-    complete = "complete"
-    available = "available"
-
-
-class Interval(StrEnum):
-    """Bootstrap interval behind ``ci_low``/``ci_high`` and the verdict."""
-
-    percentile = "percentile"
-    bca = "bca"
-
-
-class Cluster(StrEnum):
-    """Unit of resampling other than the model."""
-
-    family = "family"
-
-
-class Adjustment(StrEnum):
-    """Multiplicity adjustment of the permutation p-values."""
-
-    bh = "bh"
-    by = "by"
-    holm = "holm"
-
-
-class Duplicates(StrEnum):
-    """What to do with a model id on several rows."""
-
-    error = "error"
-    first = "first"
-    last = "last"
-    mean = "mean"
-    max = "max"
-
-
-class TextColumns(StrEnum):
-    """What to do with columns that hold text rather than scores."""
-
-    error = "error"
-    ignore = "ignore"
-
-
-class ComputeKind(StrEnum):
-    """What the compute column holds."""
-
-    flop = "flop"
-    params = "params"
-    tokens = "tokens"
 
 
 def _column(*flags: str, help: str) -> Any:
@@ -191,7 +112,15 @@ VerboseOption = Annotated[
     bool,
     typer.Option("--verbose", help="Print every note and warning in full on stderr."),
 ]
-ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
+
+
+def _force(help: str) -> Any:
+    """``--force``: the one declaration of the flag (its help says what it forces)."""
+    return typer.Option("--force", help=help)
+
+
+ForceOption = Annotated[bool, _force("Overwrite existing output files.")]
+RefetchOption = Annotated[bool, _force("Download again even if cached.")]
 ThresholdOption = Annotated[
     float,
     _setting(
@@ -201,57 +130,6 @@ ThresholdOption = Annotated[
         "--bootstrap, entangled above +T and inverse below -T.",
     ),
 ]
-
-
-class TrimmedLines:
-    """A text stream that drops the spaces a line ends in before passing it on.
-
-    rich pads a table's title and wrapped paragraphs to the console's width; in a
-    terminal that is invisible, but in a file or a pipe every such line ends in spaces.
-    A partial line is held until its newline (or a flush).
-    """
-
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream = stream
-        self.pending = ""
-
-    def write(self, text: str) -> int:
-        *lines, self.pending = (self.pending + text).split("\n")
-        if lines:
-            self.stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
-        return len(text)
-
-    def flush(self) -> None:
-        if self.pending:
-            self.stream.write(self.pending)
-            self.pending = ""
-        self.stream.flush()
-
-    def isatty(self) -> bool:
-        return False
-
-    def fileno(self) -> int:
-        return self.stream.fileno()
-
-    @property
-    def encoding(self) -> str:
-        return getattr(self.stream, "encoding", None) or "utf-8"
-
-
-def output_console(stderr: bool = False) -> Console:
-    """A rich console: the terminal's width, or ``$COLUMNS`` (else 110) when piped, where
-    lines lose their trailing spaces."""
-    from rich.console import Console
-
-    stream = sys.stderr if stderr else sys.stdout
-    if stream.isatty():
-        return Console(stderr=stderr)
-    try:
-        width = int(os.environ.get("COLUMNS", ""))
-    except ValueError:
-        width = 0
-    trimmed = cast("IO[str]", TrimmedLines(stream))
-    return Console(file=trimmed, width=width if width >= 40 else 110)
 
 
 @dataclass(frozen=True)
@@ -291,7 +169,7 @@ class ColumnOptions:
         float,
         _column("--flop-scale", help="Multiply the FLOP column by this (1e21 for 1E21)."),
     ] = 1.0
-    params_scale: Annotated[
+    parameters_scale: Annotated[
         float,
         _column("--params-scale", help="Multiply the parameter column by this (1e9 for B)."),
     ] = 1.0
@@ -314,17 +192,17 @@ class ColumnOptions:
         ),
     ] = None
     duplicates: Annotated[
-        Duplicates,
+        DuplicatePolicy,
         _column(
             "--duplicates",
             help="A model on several rows: error, keep the first or last row, or combine "
             "cell by cell (mean, max).",
         ),
-    ] = Duplicates.error
+    ] = "error"
     text_columns: Annotated[
-        TextColumns,
+        TextColumnPolicy,
         _column("--text-columns", help="Columns of text, not scores: error (list them) or ignore."),
-    ] = TextColumns.error
+    ] = "error"
     missing_class: Annotated[
         str | None,
         _column("--missing-class", help="Class for rows whose class cell is empty."),
@@ -342,7 +220,7 @@ class ColumnOptions:
             "--compute-kind",
             help="What the compute column holds: training FLOP, parameters or training tokens.",
         ),
-    ] = ComputeKind.flop
+    ] = "flop"
 
     max_file_mb: Annotated[
         float,
@@ -372,14 +250,14 @@ class ColumnOptions:
             flop=self.compute_column if self.compute_column is not None else self.flop_column,
             family=self.family_column,
             flop_scale=self.flop_scale,
-            parameters_scale=self.params_scale,
+            parameters_scale=self.parameters_scale,
             ignore=tuple(self.ignore_columns or ()),
             default_class=self.default_class,
-            compute_kind=self.compute_kind.value,
+            compute_kind=self.compute_kind,
             header_row=self.header_row,
             skip_rows=self.skip_rows,
-            duplicates=self.duplicates.value,
-            text_columns=self.text_columns.value,
+            duplicates=self.duplicates,
+            text_columns=self.text_columns,
             missing_class=self.missing_class,
             max_file_mb=self.max_file_mb,
             max_rows=self.max_rows,
@@ -406,26 +284,26 @@ class AuditOptions:
         str | None,
         _setting("--class", help="Analyse only this model class (e.g. chat)."),
     ] = None
-    pool: Annotated[
+    pool_classes: Annotated[
         bool,
         _setting("--pool", help="Analyse all classes together (default: separately)."),
     ] = False
     method: Annotated[
-        Method,
+        CorrelationMethod,
         _setting("--method", help="Correlation method."),
-    ] = Method.spearman
+    ] = "spearman"
     matrix: Annotated[
-        Matrix,
+        AuditMatrix,
         _setting("--matrix", help="Matrix for the capability component."),
-    ] = Matrix.spearman
+    ] = "spearman"
     impute: Annotated[
-        Impute,
+        ImputeMethod,
         _setting(
             "--impute",
             help="Fill missing capability scores by iterative PCA of the "
             "capability benchmarks (pca) or leave such models out (none).",
         ),
-    ] = Impute.pca
+    ] = "pca"
     impute_rank: Annotated[
         int,
         _setting("--impute-rank", help="Rank of the imputation's PCA."),
@@ -439,47 +317,61 @@ class AuditOptions:
         ),
     ] = None
     standardize: Annotated[
-        Standardize,
+        StandardizeBasis,
         _setting(
             "--standardize",
             help="Z-score each capability benchmark over the models with a capability "
             "score (complete) or over every model that has it (available).",
         ),
-    ] = Standardize.complete
-    threshold: ThresholdOption = 0.40
+    ] = "complete"
+    threshold: ThresholdOption = PAPER_THRESHOLD
 
-    def audit(self, table: ScoreTable) -> AuditResult:
-        """Run the audit with these settings."""
-        from safetywashing.audit.compute import audit
+    def config(self) -> AuditConfig:
+        """The audit's configuration these flags ask for (checked when it is made)."""
         from safetywashing.io.tables.readers import split_names
 
         if self.preset is not None and self.capabilities is not None:
             raise InputError(
                 "--preset and --capabilities both choose the capability benchmarks; give one."
             )
-        return audit(
-            table,
+        return AuditConfig(
             capabilities=(
-                split_names(self.capabilities) if self.capabilities is not None else None
+                tuple(split_names(self.capabilities)) if self.capabilities is not None else None
             ),
             preset=self.preset,
-            method=self.method.value,
-            matrix=self.matrix.value,
+            method=self.method,
+            matrix=self.matrix,
             model_class=self.model_class,
-            pool_classes=self.pool,
-            impute=self.impute.value,
+            pool_classes=self.pool_classes,
+            impute=self.impute,
             impute_rank=self.impute_rank,
             min_observed=self.min_observed,
             threshold=self.threshold,
-            standardize=self.standardize.value,
+            standardize=self.standardize,
         )
 
 
 @dataclass(frozen=True)
-class UncertaintyOptions:
-    """Bootstrap and permutation settings; all but --bootstrap need --bootstrap."""
+class Resampling:
+    """What ``--bootstrap`` and its settings ask for, checked: the settings and where they run.
 
-    bootstrap: Annotated[
+    Made once per command by :meth:`UncertaintyOptions.resampling`, before any file is
+    read; the analyses take it as it is.
+    """
+
+    settings: UncertaintySettings
+    scheduler: Scheduler
+
+
+@dataclass(frozen=True)
+class UncertaintyOptions:
+    """Bootstrap and permutation settings; all but --bootstrap need --bootstrap.
+
+    Unset settings are None here and take the library's defaults
+    (:class:`~safetywashing.uncertainty.settings.UncertaintySettings`).
+    """
+
+    n_resamples: Annotated[
         str | None,
         typer.Option(
             "--bootstrap",
@@ -497,7 +389,7 @@ class UncertaintyOptions:
         _resampling("--seed", help="Seed for resampling and permutations."),
     ] = None
     interval: Annotated[
-        Interval | None,
+        IntervalKind | None,
         _resampling(
             "--interval", help="Interval behind ci_low/ci_high and verdict [default: percentile]."
         ),
@@ -538,110 +430,49 @@ class UncertaintyOptions:
 
     def given_without_bootstrap(self) -> list[str]:
         """Flags of this group that were given although --bootstrap was not."""
-        if self.bootstrap is not None:
+        if self.n_resamples is not None:
             return []
         return [
             flag_of(UncertaintyOptions, item.name)
             for item in fields(self)
-            if item.name != "bootstrap" and getattr(self, item.name) is not None
+            if item.name != "n_resamples" and getattr(self, item.name) is not None
         ]
 
-    def check(self) -> None:
-        """Refuse what cannot work before any file is read.
+    def resampling(self, rule: DecisionRule) -> Resampling | None:
+        """The settings these flags ask for, checked once; None without ``--bootstrap``.
 
-        A flag right after ``--bootstrap`` or ``--permutations`` (which take a number) is
-        named as such, and uncertainty settings without ``--bootstrap`` are refused.
+        ``rule`` is the decision rule of the verdicts (the audit's). Run before any file
+        is read: a flag right after ``--bootstrap`` or
+        ``--permutations`` (which take a number) is named as such, uncertainty settings
+        without ``--bootstrap`` are refused, the counts are read from their text here and
+        only here, the settings are checked by the library, and the scheduler is resolved.
         """
-        for flag, value in (("--bootstrap", self.bootstrap), ("--permutations", self.permutations)):
+        from safetywashing.core.parallel import resolve_scheduler
+        from safetywashing.uncertainty.settings import UncertaintySettings, parse_count
+
+        counts = (("--bootstrap", self.n_resamples), ("--permutations", self.permutations))
+        for flag, value in counts:
             if value is not None and value.startswith("--"):
                 raise InputError(
                     f"{flag} needs a number N, but the word after it is the flag {value}; "
                     f"write e.g. {flag} 2000 {value} ..."
                 )
-        if self.bootstrap is not None:
-            from safetywashing.core.parallel import resolve_scheduler
-            from safetywashing.uncertainty.compute import check_count
-
-            check_count(self.bootstrap, "n_resamples", "bootstrap resamples")
-            resolve_scheduler(self.scheduler, self.workers)
-        stray = self.given_without_bootstrap()
-        if stray:
-            raise InputError(
-                f"{' and '.join(stray)} need{'s' if len(stray) == 1 else ''} --bootstrap N; "
-                "add --bootstrap 2000 or leave "
-                f"{'it' if len(stray) == 1 else 'them'} out."
-            )
-
-    def apply(self, result: AuditResult, *, progress: ProgressCallback | None) -> AuditResult:
-        """The audit with intervals, p-values and verdicts (unchanged without --bootstrap)."""
-        self.check()
-        if self.bootstrap is None:
-            return result
-        from safetywashing.uncertainty.compute import bootstrap_audit, check_count
-
-        found = bootstrap_audit(
-            result,
-            n_resamples=check_count(self.bootstrap, "n_resamples", "bootstrap resamples"),
-            confidence=0.95 if self.confidence is None else self.confidence,
-            seed=self.seed,
-            interval=(self.interval or Interval.percentile).value,
-            cluster=self.cluster.value if self.cluster is not None else None,
-            permutations=(
-                None
-                if self.permutations is None
-                else check_count(self.permutations, "permutations", "permutations", allow_zero=True)
-            ),
-            adjustment=(self.adjustment or Adjustment.bh).value,
-            alpha=0.05 if self.alpha is None else self.alpha,
-            progress=progress,
-            scheduler=self.scheduler,
-            workers=self.workers,
-        )
-        return found.apply()
-
-
-@dataclass(frozen=True)
-class OutputOptions:
-    """What to print on stdout."""
-
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="What to print on stdout.")
-    ] = OutputFormat.table
-
-    def require(self, allowed: tuple[OutputFormat, ...], command: str) -> None:
-        """Refuse a format this command cannot print."""
-        if self.output_format not in allowed:
-            raise InputError(
-                f"`{command}` cannot print --format {self.output_format.value}; choose one of "
-                f"{', '.join(f.value for f in allowed)}."
-            )
-
-
-@dataclass(frozen=True)
-class TableOptions:
-    """Filters of the terminal table (``audit --format table``)."""
-
-    top: Annotated[
-        int | None,
-        typer.Option(
-            "--top",
-            min=1,
-            help="In the table, only the N safety benchmarks with the largest absolute "
-            "capabilities correlation.",
-        ),
-    ] = None
-    areas: Annotated[
-        list[str] | None,
-        typer.Option("--area", help="In the table, only this area (repeatable)."),
-    ] = None
-
-    def view(self, output_format: OutputFormat) -> TableView:
-        """The table filters these options ask for (an error for another format)."""
-        from safetywashing.report.reading import TableView
-
-        if (self.top is not None or self.areas) and output_format is not OutputFormat.table:
-            raise InputError(
-                f"--top and --area filter the table; they do not apply to --format "
-                f"{output_format.value} (drop them, or print the table)."
-            )
-        return TableView(top=self.top, areas=tuple(self.areas or ()))
+        if self.n_resamples is None:
+            stray = self.given_without_bootstrap()
+            if stray:
+                raise InputError(
+                    f"{' and '.join(stray)} need{'s' if len(stray) == 1 else ''} --bootstrap "
+                    "N; add --bootstrap 2000 or leave "
+                    f"{'it' if len(stray) == 1 else 'them'} out."
+                )
+            return None
+        given: dict[str, Any] = {
+            "n_resamples": parse_count(self.n_resamples, "n_resamples", "bootstrap resamples")
+        }
+        if self.permutations is not None:
+            given["permutations"] = parse_count(self.permutations, "permutations", "permutations")
+        for name in ("confidence", "interval", "cluster", "adjustment", "alpha"):
+            if getattr(self, name) is not None:
+                given[name] = getattr(self, name)
+        settings = UncertaintySettings.drawn(self.seed, rule=rule, **given)
+        return Resampling(settings, resolve_scheduler(self.scheduler, self.workers))

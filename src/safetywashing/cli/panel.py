@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from safetywashing.cli.command import command, load_table
+from safetywashing.cli.command import command, load_and_audit
 from safetywashing.cli.options import (
     AuditOptions,
     ColumnOptions,
@@ -37,7 +37,7 @@ def build_command(
     from safetywashing.panels import build_panel
 
     check_writable([output], force=force)
-    result = settings.audit(load_table([scores], columns))
+    result = load_and_audit([scores], columns, settings)
     panel = build_panel(result, label=label)
     write_atomic(output, panel.to_json(), force=force)
     summary = ", ".join(f"{c.model_class}: {len(c.models)} models" for c in panel.classes)

@@ -8,14 +8,9 @@ from typing import Annotated
 import typer
 
 from safetywashing.cli.command import command
-from safetywashing.cli.options import (
-    OutputFormat,
-    OutputOptions,
-    SchedulerOption,
-    ThresholdOption,
-    WorkersOption,
-    output_console,
-)
+from safetywashing.cli.options import SchedulerOption, ThresholdOption, WorkersOption
+from safetywashing.cli.output import OutputFormat, OutputOptions, output_console
+from safetywashing.core.decision import PAPER_THRESHOLD
 from safetywashing.core.errors import InputError
 from safetywashing.core.limits import MAX_POWER_BENCHMARKS, MAX_POWER_MODELS, MAX_POWER_PANELS
 
@@ -44,7 +39,7 @@ def power_command(
         str, typer.Option("--models", help="Panel sizes, comma-separated.")
     ] = "20,30,50,100",
     panels: Annotated[int, typer.Option("--panels", help="Simulated panels per size.")] = 2000,
-    bootstrap: Annotated[
+    n_resamples: Annotated[
         str | None,
         typer.Option(
             "--bootstrap",
@@ -57,8 +52,8 @@ def power_command(
     alpha: Annotated[
         float, typer.Option("--alpha", help="Level of the test of a zero correlation.")
     ] = 0.05,
-    threshold: ThresholdOption = 0.40,
-    capability_benchmarks: Annotated[
+    threshold: ThresholdOption = PAPER_THRESHOLD,
+    n_capability: Annotated[
         int, typer.Option("--capability-benchmarks", help="Capability benchmarks per panel.")
     ] = 12,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the simulation.")] = None,
@@ -67,18 +62,21 @@ def power_command(
 ) -> None:
     """Power to detect a capabilities correlation, chance of each verdict, interval width."""
     from safetywashing.cli.progress import terminal_progress
-    from safetywashing.power.compute import power_analysis
+    from safetywashing.power.compute import POWER_RESAMPLES, power_analysis
     from safetywashing.report.power import power_json, print_power
-    from safetywashing.uncertainty.compute import check_count
+    from safetywashing.uncertainty.settings import parse_count
 
     output.require((OutputFormat.table, OutputFormat.json), "power")
-    n_resamples = (
-        500 if bootstrap is None else check_count(bootstrap, "n_resamples", "bootstrap resamples")
+    # Read from its text here; the analysis's settings check it.
+    resamples = (
+        None
+        if n_resamples is None
+        else parse_count(n_resamples, "n_resamples", "bootstrap resamples")
     )
     sizes = _sizes(models)
     for flag, value, limit in (
         ("--models", max(sizes, default=0), MAX_POWER_MODELS),
-        ("--capability-benchmarks", capability_benchmarks, MAX_POWER_BENCHMARKS),
+        ("--capability-benchmarks", n_capability, MAX_POWER_BENCHMARKS),
         ("--panels", panels, MAX_POWER_PANELS),
     ):
         if value > limit:
@@ -90,12 +88,12 @@ def power_command(
         rho=rho,
         models=sizes,
         panels=panels,
-        engine="fisher" if bootstrap is None else "bootstrap",
-        n_resamples=n_resamples,
+        engine="fisher" if resamples is None else "bootstrap",
+        n_resamples=POWER_RESAMPLES if resamples is None else resamples,
         confidence=confidence,
         alpha=alpha,
         threshold=threshold,
-        n_capability=capability_benchmarks,
+        n_capability=n_capability,
         seed=seed,
         progress=terminal_progress(),
         scheduler=scheduler,
