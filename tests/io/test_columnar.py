@@ -1,14 +1,21 @@
-"""The column-wise reader gives the row reader's table, or declines.
+"""One reader, two tokenizers: a file reads the same split by pyarrow or by the row tokenizer.
 
-Expected values come from the row reader itself (``io.wide.read_wide`` on the same
-file): the column-wise reader is a faster way to the same table, never a second reading
-of a file.
+The expected table (or error) comes from the same engine with the row tokenizer
+(the standard library's ``csv`` module, every cell as text): pyarrow's column-wise
+tokenizer is a faster way to the same cells, never a second reading of a file. Where the
+pyarrow tokenizer declines a file, the row tokenizer splits it and the result is the
+same by construction; the tests check that it handles plain files itself.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -16,32 +23,63 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from safetywashing.core.errors import InputError
+from safetywashing.core.errors import InputError, InputNotice
 from safetywashing.core.table import BenchmarkInfo, ScoreTable
-from safetywashing.io.tables import readers
-from safetywashing.io.tables.columnar import read_wide_columnar
-from safetywashing.io.tables.wide import read_wide
+from safetywashing.io.tables import arrow, readers
+from safetywashing.io.tables.grid import Grid
 
 
-def row_reader(path: Path, columns: readers.ColumnMap = readers.DEFAULT_COLUMNS) -> ScoreTable:
-    rows = readers.read_rows(path)
-    header = [cell.strip() for cell in rows.header]
-    source = readers.SourceFile(path=str(path), sha256=readers.file_sha256(path))
-    return read_wide(path, header, rows.body, columns, (), source)
+@contextmanager
+def tokenizer(kind: str) -> Iterator[None]:
+    """Read with the row tokenizer only, or with pyarrow whatever the file's size."""
+    if kind == "rows":
+        replacement = lambda *args, **kwargs: None  # noqa: E731
+    else:
+        replacement = functools.partial(arrow.read_grid, min_csv_bytes=0)
+    with mock.patch.object(readers, "read_grid", replacement):
+        yield
 
 
-def assert_same(fast: ScoreTable, slow: ScoreTable) -> None:
+def read(path: Path, kind: str, columns: readers.ColumnMap = readers.DEFAULT_COLUMNS) -> object:
+    """The table read with one tokenizer, or the message of the error it raised."""
+    with tokenizer(kind), warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputNotice)  # the notes are compared instead
+        try:
+            return readers.read_scores(path, columns=columns)
+        except InputError as error:
+            return str(error)
+
+
+def arrow_grid(path: Path, columns: readers.ColumnMap = readers.DEFAULT_COLUMNS) -> Grid | None:
+    return arrow.read_grid(
+        path, columns, functools.partial(readers._text_positions, columns=columns), min_csv_bytes=0
+    )
+
+
+def assert_same(fast: object, slow: object) -> None:
+    if isinstance(slow, str) or isinstance(fast, str):
+        assert fast == slow
+        return
+    assert isinstance(fast, ScoreTable) and isinstance(slow, ScoreTable)
     assert np.array_equal(fast.values, slow.values, equal_nan=True)
     assert np.array_equal(np.signbit(fast.values), np.signbit(slow.values))  # -0.0 stays
     # NaN != NaN inside the dataclasses, so compare the models by their text.
     assert repr(fast.models) == repr(slow.models)
     assert fast.benchmarks == slow.benchmarks
     assert fast.sources == slow.sources
+    assert fast.notes == slow.notes
+
+
+def row_reader(path: Path, columns: readers.ColumnMap = readers.DEFAULT_COLUMNS) -> ScoreTable:
+    table = read(path, "rows", columns)
+    assert isinstance(table, ScoreTable), table
+    return table
 
 
 def columnar(path: Path, columns: readers.ColumnMap = readers.DEFAULT_COLUMNS) -> ScoreTable:
-    table = read_wide_columnar(path, columns, (), min_csv_bytes=0)
-    assert table is not None, "the column-wise reader declined a plain file"
+    assert arrow_grid(path, columns) is not None, "pyarrow declined a plain file"
+    table = read(path, "arrow", columns)
+    assert isinstance(table, ScoreTable), table
     return table
 
 
@@ -53,7 +91,25 @@ number_text = st.one_of(
     st.sampled_from(["0.5", ".5", "5.", "-0", "+0.25", "1E-3", "007", " 0.5", "0.5 "]),
 )
 missing_text = st.sampled_from(["", "NA", "na", "NaN", "nan", "null", "None", "-", "?", "N/A"])
-odd_text = st.sampled_from(["nA", "inf", "-Infinity", "1e400", "45%", "0,5", "1_000", "x", " "])
+odd_text = st.sampled_from(
+    [
+        "nA",
+        "nAn",
+        "-nan",
+        "nan(1)",
+        "inf",
+        "-Infinity",
+        "1e400",
+        "1e150",
+        "45%",
+        "0,5",
+        "1_000",
+        "x",
+        " ",
+        " NA",
+        "\u00a00.5",
+    ]
+)
 
 
 @st.composite
@@ -66,9 +122,11 @@ def wide_tables(draw: st.DrawFn, cells: st.SearchStrategy[str], plain: bool = Fa
     header += [f"b{j}" for j in range(n_scores)]
     lines = [",".join(header)]
     for i in range(n_models):
-        row = [f"m{i}"]
+        # Plain: unique ids; otherwise a repeated or empty id now and then.
+        ids = [f"m{i}"] if plain else [f"m{i}", f"m{i}", f"m{i}", "m0", ""]
+        row = [draw(st.sampled_from(ids))]
         # Plain: compute above zero and a class in every cell (zero compute and empty
-        # classes have the row reader's notes and policies, so the column reader declines).
+        # classes have notes and policies of their own).
         if with_flop:
             flop = st.floats(1e-3, 1e6).map(repr) if plain else number_text
             row.append(draw(st.one_of(missing_text, flop)))
@@ -85,7 +143,7 @@ def wide_tables(draw: st.DrawFn, cells: st.SearchStrategy[str], plain: bool = Fa
 )
 @given(
     text=wide_tables(
-        # Plain numbers are within the supported range (the row reader refuses beyond 1e100).
+        # Plain numbers are within the supported range (the reader refuses beyond 1e100).
         st.one_of(number_text.filter(lambda t: abs(float(t)) <= 1e100), missing_text),
         plain=True,
     )
@@ -97,49 +155,93 @@ def test_plain_tables_read_the_same(tmp_path: Path, text: str) -> None:
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(text=wide_tables(st.one_of(number_text, missing_text, odd_text)))
-def test_any_table_reads_the_same_or_is_declined(tmp_path: Path, text: str) -> None:
+def test_any_table_reads_the_same_or_fails_the_same(tmp_path: Path, text: str) -> None:
+    # Bad cells in several rows and columns, repeated and empty ids, infinite and
+    # out-of-range numbers, percentages: the same table, or the same first error.
     path = tmp_path / "scores.csv"
     path.write_text(text)
-    fast = read_wide_columnar(path, readers.DEFAULT_COLUMNS, (), min_csv_bytes=0)
-    try:
-        slow = row_reader(path)
-    except InputError:
-        assert fast is None
-        return
-    if fast is not None:
-        assert_same(fast, slow)
+    assert_same(read(path, "arrow"), read(path, "rows"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("model,a\nm1,45%\nm2,40%\n", None),  # percentages, read as text
+        ("model,a\nm1,45%\nm2,0.4\n", "but row 3 has a plain number ('0.4')"),
+        ("model,a\nm1,0.5\nm1,0.4\n", "1 model appears on more than one row"),
+        ("model,a\nm1,inf\nm2,0.4\n", "infinite score"),
+        ("model,a\nm1,1e150\nm2,0.4\n", "1e150 is beyond the supported range"),
+        ("model,a,b\nm1,x,0.4\nm2,0.3,y\n", "row 2 (model 'm1'), column 'a': 'x' is not"),
+        ("model,a,b\nm1,0.5,x\nm2,y,0.1\n", "row 2 (model 'm1'), column 'b': 'x' is not"),
+        ("model,FLOP,a\nm1,x,0.5\nm2,1,y\n", "row 2 (model 'm1'), column 'FLOP'"),
+        ("model,FLOP,a\nm1,x,y\n", "row 2 (model 'm1'), column 'a'"),
+        ("model,a\nm1,0.5\n,0.4\n", "row 3: the model column 'model' is empty"),
+        ("model,a,a\nm1,0.5,0.1\n", "appears twice in the header"),
+        ("name,a\nm1,0.5\n", "has no model column 'model'"),
+        ("model,a,b\nm1,x,y\nm2,z,w\n", "2 columns hold text, not scores"),
+        ("model,benchmark,score\nm1,a,0.5\nm2,a,0.7\n", None),  # a long table
+        (",a\n0,0.5\n1,0.4\n", "has no model column 'model'"),  # an index, no model column
+        (",a\nm1,0.5\nm2,0.4\n", None),  # the unnamed first column holds the ids
+    ],
+)
+def test_quirks_read_the_same_split_by_pyarrow(
+    tmp_path: Path, text: str, expected: str | None
+) -> None:
+    # Read by pyarrow itself, not declined: the one reader words the error.
+    path = tmp_path / "scores.csv"
+    path.write_text(text)
+    assert arrow_grid(path) is not None
+    fast, slow = read(path, "arrow"), read(path, "rows")
+    assert_same(fast, slow)
+    if expected is None:
+        assert isinstance(fast, ScoreTable)
+    else:
+        assert isinstance(fast, str) and expected in fast
 
 
 @pytest.mark.parametrize(
     "text",
     [
         'model,a\n"m1",0.5\nm2,0.4\n',  # a quoted cell
-        "model,a\nm1,45%\nm2,40%\n",  # percentages
         "model,a\nm1,0.5\n,\nm2,0.4\n",  # a blank row
-        "model,a\nm1,0.5\nm1,0.4\n",  # a duplicate model
-        "model,a\nm1,inf\nm2,0.4\n",  # an infinite score
+        "model,a\nm1,0.5\n\nm2,0.4\n",  # an empty line between rows
         "model,a\nm1,0.5,0.1\nm2,0.4\n",  # a ragged row
         "model,a\nm1,0.5\nm2\n",  # a short row
-        "model,a,a\nm1,0.5,0.1\n",  # a duplicate column
         "model,a,\nm1,0.5,\n",  # an unnamed trailing column
         "\nmodel,a\nm1,0.5\n",  # a leading blank line
-        "model,benchmark,score\nm1,a,0.5\n",  # a long table
-        "name,a\nm1,0.5\n",  # no model column
+        "model,a\nm1,-nan\nm2,0.4\n",  # a "nan" pyarrow reads and the reader refuses
+        "model,a\nm1,nan(1)\nm2,0.4\n",
+        "model,a\rm1,0.5\rm2,0.4\r",  # line breaks pyarrow sees and the line count not
+        "model,a\n",  # no rows
     ],
 )
-def test_declines_what_the_row_reader_must_handle(tmp_path: Path, text: str) -> None:
+def test_declines_what_the_row_tokenizer_must_split(tmp_path: Path, text: str) -> None:
     path = tmp_path / "scores.csv"
-    path.write_text(text)
-    assert read_wide_columnar(path, readers.DEFAULT_COLUMNS, (), min_csv_bytes=0) is None
+    path.write_text(text, newline="")
+    assert arrow_grid(path) is None
+    assert_same(read(path, "arrow"), read(path, "rows"))
 
 
-def test_small_files_go_to_the_row_reader(tmp_path: Path) -> None:
+def test_small_files_go_to_the_row_tokenizer(tmp_path: Path) -> None:
     path = tmp_path / "scores.csv"
     path.write_text("model,a\nm1,0.5\nm2,0.4\n")
-    assert read_wide_columnar(path, readers.DEFAULT_COLUMNS, ()) is None
+    assert arrow.read_grid(path, readers.DEFAULT_COLUMNS, lambda header: {0}) is None
+    assert Grid.from_rows(readers.read_rows(path)).order == "C"
+
+
+def test_cleanly_numeric_columns_come_as_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text("model,type,a,b,c\nm1,base,0.5,45%,x\nm2,chat,,40%,0.1\n")
+    grid = arrow_grid(path)
+    assert grid is not None
+    assert grid.block_positions == (2,)  # 'b' and 'c' are not cleanly numeric
+    assert [grid.is_numeric(p) for p in range(5)] == [False, False, True, False, False]
+    assert list(grid.text(3)) == ["45%", "40%"] and list(grid.text(1)) == ["base", "chat"]
+    with pytest.raises(TypeError):
+        grid.text(2)
 
 
 def test_large_file_through_read_scores(tmp_path: Path) -> None:
@@ -151,7 +253,7 @@ def test_large_file_through_read_scores(tmp_path: Path) -> None:
     frame.insert(0, "model", [f"org/model-{i}" for i in range(2_000)])
     path = tmp_path / "large.tsv"
     frame.to_csv(path, sep="\t", index=False)
-    assert path.stat().st_size > 1 << 19
+    assert path.stat().st_size > arrow.MIN_CSV_BYTES
     metadata = (BenchmarkInfo(id="b3", role="capability", area="Capabilities"),)
     table = readers.read_scores(path, benchmarks=metadata)
     slow = row_reader(path)
@@ -197,33 +299,35 @@ def test_parquet_reads_the_same(tmp_path: Path, index: bool) -> None:
         frame = frame.set_index("model")
     path = tmp_path / "s.parquet"
     frame.to_parquet(path, index=index)
-    fast = read_wide_columnar(path, readers.DEFAULT_COLUMNS, ())
-    rows = readers.read_rows(path)
-    source = readers.SourceFile(path=str(path), sha256=readers.file_sha256(path))
-    slow = read_wide(
-        path, [c.strip() for c in rows.header], rows.body, readers.DEFAULT_COLUMNS, (), source
-    )
     if index:
-        assert fast is None  # pandas restores the stored index; the row reader handles it
-    else:
-        assert fast is not None
-        assert_same(fast, slow)
+        assert arrow_grid(path) is None  # pandas restores the stored index; the rows do too
+    assert_same(read(path, "arrow"), read(path, "rows"))
 
 
-def test_parquet_text_scores_are_declined(tmp_path: Path) -> None:
+def test_parquet_text_scores_read_the_same(tmp_path: Path) -> None:
     path = tmp_path / "s.parquet"
     pd.DataFrame({"model": ["a", "b"], "x": ["0.5", "45%"]}).to_parquet(path, index=False)
-    assert read_wide_columnar(path, readers.DEFAULT_COLUMNS, ()) is None
+    assert arrow_grid(path) is not None
+    fast = read(path, "arrow")
+    assert_same(fast, read(path, "rows"))
+    assert isinstance(fast, str) and "is a plain number, but row 3 has a percentage" in fast
+
+
+def test_parquet_out_of_range_scores_keep_their_text(tmp_path: Path) -> None:
+    path = tmp_path / "s.parquet"
+    pd.DataFrame({"model": ["a", "b"], "x": [0.5, 1e150]}).to_parquet(path, index=False)
+    fast = read(path, "arrow")
+    assert_same(fast, read(path, "rows"))
+    assert isinstance(fast, str) and "1e+150 is beyond the supported range" in fast
 
 
 def test_parquet_nullable_integers_read_missing_as_nan(tmp_path: Path) -> None:
-    # The row reader stringifies pandas' missing marker ('<NA>') and refuses the cell;
-    # read column-wise, a missing entry of a nullable integer column is a missing score.
+    # The row tokenizer writes pandas' missing marker ('<NA>') and the reader refuses the
+    # cell; split by pyarrow, a missing entry of a nullable integer column is missing.
     path = tmp_path / "s.parquet"
     frame = pd.DataFrame({"model": ["a", "b"], "x": pd.array([3, None], dtype="Int64")})
     frame.to_parquet(path, index=False)
-    table = read_wide_columnar(path, readers.DEFAULT_COLUMNS, ())
-    assert table is not None
+    table = readers.read_scores(path)
     assert table.values[0, 0] == 3.0 and math.isnan(table.values[1, 0])
 
 
@@ -239,37 +343,54 @@ def _large_frame(n_models: int = 2_000, n_scores: int = 40) -> pd.DataFrame:
     return frame
 
 
-def _no_row_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_row_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the file went to the row reader")
+        raise AssertionError("the file went to the row tokenizer")
 
     monkeypatch.setattr(readers, "read_rows", refuse)
 
 
 def test_large_parquet_through_read_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Several row groups, read in several groups of columns: the row reader's table.
-    import safetywashing.io.tables.columnar as columnar_module
-
+    # Several row groups, read in several groups of columns: the row tokenizer's table.
     path = tmp_path / "large.parquet"
     _large_frame().to_parquet(path, index=False, row_group_size=700)
     slow = row_reader(path)
-    monkeypatch.setattr(columnar_module, "PARQUET_GROUP_CELLS", 2_000 * 7)
-    _no_row_reader(monkeypatch)
+    monkeypatch.setattr(arrow, "PARQUET_GROUP_CELLS", 2_000 * 7)
+    _no_row_tokenizer(monkeypatch)
     assert_same(readers.read_scores(path), slow)
+
+
+def test_large_file_with_quirks_stays_with_pyarrow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Text columns, repeated models, empty classes, an index column and percentages are
+    # the reader's business, not a reason to split the file with the row tokenizer.
+    frame = _large_frame()
+    frame.insert(1, "licence", ["mit", "apache-2.0"] * 1_000)
+    frame.insert(2, "type", ["base", "chat", ""] * 666 + ["base", "chat"])
+    frame["pct"] = [f"{x:.1f}%" for x in range(2_000)]
+    frame.loc[5, "model"] = frame.loc[4, "model"]
+    path = tmp_path / "large.csv"
+    frame.to_csv(path)  # with pandas' index column
+    columns = readers.ColumnMap(text_columns="ignore", duplicates="mean", missing_class="chat")
+    slow = row_reader(path, columns)
+    assert len(slow.notes) == 4  # index, text column, empty classes, repeated model
+    _no_row_tokenizer(monkeypatch)
+    with pytest.warns(InputNotice):
+        fast = readers.read_scores(path, columns=columns)
+    assert_same(fast, slow)
 
 
 def test_batches_fill_column_by_column_without_tensor_conversion(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # pyarrow before 16 has no record batch -> tensor conversion with nulls.
-    import safetywashing.io.tables.columnar as columnar_module
-
     csv_path = tmp_path / "large.csv"
     _large_frame().to_csv(csv_path, index=False)
     parquet_path = tmp_path / "large.parquet"
     _large_frame().to_parquet(parquet_path, index=False, row_group_size=700)
     fast = [columnar(csv_path), columnar(parquet_path)]
-    monkeypatch.setattr(columnar_module, "_tensor_conversion", lambda: False)
+    monkeypatch.setattr(arrow, "_tensor_conversion", lambda: False)
     for table, path in zip(fast, (csv_path, parquet_path), strict=True):
         assert_same(columnar(path), table)
 
@@ -287,18 +408,18 @@ def test_large_tables_beyond_the_row_and_column_limits_are_refused(
         readers.read_scores(path, columns=readers.ColumnMap(max_columns=41))
 
 
-def test_file_size_limit_in_mebibytes_as_the_row_reader(
+def test_file_size_limit_in_mebibytes_as_the_row_tokenizer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A file over the limit in millions of bytes but within it in MiB (the row reader's
-    # unit) is read, and column-wise.
+    # A file over the limit in millions of bytes but within it in MiB (the row
+    # tokenizer's unit) is read, and by pyarrow.
     path = tmp_path / "large.csv"
     _large_frame().to_csv(path, index=False)
     size = path.stat().st_size
     limit = size / 1e6 * 0.99
     assert size <= limit * 1024 * 1024
     slow = row_reader(path)
-    _no_row_reader(monkeypatch)
+    _no_row_tokenizer(monkeypatch)
     assert_same(readers.read_scores(path, columns=readers.ColumnMap(max_file_mb=limit)), slow)
 
 

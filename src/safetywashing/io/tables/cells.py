@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from safetywashing.core.errors import InputError
@@ -146,12 +148,102 @@ class PercentCheck:
         if len(firsts) == 2:
             where, _, text = firsts[not percent]
             _, other_row, other_text = firsts[percent]
-            kind, other_kind = ("a plain number", "a percentage")[:: 1 if percent else -1]
-            raise InputError(
-                f"{where}: '{text}' is {kind}, but row {other_row} has {other_kind} "
-                f"('{other_text}'); write every score of '{column}' the same way (all with % "
-                "or none)."
-            )
+            raise mixed_percent(column, where, text, not percent, other_row, other_text)
+
+
+def mixed_percent(
+    column: str, where: str, text: str, percent: bool, other_row: int, other_text: str
+) -> InputError:
+    """The error for a column whose cell ``text`` (at ``where``; a percentage if
+    ``percent``) and the cell ``other_text`` of row ``other_row`` are written differently."""
+    kind, other_kind = ("a percentage", "a plain number")[:: 1 if percent else -1]
+    return InputError(
+        f"{where}: '{text}' is {kind}, but row {other_row} has {other_kind} "
+        f"('{other_text}'); write every score of '{column}' the same way (all with % "
+        "or none)."
+    )
+
+
+@dataclass(frozen=True)
+class ScoreScan:
+    """The cells of one score column read at once: values and what is wrong with them.
+
+    Reading a column in one pass gives what reading it cell by cell, row after row,
+    would: the same values, and the cell where that reading would have stopped.
+
+    Attributes
+    ----------
+    values : list of float
+        One per cell, NaN where missing or not a number.
+    not_numbers : list of int
+        Positions of the cells that are not numbers (nor missing-value tokens).
+    filled : int
+        How many cells are not missing-value tokens.
+    refused : int or None
+        First cell :func:`parse_score` refuses (not a number, infinite, beyond range).
+    mixed : tuple of (int, int) or None
+        The first cell of each way of writing scores (with % and without), earlier
+        first, when the column has both before any refused cell.
+    """
+
+    values: list[float]
+    not_numbers: list[int]
+    filled: int
+    refused: int | None
+    mixed: tuple[int, int] | None
+
+    @property
+    def first_problem(self) -> int | None:
+        """The cell where reading row after row would stop, or None."""
+        if self.mixed is not None:
+            return self.mixed[1]
+        return self.refused
+
+
+def scan_scores(cells: Sequence[str]) -> ScoreScan:
+    """Read a column of score cells as :func:`parse_score` and :class:`PercentCheck` would.
+
+    Examples
+    --------
+    >>> scan = scan_scores(["0.5", "NA", "x", "1e200"])
+    >>> scan.values[:2], scan.not_numbers, scan.filled, scan.refused
+    ([0.5, nan], [2], 3, 2)
+    """
+    values: list[float] = []
+    not_numbers: list[int] = []
+    filled = 0
+    refused: int | None = None
+    first_percent: int | None = None
+    first_plain: int | None = None
+    for index, cell in enumerate(cells):
+        stripped = cell.strip()
+        if stripped.lower() in MISSING_TOKENS:
+            values.append(math.nan)
+            continue
+        filled += 1
+        if len(stripped) > MAX_NUMBER_CHARS or not _NUMBER.fullmatch(stripped):
+            values.append(math.nan)
+            not_numbers.append(index)
+            if refused is None:
+                refused = index
+            continue
+        percent = stripped.endswith("%")
+        value = float(stripped[:-1]) / 100.0 if percent else float(stripped)
+        values.append(value)
+        if abs(value) > MAX_MAGNITUDE:  # infinite, or beyond the supported range
+            if refused is None:
+                refused = index
+        elif percent:
+            if first_percent is None:
+                first_percent = index
+        elif first_plain is None:
+            first_plain = index
+    mixed = None
+    if first_percent is not None and first_plain is not None:
+        pair = (min(first_percent, first_plain), max(first_percent, first_plain))
+        if refused is None or pair[1] < refused:
+            mixed = pair
+    return ScoreScan(values, not_numbers, filled, refused, mixed)
 
 
 def short_row(path: object, row_number: int, cells: int, columns: int) -> InputError:
@@ -159,6 +251,16 @@ def short_row(path: object, row_number: int, cells: int, columns: int) -> InputE
     return InputError(
         f"{path}, row {row_number}: {cells} cell{'s' if cells != 1 else ''} for {columns} "
         "header columns; write every cell (leave a missing score empty between commas)."
+    )
+
+
+def ragged_row(path: object, row_number: int, cells: int, columns: int) -> InputError:
+    """The error for a row with more or fewer cells than the header's ``columns``."""
+    if cells < columns:
+        return short_row(path, row_number, cells, columns)
+    return InputError(
+        f"{path}, row {row_number}: {cells} cells for {columns} header columns; "
+        "remove the extra cells or add header names."
     )
 
 

@@ -30,6 +30,7 @@ from typing import Literal
 from safetywashing.core.table import BenchmarkInfo, Direction, Role
 from safetywashing.io.tables.cells import MISSING_TOKENS, parse_number
 from safetywashing.io.tables.columns import ColumnMap
+from safetywashing.io.tables.grid import Grid
 
 OPENLLM_V1_CAPABILITIES = ("ARC", "HellaSwag", "MMLU", "Winogrande", "GSM8K")
 OPENLLM_V1_SAFETY = ("TruthfulQA",)
@@ -127,18 +128,19 @@ class Layout:
     header: tuple[str, ...] = ()
     directions: dict[str, Direction] = field(default_factory=dict)
 
-    def body(self, body: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    def body(self, grid: Grid) -> Grid:
         """The rows that hold models: leading rows without any score are skipped.
 
         A skipped row of direction marks ("↑"/"↓", "higher/lower is better") sets the
-        direction of its columns (read by :meth:`benchmarks`).
+        direction of its columns (read by :meth:`benchmarks`). The score columns are read
+        as text (see :func:`text_positions`).
         """
         if not self.skip_metadata_rows:
-            return body
-        positions = [self.header.index(name) for name in self.score_columns]
+            return grid
+        columns = [grid.text(self.header.index(name)) for name in self.score_columns]
         start = 0
-        for _, row in body:
-            cells = [row[p].strip() if p < len(row) else "" for p in positions]
+        while start < grid.n_rows:
+            cells = [column[start].strip() for column in columns]
             if any(_is_score(cell) for cell in cells):
                 break
             for name, cell in zip(self.score_columns, cells, strict=True):
@@ -148,7 +150,12 @@ class Layout:
                 elif lowered in _HIGHER:
                     self.directions[name] = "higher"
             start += 1
-        return body[start:]
+        return grid.drop_leading(start)
+
+    def text_positions(self, header: Sequence[str]) -> set[int]:
+        """Header positions whose cells this layout reads as text (beyond the wide
+        reader's own): every column of a table with rows to skip above the models."""
+        return set(range(len(header))) if self.skip_metadata_rows else set()
 
     def benchmarks(self, header: Sequence[str]) -> list[BenchmarkInfo]:
         """Metadata (role, direction) for the benchmark columns this layout knows."""

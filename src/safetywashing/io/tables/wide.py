@@ -1,5 +1,10 @@
 """Wide tables (one row per model): the model id, metadata, scores, and what reading
 works around (an index column, text columns, empty classes, repeated models).
+
+The reader takes a :class:`~safetywashing.io.tables.grid.Grid`, whichever tokenizer split
+the file, and reads it column by column; where a file has several mistakes, the one
+raised is the one a reading row after row (and, within a row, left to right) meets
+first, so that the message does not depend on how the file was split.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
@@ -22,14 +28,15 @@ from safetywashing.core.table import (
     SourceFile,
 )
 from safetywashing.io.tables.cells import (
-    MISSING_TOKENS,
-    PercentCheck,
+    ScoreScan,
+    mixed_percent,
     parse_compute,
-    parse_number,
     parse_score,
-    short_row,
+    ragged_row,
+    scan_scores,
 )
 from safetywashing.io.tables.columns import DEFAULT_COLUMNS, ColumnMap
+from safetywashing.io.tables.grid import Grid
 
 
 class Notices:
@@ -71,12 +78,8 @@ def _is_unnamed(name: str) -> bool:
     return _UNNAMED.fullmatch(name) is not None
 
 
-def _is_number(text: str) -> bool:
-    try:
-        parse_number(text)
-    except ValueError:
-        return False
-    return True
+#: A number written with a decimal comma (``0,5``): a stray cell, not a text column.
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+%?")
 
 
 def _column_position(
@@ -92,27 +95,47 @@ def _column_position(
     return None
 
 
+def _model_columns(header: Sequence[str], columns: ColumnMap) -> list[int] | None:
+    """Positions of the model-id column, or of the columns joined into the id (all of
+    them present); None when the header has neither."""
+    if columns.model in header:
+        return [header.index(columns.model)]
+    parts = [part.strip() for part in columns.model.split(",") if part.strip()]
+    if "," in columns.model and all(part in header for part in parts):
+        return [header.index(part) for part in parts]
+    return None
+
+
+def _index_columns(header: Sequence[str]) -> set[int]:
+    """An unnamed first column: an index a program wrote (or the model ids)."""
+    return {0} if header and _is_unnamed(header[0]) else set()
+
+
+def text_positions(header: Sequence[str], columns: ColumnMap) -> set[int]:
+    """Header positions whose cells the wide reader reads as text, never as numbers.
+
+    The model-id column(s), an unnamed first column (an index, or the model ids), the
+    model-metadata columns and the columns to ignore: a tokenizer keeps their text, and
+    may read every other column as numbers.
+    """
+    names = [*columns.metadata_columns().values(), *columns.ignore]
+    return (
+        _index_columns(header)
+        | set(_model_columns(header, columns) or ())
+        | {header.index(name) for name in names if name in header}
+    )
+
+
 def _model_positions(
-    path: Path,
-    header: list[str],
-    body: list[tuple[int, list[str]]],
-    columns: ColumnMap,
-    notices: Notices,
+    path: Path, grid: Grid, columns: ColumnMap, notices: Notices
 ) -> tuple[list[int], set[int]]:
     """The model-id column(s), and unnamed index columns to leave out of the scores."""
-    index_columns = {0} if header and _is_unnamed(header[0]) else set()
-    if columns.model in header:
-        positions = [header.index(columns.model)]
-    elif "," in columns.model and all(
-        part.strip() in header for part in columns.model.split(",") if part.strip()
-    ):
-        positions = [
-            header.index(part.strip()) for part in columns.model.split(",") if part.strip()
-        ]
-    else:
-        positions = []
+    header = grid.header
+    index_columns = _index_columns(header)
+    positions = _model_columns(header, columns)
+    if positions is None:
         if index_columns and columns.model == DEFAULT_COLUMNS.model:
-            cells = [row[0].strip() if row else "" for _, row in body]
+            cells = [cell.strip() for cell in grid.text(0)]
             unique = all(cells) and len(set(cells)) == len(cells)
             if unique and not all(re.fullmatch(r"[+-]?\d+", cell) for cell in cells):
                 notices.add(
@@ -134,23 +157,21 @@ def _model_positions(
 
 def read_wide(
     path: Path,
-    header: list[str],
-    body: list[tuple[int, list[str]]],
+    grid: Grid,
     columns: ColumnMap,
     benchmarks: Iterable[BenchmarkInfo],
     source: SourceFile,
     notices: Notices | None = None,
 ) -> ScoreTable:
-    """Read the rows of a wide table (one row per model) into a :class:`ScoreTable`.
+    """Read a wide table (one row per model) into a :class:`ScoreTable`.
 
     Parameters
     ----------
     path : Path
         The file, for messages.
-    header : list of str
-        Column names, stripped.
-    body : list of (int, list of str)
-        The rows under the header with their spreadsheet row numbers.
+    grid : Grid
+        The file's header and cells, as a tokenizer split them (the columns of
+        :func:`text_positions` as text).
     columns : ColumnMap
         Model-id and metadata columns and the reading options.
     benchmarks : iterable of BenchmarkInfo
@@ -172,7 +193,8 @@ def read_wide(
         cell or repeated models (unless the options say what to do), and the like.
     """
     notices = notices if notices is not None else Notices()
-    model_positions, index_columns = _model_positions(path, header, body, columns, notices)
+    header = grid.header
+    model_positions, index_columns = _model_positions(path, grid, columns, notices)
     seen: dict[str, int] = {}
     for position, name in enumerate(header):
         if position in index_columns or position in model_positions:
@@ -195,9 +217,8 @@ def read_wide(
         if found is not None:
             meta_positions[role] = found
     if "model_class" in meta_positions and not columns.class_values:
-        columns = _flag_classes(
-            path, header[meta_positions["model_class"]], body, meta_positions, columns, notices
-        )
+        position = meta_positions["model_class"]
+        columns = _flag_classes(path, header[position], grid.text(position), columns, notices)
     ignored: set[int] = set()
     for name in columns.ignore:
         if name == "" and index_columns:
@@ -210,49 +231,70 @@ def read_wide(
         ignored.add(header.index(name))
     skipped = {*model_positions, *index_columns, *meta_positions.values(), *ignored}
     score_positions = [i for i in range(len(header)) if i not in skipped]
-    for row_number, row in body:
-        if len(row) > len(header):
-            raise InputError(
-                f"{path}, row {row_number}: {len(row)} cells for {len(header)} header columns; "
-                "remove the extra cells or add header names."
-            )
-        if len(row) < len(header):
-            raise short_row(path, row_number, len(row), len(header))
-    padded = body
-    score_positions = _without_text_columns(path, header, padded, score_positions, columns, notices)
+    if grid.ragged:
+        row_number, cells = grid.ragged[0]
+        raise ragged_row(path, row_number, cells, len(header))
+    scans = {p: scan_scores(grid.text(p)) for p in score_positions if not grid.is_numeric(p)}
+    score_positions = _without_text_columns(path, grid, score_positions, scans, columns, notices)
     if not score_positions:
         raise InputError(f"{path} has no benchmark columns besides the model metadata.")
 
-    values = np.full((len(padded), len(score_positions)), np.nan)
-    models: list[ModelInfo] = []
-    row_numbers: list[int] = []
-    empty_class: list[int] = []
-    percents = PercentCheck()
-    for index, (row_number, row) in enumerate(padded):
-        model_id = ":".join(row[p].strip() for p in model_positions)
-        if not all(row[p].strip() for p in model_positions):
+    model_ids, empty_id = _model_ids(grid, model_positions)
+    parameters = _compute_column(grid, meta_positions.get("parameters"), columns.parameters_scale)
+    flop = _compute_column(grid, meta_positions.get("flop"), columns.flop_scale)
+    # The mistake a reading row after row meets first: in its row, an empty model id,
+    # then the score cells from left to right, then the compute cells.
+    problems = [
+        (empty_id, 0, 0),
+        *((scans[p].first_problem, 1, j) for j, p in enumerate(score_positions) if p in scans),
+        (parameters[1], 2, 0),
+        (flop[1], 2, 1),
+    ]
+    met = [(row, step, order) for row, step, order in problems if row is not None]
+    if met:
+        index, step, order = min(met)
+        if step == 0:
             which = ", ".join(f"'{header[p]}'" for p in model_positions)
             raise InputError(
-                f"{path}, row {row_number}: the model column {which} is empty; "
+                f"{path}, row {grid.row_numbers[index]}: the model column {which} is empty; "
                 "give every row a model id."
             )
-        for j, position in enumerate(score_positions):
-            cell = row[position]
-            where = f"{path}, row {row_number} (model '{model_id}'), column '{header[position]}'"
-            values[index, j] = parse_score(cell, where)
-            percents.see(header[position], cell, where, row_number)
-        model = model_info(path, row_number, model_id, row, header, meta_positions, columns)
-        class_position = meta_positions.get("model_class")
-        if class_position is not None and not _class_text(row[class_position].strip(), columns):
-            empty_class.append(index)
-        models.append(model)
-        row_numbers.append(row_number)
-    if empty_class:
-        models = _fill_empty_class(
-            path, header[meta_positions["model_class"]], models, row_numbers, empty_class,
-            columns, notices,
-        )  # fmt: skip
+        if step == 1:
+            position = score_positions[order]
+            _raise_score_error(path, grid, model_ids, position, scans[position], index)
+        role = ("parameters", "flop")[order]
+        position = meta_positions[role]
+        scale = columns.parameters_scale if role == "parameters" else columns.flop_scale
+        where = f"{_where(path, grid, model_ids, index)}, column '{header[position]}'"
+        parse_compute(grid.text(position)[index], where, scale)
+        raise AssertionError(f"{where}: refused, then accepted")
+    classes = _texts(grid, meta_positions.get("model_class"))
+    class_texts = [_class_text(cell, columns) for cell in classes]
+    names = _texts(grid, meta_positions.get("name"))
+    families = _texts(grid, meta_positions.get("family"))
+    models = [
+        ModelInfo(
+            id=model_id,
+            name=name,
+            model_class=model_class or columns.default_class,
+            parameters=model_parameters,
+            flop=model_flop,
+            family=family,
+        )
+        for model_id, name, model_class, model_parameters, model_flop, family in zip(
+            model_ids, names, class_texts, parameters[0], flop[0], families, strict=True
+        )
+    ]
+    row_numbers = grid.row_numbers
+    if "model_class" in meta_positions:
+        empty_class = [index for index, text in enumerate(class_texts) if not text]
+        if empty_class:
+            models = _fill_empty_class(
+                path, header[meta_positions["model_class"]], models, row_numbers, empty_class,
+                columns, notices,
+            )  # fmt: skip
     models = _drop_nonpositive_compute(path, header, meta_positions, models, columns, notices)
+    values = _score_matrix(grid, score_positions, scans)
     values, models = _resolve_duplicates(path, values, models, row_numbers, columns, notices)
     bench_ids = [header[p] for p in score_positions]
     known = {b.id: b for b in benchmarks}
@@ -268,25 +310,93 @@ def read_wide(
     return table
 
 
+def _texts(grid: Grid, position: int | None) -> list[str]:
+    """A text column's cells, stripped; empty cells when the column is absent."""
+    if position is None:
+        return [""] * grid.n_rows
+    return [cell.strip() for cell in grid.text(position)]
+
+
+def _model_ids(grid: Grid, positions: list[int]) -> tuple[list[str], int | None]:
+    """Each row's model id (several columns joined with ``:``), and the first row whose
+    id has an empty part (None if none)."""
+    parts = [[cell.strip() for cell in grid.text(p)] for p in positions]
+    if len(parts) == 1:
+        ids = parts[0]
+        empty = next((index for index, cell in enumerate(ids) if not cell), None)
+        return ids, empty
+    rows = list(zip(*parts, strict=True)) if parts else [()] * grid.n_rows
+    empty = next((index for index, cells in enumerate(rows) if not all(cells)), None)
+    return [":".join(cells) for cells in rows], empty
+
+
+def _where(path: Path, grid: Grid, model_ids: list[str], index: int) -> str:
+    """How a message names a row: the file, the row number and the model."""
+    return f"{path}, row {grid.row_numbers[index]} (model '{model_ids[index]}')"
+
+
+def _raise_score_error(
+    path: Path, grid: Grid, model_ids: list[str], position: int, scan: ScoreScan, index: int
+) -> NoReturn:
+    """Raise the error for the problem of a score column at row ``index`` (a refused cell,
+    or the first cell written differently from those above it)."""
+    cells = grid.text(position)
+    column = grid.header[position]
+    if scan.mixed is not None and scan.mixed[1] == index:
+        first = scan.mixed[0]
+        raise mixed_percent(
+            column,
+            f"{_where(path, grid, model_ids, first)}, column '{column}'",
+            cells[first].strip(),
+            cells[first].strip().endswith("%"),
+            grid.row_numbers[index],
+            cells[index].strip(),
+        )
+    where = f"{_where(path, grid, model_ids, index)}, column '{column}'"
+    parse_score(cells[index], where)
+    raise AssertionError(f"{where}: refused, then accepted")
+
+
+def _compute_column(
+    grid: Grid, position: int | None, scale: float
+) -> tuple[list[float], int | None]:
+    """A compute column's values (scaled; NaN when absent or empty) and its first cell
+    that :func:`~safetywashing.io.tables.cells.parse_compute` refuses (None if none)."""
+    if position is None:
+        return [math.nan] * grid.n_rows, None
+    values: list[float] = []
+    for index, cell in enumerate(grid.text(position)):
+        try:
+            values.append(parse_compute(cell, "", scale))
+        except InputError:
+            return values, index
+    return values, None
+
+
+def _score_matrix(grid: Grid, positions: list[int], scans: dict[int, ScoreScan]) -> np.ndarray:
+    """The scores of the columns at ``positions``: the tokenizer's block of numbers as it
+    is when it holds exactly those columns, else a new matrix in the grid's order."""
+    if grid.block is not None and tuple(positions) == grid.block_positions:
+        return grid.block
+    values = np.empty((grid.n_rows, len(positions)), dtype=np.float64, order=grid.order)
+    for j, position in enumerate(positions):
+        values[:, j] = scans[position].values if position in scans else grid.numbers(position)
+    return values
+
+
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
 
 
 def _flag_classes(
-    path: Path,
-    column: str,
-    body: list[tuple[int, list[str]]],
-    meta_positions: dict[str, int],
-    columns: ColumnMap,
-    notices: Notices,
+    path: Path, column: str, cells: Sequence[str], columns: ColumnMap, notices: Notices
 ) -> ColumnMap:
     """An instruct/chat flag as the class column: True -> chat, False -> base."""
     if not re.search(r"instruct|chat|tuned", column, re.IGNORECASE):
         return columns
-    position = meta_positions["model_class"]
-    cells = {row[position].strip().lower() for _, row in body if position < len(row)}
-    cells.discard("")
-    if not cells or not cells <= _TRUE | _FALSE:
+    values = {cell.strip().lower() for cell in cells}
+    values.discard("")
+    if not values or not values <= _TRUE | _FALSE:
         return columns
     notices.add(
         f"{path}: the class column '{column}' is a yes/no flag, read as chat (yes) or base (no)"
@@ -299,9 +409,9 @@ def _flag_classes(
 
 def _without_text_columns(
     path: Path,
-    header: list[str],
-    body: list[tuple[int, list[str]]],
+    grid: Grid,
     positions: list[int],
+    scans: dict[int, ScoreScan],
     columns: ColumnMap,
     notices: Notices,
 ) -> list[int]:
@@ -309,32 +419,30 @@ def _without_text_columns(
 
     A column where at least two, and at least half, of the non-empty cells are not
     numbers holds text (names, licences, dates, True/False); a column with a stray bad
-    cell (or decimal commas) is left to the per-cell error, which names the cell.
+    cell (or decimal commas) is left to the per-cell error, which names the cell. A
+    column read as numbers holds none.
     """
     text: list[int] = []
     for position in positions:
-        filled = [row[position].strip() for _, row in body]
-        filled = [cell for cell in filled if cell.lower() not in MISSING_TOKENS]
-        bad = sum(
-            not _is_number(cell) and not re.fullmatch(r"[+-]?\d+,\d+%?", cell) for cell in filled
-        )
-        if bad >= 2 and 2 * bad >= len(filled):
+        scan = scans.get(position)
+        if scan is None:
+            continue
+        cells = grid.text(position)
+        bad = sum(not _DECIMAL_COMMA.fullmatch(cells[i].strip()) for i in scan.not_numbers)
+        if bad >= 2 and 2 * bad >= scan.filled:
             text.append(position)
     if not text:
         return positions
-    names = [header[p] for p in text]
+    names = [grid.header[p] for p in text]
+    not_numbers = [set(scans[p].not_numbers) for p in text]
     leading = 0
-    while leading < len(body) and any(
-        not _is_number(body[leading][1][p])
-        and body[leading][1][p].strip().lower() not in MISSING_TOKENS
-        for p in text
-    ):
+    while leading < grid.n_rows and any(leading in cells for cells in not_numbers):
         leading += 1
-    rest = body[leading:]
-    if leading and rest and all(_is_number(row[p]) for _, row in rest for p in text):
+    if 0 < leading < grid.n_rows and all(max(cells) < leading for cells in not_numbers):
+        first, last = grid.row_numbers[0], grid.row_numbers[leading - 1]
         raise InputError(
             f"{path}: the first {leading} row{'s' if leading > 1 else ''} under the header "
-            f"hold{'' if leading > 1 else 's'} text (rows {body[0][0]}-{body[leading - 1][0]}), "
+            f"hold{'' if leading > 1 else 's'} text (rows {first}-{last}), "
             f"not scores; skip {'them' if leading > 1 else 'it'} with --skip-rows {leading}."
         )
     if columns.text_columns == "error":
@@ -413,6 +521,8 @@ def _resolve_duplicates(
     columns: ColumnMap,
     notices: Notices,
 ) -> tuple[np.ndarray, list[ModelInfo]]:
+    if len({model.id for model in models}) == len(models):
+        return values, models
     groups: dict[str, list[int]] = {}
     for index, model in enumerate(models):
         groups.setdefault(model.id, []).append(index)
@@ -475,36 +585,3 @@ def _class_text(cell: str, columns: ColumnMap) -> str:
         if cell and fragment.lower() in cell.lower():
             return value
     return cell
-
-
-def model_info(
-    path: Path,
-    row_number: int,
-    model_id: str,
-    row: list[str],
-    header: list[str],
-    meta_positions: dict[str, int],
-    columns: ColumnMap,
-) -> ModelInfo:
-    """One model's metadata from its row's metadata cells (class, name, compute, family)."""
-
-    def text(role: str) -> str:
-        position = meta_positions.get(role)
-        return row[position].strip() if position is not None else ""
-
-    def number(role: str, scale: float) -> float:
-        position = meta_positions.get(role)
-        if position is None:
-            return math.nan
-        where = f"{path}, row {row_number} (model '{model_id}'), column '{header[position]}'"
-        return parse_compute(row[position], where, scale)
-
-    model_class = _class_text(text("model_class"), columns)
-    return ModelInfo(
-        id=model_id,
-        name=text("name"),
-        model_class=model_class or columns.default_class,
-        parameters=number("parameters", columns.parameters_scale),
-        flop=number("flop", columns.flop_scale),
-        family=text("family"),
-    )
