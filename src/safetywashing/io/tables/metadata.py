@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from safetywashing.core.errors import InputError, suggestion
 from safetywashing.core.table import BenchmarkInfo, Direction, Role, ScoreTable, SourceFile
@@ -59,6 +60,18 @@ class BenchmarkMetadata:
 
 _METADATA_ROWS = frozenset({"model", "model_size", "flop", "name", "type"})
 
+WordT = TypeVar("WordT")
+
+
+def _word(
+    where: str, column: str, text: str, words: dict[str, WordT], default: str, choices: str
+) -> WordT:
+    """The value a metadata cell's word names (that of ``default`` for an empty cell)."""
+    value = words.get(text.lower() or default)
+    if value is None:
+        raise InputError(f"{where}, column '{column}': '{text}' is not a {column}; use {choices}.")
+    return value
+
 
 def read_benchmark_info(path: str | Path) -> BenchmarkMetadata:
     """Read a benchmark metadata file.
@@ -104,20 +117,18 @@ def read_benchmark_info(path: str | Path) -> BenchmarkMetadata:
                 f"{path}, row {row_number}: benchmark '{benchmark_id}' is described twice; "
                 "keep one row per benchmark."
             )
-        role_text = cell("role").lower()
-        role = _ROLE_WORDS.get(role_text or "safety")
-        if role is None:
-            raise InputError(
-                f"{path}, row {row_number}, column 'role': '{cell('role')}' is not a role; use "
-                "capability, safety or ignore."
-            )
-        direction_text = cell("direction").lower()
-        direction = _DIRECTION_WORDS.get(direction_text or "higher")
-        if direction is None:
-            raise InputError(
-                f"{path}, row {row_number}, column 'direction': '{cell('direction')}' is not a "
-                "direction; use higher (higher is safer) or lower (lower is safer)."
-            )
+        where = f"{path}, row {row_number}"
+        role = _word(
+            where, "role", cell("role"), _ROLE_WORDS, "safety", "capability, safety or ignore"
+        )
+        direction = _word(
+            where,
+            "direction",
+            cell("direction"),
+            _DIRECTION_WORDS,
+            "higher",
+            "higher (higher is safer) or lower (lower is safer)",
+        )
         if cell("reference") == benchmark_id:
             raise InputError(
                 f"{path}, row {row_number}, column 'reference': benchmark '{benchmark_id}' "
