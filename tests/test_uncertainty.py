@@ -8,16 +8,19 @@ import numpy as np
 import pytest
 
 from safetywashing.audit.compute import audit
+from safetywashing.core.decision import DecisionRule
 from safetywashing.core.errors import InputError, InputWarning
+from safetywashing.core.parallel import SERIAL
 from safetywashing.datasets import load_demo_panel
 from safetywashing.datasets.simulate import simulate_panel
 from safetywashing.report.tables import to_json
 from safetywashing.uncertainty.compute import (
-    UncertaintySettings,
     audit_with_uncertainty,
     bootstrap_audit,
-    check_count,
+    bootstrap_with,
 )
+from safetywashing.uncertainty.result import UncertaintyResult
+from safetywashing.uncertainty.settings import UncertaintySettings, check_count, parse_count
 
 
 def test_same_seed_gives_byte_identical_json_whatever_the_chunking() -> None:
@@ -111,6 +114,39 @@ def test_bad_resample_counts(value: object, message: str) -> None:
     with pytest.raises(InputError) as caught:
         check_count(value, "n_resamples", "bootstrap resamples")
     assert str(caught.value) == message
+
+
+def test_a_count_is_read_from_its_text_once_and_checked_by_the_settings() -> None:
+    assert parse_count(" 2000 ", "n_resamples", "bootstrap resamples") == 2000
+    assert parse_count("0", "n_resamples", "bootstrap resamples") == 0  # read, not checked
+    with pytest.raises(InputError, match=r"^n_resamples=many is not a whole number"):
+        parse_count("many", "n_resamples", "bootstrap resamples")
+    with pytest.raises(InputError, match=r"^n_resamples=0 asks for no bootstrap resamples"):
+        UncertaintySettings(n_resamples=0)
+    assert UncertaintySettings(n_resamples=300, permutations=0).permutations == 0
+
+
+def test_the_audit_carries_the_typed_uncertainty_and_writes_its_document() -> None:
+    result = audit(load_demo_panel(), threshold=0.3)
+    found = bootstrap_audit(result, n_resamples=300, seed=4, permutations=0)
+    applied = found.apply()
+    assert isinstance(applied.uncertainty, UncertaintyResult) and applied.uncertainty is found
+    assert result.uncertainty is None  # the audit it was computed for is left as it was
+    assert found.settings.rule == result.rule == DecisionRule(0.3)
+    assert applied.to_dict()["uncertainty"] == found.to_dict()
+    assert found.to_dict()["settings"]["verdict_lines"] == [-0.3, 0.3]
+    chat = found["chat"]
+    for j, benchmark in enumerate(chat.benchmark_ids):
+        assert chat.degenerate(benchmark) == pytest.approx(1 - chat.valid_share[j], nan_ok=True)
+
+
+def test_checked_settings_give_the_same_bytes_and_take_the_audits_rule() -> None:
+    result = audit(load_demo_panel(), threshold=0.3)
+    by_keywords = bootstrap_audit(result, n_resamples=300, seed=4, scheduler="serial")
+    settings = UncertaintySettings(n_resamples=300, seed=4)  # the paper's rule by default
+    checked = bootstrap_with(result, settings, SERIAL)
+    assert checked.settings.rule == result.rule
+    assert to_json(checked.apply()) == to_json(by_keywords.apply())
 
 
 @pytest.mark.parametrize("confidence", [0.0, 1.0, 1.5, -0.1])

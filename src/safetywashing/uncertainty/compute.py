@@ -30,10 +30,12 @@ each tail); below that no interval and no verdict are given.
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 import zlib
 from collections.abc import Sequence
 from dataclasses import replace
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -190,9 +192,14 @@ def bootstrap_audit(
         adjustment=adjustment,
         alpha=alpha,
     )
-    found = _bootstrap(result, settings, runner, chunk_size, progress, keep_replicates)
-    _warn(found.warnings)
-    return found
+    return bootstrap_with(
+        result,
+        settings,
+        runner,
+        chunk_size=chunk_size,
+        progress=progress,
+        keep_replicates=keep_replicates,
+    )
 
 
 def bootstrap_with(
@@ -227,19 +234,6 @@ def bootstrap_with(
         over more models than those with a capability score, too few models or
         families in a class.
     """
-    found = _bootstrap(result, settings, scheduler, chunk_size, progress, keep_replicates)
-    _warn(found.warnings)
-    return found
-
-
-def _bootstrap(
-    result: AuditResult,
-    settings: UncertaintySettings,
-    scheduler: Scheduler,
-    chunk_size: int | None,
-    progress: ProgressCallback | None,
-    keep_replicates: bool,
-) -> UncertaintyResult:
     require_spearman(result, "the bootstrap")
     require_complete_basis(result, "The bootstrap")
     if settings.rule != result.rule:  # the verdicts are the audit's
@@ -250,15 +244,23 @@ def _bootstrap(
             _class_uncertainty(c, settings, chunk_size, progress, keep_replicates, notes, live)
             for c in result.classes
         )
+    _warn(notes)
     return UncertaintyResult(
         settings=settings, classes=classes, audit=result, warnings=tuple(notes)
     )
 
 
 def _warn(notes: Sequence[str]) -> None:
-    """Each note as an :class:`InputWarning`, attributed to the caller of the analysis."""
+    """Each note as an :class:`InputWarning`, attributed to the first caller outside here.
+
+    (:func:`bootstrap_audit` and :func:`bootstrap_with` both warn for their caller.)
+    """
+    level = 2
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        level, frame = level + 1, frame.f_back
     for note in notes:
-        warnings.warn(note, InputWarning, stacklevel=3)
+        warnings.warn(note, InputWarning, stacklevel=level)
 
 
 def audit_with_uncertainty(
