@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,6 +36,7 @@ from safetywashing.report.figures.style import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.gridspec import GridSpec
 
 # -- capability scores --------------------------------------------------------------------
 
@@ -88,11 +90,7 @@ def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None =
         else:
             heights += [n, 8, n]
     with figure_style():
-        fig = new_figure(
-            0.75 + 0.115 * sum(heights) + 0.55 * len(blocks),
-            width=width_for_labels(labels, font_size=6, plot_width=1.9),
-        )
-        grid = fig.add_gridspec(len(heights), 1, height_ratios=heights)
+        fig, grid = _stacked(0.75 + 0.115 * sum(heights) + 0.55 * len(blocks), heights, labels)
         row = 0
         for position, audit_of_class, rows, left_out in blocks:
             colour = PALETTE[position % len(PALETTE)]
@@ -142,6 +140,16 @@ def scores_figure(result: AuditResult | ClassAudit, *, model_class: str | None =
             ha="left",
         )
     return fig
+
+
+def _stacked(
+    height: float, heights: Sequence[float], labels: Sequence[str]
+) -> tuple[Figure, GridSpec]:
+    """A figure ``height`` inches tall, wide enough for ``labels`` beside 1.9 inches of
+    axes, and a grid of panels one above the other, each as tall as its share of
+    ``heights``."""
+    fig = new_figure(height, width=width_for_labels(labels, font_size=6, plot_width=1.9))
+    return fig, fig.add_gridspec(len(heights), 1, height_ratios=list(heights))
 
 
 def _score_dots(
@@ -345,11 +353,7 @@ def loadings_figure(result: AuditResult | ClassAudit, *, model_class: str | None
     ]
     heights = [max(len(pairs), 2) for _, pairs, _ in panels]
     with figure_style():
-        fig = new_figure(
-            0.45 + 0.13 * sum(heights) + 0.6 * len(panels),
-            width=width_for_labels(labels, font_size=6, plot_width=1.9),
-        )
-        grid = fig.add_gridspec(len(panels), 1, height_ratios=heights)
+        fig, grid = _stacked(0.45 + 0.13 * sum(heights) + 0.6 * len(panels), heights, labels)
         start = 0
         for position, (audit_of_class, pairs, k) in enumerate(panels):
             ax = fig.add_subplot(grid[position])
