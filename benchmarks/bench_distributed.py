@@ -52,7 +52,7 @@ from bench_scale import capability_ids, generate
 from safetywashing.audit.compute import audit
 from safetywashing.core.parallel import WORKER_ENVIRONMENT, resolve_scheduler, run_chunks
 from safetywashing.uncertainty.compute import BootstrapJob, class_plan, default_chunk, run_bootstrap
-from safetywashing.uncertainty.result import root_seed
+from safetywashing.uncertainty.settings import root_seed
 
 
 def _nothing(shared: Any, task: int) -> int:

@@ -84,9 +84,9 @@ def headline_html(audit_of_class: ClassAudit, *, title: str = "") -> str:
     return (
         '<div class="safetywashing-headline" style="margin-top: 4px;">'
         f"{heading}<strong>Most entangled with capabilities</strong> (capabilities corr. % "
-        f"at or above +{found.line:.2f}): {listed(found.entangled)}<br>"
+        f"at or above +{found.threshold:.2f}): {listed(found.entangled)}<br>"
         "<strong>Most inverse (worse as capabilities grow)</strong> (at or below "
-        f"-{found.line:.2f}): {listed(found.inverse)}</div>"
+        f"-{found.threshold:.2f}): {listed(found.inverse)}</div>"
     )
 
 

@@ -156,11 +156,6 @@ class Headline:
     entangled: tuple[BenchmarkResult, ...]
     inverse: tuple[BenchmarkResult, ...]
 
-    @property
-    def line(self) -> float:
-        """The former name of :attr:`threshold` (the notebook view still reads it)."""
-        return self.threshold
-
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ClassAudit(Result):

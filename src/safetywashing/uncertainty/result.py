@@ -28,7 +28,6 @@ from safetywashing.uncertainty.settings import (
 )
 
 # Where benchmarks/bench_distributed.py still imports it from (it lives in settings).
-from safetywashing.uncertainty.settings import root_seed as root_seed
 
 if TYPE_CHECKING:
     import pandas as pd
