@@ -254,7 +254,7 @@ def _parse_csv(
     pa.default_memory_pool().release_unused()  # hand the reader's buffers back to the system
     if rows != capacity:
         raise _Decline  # an empty line was skipped: the rows' numbers are not their lines'
-    if numeric and np.count_nonzero(np.isnan(values)) != nulls:
+    if numeric and _count_nan(values) != nulls:
         raise _Decline  # a NaN pyarrow parsed itself: a "nan" the row reader refuses
     return Grid(
         header=header,
@@ -264,6 +264,18 @@ def _parse_csv(
         block_positions=tuple(numeric),
         order="F",
     )
+
+
+def _count_nan(values: FloatArray) -> int:
+    """How many values are NaN, a group of columns at a time (no temporary the size of
+    the matrix)."""
+    step = max(1, (1 << 20) // max(values.shape[0], 1))
+    found = np.empty((values.shape[0], min(step, values.shape[1])), dtype=bool, order="F")
+    count = 0
+    for start in range(0, values.shape[1], step):
+        part = values[:, start : start + step]
+        count += np.count_nonzero(np.isnan(part, out=found[:, : part.shape[1]]))
+    return count
 
 
 def _out_of_range(block: FloatArray | None, positions: Sequence[int]) -> set[int]:
@@ -296,12 +308,12 @@ def _has_blank_row(grid: Grid) -> bool:
 
 
 def _block_size(n_bytes: int, n_columns: int) -> int:
-    """Bytes per batch: 1-8 MiB, so that the reader's buffers stay a fraction of the
-    matrix, but few enough batches that the work per batch and column (the checks, a
-    null count per column) stays cheap on a wide file (at most about 2^17 batch-columns:
-    1,000 x 20,000 would otherwise take 700,000; pyarrow before 16 fills the matrix
-    column by column)."""
-    block = min(max(n_bytes // 8, 1 << 20), 1 << 23)
+    """Bytes per batch: 1-4 MiB, so that the reader's buffers stay a fraction of the
+    matrix (larger ones cost more in fresh memory than they save), but few enough batches
+    that the work per batch and column (a null count per column) stays cheap on a wide
+    file (at most about 2^17 batch-columns: 1,000 x 20,000 would otherwise take 700,000;
+    pyarrow before 16 fills the matrix column by column)."""
+    block = min(max(n_bytes // 16, 1 << 20), 1 << 22)
     return max(block, n_bytes // max(1, (1 << 17) // max(n_columns, 1)) + 1)
 
 
