@@ -29,7 +29,7 @@ from safetywashing.panels.result import (
 )
 from safetywashing.stats.correlation import CorrelationMethod, correlation
 from safetywashing.stats.fisher import FISHER_VARIANCE, correlation_interval
-from safetywashing.uncertainty.result import UncertaintySettings
+from safetywashing.uncertainty.settings import UncertaintySettings
 
 __all__ = [
     "CHECK_KIND",

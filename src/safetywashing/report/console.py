@@ -24,6 +24,7 @@ from safetywashing.audit.result import (
     ClassAudit,
 )
 from safetywashing.core.errors import InputError, printable, suggestion
+from safetywashing.report.numbers import signed
 from safetywashing.report.reading import TableView, grouped_benchmarks, synthetic_banner
 
 _STYLE = {
@@ -82,10 +83,6 @@ def elide_middle(text: str, width: int) -> str:
     return text[:head] + "…" + (text[-tail:] if tail else "")
 
 
-def _percent(value: float) -> str:
-    return "–" if math.isnan(value) else f"{100 * value:+.1f}"
-
-
 def decision(result: AuditResult, audit_of_class: ClassAudit, b: BenchmarkResult) -> str:
     """The verdict when an interval was computed, else the paper's reading."""
     return b.verdict or audit_of_class.reading(b)
@@ -103,11 +100,9 @@ def headline(result: AuditResult, audit_of_class: ClassAudit, size: int = HEADLI
         parts = []
         for b in items:
             interval = (
-                f" [{_percent(b.ci_low)}, {_percent(b.ci_high)}]"
-                if not math.isnan(b.ci_low)
-                else ""
+                f" [{signed(b.ci_low)}, {signed(b.ci_high)}]" if not math.isnan(b.ci_low) else ""
             )
-            parts.append(f"{printable(b.id)} {_percent(b.capabilities_correlation)}{interval}")
+            parts.append(f"{printable(b.id)} {signed(b.capabilities_correlation)}{interval}")
         return "; ".join(parts) if parts else "none"
 
     text = Text()
@@ -174,14 +169,14 @@ def class_table(
         f"{len(audit_of_class.model_ids)} with a capability score; "
         f"PC1 explains {100 * component.eigenvalue_share:.1f}% "
         f"({len(audit_of_class.capability_benchmarks)} capability benchmarks); "
-        f"score vs {result.compute_short} {_percent(audit_of_class.score_compute_correlation)}% "
+        f"score vs {result.compute_short} {signed(audit_of_class.score_compute_correlation)}% "
         f"(n={audit_of_class.score_compute_n})"
     )
     cells = [
         (
             b,
-            _percent(b.capabilities_correlation)
-            + (f" [{_percent(b.ci_low)}, {_percent(b.ci_high)}]" if with_interval else ""),
+            signed(b.capabilities_correlation)
+            + (f" [{signed(b.ci_low)}, {signed(b.ci_high)}]" if with_interval else ""),
             decision(result, audit_of_class, b),
         )
         for b in rows
@@ -195,7 +190,7 @@ def class_table(
             ["n", *(str(b.n) for b in rows)],
             ["capab. corr. %", *(c for _, c, _ in cells)],
             ["decision", *decisions],
-            [compute_header, *(_percent(b.compute_correlation) for b in rows)],
+            [compute_header, *(signed(b.compute_correlation) for b in rows)],
             ["n", *(str(b.n_compute) for b in rows)],
         ],
     )
@@ -224,7 +219,7 @@ def class_table(
                 str(b.n),
                 Text(corr),
                 Text(label, style=_STYLE.get(label, "")),
-                _percent(b.compute_correlation),
+                signed(b.compute_correlation),
                 str(b.n_compute),
                 end_section=position == len(members) - 1 and group_position < len(groups) - 1,
             )

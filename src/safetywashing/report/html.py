@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from safetywashing.audit.result import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
+from safetywashing.report.numbers import format_number, signed
 from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
 
 TEMPLATE = "report.html.j2"
@@ -56,13 +57,6 @@ _MATRIX_NAMES = {
     "covariance": "covariance",
 }
 _METHOD_NAMES = {"spearman": "Spearman", "pearson": "Pearson", "kendall": "Kendall"}
-
-
-def _num(value: float, digits: int = 1, *, percent: bool = True, sign: bool = True) -> str:
-    if value is None or math.isnan(value):
-        return "–"
-    scaled = 100 * value if percent else value
-    return f"{scaled:+.{digits}f}" if sign else f"{scaled:.{digits}f}"
 
 
 def _sort_key(value: float) -> str:
@@ -127,13 +121,15 @@ def _rows(result: AuditResult) -> list[_Row]:
                         metric=b.metric,
                         role=b.role,
                         n=b.n,
-                        correlation=_num(b.capabilities_correlation),
+                        correlation=signed(b.capabilities_correlation),
                         correlation_key=_sort_key(b.capabilities_correlation),
-                        interval=(f"[{_num(b.ci_low)}, {_num(b.ci_high)}]" if has_interval else ""),
+                        interval=(
+                            f"[{signed(b.ci_low)}, {signed(b.ci_high)}]" if has_interval else ""
+                        ),
                         interval_key=_sort_key(b.ci_low) if has_interval else "",
                         reading=audit_of_class.reading(b),
                         verdict=b.verdict,
-                        compute=_num(b.compute_correlation),
+                        compute=signed(b.compute_correlation),
                         compute_key=_sort_key(b.compute_correlation),
                         n_compute=b.n_compute,
                         against="" if b.correlated_with == CAPABILITY_SCORE else b.correlated_with,
@@ -156,11 +152,11 @@ def _headline(result: AuditResult, audit_of_class: ClassAudit) -> dict[str, Any]
         "n_models": len(audit_of_class.model_ids),
         "n_scored": len(audit_of_class.capability_model_ids),
         "n_capability": len(audit_of_class.capability_benchmarks),
-        "variance_explained": _num(component.eigenvalue_share, sign=False),
-        "projected_share": _num(component.projected_variance_share, sign=False),
-        "mean_pairwise": _num(high, sign=False),
-        "std_pairwise": _num(audit_of_class.std_capability_correlation, sign=False),
-        "score_flop": _num(audit_of_class.score_compute_correlation),
+        "variance_explained": format_number(component.eigenvalue_share),
+        "projected_share": format_number(component.projected_variance_share),
+        "mean_pairwise": format_number(high),
+        "std_pairwise": format_number(audit_of_class.std_capability_correlation),
+        "score_flop": signed(audit_of_class.score_compute_correlation),
         "score_flop_n": audit_of_class.score_compute_n,
         "n_safety": len(safety),
         "counts": counts,
@@ -194,9 +190,9 @@ def _most_entangled_and_inverse(audit_of_class: ClassAudit) -> dict[str, Any]:
             _Listed(
                 id=b.id,
                 name=b.name,
-                correlation=_num(b.capabilities_correlation),
+                correlation=signed(b.capabilities_correlation),
                 interval=(
-                    f"[{_num(b.ci_low)}, {_num(b.ci_high)}]"
+                    f"[{signed(b.ci_low)}, {signed(b.ci_high)}]"
                     if not (math.isnan(b.ci_low) or math.isnan(b.ci_high))
                     else ""
                 ),

@@ -60,3 +60,14 @@ def format_number(
     if minus != "-" and text.startswith("-"):
         text = minus + text[1:]
     return text + suffix
+
+
+def signed(value: float | None) -> str:
+    """A correlation in percent with its sign, to one decimal: ``+45.2``, ``-3.0``, ``–``.
+
+    Examples
+    --------
+    >>> signed(0.4523), signed(-0.03), signed(float("nan"))
+    ('+45.2', '-3.0', '–')
+    """
+    return format_number(value, sign=True)

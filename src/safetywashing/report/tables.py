@@ -12,6 +12,7 @@ from safetywashing.audit.result import BENCHMARK_COLUMNS, SCORE_COLUMNS, AuditRe
 from safetywashing.io.tables.cells import spreadsheet_safe
 from safetywashing.report import jsontext
 from safetywashing.report.latex import escape_markdown
+from safetywashing.report.numbers import format_number
 from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
 from safetywashing.uncertainty.settings import DEGENERATE_FLAG
 
@@ -76,10 +77,6 @@ def loadings_csv(result: AuditResult) -> str:
     return _csv_text(["model_class", "benchmark", "loading", "synthetic"], rows)
 
 
-def _percent(value: float) -> str:
-    return "–" if math.isnan(value) else f"{100 * value:.1f}"
-
-
 def markdown_summary(result: AuditResult) -> str:
     """A Markdown report: headline numbers and one table per class, grouped by area."""
     lines: list[str] = ["# Safetywashing audit", ""]
@@ -104,13 +101,13 @@ def markdown_summary(result: AuditResult) -> str:
             f"({len(audit_of_class.capability_model_ids)} with every capability benchmark)",
             f"- capability benchmarks: {len(audit_of_class.capability_benchmarks)}",
             f"- variance explained by PC1 (top eigenvalue share): "
-            f"{_percent(component.eigenvalue_share)}",
+            f"{format_number(component.eigenvalue_share)}",
             f"- share of standardized variance the score captures: "
-            f"{_percent(component.projected_variance_share)}",
-            f"- mean (std) pairwise capability correlation: {_percent(high)} "
-            f"({_percent(audit_of_class.std_capability_correlation)})",
+            f"{format_number(component.projected_variance_share)}",
+            f"- mean (std) pairwise capability correlation: {format_number(high)} "
+            f"({format_number(audit_of_class.std_capability_correlation)})",
             f"- capability score vs {result.compute_label}: "
-            f"{_percent(audit_of_class.score_compute_correlation)} "
+            f"{format_number(audit_of_class.score_compute_correlation)} "
             f"(n={audit_of_class.score_compute_n})",
         ]
         for model, reason in audit_of_class.excluded_models:
@@ -137,11 +134,11 @@ def markdown_summary(result: AuditResult) -> str:
                 flip = " (negated)" if b.flipped else ""
                 lines.append(
                     f"| {escape_markdown(area)} | {escape_markdown(b.name)}{flip}{against} | "
-                    f"{b.n} | {_percent(b.capabilities_correlation)} | "
+                    f"{b.n} | {format_number(b.capabilities_correlation)} | "
                     f"{audit_of_class.reading(b)} "
-                    f"| {_percent(b.compute_correlation)} | {b.n_compute} |"
+                    f"| {format_number(b.compute_correlation)} | {b.n_compute} |"
                     + (
-                        f" {_percent(b.ci_low)} to {_percent(b.ci_high)} | {b.verdict}"
+                        f" {format_number(b.ci_low)} to {format_number(b.ci_high)} | {b.verdict}"
                         + _degenerate_note(degenerate.get(b.id))
                         + " |"
                         if with_interval
