@@ -20,9 +20,17 @@ refuses the cell). A column with a cell pyarrow cannot read as a number, or a nu
 beyond the supported range, is read again as text. Importing pyarrow costs about a tenth
 of a second, so small CSV files are left to the row tokenizer, quicker on them anyway.
 
-pyarrow reads a number of more than :data:`~safetywashing.core.limits.MAX_NUMBER_CHARS`
-characters, which the row reader refuses; finding one would cost a pass over the text in
-Python, so such a cell (a hundred digits) reads here as the number it writes.
+A Parquet file's cells are typed: numeric columns come as numbers, and the columns read
+as text as pandas writes them (``str`` of the value, empty when missing). A file whose
+pandas metadata restores an index, or with columns of other types (dates, flags,
+categories), integers with gaps in a column read as text (pandas makes them floats) or
+text scores with gaps is left to the row tokenizer, which reads it through pandas.
+
+Two differences remain. pyarrow reads a number of more than
+:data:`~safetywashing.core.limits.MAX_NUMBER_CHARS` characters (a hundred digits), which
+the row reader refuses; finding one would cost a pass over the text in Python. And a
+missing entry of a nullable integer Parquet column (pandas' ``Int64``) is a missing
+score here, where through pandas it becomes the text ``<NA>``, which the reader refuses.
 """
 
 from __future__ import annotations
