@@ -185,6 +185,8 @@ def read_wide(
     Returns
     -------
     ScoreTable
+        One row per model in the file's order (repeated models combined as
+        ``columns.duplicates`` says), one column per benchmark.
 
     Raises
     ------
