@@ -158,7 +158,8 @@ def _read_csv(path: Path, columns: ColumnMap, text_positions: TextPositions) -> 
             if b'"' in block:
                 raise _Decline  # quoting rules differ in corner cases; the row reader is strict
             digest.update(block)
-            line_breaks += block.count(b"\n")
+            # numpy counts a byte several times faster than bytes.count
+            line_breaks += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
             if b"\n" not in head:
                 head += block
         handle.seek(max(0, path.stat().st_size - (1 << 16)))
@@ -277,7 +278,7 @@ def _parse_csv(
 def _count_nan(values: FloatArray) -> int:
     """How many values are NaN, a group of columns at a time (no temporary the size of
     the matrix)."""
-    step = max(1, (1 << 20) // max(values.shape[0], 1))
+    step = max(1, (1 << 16) // max(values.shape[0], 1))
     found = np.empty((values.shape[0], min(step, values.shape[1])), dtype=bool, order="F")
     count = 0
     for start in range(0, values.shape[1], step):
