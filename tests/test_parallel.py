@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from safetywashing.core import parallel
 from safetywashing.cli.app import main
+from safetywashing.core import parallel
 from safetywashing.core.errors import InputError
 from safetywashing.core.parallel import Scheduler, resolve_scheduler, run_chunks
 from safetywashing.datasets import load_demo_panel
+from safetywashing.datasets.simulate import simulate_panel
 from safetywashing.power.compute import power_analysis
 from safetywashing.report.tables import to_json
 from safetywashing.stats.bootstrap import DRAW_BLOCK
@@ -46,6 +47,29 @@ def _document(scheduler: Any, **settings: Any) -> str:
 @pytest.fixture(scope="module")
 def serial_document() -> str:
     return _document("serial")
+
+
+def _gappy_document(scheduler: Any, **settings: Any) -> str:
+    """BCa (its jackknife in chunks of 16 models) and 4 blocks of permutations on a
+    panel whose safety columns have many missing-value patterns."""
+    safety = {f"s{j}": (j % 5 - 2) / 3 for j in range(12)}
+    table = simulate_panel(n_models=48, safety=safety, missing_fraction=0.15, rng=5).table
+    found = bootstrap_audit(
+        table,
+        n_resamples=300,
+        seed=4,
+        interval="bca",
+        chunk_size=16,
+        permutations=3 * DRAW_BLOCK + 7,
+        scheduler=scheduler,
+        **settings,
+    )
+    return to_json(found.apply())
+
+
+@pytest.fixture(scope="module")
+def serial_gappy() -> str:
+    return _gappy_document("serial")
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +205,30 @@ def test_local_schedulers_give_the_serial_bytes(
     assert _document(scheduler, workers=workers) == serial_document
 
 
+@pytest.mark.parametrize(
+    ("scheduler", "workers"),
+    [("threads", 2), ("processes", 2), pytest.param("threads", 3, marks=pytest.mark.sweep)],
+)
+def test_chunked_jackknife_and_permutations_give_the_serial_bytes(
+    serial_gappy: str, scheduler: str, workers: int
+) -> None:
+    assert '"bca": [' in serial_gappy and '"p_value": 0.' in serial_gappy
+    assert _gappy_document(scheduler, workers=workers) == serial_gappy
+
+
+def _blas_threads(_: None, task: int) -> int:
+    from threadpoolctl import threadpool_info
+
+    return max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+
+
+@pytest.mark.parametrize("kind", ["threads", pytest.param("processes", marks=pytest.mark.sweep)])
+def test_chunks_side_by_side_get_one_blas_thread_each(kind: str) -> None:
+    pytest.importorskip("threadpoolctl")
+    found = run_chunks(Scheduler(kind, 2), _blas_threads, None, [0, 1, 2])  # type: ignore[arg-type]
+    assert found == [1, 1, 1]
+
+
 def test_chunk_size_does_not_change_the_bytes(serial_document: str) -> None:
     assert _document("threads", workers=2, chunk_size=37) == serial_document
 
@@ -195,6 +243,15 @@ def test_a_dask_cluster_with_two_workers_gives_the_serial_bytes(
     # By address, as the command line's --scheduler dask://HOST:PORT does.
     address = cluster.scheduler_address.replace("tcp://", "dask://")
     assert _document(address) == serial_document
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_serial_bytes_of_the_jackknife_and_permutations(
+    serial_gappy: str, cluster: Any
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.Client(cluster) as client:
+        assert _gappy_document(client) == serial_gappy
 
 
 @pytest.mark.slow

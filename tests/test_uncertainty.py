@@ -270,3 +270,150 @@ def test_a_benchmark_short_of_defined_resamples_is_named_with_its_count_and_the_
         "defined correlation (the count beside each name), and an interval needs 200 (5 in "
         "each tail at 95%); more resamples give one."
     )
+
+
+# -- the permutation draws shared by size, the jackknife only where BCa needs it -----------
+
+
+def _former_permutation_counts(
+    reference: np.ndarray, values: np.ndarray, n_permutations: int, seed: np.random.SeedSequence
+) -> tuple[np.ndarray, np.ndarray]:
+    """The permutation counts as computed before the draws were shared: one missing-value
+    pattern at a time, each drawing and sorting its own keys (the reference)."""
+    from safetywashing.stats.ranks import rank_average, rank_columns
+    from safetywashing.stats.resample import DRAW_BLOCK, block_generator
+
+    exceed = np.zeros(values.shape[1], dtype=np.int64)
+    defined = np.zeros(values.shape[1], dtype=bool)
+    retained = ~np.isnan(values) & ~np.isnan(reference)[:, None]
+    patterns, inverse = np.unique(retained.T, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    for g in range(patterns.shape[0]):
+        members = np.flatnonzero(inverse == g)
+        rows = np.flatnonzero(patterns[g])
+        if rows.size < 3:
+            continue
+        middle = (rows.size + 1) / 2.0
+        ref_ranks = rank_average(reference[rows]) - middle
+        ranks = rank_columns(values[np.ix_(rows, members)]) - middle
+        observed = np.abs(ref_ranks @ ranks)
+        defined[members] = (np.abs(ref_ranks).sum() > 0) & (np.abs(ranks).sum(axis=0) > 0)
+        for block in range(-(-n_permutations // DRAW_BLOCK)):
+            generator = block_generator(seed, 1, block)
+            order = np.argsort(generator.random((DRAW_BLOCK, rows.size)), axis=1)
+            order = order[: min(DRAW_BLOCK, n_permutations - block * DRAW_BLOCK)]
+            exceed[members] += (np.abs(ref_ranks[order] @ ranks) >= observed).sum(axis=0)
+    return exceed, defined
+
+
+def _gappy_values(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A reference and 40 columns with many missing-value patterns, several of one size,
+    a pattern of two models, a constant column and a constant reference side."""
+    rng = np.random.default_rng(seed)
+    reference = rng.normal(size=60)
+    values = np.round(rng.normal(size=(60, 40)) + reference[:, None] * rng.uniform(-1, 1, 40), 1)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    values[:, 5] = values[:, 6] = np.where(rng.random(60) < 0.2, np.nan, values[:, 5])
+    values[2:, 7] = np.nan  # two models left
+    values[:, 8] = 1.0
+    reference[[3, 9]] = np.nan
+    return reference, values
+
+
+def test_shared_permutation_draws_give_the_former_counts() -> None:
+    from safetywashing.stats.permutation import permutation_counts, permutation_plan
+
+    n = 2 * 1024 + 33
+    seed = np.random.SeedSequence(21)
+    tests = [_gappy_values(1), _gappy_values(2), (np.arange(60.0) % 7, _gappy_values(3)[1])]
+    plan = permutation_plan(tests)
+    sizes = [size for size, _ in plan.by_size]
+    assert len(sizes) < sum(len(p) for _, p in plan.by_size)  # some draws are shared
+    shared = plan.counts(n, seed, blocks=range(3))
+    for test, (reference, values) in enumerate(tests):
+        exceed, defined = _former_permutation_counts(reference, values, n, seed)
+        np.testing.assert_array_equal(shared[test], exceed)
+        np.testing.assert_array_equal(plan.defined[test], defined)
+        alone = permutation_counts(reference, values, n, seed)
+        np.testing.assert_array_equal(alone[0], exceed)
+    assert not plan.defined[0][7] and not plan.defined[0][8]
+
+
+@pytest.mark.filterwarnings("ignore::safetywashing.core.errors.InputWarning")
+@pytest.mark.parametrize("which", ["paper chat", "simulated with gaps"])
+def test_class_pvalues_are_the_former_pvalues(which: str) -> None:
+    from safetywashing.core.parallel import resolve_scheduler
+    from safetywashing.io.tables.readers import read_scores
+    from safetywashing.stats.permutation import pvalues_from_counts
+    from safetywashing.uncertainty.engine import class_pvalues
+
+    if which == "paper chat":
+        from pathlib import Path
+
+        path = Path(__file__).resolve().parents[1] / (
+            "src/safetywashing/datasets/reference/safetywashing-paper/benchmarks_chat_models.csv"
+        )
+        result = audit(read_scores(path), preset="paper")
+    else:
+        safety = {f"s{j}": (j % 5 - 2) / 3 for j in range(24)}
+        result = audit(
+            simulate_panel(n_models=45, safety=safety, missing_fraction=0.2, rng=4).table
+        )
+    chat = result.classes[0]
+    data = chat.prepared
+    n = 3 * 1024 + 1
+    seed = np.random.SeedSequence(8, spawn_key=(3,))
+    expected = np.full(data.targets.shape[1], np.nan)
+    for j, ref in enumerate(data.references):
+        reference = chat.capability_scores if ref is None else ref
+        exceed, defined = _former_permutation_counts(
+            np.asarray(reference, dtype=np.float64), data.targets[:, [j]], n, seed
+        )
+        expected[j] = pvalues_from_counts(exceed, defined, n)[0]
+    for scheduler in ("serial", "threads"):
+        found = class_pvalues(chat, n, seed, resolve_scheduler(scheduler, 2), lambda *_: None)
+        np.testing.assert_array_equal(found, expected)
+    assert np.isfinite(expected).sum() > 10
+
+
+def test_the_jackknife_runs_only_where_bca_needs_it() -> None:
+    panel = simulate_panel(n_models=60, safety={"s": 0.5}, rng=7).table
+    result = audit(panel)
+    stages: list[str] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        stages.append(stage)
+
+    cheap = bootstrap_audit(result, n_resamples=240, seed=1, permutations=0, progress=progress)
+    assert np.isfinite(cheap.classes[0].bca).any() and "jackknife (all)" in stages
+    stages.clear()
+    costly = bootstrap_audit(result, n_resamples=200, seed=1, permutations=0, progress=progress)
+    assert np.isnan(costly.classes[0].bca).all() and "jackknife (all)" not in stages
+    asked = bootstrap_audit(result, n_resamples=200, seed=1, permutations=0, interval="bca")
+    assert np.isfinite(asked.classes[0].bca).any()
+    assert asked.classes[0].verdicts != () and np.array_equal(
+        asked.classes[0].percentile, costly.classes[0].percentile, equal_nan=True
+    )
+
+
+def _as_floats(outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {key: np.asarray(value, dtype=np.float64) for key, value in outputs.items()}
+
+
+def test_chunked_jackknife_gives_the_one_batch_bytes() -> None:
+    from safetywashing.core.parallel import resolve_scheduler
+    from safetywashing.stats.resample import jackknife_counts
+    from safetywashing.uncertainty.engine import class_plan, run_jackknife
+
+    result = audit(simulate_panel(n_models=40, safety={"a": 0.4, "b": -0.2}, rng=2).table)
+    plan = class_plan(result.classes[0])
+    # Stacked chunks hold every output as floats ("valid" too), so compare float bytes.
+    whole = _as_floats(plan.evaluate(jackknife_counts(plan.n_models)))
+    clusters = np.arange(40) % 9
+    by_family = _as_floats(plan.evaluate(jackknife_counts(plan.n_models, clusters)))
+    for scheduler, chunk in (("serial", 7), ("threads", 3), ("threads", None)):
+        runner = resolve_scheduler(scheduler, 2)
+        found = run_jackknife(plan, runner, chunk_size=chunk)
+        assert all(found[key].tobytes() == whole[key].tobytes() for key in whole)
+        found = run_jackknife(plan, runner, clusters=clusters, chunk_size=chunk)
+        assert all(found[key].tobytes() == by_family[key].tobytes() for key in whole)

@@ -22,6 +22,13 @@ Schedulers, by name (the command line's ``--scheduler``):
 A ``distributed.Client`` (e.g. of a ``LocalCluster``) can be passed from Python instead
 of a name.
 
+Chunks that run side by side each get one BLAS thread: a pool of threads runs with the
+BLAS libraries held to one thread for the time of the run, and a pool of processes
+holds each worker to one (with :mod:`threadpoolctl` where it is installed; Dask's
+workers get the same from their environment). Otherwise two chunks' matrix products
+would each start a BLAS thread per core and fight over the cores: on two cores,
+``threads`` then ran slower than ``serial``.
+
 Dask's workers start with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes glibc map and
 unmap every large temporary array afresh: a bootstrap chunk then ran 3.5 times slower on
 a worker than in this process. Start workers with :data:`WORKER_ENVIRONMENT` (the README
@@ -232,7 +239,7 @@ def run_chunks(
         return in_order
     if scheduler.kind == "dask":
         return _run_on_dask(scheduler, function, shared, tasks, on_done)
-    with _local_executor(scheduler, shared, len(tasks)) as executor:
+    with _one_blas_thread(), _local_executor(scheduler, shared, len(tasks)) as executor:
         if scheduler.kind == "threads":
             futures = {executor.submit(function, shared, task): i for i, task in enumerate(tasks)}
         else:
@@ -273,8 +280,29 @@ _INSTALLED: dict[str, Any] = {}
 
 
 def _install(shared: Any) -> None:
-    """Keep the shared inputs in a worker process (sent once, not with every chunk)."""
+    """Keep the shared inputs in a worker process (sent once, not with every chunk).
+
+    The worker is one of several side by side: its BLAS gets one thread for good.
+    """
     _INSTALLED["shared"] = shared
+    _INSTALLED["blas"] = _one_blas_thread()
+    _INSTALLED["blas"].__enter__()
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """BLAS (OpenBLAS, MKL, BLIS) and OpenMP held to one thread inside the block.
+
+    Without :mod:`threadpoolctl` the libraries keep their own settings (the
+    environment's ``OPENBLAS_NUM_THREADS`` and the like, as :data:`WORKER_ENVIRONMENT`).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=1):
+        yield
 
 
 def _call_installed(function: Callable[[Any, Any], Any], task: Any) -> Any:

@@ -95,9 +95,17 @@ def counts_from_indices(indices: npt.ArrayLike, n_models: int) -> FloatArray:
     return np.bincount(flat, minlength=rows * n_models).reshape(rows, n_models).astype(np.float64)
 
 
-def jackknife_counts(n_models: int, clusters: IntArray | None = None) -> FloatArray:
-    """Leave-one-out counts: one row per left-out model (or cluster)."""
-    if clusters is None:
-        return np.asarray(1.0 - np.eye(n_models), dtype=np.float64)
-    groups = int(clusters.max()) + 1
-    return np.asarray(clusters[None, :] != np.arange(groups)[:, None], dtype=np.float64)
+def jackknife_counts(
+    n_models: int, clusters: IntArray | None = None, *, start: int = 0, stop: int | None = None
+) -> FloatArray:
+    """Leave-one-out counts: one row per left-out model (or cluster), rows ``start:stop``.
+
+    Examples
+    --------
+    >>> jackknife_counts(3, start=1).tolist()
+    [[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
+    """
+    units = n_models if clusters is None else int(clusters.max()) + 1
+    left_out = np.arange(units)[start:stop]
+    labels = np.arange(n_models) if clusters is None else clusters
+    return np.asarray(labels[None, :] != left_out[:, None], dtype=np.float64)

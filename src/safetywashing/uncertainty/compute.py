@@ -46,7 +46,6 @@ from safetywashing.audit.result import AuditResult, ClassAudit
 from safetywashing.core.errors import InputWarning
 from safetywashing.core.parallel import Scheduler, SchedulerSpec, connected, resolve_scheduler
 from safetywashing.core.progress import ProgressCallback, report_to
-from safetywashing.stats.bootstrap import jackknife_counts
 from safetywashing.stats.fisher import models_to_decide
 from safetywashing.stats.intervals import (
     IntervalKind,
@@ -67,6 +66,7 @@ from safetywashing.uncertainty.engine import (
     class_pvalues,
     default_chunk,
     run_bootstrap,
+    run_jackknife,
     run_resamples,
 )
 from safetywashing.uncertainty.result import ClassUncertainty, UncertaintyResult
@@ -79,6 +79,7 @@ from safetywashing.uncertainty.settings import (
     UncertaintySettings,
     check_count,
     minimum_valid,
+    needs_jackknife,
 )
 from safetywashing.uncertainty.units import (
     MIN_BOOTSTRAP_MODELS,
@@ -138,7 +139,11 @@ def bootstrap_audit(
     seed : int, optional
         Root seed; drawn from entropy (and recorded) when not given.
     interval : {"percentile", "bca"}, default "percentile"
-        Which interval fills ``ci_low``/``ci_high`` and decides the verdict.
+        Which interval fills ``ci_low``/``ci_high`` and decides the verdict. The BCa
+        interval needs a jackknife (one refit per model or family); with the percentile
+        interval it is given beside it only while that costs at most a quarter of the
+        bootstrap (:func:`~safetywashing.uncertainty.settings.needs_jackknife`), NaN
+        otherwise.
     cluster : {"family"}, optional
         Resample whole model families instead of models (at least 4 families; the
         intervals get the small-G widening ``sqrt(G / (G - 1))``).
@@ -309,7 +314,6 @@ def _class_uncertainty(
         chunk_size=chunk_size,
         on_chunk=report_to(progress, f"bootstrap ({name})"),
     )
-    jack = plan.evaluate(jackknife_counts(plan.n_models, clusters))
     estimate = full["capabilities"][0]
     replicates = expand_replicates(draws["capabilities"], estimate, scale)
     compute_draws = expand_replicates(draws["compute"], full["compute"][0], scale)
@@ -322,8 +326,20 @@ def _class_uncertainty(
     no_interval = np.isnan(estimate) | (valid < enough)
     percentile = np.vstack(percentile_interval(replicates, settings.confidence))
     percentile[:, no_interval] = np.nan
-    bca = np.vstack(bca_interval(replicates, estimate, jack["capabilities"], settings.confidence))
-    bca[:, no_interval] = np.nan
+    bca = np.full_like(percentile, np.nan)
+    n_units = plan.n_models if clusters is None else int(clusters.max()) + 1
+    if needs_jackknife(settings.interval, n_units, settings.n_resamples):
+        jack = run_jackknife(
+            plan,
+            runner,
+            clusters=clusters,
+            chunk_size=chunk_size,
+            on_chunk=report_to(progress, f"jackknife ({name})"),
+        )
+        bca = np.vstack(
+            bca_interval(replicates, estimate, jack["capabilities"], settings.confidence)
+        )
+        bca[:, no_interval] = np.nan
     compute_interval = np.vstack(percentile_interval(compute_draws, settings.confidence))
     compute_interval[
         :, np.isnan(full["compute"][0]) | (np.isfinite(compute_draws).sum(axis=0) < enough)
@@ -392,7 +408,7 @@ def _class_uncertainty(
         ),
         score_compute=np.array([full["score_compute"][0], score_ci[0][0], score_ci[1][0]]),
         n_valid=int(np.asarray(draws["valid"], dtype=bool).sum()),
-        n_units=plan.n_models if clusters is None else int(clusters.max()) + 1,
+        n_units=n_units,
         valid_share=valid_share,
         p_equivalence=p_equivalence,
         models_needed=models_needed,

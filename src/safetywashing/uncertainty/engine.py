@@ -1,7 +1,8 @@
-"""The bootstrap and the permutation tests of one class, cut into chunks for a scheduler.
+"""The bootstrap, its jackknife and the permutation tests of one class, cut into chunks.
 
-The counts of resample ``b`` depend only on the seed and ``b``, and every output row
-only on its counts; the exceedance counts of disjoint permutation blocks add up. So the
+The counts of resample ``b`` depend only on the seed and ``b`` (those of the jackknife's
+row ``i`` only on ``i``), and every output row only on its counts; the exceedance counts
+of disjoint permutation blocks add up. So the
 chunks can run anywhere (:mod:`safetywashing.core.parallel`) and the result is the same
 bytes for any chunk size and any scheduler. The kernels are those of
 :mod:`safetywashing.stats.bootstrap` and :mod:`safetywashing.stats.permutation`.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -23,15 +25,17 @@ from safetywashing.core.parallel import (
     resolve_scheduler,
     run_chunks,
 )
-from safetywashing.stats.bootstrap import BootstrapPlan, draw_counts, make_plan
+from safetywashing.stats.bootstrap import BootstrapPlan, draw_counts, jackknife_counts, make_plan
 from safetywashing.stats.permutation import (
+    PermutationPlan,
     permutation_blocks,
-    permutation_counts,
+    permutation_plan,
     pvalues_from_counts,
 )
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+Job = TypeVar("Job")
 
 #: The smallest chunk a parallel run cuts (smaller ones cost more in overhead than they gain).
 MIN_CHUNK = 64
@@ -39,14 +43,17 @@ MIN_CHUNK = 64
 __all__ = [
     "MIN_CHUNK",
     "BootstrapJob",
+    "JackknifeJob",
     "PermutationJob",
     "bootstrap_chunk",
     "chunk_for",
     "class_plan",
     "class_pvalues",
     "default_chunk",
+    "jackknife_chunk",
     "permutation_chunk",
     "run_bootstrap",
+    "run_jackknife",
     "run_resamples",
 ]
 
@@ -111,28 +118,72 @@ def run_resamples(
 
     The outputs of the chunks are stacked in resample order (see the module's note).
     """
+    job = BootstrapJob(plan, seed, clusters)
+    return _stacked(plan, n_resamples, scheduler, bootstrap_chunk, job, chunk_size, on_chunk)
+
+
+@dataclass(frozen=True)
+class JackknifeJob:
+    """What every chunk of a jackknife reads: the plan and the resampled units."""
+
+    plan: BootstrapPlan
+    clusters: IntArray | None
+
+
+def jackknife_chunk(job: JackknifeJob, units: tuple[int, int]) -> dict[str, FloatArray]:
+    """The refits without unit ``start``, ..., without unit ``stop - 1`` (one task)."""
+    start, stop = units
+    counts = jackknife_counts(job.plan.n_models, job.clusters, start=start, stop=stop)
+    return job.plan.evaluate(counts)
+
+
+def run_jackknife(
+    plan: BootstrapPlan,
+    scheduler: Scheduler,
+    *,
+    clusters: IntArray | None = None,
+    chunk_size: int | None = None,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> dict[str, FloatArray]:
+    """The leave-one-unit-out refits of ``plan`` (BCa's acceleration), in chunks.
+
+    Each row depends only on its counts, so the chunks run anywhere, as the bootstrap's.
+    """
+    units = plan.n_models if clusters is None else int(clusters.max()) + 1
+    job = JackknifeJob(plan, clusters)
+    return _stacked(plan, units, scheduler, jackknife_chunk, job, chunk_size, on_chunk)
+
+
+def _stacked(
+    plan: BootstrapPlan,
+    rows: int,
+    scheduler: Scheduler,
+    function: Callable[[Job, tuple[int, int]], dict[str, FloatArray]],
+    job: Job,
+    chunk_size: int | None,
+    on_chunk: Callable[[int, int], None] | None,
+) -> dict[str, FloatArray]:
+    """``function`` on chunks of ``rows`` rows of refits, their outputs stacked in order."""
     width = max(plan.n_targets, plan.capability.shape[1], 1)
-    runner = scheduler.for_work(n_resamples * plan.n_models * width)
-    chunk = chunk_size or chunk_for(plan, n_resamples, runner)
-    ranges = [(start, min(n_resamples, start + chunk)) for start in range(0, n_resamples, chunk)]
+    runner = scheduler.for_work(rows * plan.n_models * width)
+    chunk = chunk_size or chunk_for(plan, rows, runner)
+    ranges = [(start, min(rows, start + chunk)) for start in range(0, rows, chunk)]
     if on_chunk is not None:
-        on_chunk(0, n_resamples)
+        on_chunk(0, rows)
     done = 0
 
     def finished(count: int) -> None:
         nonlocal done
-        done = min(n_resamples, done + chunk)
+        done = min(rows, done + chunk)
         if on_chunk is not None:
-            on_chunk(done if count < len(ranges) else n_resamples, n_resamples)
+            on_chunk(done if count < len(ranges) else rows, rows)
 
-    parts = run_chunks(
-        runner, bootstrap_chunk, BootstrapJob(plan, seed, clusters), ranges, on_done=finished
-    )
+    parts = run_chunks(runner, function, job, ranges, on_done=finished)
     outputs: dict[str, FloatArray] = {}
     for (start, stop), part in zip(ranges, parts, strict=True):
         for key, value in part.items():
             if key not in outputs:
-                outputs[key] = np.empty((n_resamples, *np.shape(value)[1:]), dtype=np.float64)
+                outputs[key] = np.empty((rows, *np.shape(value)[1:]), dtype=np.float64)
             outputs[key][start:stop] = value
     return outputs
 
@@ -161,31 +212,22 @@ def run_bootstrap(
 
 @dataclass(frozen=True)
 class PermutationJob:
-    """What every chunk of a permutation test reads (sent once to each worker).
+    """What every chunk of a class's permutation tests reads (sent once to each worker).
 
-    One test per reference: the benchmarks read against the capability score share one,
-    and each calibration benchmark has its own reference column.
+    One test per reference (the benchmarks read against the capability score share one,
+    and each calibration benchmark has its own reference column), all in one plan so
+    that every pattern of every test with the same number of models shares one draw.
     """
 
-    references: tuple[FloatArray, ...]
-    values: tuple[FloatArray, ...]
+    plan: PermutationPlan
     n_permutations: int
     seed: np.random.SeedSequence
 
 
-def permutation_chunk(
-    job: PermutationJob, task: tuple[int, int, int]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """Exceedance counts of test ``test``, permutation blocks ``first`` to ``last - 1``."""
-    test, first, last = task
-    return permutation_counts(
-        job.references[test],
-        job.values[test],
-        job.n_permutations,
-        job.seed,
-        tag=1,
-        blocks=range(first, last),
-    )
+def permutation_chunk(job: PermutationJob, blocks: tuple[int, int]) -> list[IntArray]:
+    """Exceedance counts of every test over permutation blocks ``first`` to ``last - 1``."""
+    first, last = blocks
+    return job.plan.counts(job.n_permutations, job.seed, tag=1, blocks=range(first, last))
 
 
 def class_pvalues(
@@ -195,7 +237,12 @@ def class_pvalues(
     scheduler: Scheduler,
     on_chunk: Callable[[int, int], None],
 ) -> FloatArray:
-    """Permutation p-value of every benchmark of a class, against its own reference."""
+    """Permutation p-value of every benchmark of a class, against its own reference.
+
+    Chunks of permutation blocks run on ``scheduler``; their counts add up (see
+    :mod:`safetywashing.stats.permutation`), so the p-values are the same bytes for any
+    scheduler and chunking.
+    """
     data = audit_of_class.prepared
     p = np.full(len(audit_of_class.benchmarks), np.nan)
     groups: dict[bytes, list[int]] = {}
@@ -203,34 +250,30 @@ def class_pvalues(
         key = b"score" if ref is None else ref.tobytes()
         groups.setdefault(key, []).append(j)
     members_of = list(groups.values())
-    job = PermutationJob(
-        references=tuple(
-            np.asarray(
+    plan = permutation_plan(
+        [
+            (
                 audit_of_class.capability_scores
-                if data.references[m[0]] is None
-                else data.references[m[0]],
-                dtype=np.float64,
+                if data.references[members[0]] is None
+                else data.references[members[0]],
+                data.targets[:, members],
             )
-            for m in members_of
-        ),
-        values=tuple(np.ascontiguousarray(data.targets[:, m]) for m in members_of),
-        n_permutations=permutations,
-        seed=seed,
+            for members in members_of
+        ]
     )
     blocks = permutation_blocks(permutations)
     runner = scheduler.for_work(permutations * data.targets.size)
     step = max(1, -(-blocks // runner.tasks_wanted))
-    tasks = [
-        (test, b, min(blocks, b + step))
-        for test in range(len(members_of))
-        for b in range(0, blocks, step)
-    ]
+    tasks = [(b, min(blocks, b + step)) for b in range(0, blocks, step)]
     on_chunk(0, len(tasks))
     parts = run_chunks(
-        runner, permutation_chunk, job, tasks, on_done=lambda n: on_chunk(n, len(tasks))
+        runner,
+        permutation_chunk,
+        PermutationJob(plan, permutations, seed),
+        tasks,
+        on_done=lambda n: on_chunk(n, len(tasks)),
     )
     for test, members in enumerate(members_of):
-        mine = [part for task, part in zip(tasks, parts, strict=True) if task[0] == test]
-        exceed = np.sum([part[0] for part in mine], axis=0)
-        p[members] = pvalues_from_counts(exceed, mine[0][1], permutations)
+        exceed = np.sum([part[test] for part in parts], axis=0)
+        p[members] = pvalues_from_counts(exceed, plan.defined[test], permutations)
     return p

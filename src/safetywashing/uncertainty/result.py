@@ -55,7 +55,9 @@ class ClassUncertainty(Result):
     estimate : ndarray of shape (J,)
         Full-data capabilities correlations.
     percentile, bca : ndarray of shape (2, J)
-        Interval ends (low, high) of each kind.
+        Interval ends (low, high) of each kind. The BCa interval is NaN when it was not
+        asked for and its jackknife would have cost more than a quarter of the bootstrap
+        (:func:`~safetywashing.uncertainty.settings.needs_jackknife`).
     p_value, p_bh, p_by, p_holm : ndarray of shape (J,)
         Permutation p-values and their adjusted values, adjusted within each test family
         (capability benchmarks are in none and get NaN).

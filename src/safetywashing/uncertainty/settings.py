@@ -28,6 +28,7 @@ __all__ = [
     "DECISION_POWER",
     "DEFAULT_RESAMPLES",
     "DEGENERATE_FLAG",
+    "JACKKNIFE_SHARE",
     "MIN_CLUSTERS",
     "PERMUTATION_RULE",
     "TAIL_REPLICATES",
@@ -36,6 +37,7 @@ __all__ = [
     "UncertaintySettings",
     "check_count",
     "minimum_valid",
+    "needs_jackknife",
     "parse_count",
     "root_seed",
 ]
@@ -53,6 +55,9 @@ DEGENERATE_FLAG = 0.05
 TAIL_REPLICATES = 5
 #: Power behind "models needed to decide".
 DECISION_POWER = 0.80
+#: With the percentile interval, the BCa interval is still given beside it while its
+#: jackknife (one refit per resampled unit) costs at most this share of the bootstrap.
+JACKKNIFE_SHARE = 0.25
 
 PERMUTATION_RULE = (
     f"Monte Carlo p-values (1 + b) / (1 + B); by default B is the larger of the "
@@ -71,6 +76,24 @@ def minimum_valid(confidence: float) -> int:
     (200, 100)
     """
     return math.ceil(round(2 * TAIL_REPLICATES / (1.0 - confidence), 6))
+
+
+def needs_jackknife(interval: IntervalKind, n_units: int, n_resamples: int) -> bool:
+    """Whether the BCa interval, and so its jackknife, is computed.
+
+    Always when BCa decides the verdicts; beside the percentile interval only while the
+    jackknife's ``n_units`` refits are at most :data:`JACKKNIFE_SHARE` of the
+    ``n_resamples`` (a panel of 30 models and 2,000 resamples: yes; 2,000 models: no,
+    the jackknife would double the cost of the bootstrap).
+
+    Examples
+    --------
+    >>> needs_jackknife("percentile", 30, 2000), needs_jackknife("percentile", 2000, 2000)
+    (True, False)
+    >>> needs_jackknife("bca", 2000, 2000)
+    True
+    """
+    return interval == "bca" or n_units <= JACKKNIFE_SHARE * n_resamples
 
 
 def _count_remedy(param: str) -> str:
