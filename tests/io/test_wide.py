@@ -103,6 +103,17 @@ def test_header_row_and_skip_rows(tmp_path: Path) -> None:
     assert table.values.tolist() == [[10, 20], [30, 40]]
 
 
+def test_skipped_rows_may_have_fewer_cells(tmp_path: Path) -> None:
+    # A units row under the header is not a row of the table: its width is not checked,
+    # and a short row below it still is.
+    path = write(tmp_path, "units.csv", "model,a,b\n(units),%\nm1,10,20\nm2,30,40\n")
+    table = read_scores(path, columns=ColumnMap(skip_rows=1))
+    assert table.values.tolist() == [[10, 20], [30, 40]]
+    path = write(tmp_path, "short.csv", "model,a,b\n(units),%\nm1,10\nm2,30,40\n")
+    with pytest.raises(InputError, match=r"short.csv, row 3: 2 cells for 3 header columns"):
+        read_scores(path, columns=ColumnMap(skip_rows=1))
+
+
 @pytest.mark.parametrize(
     ("columns", "message"),
     [
