@@ -283,7 +283,7 @@ def _count_nan(values: FloatArray) -> int:
     count = 0
     for start in range(0, values.shape[1], step):
         part = values[:, start : start + step]
-        count += np.count_nonzero(np.isnan(part, out=found[:, : part.shape[1]]))
+        count += int(np.count_nonzero(np.isnan(part, out=found[:, : part.shape[1]])))
     return count
 
 
