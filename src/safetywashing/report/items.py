@@ -8,16 +8,18 @@ to the kept ones, and an Inspect sample-id list.
 
 from __future__ import annotations
 
-import json
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from safetywashing.core.document import dumps
 from safetywashing.core.errors import InputError
 from safetywashing.items.result import ItemAnalysis, ItemSubset
+from safetywashing.report.console import escaped
 from safetywashing.report.figures.style import figure_style, plain
 from safetywashing.report.numbers import format_number
 
@@ -36,10 +38,12 @@ def print_items(
 ) -> None:
     """The summary, the most entangled items, the categories and the subset."""
     for line in result.summary_lines():
-        console.print(line, markup=False, highlight=False)
+        console.print(escaped(line), markup=False, highlight=False)
     if result.unmatched:
         names = ", ".join(result.unmatched[:5]) + (" ..." if len(result.unmatched) > 5 else "")
-        console.print(f"{len(result.unmatched)} models match no panel model: {names}", markup=False)
+        console.print(
+            escaped(f"{len(result.unmatched)} models match no panel model: {names}"), markup=False
+        )
     if result.coverage:
         console.print(
             f"{len(result.coverage)} models lack some of the {len(result.item_ids)} items "
@@ -47,7 +51,9 @@ def print_items(
             markup=False,
         )
     frame = result.to_frame().head(top)
-    table = Table(title=f"Most entangled items of {result.benchmark}", title_justify="left")
+    table = Table(
+        title=Text(escaped(f"Most entangled items of {result.benchmark}")), title_justify="left"
+    )
     bootstrapped = result.n_resamples > 0
     columns = ["rank", "item", "category", "n", "r", "interval", "q", "flag", "a", "b"]
     if not bootstrapped:
@@ -60,7 +66,8 @@ def print_items(
         interval = (
             "" if not _value(row.ci_low) else f"{_value(row.ci_low, 2)} to {_value(row.ci_high, 2)}"
         )
-        cells = [str(row.rank), str(row.item), str(row.category), str(row.n), _value(row.r)]
+        cells = [str(row.rank), escaped(str(row.item)), escaped(str(row.category))]
+        cells += [str(row.n), _value(row.r)]
         cells += [interval] if bootstrapped else []
         cells += [
             _value(row.q_value, sign=False),
@@ -68,7 +75,7 @@ def print_items(
             _value(row.discrimination, 2),
             _value(row.difficulty, 2),
         ]
-        table.add_row(*cells)
+        table.add_row(*(Text(cell) for cell in cells))
     console.print(table)
     categories = result.by_category()
     if len(categories) > 1 or (len(categories) == 1 and categories["category"].iloc[0]):
@@ -77,7 +84,7 @@ def print_items(
             grouped.add_column(column, justify="left" if column == "category" else "right")
         for row in categories.itertuples(index=False):
             grouped.add_row(
-                str(row.category),
+                Text(escaped(str(row.category))),
                 str(row.items),
                 _value(row.mean_r),
                 _value(row.median_r),
@@ -87,7 +94,7 @@ def print_items(
     if subset is not None:
         console.print("De-entangled subset:", markup=False)
         for line in subset.summary_lines():
-            console.print(f"  {line}", markup=False, highlight=False)
+            console.print(f"  {escaped(line)}", markup=False, highlight=False)
 
 
 def items_json(result: ItemAnalysis, subset: ItemSubset | None = None) -> str:
@@ -147,7 +154,10 @@ def items_figure(result: ItemAnalysis, subset: ItemSubset | None = None) -> Figu
     return fig
 
 
-def lm_eval_subset_files(subset: ItemSubset, task: str) -> dict[str, str]:
+_TASK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")
+
+
+def lm_eval_subset_files(subset: ItemSubset, lm_eval_task: str) -> dict[str, str]:
     """An lm-evaluation-harness task running only the kept documents, and its filter.
 
     The YAML includes the original task's YAML (``include: TASK.yaml``, so place both
@@ -155,10 +165,26 @@ def lm_eval_subset_files(subset: ItemSubset, task: str) -> dict[str, str]:
     ``process_docs: !function TASK_subset.process_docs``. lm-eval's ``doc_id`` is a
     document's position in the evaluated split, so integer item ids are kept by
     position; other ids are matched against the document's ``id`` field.
+
+    The task name becomes file names, YAML and Python, so it must be a plain name
+    (letters, digits, ``_``, ``-`` and ``.``, starting with a letter or digit); the
+    kept ids are written as a Python literal (``repr``), never pasted into code.
+
+    Raises
+    ------
+    InputError
+        If ``lm_eval_task`` is not such a name.
     """
-    if not task or any(ch in task for ch in "/\\: \n"):
-        raise InputError(f"task='{task}' is not an lm-eval task name", param="task")
-    kept = list(subset.kept)
+    if _TASK_NAME.fullmatch(lm_eval_task) is None or ".." in lm_eval_task:
+        raise InputError(
+            f"lm_eval_task={lm_eval_task!r} is not an lm-eval task name",
+            param="lm_eval_task",
+            remedy="give the task's name as lm-eval lists it: letters, digits, '_', '-' and "
+            "'.', starting with a letter or digit, at most 200 characters (e.g. "
+            "lm_eval_task='truthfulqa_mc1')",
+        )
+    task = lm_eval_task
+    kept = [str(item) for item in subset.kept]
     module = f"{task}_subset"
     yaml = (
         f"# The {len(kept)} of {len(subset.item_ids)} documents of {task} kept by the\n"
@@ -170,7 +196,7 @@ def lm_eval_subset_files(subset: ItemSubset, task: str) -> dict[str, str]:
     )
     python = (
         f'"""Keep the documents of {task} in the de-entangled subset."""\n\n'
-        f"KEEP = frozenset({json.dumps(kept)})\n\n\n"
+        f"KEEP = frozenset({kept!r})\n\n\n"
         "def process_docs(dataset):\n"
         "    def keep(doc, index):\n"
         "        return str(index) in KEEP or str(doc.get('id', '')) in KEEP\n\n"
