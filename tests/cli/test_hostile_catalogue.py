@@ -180,7 +180,7 @@ OUTPUT_PATHS = [
     Case(
         "report-is-the-scores-file",
         ("audit", "s.csv", "--capabilities", "a,b", "--report", "s.csv", "--force"),
-        "--report s.csv is the scores file s.csv; give the report another name.",
+        "--report s.csv is the scores file s.csv; give --report another path.",
         {"s.csv": table("model,a,b,s", "m1,1,2,1", "m2,2,3,2", "m3,3,1,3")},
     ),
     # 6. Output paths that cannot be written.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from safetywashing.cli.command import command, load_and_audit
+from safetywashing.cli.command import command, inputs_of, load_and_audit
 from safetywashing.cli.notices import WARNINGS
 from safetywashing.cli.options import (
     AuditOptions,
@@ -88,10 +88,13 @@ def audit_command(
         WARNINGS.verbose = True
     if dataset is not None:
         scores, columns, settings = _shipped(dataset, scores, columns, settings)
+    _check_outputs(report, out, inputs_of(scores, columns))
     result = load_and_audit(scores, columns, settings, uncertainty)
     if verbose:
+        from safetywashing.report.console import escaped
+
         for note in result.notes:
-            print(f"note: {note}", file=sys.stderr)
+            print(f"note: {escaped(note)}", file=sys.stderr)
     robustness_result = None
     if robustness:
         from safetywashing.robustness.compute import robustness_audit
@@ -102,7 +105,6 @@ def audit_command(
     if report is not None:
         from safetywashing.io.writers import check_writable
 
-        _check_distinct(report, out, scores)
         check_writable([report], force=force)
     if out is not None:
         _write_folder(out, result, robustness_result, figures=figures, force=force)
@@ -140,23 +142,22 @@ def _shipped(
     return files, columns, settings
 
 
-def _check_distinct(report: Path, out: Path | None, scores: list[Path] | None) -> None:
-    """A file the user named for one output is never another output's (or an input)."""
+def _check_outputs(report: Path | None, out: Path | None, inputs: list[tuple[str, Path]]) -> None:
+    """A path the user named for one output is never another output's, nor an input."""
     import os
 
-    where = os.path.abspath(report)
-    if out is not None and os.path.dirname(where) == os.path.abspath(out):
+    from safetywashing.io.writers import check_apart
+
+    if (
+        report is not None
+        and out is not None
+        and os.path.dirname(os.path.abspath(report)) == os.path.abspath(out)
+    ):
         raise InputError(
             f"--report {report} is inside the --out folder {out}, whose files the audit "
             "writes; give the report a path outside that folder."
         )
-    for path in scores or []:
-        if os.path.abspath(path) == where or (
-            os.path.exists(path) and os.path.exists(report) and os.path.samefile(path, report)
-        ):
-            raise InputError(
-                f"--report {report} is the scores file {path}; give the report another name."
-            )
+    check_apart(inputs, files=[("--report", report)], folders=[("--out", out)])
 
 
 def _write_folder(

@@ -147,3 +147,11 @@ def load_and_audit(
         result, resampling.settings, resampling.scheduler, progress=terminal_progress()
     )
     return found.apply()
+
+
+def inputs_of(scores: list[Path] | None, columns: ColumnOptions) -> list[tuple[str, Path]]:
+    """The files a command reads, each with what it is (for ``io.writers.check_apart``)."""
+    found = [("the scores file", Path(path)) for path in scores or []]
+    if columns.benchmarks is not None:
+        found.append(("the benchmark metadata file", Path(columns.benchmarks)))
+    return found

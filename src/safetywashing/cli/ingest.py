@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -93,6 +93,8 @@ def ingest_command(
 
     from safetywashing.io.frameworks import ingest
     from safetywashing.io.frameworks.output import write_long, write_wide
+    from safetywashing.io.writers import check_apart
+    from safetywashing.report.console import escaped
 
     if format_alias is not None:
         if framework != "auto" and framework != format_alias:
@@ -109,6 +111,12 @@ def ingest_command(
         raise InputError(
             f"{output} already exists; choose another name or pass --force to overwrite it."
         )
+    partitions = items and output.suffix.lower() not in {".csv", ".tsv"}
+    check_apart(
+        [(f"the results {'folder' if p.is_dir() else 'file'}", p) for p in paths],
+        files=[("-o", output)],
+        folders=[("-o", output if partitions else None)],
+    )
     if items:
         _ingest_items(paths, output, framework, item_id, item_metric, force=force, verbose=verbose)
         return
@@ -138,12 +146,14 @@ def ingest_command(
     _summary(out, report)
     if lower:
         out.print(
-            f"Lower is better for: {', '.join(lower)} (give them direction=lower in the "
-            "benchmark metadata).",
+            escaped(
+                f"Lower is better for: {', '.join(lower)} (give them direction=lower in the "
+                "benchmark metadata)."
+            ),
             markup=False,
         )
     kind = "wide matrix" if wide else "long table"
-    out.print(f"Wrote {output} ({kind}).", markup=False)
+    out.print(escaped(f"Wrote {output} ({kind})."), markup=False)
 
 
 def _summary(console: Console, report: IngestReport) -> None:
@@ -174,16 +184,18 @@ def _print_skipped_and_notes(
     """What the readers skipped and noted, on stderr (the first notes, or all if verbose)."""
     from rich.console import Console
 
+    from safetywashing.report.console import escaped
+
     err = Console(stderr=True, soft_wrap=True, highlight=False)
     if skipped:
         err.print(f"Skipped {len(skipped)} file(s):", style="yellow")
         for item in skipped:
-            err.print(f"  {item}", markup=False)
+            err.print(f"  {escaped(str(item))}", markup=False)
     shown = notes if verbose else notes[:_MAX_NOTES]
     if shown:
         err.print("Notes:", style="cyan")
         for note in shown:
-            err.print(f"  {note}", markup=False)
+            err.print(f"  {escaped(note)}", markup=False)
         hidden = len(notes) - len(shown)
         if hidden:
             err.print(f"  ... and {hidden} more notes (show them with --verbose).", markup=False)
@@ -204,6 +216,7 @@ def _ingest_items(
 
     from safetywashing.io.frameworks.items import ingest_items
     from safetywashing.items.table import write_item_table
+    from safetywashing.report.console import escaped
 
     if item_id not in ("id", "hash"):
         raise InputError(f"--item-id {item_id} is unknown; use id or hash.")
@@ -222,6 +235,8 @@ def _ingest_items(
             "per_instance_stats.json."
         )
     frame = found.to_frame()
+    if output.suffix.lower() not in {".csv", ".tsv"}:
+        _check_partitions(output, frame["benchmark"].unique())
     written = write_item_table(frame, output, force=force)
     out = Console(soft_wrap=True, highlight=False)
     out.print(
@@ -230,5 +245,20 @@ def _ingest_items(
         markup=False,
     )
     out.print(
-        f"Wrote {output} ({len(written)} file{'s' if len(written) != 1 else ''}).", markup=False
+        escaped(f"Wrote {output} ({len(written)} file{'s' if len(written) != 1 else ''})."),
+        markup=False,
     )
+
+
+def _check_partitions(output: Path, benchmarks: Iterable[object]) -> None:
+    """Refuse a benchmark whose partition folder (``benchmark=NAME``) would leave ``output``."""
+    from safetywashing.io.writers import plain_name
+
+    for benchmark in benchmarks:
+        reason = plain_name(f"benchmark={benchmark}")
+        if reason is not None:
+            raise InputError(
+                f"benchmark {str(benchmark)!r} cannot name a partition folder inside {output} "
+                f"({reason}); write one CSV item table instead (-o items.csv), or rename the "
+                "benchmark in its results."
+            )

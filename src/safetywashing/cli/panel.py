@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from safetywashing.cli.command import command, load_and_audit
+from safetywashing.cli.command import command, inputs_of, load_and_audit
 from safetywashing.cli.options import (
     AuditOptions,
     ColumnOptions,
@@ -33,9 +33,10 @@ def build_command(
     force: ForceOption = False,
 ) -> None:
     """Audit SCORES and store the panel (capability benchmarks, loadings, scores) as JSON."""
-    from safetywashing.io.writers import check_writable, write_atomic
+    from safetywashing.io.writers import check_apart, check_writable, write_atomic
     from safetywashing.panels import build_panel
 
+    check_apart(inputs_of([scores], columns), files=[("-o", output)])
     check_writable([output], force=force)
     result = load_and_audit([scores], columns, settings)
     panel = build_panel(result, label=label)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from safetywashing.cli.command import command, load_and_audit
+from safetywashing.cli.command import command, inputs_of, load_and_audit
 from safetywashing.cli.options import (
     AuditOptions,
     ColumnOptions,
@@ -63,10 +63,11 @@ def plot_command(
     scree, heatmap, compute and scatter need --class when the scores have several model
     classes; scatter needs --benchmark. With --bootstrap the forest figure shows intervals.
     """
-    from safetywashing.io.writers import check_writable
+    from safetywashing.io.writers import check_apart, check_writable
     from safetywashing.report.figures import figure_format
 
     figure_format(output)
+    check_apart(inputs_of(scores, columns), files=[("-o", output)])
     check_writable([output], force=force)
     result = load_and_audit(scores, columns, settings, uncertainty)
     from safetywashing.report.figures import make_figure, save_figure

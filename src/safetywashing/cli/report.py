@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from safetywashing.cli.command import command, load_and_audit
+from safetywashing.cli.command import command, inputs_of, load_and_audit
 from safetywashing.cli.options import (
     AuditOptions,
     ColumnOptions,
@@ -41,8 +41,9 @@ def report_command(
     ] = True,
 ) -> None:
     """Write the audit as a single HTML file that works offline (figures, sortable table)."""
-    from safetywashing.io.writers import check_writable
+    from safetywashing.io.writers import check_apart, check_writable
 
+    check_apart(inputs_of(scores, columns), files=[("-o", output)])
     check_writable([output], force=force)
     result = load_and_audit(scores, columns, settings, uncertainty)
     from safetywashing.io.writers import write_atomic

@@ -24,7 +24,8 @@ import contextlib
 import glob
 import os
 import tempfile
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from safetywashing.core.errors import InputError
@@ -38,6 +39,101 @@ from safetywashing.io.transaction import (
     remove_if_unlocked,
     swappable,
 )
+
+
+def plain_name(name: str) -> str | None:
+    """Why ``name`` cannot be one file or folder name inside an output folder, or None.
+
+    A name built from data (a benchmark's partition, a task's file) must stay where it is
+    put: no separator, no ``.`` or ``..``, no NUL or other control character, not empty.
+    """
+    if not name or name in {".", ".."}:
+        return "it is empty, '.' or '..'"
+    if "/" in name or "\\" in name:
+        return "it holds a path separator"
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in name):
+        return "it holds a control or invisible character"
+    if len(name.encode("utf-8", "surrogatepass")) > 255:
+        return "it is longer than the 255 bytes a file name may have"
+    return None
+
+
+def confined(folder: Path, name: str) -> Path:
+    """``folder / name`` for a relative ``name`` whose every part is a :func:`plain_name`.
+
+    Raises
+    ------
+    InputError
+        If ``name`` is absolute or a part of it could leave ``folder``.
+    """
+    for part in name.split("/"):
+        reason = plain_name(part)
+        if reason is not None:
+            raise InputError(
+                f"{name!r} cannot be a file inside {folder} ({reason}); "
+                "rename it so that it stays inside the output folder."
+            )
+    return folder / name
+
+
+def _same(one: Path, other: Path) -> bool:
+    if os.path.abspath(one) == os.path.abspath(other):
+        return True
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+def _holds(folder: Path, path: Path) -> bool:
+    where = os.path.realpath(folder)
+    inside = os.path.realpath(path)
+    return inside != where and os.path.commonpath([where, inside]) == where
+
+
+def check_apart(
+    inputs: Iterable[tuple[str, Path | None]],
+    *,
+    files: Iterable[tuple[str, Path | None]] = (),
+    folders: Iterable[tuple[str, Path | None]] = (),
+) -> None:
+    """Refuse an output that is an input, before any work (``--force`` or not).
+
+    Parameters
+    ----------
+    inputs : iterable of (what, path)
+        The files and folders a command reads, each with what it is ("the scores
+        file"); a path of None (an option not given) is left out.
+    files : iterable of (flag, path)
+        Output files, each with the flag that names it.
+    folders : iterable of (flag, path)
+        Output folders: refused when one is an input or holds one.
+
+    Raises
+    ------
+    InputError
+        If an output file is an input, or an output folder is or holds an input.
+
+    Examples
+    --------
+    >>> check_apart([("the scores file", Path("s.csv"))], files=[("-o", Path("./s.csv"))])
+    Traceback (most recent call last):
+    ...
+    safetywashing.core.errors.InputError: -o s.csv is the scores file s.csv; give -o another path.
+    """
+    sources = [(what, Path(path)) for what, path in inputs if path is not None]
+    for flag, target in files:
+        for what, source in sources if target is not None else ():
+            if _same(Path(target), source):
+                raise InputError(f"{flag} {target} is {what} {source}; give {flag} another path.")
+    for flag, folder in folders:
+        for what, source in sources if folder is not None else ():
+            same = _same(Path(folder), source)
+            if same or _holds(Path(folder), source):
+                raise InputError(
+                    f"{flag} {folder} {'is' if same else 'holds'} {what} {source}; give {flag} "
+                    "a folder that holds no input, or move the input out of it."
+                )
 
 
 def check_writable(paths: list[Path], *, force: bool) -> None:
@@ -189,7 +285,7 @@ def write_files(folder: Path, files: Mapping[str, str | bytes], *, force: bool) 
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file, not a folder; give --out a folder path.")
-    targets = [folder / name for name in files]
+    targets = [confined(folder, name) for name in files]
     check_folder(folder, folder)
     check_writable(targets, force=force)
     parent = folder.parent if str(folder.parent) else Path(".")
