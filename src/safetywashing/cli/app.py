@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from safetywashing.cli.notices import WARNINGS
-from safetywashing.core.errors import InputError, printable
+from safetywashing.core.errors import InputError
 
 app = typer.Typer(
     name="safetywashing",
@@ -101,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="safetywashing")
     except InputError as error:
         WARNINGS.flush()
-        print(f"error: {printable(error.for_command_line(parameter_flags()))}", file=sys.stderr)
+        from safetywashing.report.console import escaped
+
+        print(f"error: {escaped(error.for_command_line(parameter_flags()))}", file=sys.stderr)
         return 2
     except SystemExit as done:
         WARNINGS.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 
-from safetywashing.core.errors import InputNotice, InputWarning, name_list, printable
+from safetywashing.core.errors import InputNotice, InputWarning, name_list
 
 _PER_MODEL = re.compile(r"Model '(?P<model>.+?)' \((?P<cls>[^)]*)\) (?P<rest>.*)", re.S)
 _KINDS = (
@@ -43,7 +43,9 @@ class WarningLines:
         line: str | None = None,
     ) -> None:
         """Print one warning (the signature of :func:`warnings.showwarning`)."""
-        text = printable(str(message))
+        from safetywashing.report.console import escaped
+
+        text = escaped(str(message))
         if issubclass(category, InputNotice):
             if not self.verbose:  # --verbose: the command prints the notes in full
                 print(f"note: {text}", file=sys.stderr)

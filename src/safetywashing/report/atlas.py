@@ -11,7 +11,8 @@ from rich.text import Text
 
 from safetywashing.core.document import dumps
 from safetywashing.panels.result import AtlasResult
-from safetywashing.report.console import elide_middle, name_column_width
+from safetywashing.report.console import elide_middle, escaped, name_column_width
+from safetywashing.report.figures.style import plain
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
 from safetywashing.report.numbers import format_number
 
@@ -75,7 +76,7 @@ def print_atlas(result: AtlasResult, console: Console) -> None:
     others = [[headers[k], *(row[k] for row in rows)] for k in range(1, len(headers))]
     name_width = name_column_width(console.width, others)
     table = Table(
-        title=f"{result.benchmark} across {len(result.settings)} settings",
+        title=Text(escaped(f"{result.benchmark} across {len(result.settings)} settings")),
         title_justify="left",
     )
     for k, header in enumerate(headers):
@@ -102,11 +103,13 @@ def print_atlas(result: AtlasResult, console: Console) -> None:
                 style="dim",
             )
         )
-    console.print(Text(result.stability()))
+    console.print(Text(escaped(result.stability())))
     for skipped in result.skipped:
         console.print(
             Text(
-                f"not measured in {skipped.panel} ({skipped.model_class}): {skipped.reason}",
+                escaped(
+                    f"not measured in {skipped.panel} ({skipped.model_class}): {skipped.reason}"
+                ),
                 style="yellow",
             )
         )
@@ -152,7 +155,7 @@ def atlas_figure(result: AtlasResult) -> Figure:
     height = 0.9 + 0.28 * (len(rows) + 1)
     fig = Figure(figsize=(4.2, height), layout="constrained")
     ax = fig.add_subplot()
-    labels = [f"{s.label} (n={s.n})" for s in rows]
+    labels = [plain(escaped(f"{s.label} (n={s.n})")) for s in rows]
     for y, s in enumerate(rows):
         ax.plot([s.ci_low, s.ci_high], [y, y], color="#0072B2", lw=1.2)
         ax.plot([s.capabilities_correlation], [y], "s", color="#0072B2", ms=4)
@@ -173,6 +176,6 @@ def atlas_figure(result: AtlasResult) -> Figure:
     ax.set_xlim(-1, 1)
     ax.set_xticks([-1, -0.5, 0, 0.5, 1])
     ax.set_xlabel(f"capabilities correlation (band: ±{t:.2f}, the decision line)", fontsize=7)
-    ax.set_title(f"{result.benchmark} across settings", fontsize=8, loc="left")
+    ax.set_title(plain(escaped(f"{result.benchmark} across settings")), fontsize=8, loc="left")
     ax.tick_params(labelsize=7)
     return fig

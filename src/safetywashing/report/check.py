@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from safetywashing.panels.result import CheckResult
+from safetywashing.report.console import escaped
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
 from safetywashing.report.numbers import format_number
 
@@ -198,50 +199,55 @@ def check_json(result: CheckResult) -> str:
 
 
 def print_check(result: CheckResult, console: Console) -> None:
-    """A rich table of the check, the unmatched names, the paragraph and the LaTeX row."""
+    """A rich table of the check, the unmatched names, the paragraph and the LaTeX row.
+
+    Names come from the user's files, so every line is plain text (no markup) with
+    control and invisible characters shown as escapes (:func:`.console.escaped`).
+    """
     table = Table(
-        title=f"{result.benchmark} vs the {result.panel} panel ({result.model_class} models)",
+        title=Text(
+            escaped(f"{result.benchmark} vs the {result.panel} panel ({result.model_class} models)")
+        ),
         title_justify="left",
     )
     table.add_column("quantity")
     table.add_column("value", justify="right")
-    table.add_row("capabilities correlation", _percent(result.capabilities_correlation))
+    rows = [("capabilities correlation", _percent(result.capabilities_correlation))]
     if not math.isnan(result.ci_low):
-        table.add_row(_interval_label(result), _interval_text(result))
+        rows.append((_interval_label(result), _interval_text(result)))
     if result.verdict:
-        table.add_row("verdict", result.verdict)
-    table.add_row("reading", check_reading(result))
-    table.add_row("n", str(result.n))
-    table.add_row(
-        "compute correlation", f"{_percent(result.compute_correlation)} (n={result.n_compute})"
-    )
-    table.add_row("rank in panel", f"{result.rank} of {result.n_ranked}")
-    if result.above is not None:
-        table.add_row(
-            "just above", f"{result.above.id} ({_percent(result.above.capabilities_correlation)})"
-        )
-    if result.below is not None:
-        table.add_row(
-            "just below", f"{result.below.id} ({_percent(result.below.capabilities_correlation)})"
-        )
-    table.add_row("models matched", f"{result.n_matched} of {result.panel_models}")
+        rows.append(("verdict", result.verdict))
+    rows += [
+        ("reading", check_reading(result)),
+        ("n", str(result.n)),
+        ("compute correlation", f"{_percent(result.compute_correlation)} (n={result.n_compute})"),
+        ("rank in panel", f"{result.rank} of {result.n_ranked}"),
+    ]
+    for label, neighbour in (("just above", result.above), ("just below", result.below)):
+        if neighbour is not None:
+            rows.append((label, f"{neighbour.id} ({_percent(neighbour.capabilities_correlation)})"))
+    rows.append(("models matched", f"{result.n_matched} of {result.panel_models}"))
+    for label, value in rows:
+        table.add_row(Text(label), Text(escaped(value)))
     console.print(table)
     if result.interval_method:
         verdict = "" if result.verdict else "; --bootstrap N adds a bootstrap interval and verdict"
         console.print(Text(f"interval: {result.interval_method}{verdict}", style="dim"))
     indirect = [m for m in result.matching.matches if m.how != "exact"]
     for m in indirect:
-        console.print(Text(f"matched {m.name} -> {m.panel_id} ({m.how})", style="dim"))
+        console.print(Text(escaped(f"matched {m.name} -> {m.panel_id} ({m.how})"), style="dim"))
     for u in result.matching.unmatched:
         console.print(
             Text(
-                f"not matched: {u.name}{' (ambiguous)' if u.ambiguous else ''}; closest panel "
-                f"models: {', '.join(u.closest)}",
+                escaped(
+                    f"not matched: {u.name}{' (ambiguous)' if u.ambiguous else ''}; closest "
+                    f"panel models: {', '.join(u.closest)}"
+                ),
                 style="yellow",
             )
         )
     console.print()
-    console.print(paragraph(result))
+    console.print(Text(escaped(paragraph(result))))
     console.print()
     console.print(Text("LaTeX row (booktabs; --format latex prints the whole table):", style="dim"))
     console.print(Text(latex_row(result)), soft_wrap=True)

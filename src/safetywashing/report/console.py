@@ -10,6 +10,7 @@ narrow; numbers and decisions are never cut.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -23,7 +24,7 @@ from safetywashing.audit.result import (
     BenchmarkResult,
     ClassAudit,
 )
-from safetywashing.core.errors import InputError, printable, suggestion
+from safetywashing.core.errors import InputError, suggestion
 from safetywashing.report.numbers import signed
 from safetywashing.report.reading import TableView, grouped_benchmarks, synthetic_banner
 
@@ -41,6 +42,39 @@ _DECISIONS = ("inconclusive", "entangled", "moderate", "distinct", "inverse", "h
 #: Marks a capability benchmark (one of those forming the capability score).
 CAPABILITY_MARK = "◆"
 MIN_NAME_WIDTH = 12
+
+
+#: Unicode categories shown as escapes: controls (terminal escapes), format characters
+#: (bidi overrides such as U+202E, zero-width spaces and joiners), line and paragraph
+#: separators, and lone surrogates.
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def escaped(text: str, *, keep: str = "\n\t") -> str:
+    r"""Text safe to show: control and invisible characters written as escapes.
+
+    A name or cell can hold terminal escape sequences (``\x1b]0;title\x07`` sets the
+    window title), a right-to-left override that makes ``txt.exe`` read as ``exe.txt``,
+    or zero-width characters that make two names look the same. Printed raw they act on
+    the terminal or mislead the reader, in Markdown and LaTeX as much as on a terminal,
+    so they are shown as ``\x1b``, ``\u202e``, ``\u200b``. The characters in ``keep``
+    (line feed and tab by default) are left as they are.
+
+    Examples
+    --------
+    >>> escaped("m1\x1b[2J")
+    'm1\\x1b[2J'
+    >>> escaped("a\u202eb\u200bc")
+    'a\\u202eb\\u200bc'
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if ch not in keep and unicodedata.category(ch) in _HIDDEN
+        else ch
+        for ch in text
+    )
 
 
 def name_column_width(width: int, others: Sequence[Sequence[str]]) -> int:
@@ -73,7 +107,7 @@ def elide_middle(text: str, width: int) -> str:
     >>> elide_middle("HarmBench-HumanJailbreaks-all", 16)
     'HarmBenc…aks-all'
     """
-    text = printable(text)  # a name's terminal escapes are shown, never acted on
+    text = escaped(text)  # a name's terminal escapes are shown, never acted on
     if len(text) <= width:
         return text
     if width <= 1:
@@ -102,7 +136,7 @@ def headline(result: AuditResult, audit_of_class: ClassAudit, size: int = HEADLI
             interval = (
                 f" [{signed(b.ci_low)}, {signed(b.ci_high)}]" if not math.isnan(b.ci_low) else ""
             )
-            parts.append(f"{printable(b.id)} {signed(b.capabilities_correlation)}{interval}")
+            parts.append(f"{escaped(b.id)} {signed(b.capabilities_correlation)}{interval}")
         return "; ".join(parts) if parts else "none"
 
     text = Text()
@@ -164,7 +198,7 @@ def class_table(
     with_interval = any(b.verdict for b in audit_of_class.benchmarks)
     groups = _select(audit_of_class, view)
     rows = [b for _, members in groups for b in members]
-    title = (
+    title = escaped(
         f"{audit_of_class.model_class} models: {len(audit_of_class.capability_model_ids)} of "
         f"{len(audit_of_class.model_ids)} with a capability score; "
         f"PC1 explains {100 * component.eigenvalue_share:.1f}% "
@@ -253,7 +287,7 @@ def print_audit(result: AuditResult, console: Console, *, view: TableView | None
     if banner:
         console.print(Text(banner, style="bold yellow"))
     for audit_of_class in result.classes:
-        console.print(Text(f"{audit_of_class.model_class} models", style="bold"))
+        console.print(Text(escaped(f"{audit_of_class.model_class} models"), style="bold"))
         console.print(headline(result, audit_of_class))
         console.print(class_table(result, audit_of_class, width=console.width, view=view))
         console.print(Text(legend(result, audit_of_class), style="dim"))

@@ -15,11 +15,12 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 from safetywashing._version import __version__
 from safetywashing.audit.result import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
-from safetywashing.core.errors import printable
+from safetywashing.report.console import escaped
 from safetywashing.report.numbers import format_number
 from safetywashing.report.reading import grouped_benchmarks
 
@@ -60,7 +61,7 @@ def escape_latex(text: str) -> str:
     """Text safe in a LaTeX document: specials escaped, arrows and Greek as math, line
     breaks (which would end a table row's paragraph) turned into spaces; control
     characters shown as escapes."""
-    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in " ".join(printable(text).split()))
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in " ".join(escaped(text).split()))
 
 
 def metric_with_arrow(result: BenchmarkResult) -> str:
@@ -197,7 +198,7 @@ def latex_tables(result: AuditResult, *, include_capabilities: bool = False) -> 
 
 
 def _comment_safe(text: str) -> str:
-    return text.replace("\n", " ").replace("\r", " ")
+    return escaped(text.replace("\n", " ").replace("\r", " "))
 
 
 # -- Markdown -----------------------------------------------------------------------------
@@ -206,10 +207,11 @@ def _comment_safe(text: str) -> str:
 def escape_markdown(text: str) -> str:
     """Text safe in a Markdown table cell (pipes, angle brackets, emphasis, newlines).
 
-    Control characters (terminal escapes) are shown as escapes too.
+    Control and invisible characters (terminal escapes, bidi overrides, zero-width
+    characters) are shown as escapes too.
     """
-    escaped = (
-        printable(text)
+    shown = (
+        escaped(text)
         .replace("\\", "\\\\")
         .replace("|", "\\|")
         .replace("&", "&amp;")
@@ -221,7 +223,31 @@ def escape_markdown(text: str) -> str:
         .replace("[", "\\[")
         .replace("]", "\\]")
     )
-    return " ".join(escaped.split())
+    return " ".join(shown.split())
+
+
+def code_span(text: str) -> str:
+    """``text`` as one Markdown code span that nothing in it can end.
+
+    Inside a code span CommonMark reads no escapes and no HTML (``<`` is shown as it
+    is), so what must not happen is the span ending early: the delimiter is one backtick
+    more than the longest run of backticks in ``text`` (padded with a space where the
+    text starts or ends with one), and line breaks and other invisible characters are
+    written as escapes, so that the span stays on one line.
+
+    Examples
+    --------
+    >>> code_span("scores.csv")
+    '`scores.csv`'
+    >>> code_span("x`<img src=x>`.json")
+    '``x`<img src=x>`.json``'
+    """
+    shown = escaped(text, keep="")
+    fence = "`" * (max((len(run) for run in re.findall("`+", shown)), default=0) + 1)
+    edges = shown[:1] + shown[-1:]
+    # CommonMark strips one space from each end when both ends hold one.
+    pad = " " if "`" in edges or edges == "  " or not shown.strip() else ""
+    return f"{fence}{pad}{shown}{pad}{fence}"
 
 
 def markdown_table(

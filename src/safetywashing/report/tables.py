@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from safetywashing.audit.result import BENCHMARK_COLUMNS, SCORE_COLUMNS, AuditResult
 from safetywashing.io.tables.cells import spreadsheet_safe
 from safetywashing.report import jsontext
-from safetywashing.report.latex import escape_markdown
+from safetywashing.report.latex import code_span, escape_markdown
 from safetywashing.report.numbers import format_number
 from safetywashing.report.reading import grouped_benchmarks, synthetic_banner
 from safetywashing.uncertainty.settings import DEGENERATE_FLAG
@@ -150,7 +150,7 @@ def markdown_summary(result: AuditResult) -> str:
         lines += ["## Warnings", ""] + [f"- {escape_markdown(w)}" for w in result.warnings] + [""]
     lines += ["## Provenance", ""]
     for path, digest in result.sources:
-        lines.append(f"- `{path}` sha256 `{digest}`")
+        lines.append(f"- {code_span(path)} sha256 {code_span(digest)}")
     lines.append(f"- safetywashing {result.version}")
     return "\n".join(lines) + "\n"
 
