@@ -130,6 +130,13 @@ def items_command(
         raise InputError("--lm-eval-task writes into the --out folder; add --out DIR.")
     if lm_eval_task is not None and not subset:
         raise InputError("--lm-eval-task exports the subset; drop --no-subset.")
+    from safetywashing.io.writers import check_apart
+
+    check_apart(  # an output is never an input
+        [("the item table", items), ("the panel file", Path(panel)), ("the aliases file", aliases)],
+        files=[("--figure", figure)],
+        folders=[("--out", out)],
+    )
     if figure is not None:
         from safetywashing.report.figures import figure_format
 
