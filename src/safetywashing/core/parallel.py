@@ -297,7 +297,7 @@ def _one_blas_thread() -> Iterator[None]:
     environment's ``OPENBLAS_NUM_THREADS`` and the like, as :data:`WORKER_ENVIRONMENT`).
     """
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
     except ImportError:
         yield
         return

@@ -250,17 +250,12 @@ def class_pvalues(
         key = b"score" if ref is None else ref.tobytes()
         groups.setdefault(key, []).append(j)
     members_of = list(groups.values())
-    plan = permutation_plan(
-        [
-            (
-                audit_of_class.capability_scores
-                if data.references[members[0]] is None
-                else data.references[members[0]],
-                data.targets[:, members],
-            )
-            for members in members_of
-        ]
-    )
+    tests: list[tuple[FloatArray, FloatArray]] = []
+    for members in members_of:
+        reference = data.references[members[0]]
+        against = audit_of_class.capability_scores if reference is None else reference
+        tests.append((np.asarray(against, dtype=np.float64), data.targets[:, members]))
+    plan = permutation_plan(tests)
     blocks = permutation_blocks(permutations)
     runner = scheduler.for_work(permutations * data.targets.size)
     step = max(1, -(-blocks // runner.tasks_wanted))
