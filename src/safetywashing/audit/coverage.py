@@ -21,35 +21,23 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class ModelCoverage:
-    """One model's coverage within a class.
-
-    Attributes
-    ----------
-    id : str
-    status : {"complete", "imputed", "excluded"}
-        Whether the model has every capability benchmark, had gaps filled, or was left
-        out of the capability score.
-    n_capability : int
-        Capability benchmarks the model has a score on.
-    missing_capability : tuple of str
-        Capability benchmarks it lacks.
-    imputed : tuple of str
-        Capability benchmarks whose value was imputed for it.
-    n_other : int
-        Other reported benchmarks (safety, and the like) it has a score on.
-    n_other_total : int
-        Other reported benchmarks in the table.
-    reason : str
-        Why the model was left out (empty unless excluded).
-    """
+    """One model's coverage within a class."""
 
     id: str
+    #: {"complete", "imputed", "excluded"}: Whether the model has every capability benchmark, had
+    #: gaps filled, or was left out of the capability score.
     status: ModelStatus
+    #: Capability benchmarks the model has a score on.
     n_capability: int
+    #: Capability benchmarks it lacks.
     missing_capability: tuple[str, ...]
+    #: Capability benchmarks whose value was imputed for it.
     imputed: tuple[str, ...]
+    #: Other reported benchmarks (safety, and the like) it has a score on.
     n_other: int
+    #: Other reported benchmarks in the table.
     n_other_total: int
+    #: Why the model was left out (empty unless excluded).
     reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,24 +55,15 @@ class ModelCoverage:
 
 @dataclass(frozen=True)
 class BenchmarkCoverage:
-    """How many models of a class have a score on one benchmark.
-
-    Attributes
-    ----------
-    id : str
-    role : str
-    n_observed : int
-        Models with a score.
-    missing_models : tuple of str
-        Models without one.
-    n_imputed : int
-        Cells filled by imputation (capability benchmarks only).
-    """
+    """How many models of a class have a score on one benchmark."""
 
     id: str
     role: str
+    #: Models with a score.
     n_observed: int
+    #: Models without one.
     missing_models: tuple[str, ...]
+    #: Cells filled by imputation (capability benchmarks only).
     n_imputed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,37 +78,23 @@ class BenchmarkCoverage:
 
 @dataclass(frozen=True)
 class ClassCoverage:
-    """Coverage of one model class: per model, per benchmark, and the imputation run.
-
-    Attributes
-    ----------
-    n_models : int
-    capability_benchmarks : tuple of str
-    models : tuple of ModelCoverage
-        In table order.
-    benchmarks : tuple of BenchmarkCoverage
-        Every reported benchmark (not ignored, scored for some model of the class), in
-        table order.
-    impute : {"none", "pca"}
-        The imputation setting.
-    rank : int
-        Rank of the imputation (0 when none).
-    min_observed : int
-        Fewest observed capability benchmarks a model needs to be imputed.
-    iterations : int
-        Iterations of the imputation (0 when nothing was imputed).
-    converged : bool
-        Whether the imputation converged (True when nothing was imputed).
-    """
+    """Coverage of one model class: per model, per benchmark, and the imputation run."""
 
     n_models: int
     capability_benchmarks: tuple[str, ...]
+    #: In table order.
     models: tuple[ModelCoverage, ...]
+    #: Every reported benchmark (not ignored, scored for some model of the class), in table order.
     benchmarks: tuple[BenchmarkCoverage, ...]
+    #: {"none", "pca"}: The imputation setting.
     impute: str
+    #: Rank of the imputation (0 when none).
     rank: int
+    #: Fewest observed capability benchmarks a model needs to be imputed.
     min_observed: int
+    #: Iterations of the imputation (0 when nothing was imputed).
     iterations: int
+    #: Whether the imputation converged (True when nothing was imputed).
     converged: bool
 
     @property

@@ -28,45 +28,31 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True, eq=False, repr=False)
 class PreparedClass(Result):
-    """One class's data as the audit prepared it: what every later analysis needs.
-
-    Attributes
-    ----------
-    model_class : str
-    models : tuple of ModelInfo
-        Every model of the class, in table order (id, name, family, parameters, FLOP).
-    capability_benchmarks : tuple of str
-    capability : ndarray of shape (n, k)
-        Oriented capability scores, imputed cells filled; NaN only in the rows of
-        models left out of the capability score.
-    scored : ndarray of bool, shape (n,)
-        Models with a capability score.
-    capability_mean, capability_std : ndarray of shape (k,)
-        Standardization of the capability benchmarks over the scored models.
-    benchmark_ids : tuple of str
-        The reported benchmarks, aligned with the class result's ``benchmarks``.
-    targets : ndarray of shape (n, J)
-        Their oriented scores (lower-is-safer columns negated).
-    references : tuple of (ndarray of shape (n,) or None)
-        Per reported benchmark, the oriented reference column it is correlated with, or
-        None when it is correlated with the capability score.
-    flop : ndarray of shape (n,)
-        Training FLOP; NaN where unknown.
-    matrix : {"spearman", "pearson", "covariance"}
-        The matrix of the capability component.
-    """
+    """One class's data as the audit prepared it: what every later analysis needs."""
 
     model_class: str
+    #: Every model of the class, in table order (id, name, family, parameters, FLOP).
     models: tuple[ModelInfo, ...]
     capability_benchmarks: tuple[str, ...]
+    #: ndarray of shape (n, k): Oriented capability scores, imputed cells filled; NaN only in the
+    #: rows of models left out of the capability score.
     capability: FloatArray
+    #: ndarray of bool, shape (n,): Models with a capability score.
     scored: BoolArray
+    #: ndarray of shape (k,): capability_mean, capability_std: Standardization of the capability
+    #: benchmarks over the scored models.
     capability_mean: FloatArray
     capability_std: FloatArray
+    #: The reported benchmarks, aligned with the class result's ``benchmarks``.
     benchmark_ids: tuple[str, ...]
+    #: ndarray of shape (n, J): Their oriented scores (lower-is-safer columns negated).
     targets: FloatArray
+    #: tuple of (ndarray of shape (n,) or None): Per reported benchmark, the oriented reference
+    #: column it is correlated with, or None when it is correlated with the capability score.
     references: tuple[FloatArray | None, ...]
+    #: ndarray of shape (n,): Training FLOP; NaN where unknown.
     flop: FloatArray
+    #: {"spearman", "pearson", "covariance"}: The matrix of the capability component.
     matrix: str
 
     @property

@@ -40,53 +40,39 @@ HEADLINE_SIZE = 5
 
 @dataclass(frozen=True, eq=False, repr=False)
 class BenchmarkResult(Result):
-    """One benchmark's correlations within one model class.
+    """One benchmark's correlations within one model class."""
 
-    Attributes
-    ----------
-    id, name, metric, role, area, direction : str
-        From the benchmark metadata.
-    flipped : bool
-        True when the column was negated because lower raw scores are safer.
-    correlated_with : str
-        ``"capability score"`` or the id of the benchmark's reference column.
-    n : int
-        Models used for the capabilities correlation.
-    capabilities_correlation : float
-        Correlation with the capability score (or the reference column); NaN when
-        undefined (fewer than 3 models, or a constant column).
-    n_compute : int
-        Models used for the compute correlation.
-    compute_correlation : float
-        Correlation with training FLOP; NaN when undefined.
-    note : str
-        Why a value is missing, if it is.
-    ci_low, ci_high : float
-        Confidence interval of the capabilities correlation; NaN when not computed.
-    p_value, p_adjusted : float
-        Permutation p-value and its multiplicity-adjusted value; NaN when not computed.
-    verdict : str
-        Reading that respects the interval ("entangled", "distinct", "inverse",
-        "inconclusive"); empty when no interval was computed.
-    """
-
+    #: id, name, metric, role, area, direction: From the benchmark metadata.
     id: str
     name: str
     metric: str
     role: str
     area: str
     direction: str
+    #: True when the column was negated because lower raw scores are safer.
     flipped: bool
+    #: ``"capability score"`` or the id of the benchmark's reference column.
     correlated_with: str
+    #: Models used for the capabilities correlation.
     n: int
+    #: Correlation with the capability score (or the reference column); NaN when undefined (fewer
+    #: than 3 models, or a constant column).
     capabilities_correlation: float
+    #: Models used for the compute correlation.
     n_compute: int
+    #: Correlation with training FLOP; NaN when undefined.
     compute_correlation: float
+    #: Why a value is missing, if it is.
     note: str = ""
+    #: ci_low, ci_high: Confidence interval of the capabilities correlation; NaN when not computed.
     ci_low: float = math.nan
     ci_high: float = math.nan
+    #: p_value, p_adjusted: Permutation p-value and its multiplicity-adjusted value; NaN when not
+    #: computed.
     p_value: float = math.nan
     p_adjusted: float = math.nan
+    #: Reading that respects the interval ("entangled", "distinct", "inverse", "inconclusive");
+    #: empty when no interval was computed.
     verdict: str = ""
 
     def is_low(self, rule: DecisionRule | None = None) -> bool | None:
@@ -141,78 +127,53 @@ class Headline:
 
     What the terminal table, the HTML report and the notebook view print first; every
     one of them takes it from :meth:`ClassAudit.headline`.
-
-    Attributes
-    ----------
-    threshold : float
-        The decision line T of the audit.
-    entangled : tuple of BenchmarkResult
-        Safety benchmarks whose capabilities correlation is at least +T, highest first.
-    inverse : tuple of BenchmarkResult
-        Those at or below -T (the property worsens as capabilities grow), lowest first.
     """
 
+    #: The decision line T of the audit.
     threshold: float
+    #: Safety benchmarks whose capabilities correlation is at least +T, highest first.
     entangled: tuple[BenchmarkResult, ...]
+    #: Those at or below -T (the property worsens as capabilities grow), lowest first.
     inverse: tuple[BenchmarkResult, ...]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ClassAudit(Result):
-    """The audit of one model class (or of the pooled models).
-
-    Attributes
-    ----------
-    model_class : str
-    model_ids : tuple of str
-        Every model of the class, in table order.
-    model_names : tuple of str
-        Display names, aligned with ``model_ids``.
-    capability_benchmarks : tuple of str
-    capability_model_ids : tuple of str
-        Models with a capability score: those with every capability benchmark, and
-        those whose gaps were imputed.
-    excluded_models : tuple of (str, str)
-        Models left out of the capability score, with the reason.
-    component : CapabilityComponent
-        Loadings, eigenvalues, the decomposed matrix and the variance shares.
-    mean_capability_correlation, std_capability_correlation : float
-        Mean and population standard deviation of the pairwise correlations among the
-        capability benchmarks (of the decomposed matrix; Spearman by default).
-    capability_scores : ndarray of shape (n_models,)
-        Capability score per model of ``model_ids``; NaN for excluded models.
-    score_compute_correlation : float
-    score_compute_n : int
-    benchmarks : tuple of BenchmarkResult
-        Every benchmark whose role is not "ignore" and that has scores in this class,
-        in table order.
-    prepared : PreparedClass
-        The arrays behind the numbers, for the analyses that refit them.
-    imputed_cells : tuple of (str, str)
-        (model, capability benchmark) cells filled by imputation.
-    coverage : ClassCoverage or None
-        Which models have which benchmarks, and what was dropped or imputed.
-    rule : DecisionRule
-        The audit's decision line, which reads each capabilities correlation (the
-        ``reading`` column of :meth:`to_frame`); the paper's 0.40 by default.
-    """
+    """The audit of one model class (or of the pooled models)."""
 
     model_class: str
+    #: Every model of the class, in table order.
     model_ids: tuple[str, ...]
+    #: Display names, aligned with ``model_ids``.
     model_names: tuple[str, ...]
     capability_benchmarks: tuple[str, ...]
+    #: Models with a capability score: those with every capability benchmark, and those whose gaps
+    #: were imputed.
     capability_model_ids: tuple[str, ...]
+    #: tuple of (str, str): Models left out of the capability score, with the reason.
     excluded_models: tuple[tuple[str, str], ...]
+    #: Loadings, eigenvalues, the decomposed matrix and the variance shares.
     component: CapabilityComponent
+    #: mean_capability_correlation, std_capability_correlation: Mean and population standard
+    #: deviation of the pairwise correlations among the capability benchmarks (of the decomposed
+    #: matrix; Spearman by default).
     mean_capability_correlation: float
     std_capability_correlation: float
+    #: ndarray of shape (n_models,): Capability score per model of ``model_ids``; NaN for excluded
+    #: models.
     capability_scores: FloatArray
     score_compute_correlation: float
     score_compute_n: int
+    #: Every benchmark whose role is not "ignore" and that has scores in this class, in table order.
     benchmarks: tuple[BenchmarkResult, ...]
+    #: The arrays behind the numbers, for the analyses that refit them.
     prepared: PreparedClass
+    #: tuple of (str, str): (model, capability benchmark) cells filled by imputation.
     imputed_cells: tuple[tuple[str, str], ...] = ()
+    #: Which models have which benchmarks, and what was dropped or imputed.
     coverage: ClassCoverage | None = None
+    #: The audit's decision line, which reads each capabilities correlation (the ``reading`` column
+    #: of :meth:`to_frame`); the paper's 0.40 by default.
     rule: DecisionRule = field(default_factory=DecisionRule)
 
     @property
@@ -434,43 +395,29 @@ class ClassAudit(Result):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class AuditResult(ByClass[ClassAudit]):
-    """The audit of a score table: one :class:`ClassAudit` per model class.
-
-    Attributes
-    ----------
-    config : AuditConfig
-    classes : tuple of ClassAudit
-    flipped : tuple of str
-        Benchmarks negated because lower raw scores are safer.
-    sources : tuple of (str, str)
-        Input files and their SHA-256.
-    synthetic : bool
-        True when the input was a simulated panel.
-    warnings : tuple of str
-        Everything the audit worked around, one sentence each.
-    notes : tuple of str
-        Remarks carried from reading the input.
-    version : str
-        Package version that produced the result.
-    uncertainty : UncertaintyResult or None
-        The bootstrap and permutation analysis whose intervals and verdicts fill the
-        benchmarks, when one was run (see :meth:`UncertaintyResult.apply
-        <safetywashing.uncertainty.result.UncertaintyResult.apply>`); its settings and
-        per-class details are written to JSON only then.
-    compute_kind : str
-        What the compute correlations use: ``flop`` (training FLOP, the paper's), or a
-        stand-in read with ``--compute-kind``: ``params``, ``tokens``.
-    """
+    """The audit of a score table: one :class:`ClassAudit` per model class."""
 
     config: AuditConfig
     classes: tuple[ClassAudit, ...]
+    #: Benchmarks negated because lower raw scores are safer.
     flipped: tuple[str, ...]
+    #: tuple of (str, str): Input files and their SHA-256.
     sources: tuple[tuple[str, str], ...]
+    #: True when the input was a simulated panel.
     synthetic: bool
+    #: Everything the audit worked around, one sentence each.
     warnings: tuple[str, ...] = field(default=())
+    #: Remarks carried from reading the input.
     notes: tuple[str, ...] = field(default=())
+    #: Package version that produced the result.
     version: str = __version__
+    #: The bootstrap and permutation analysis whose intervals and verdicts fill the benchmarks, when
+    #: one was run (see :meth:`UncertaintyResult.apply
+    #: <safetywashing.uncertainty.result.UncertaintyResult.apply>`); its settings and per-class
+    #: details are written to JSON only then.
     uncertainty: UncertaintyResult | None = None
+    #: What the compute correlations use: ``flop`` (training FLOP, the paper's), or a stand-in read
+    #: with ``--compute-kind``: ``params``, ``tokens``.
     compute_kind: str = "flop"
 
     @property

@@ -37,35 +37,24 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class BenchmarkInfo:
-    """What is known about one benchmark column.
+    """What is known about one benchmark column."""
 
-    Attributes
-    ----------
-    id : str
-        Column name in the scores table.
-    name : str
-        Display name (defaults to ``id``).
-    metric : str
-        Metric description, e.g. ``"Accuracy (↑)"``.
-    role : {"capability", "safety", "ignore"}
-        Capability benchmarks form the capability score; safety benchmarks are audited;
-        ignored columns are carried but not reported.
-    area : str
-        Safety area used to group reports, e.g. ``"Machine ethics"``.
-    direction : {"higher", "lower"}
-        Whether a higher or a lower raw score is safer. Lower-is-safer columns are
-        negated before the analysis and the flip is recorded.
-    reference : str or None
-        A column to correlate against instead of the capability score (the paper
-        correlates calibration error with the task's own accuracy).
-    """
-
+    #: Column name in the scores table.
     id: str
+    #: Display name (defaults to ``id``).
     name: str = ""
+    #: Metric description, e.g. ``"Accuracy (↑)"``.
     metric: str = ""
+    #: {"capability", "safety", "ignore"}: Capability benchmarks form the capability score; safety
+    #: benchmarks are audited; ignored columns are carried but not reported.
     role: Role = "safety"
+    #: Safety area used to group reports, e.g. ``"Machine ethics"``.
     area: str = ""
+    #: {"higher", "lower"}: Whether a higher or a lower raw score is safer. Lower-is-safer columns
+    #: are negated before the analysis and the flip is recorded.
     direction: Direction = "higher"
+    #: A column to correlate against instead of the capability score (the paper correlates
+    #: calibration error with the task's own accuracy).
     reference: str | None = None
 
     def __post_init__(self) -> None:
@@ -93,30 +82,20 @@ COMPUTE_LABELS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What is known about one model (row).
+    """What is known about one model (row)."""
 
-    Attributes
-    ----------
-    id : str
-        Model identifier (the scores table's model column).
-    name : str
-        Display name (defaults to ``id``).
-    model_class : str
-        Analysis class, e.g. ``"base"`` or ``"chat"``; models of different classes are
-        analysed separately by default.
-    parameters : float
-        Parameter count, NaN when unknown.
-    flop : float
-        Training compute in FLOP, NaN when unknown.
-    family : str
-        Model family (e.g. ``"Llama-2"``), empty when unknown.
-    """
-
+    #: Model identifier (the scores table's model column).
     id: str
+    #: Display name (defaults to ``id``).
     name: str = ""
+    #: Analysis class, e.g. ``"base"`` or ``"chat"``; models of different classes are analysed
+    #: separately by default.
     model_class: str = DEFAULT_CLASS
+    #: Parameter count, NaN when unknown.
     parameters: float = math.nan
+    #: Training compute in FLOP, NaN when unknown.
     flop: float = math.nan
+    #: Model family (e.g. ``"Llama-2"``), empty when unknown.
     family: str = ""
 
     def __post_init__(self) -> None:
@@ -138,23 +117,6 @@ class SourceFile:
 class ScoreTable:
     """Scores of models on benchmarks, with model and benchmark metadata.
 
-    Attributes
-    ----------
-    values : ndarray of shape (n_models, n_benchmarks)
-        Scores as float64, NaN where missing. Oriented as read: apply
-        :meth:`oriented` to negate lower-is-safer columns.
-    models : tuple of ModelInfo, length n_models
-    benchmarks : tuple of BenchmarkInfo, length n_benchmarks
-    sources : tuple of SourceFile
-        The files the table was read from.
-    synthetic : bool
-        True for simulated panels (the bundled demo): every output says so.
-    notes : tuple of str
-        Remarks made while reading (e.g. which of several runs was kept).
-    compute_kind : {"flop", "params", "tokens"}
-        What the models' ``flop`` values hold: training FLOP (the paper's compute), or a
-        stand-in for it (parameter count, training tokens). Outputs name it.
-
     Examples
     --------
     >>> from safetywashing import load_demo_panel
@@ -163,12 +125,19 @@ class ScoreTable:
     True
     """
 
+    #: ndarray of shape (n_models, n_benchmarks): Scores as float64, NaN where missing. Oriented as
+    #: read: apply :meth:`oriented` to negate lower-is-safer columns.
     values: FloatArray
     models: tuple[ModelInfo, ...]
     benchmarks: tuple[BenchmarkInfo, ...]
+    #: The files the table was read from.
     sources: tuple[SourceFile, ...] = ()
+    #: True for simulated panels (the bundled demo): every output says so.
     synthetic: bool = False
+    #: Remarks made while reading (e.g. which of several runs was kept).
     notes: tuple[str, ...] = field(default=())
+    #: {"flop", "params", "tokens"}: What the models' ``flop`` values hold: training FLOP (the
+    #: paper's compute), or a stand-in for it (parameter count, training tokens). Outputs name it.
     compute_kind: str = "flop"
 
     def __post_init__(self) -> None:

@@ -35,52 +35,35 @@ def as_generator(rng: RngLike) -> np.random.Generator:
 
 @dataclass(frozen=True)
 class SafetySpec:
-    """A planted safety benchmark.
+    """A planted safety benchmark."""
 
-    Attributes
-    ----------
-    id : str
-        Column id.
-    loading : float
-        Correlation of the benchmark with the latent capability, in [-1, 1].
-    area : str
-        Safety area label.
-    direction : {"higher", "lower"}
-        How the benchmark is *reported*: "lower" writes the negated score (e.g. an
-        attack success rate), so the audit must flip it back.
-    """
-
+    #: Column id.
     id: str
+    #: Correlation of the benchmark with the latent capability, in [-1, 1].
     loading: float
+    #: Safety area label.
     area: str = "Other"
+    #: {"higher", "lower"}: How the benchmark is *reported*: "lower" writes the negated score (e.g.
+    #: an attack success rate), so the audit must flip it back.
     direction: str = "higher"
 
 
 @dataclass(frozen=True)
 class SimulatedPanel:
-    """A simulated score table and the truth behind it.
+    """A simulated score table and the truth behind it."""
 
-    Attributes
-    ----------
-    table : ScoreTable
-        Marked ``synthetic=True``.
-    latent : ndarray of shape (n_models,)
-        Latent capability of each model.
-    capability_loadings : ndarray of shape (n_capability,)
-    safety_loadings : dict of str to float
-        Planted loading of each safety benchmark.
-    true_capabilities_correlation : dict of str to float
-        Population Spearman correlation of each safety benchmark with the population
-        PC1 capability score: the quantity the audit estimates.
-    seed : int or None
-        The seed used, when one was given.
-    """
-
+    #: Marked ``synthetic=True``.
     table: ScoreTable
+    #: ndarray of shape (n_models,): Latent capability of each model.
     latent: FloatArray
+    #: ndarray of shape (n_capability,)
     capability_loadings: FloatArray
+    #: Planted loading of each safety benchmark.
     safety_loadings: dict[str, float]
+    #: Population Spearman correlation of each safety benchmark with the population PC1 capability
+    #: score: the quantity the audit estimates.
     true_capabilities_correlation: dict[str, float]
+    #: The seed used, when one was given.
     seed: int | None
 
 

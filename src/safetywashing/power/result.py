@@ -18,32 +18,21 @@ POWER_KIND = "safetywashing-power"
 
 @dataclass(frozen=True)
 class PowerRow:
-    """Simulated behaviour of the audit at one panel size.
-
-    Attributes
-    ----------
-    n_models : int
-    true_correlation : float
-        The capabilities correlation the audit estimates (population value), averaged
-        over the panels (each panel draws its own capability loadings).
-    mean_estimate : float
-    power : float
-        Share of panels in which the two-sided level-alpha test rejects a zero
-        capabilities correlation: power in the conventional sense.
-    mean_width : float
-        Mean width of the interval.
-    coverage : float
-        Share of panels whose interval contains that panel's true value.
-    verdicts : dict of str to float
-        Share of panels with each verdict (entangled, inverse, distinct, inconclusive).
-    """
+    """Simulated behaviour of the audit at one panel size."""
 
     n_models: int
+    #: The capabilities correlation the audit estimates (population value), averaged over the panels
+    #: (each panel draws its own capability loadings).
     true_correlation: float
     mean_estimate: float
+    #: Share of panels in which the two-sided level-alpha test rejects a zero capabilities
+    #: correlation: power in the conventional sense.
     power: float
+    #: Mean width of the interval.
     mean_width: float
+    #: Share of panels whose interval contains that panel's true value.
     coverage: float
+    #: Share of panels with each verdict (entangled, inverse, distinct, inconclusive).
     verdicts: dict[str, float]
 
     def reading(self, *, alpha: float, confidence: float, threshold: float) -> str:

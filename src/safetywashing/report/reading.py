@@ -14,17 +14,12 @@ from safetywashing.datasets.presets import AREAS
 class TableView:
     """What the terminal table shows (here rather than beside the table, so that the
     other output formats do not import the terminal library).
-
-    Attributes
-    ----------
-    top : int or None
-        Only the ``top`` safety benchmarks with the largest absolute capabilities
-        correlation (calibration rows, correlated with their own task, are left out).
-    areas : tuple of str
-        Only benchmarks of these areas (case-insensitive); empty means every area.
     """
 
+    #: Only the ``top`` safety benchmarks with the largest absolute capabilities correlation
+    #: (calibration rows, correlated with their own task, are left out).
     top: int | None = None
+    #: Only benchmarks of these areas (case-insensitive); empty means every area.
     areas: tuple[str, ...] = ()
 
 

@@ -23,56 +23,37 @@ ROBUSTNESS_KIND = "safetywashing-robustness"
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ClassRobustness(Result):
-    """Robustness of one class's audit.
-
-    Attributes
-    ----------
-    model_class : str
-    benchmark_ids : tuple of str
-    estimate : ndarray of shape (J,)
-        The audit's capabilities correlations.
-    variants : tuple of str
-        Variant labels, e.g. ``"without mmlu"``, ``"measure: mean z-score"``,
-        ``"without family Llama"``.
-    variant_kinds : tuple of {"capability", "measure", "family"}
-        Aligned with ``variants``: leave one capability benchmark out, an alternative
-        capability measure, or leave one model family out.
-    descriptions : tuple of str
-        Aligned with ``variants``: what each variant computes, in words.
-    correlations : ndarray of shape (V, J)
-        Capabilities correlation of every benchmark under every variant.
-    variance_explained : ndarray of shape (V,)
-        Top eigenvalue share under each variant (NaN for non-PCA measures).
-    flagged : tuple of str
-        Benchmarks whose zone changes under at least one variant.
-    partial_compute : ndarray of shape (J,)
-        Spearman partial correlation with FLOP given the capability score (given the
-        reference column, for a benchmark that has one).
-    partial_capability : ndarray of shape (J,)
-        Spearman partial correlation with the capability score (or the reference
-        column) given FLOP.
-    model_ids : tuple of str
-    adjusted : ndarray of shape (n, J_s)
-        Residual (capability-adjusted) scores of the safety benchmarks.
-    adjusted_benchmarks : tuple of str
-    adjusted_mean : ndarray of shape (n,)
-        Mean residual over the safety benchmarks a model has.
-    """
+    """Robustness of one class's audit."""
 
     model_class: str
     benchmark_ids: tuple[str, ...]
+    #: ndarray of shape (J,): The audit's capabilities correlations.
     estimate: FloatArray
+    #: Variant labels, e.g. ``"without mmlu"``, ``"measure: mean z-score"``, ``"without family
+    #: Llama"``.
     variants: tuple[str, ...]
+    #: tuple of {"capability", "measure", "family"}: Aligned with ``variants``: leave one capability
+    #: benchmark out, an alternative capability measure, or leave one model family out.
     variant_kinds: tuple[VariantKind, ...]
+    #: Aligned with ``variants``: what each variant computes, in words.
     descriptions: tuple[str, ...]
+    #: ndarray of shape (V, J): Capabilities correlation of every benchmark under every variant.
     correlations: FloatArray
+    #: ndarray of shape (V,): Top eigenvalue share under each variant (NaN for non-PCA measures).
     variance_explained: FloatArray
+    #: Benchmarks whose zone changes under at least one variant.
     flagged: tuple[str, ...]
+    #: ndarray of shape (J,): Spearman partial correlation with FLOP given the capability score
+    #: (given the reference column, for a benchmark that has one).
     partial_compute: FloatArray
+    #: ndarray of shape (J,): Spearman partial correlation with the capability score (or the
+    #: reference column) given FLOP.
     partial_capability: FloatArray
     model_ids: tuple[str, ...]
+    #: ndarray of shape (n, J_s): Residual (capability-adjusted) scores of the safety benchmarks.
     adjusted: FloatArray
     adjusted_benchmarks: tuple[str, ...]
+    #: ndarray of shape (n,): Mean residual over the safety benchmarks a model has.
     adjusted_mean: FloatArray
 
     def rows_of(self, kind: VariantKind) -> list[int]:
@@ -180,19 +161,12 @@ class ClassRobustness(Result):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class RobustnessResult(ByClass[ClassRobustness]):
-    """Robustness of every class of an audit.
+    """Robustness of every class of an audit."""
 
-    Attributes
-    ----------
-    threshold : float
-        The audit's decision line: zones are split at -threshold and +threshold.
-    classes : tuple of ClassRobustness
-    audit : AuditResult
-        The audit whose readings were checked.
-    """
-
+    #: The audit's decision line: zones are split at -threshold and +threshold.
     threshold: float
     classes: tuple[ClassRobustness, ...]
+    #: The audit whose readings were checked.
     audit: AuditResult
 
     lookup_where = "this robustness"

@@ -29,33 +29,22 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class MaskingRun:
-    """One masked audit compared with the full-data audit.
+    """One masked audit compared with the full-data audit."""
 
-    Attributes
-    ----------
-    fraction : float
-        Share of capability cells hidden.
-    seed : int
-        Seed of the mask.
-    n_masked : int
-        Cells hidden.
-    n_scored : int
-        Models with a capability score in both audits.
-    score_spearman : float
-        Spearman correlation of the capability scores, masked vs full, over those models.
-    median_abs_change : float
-        Median absolute change of the capabilities correlations of the non-capability
-        benchmarks (those defined in both audits).
-    max_abs_change : float
-        Largest such change.
-    """
-
+    #: Share of capability cells hidden.
     fraction: float
+    #: Seed of the mask.
     seed: int
+    #: Cells hidden.
     n_masked: int
+    #: Models with a capability score in both audits.
     n_scored: int
+    #: Spearman correlation of the capability scores, masked vs full, over those models.
     score_spearman: float
+    #: Median absolute change of the capabilities correlations of the non-capability benchmarks
+    #: (those defined in both audits).
     median_abs_change: float
+    #: Largest such change.
     max_abs_change: float
 
     def to_dict(self) -> dict[str, Any]:

@@ -25,23 +25,15 @@ _SMALL = 1e-12
 
 @dataclass(frozen=True)
 class OneFactor:
-    """A fitted one-factor model.
+    """A fitted one-factor model."""
 
-    Attributes
-    ----------
-    loadings : ndarray of shape (k,)
-        Loading of each variable on the factor (a correlation, for standardized data).
-    uniqueness : ndarray of shape (k,)
-        Noise variance of each variable (``psi``).
-    scores : ndarray of shape (n,)
-        Posterior mean of the factor for each row (scikit-learn's ``transform``).
-    log_likelihood : float
-    iterations : int
-    converged : bool
-    """
-
+    #: ndarray of shape (k,): Loading of each variable on the factor (a correlation, for
+    #: standardized data).
     loadings: FloatArray
+    #: ndarray of shape (k,): Noise variance of each variable (``psi``).
     uniqueness: FloatArray
+    #: ndarray of shape (n,): Posterior mean of the factor for each row (scikit-learn's
+    #: ``transform``).
     scores: FloatArray
     log_likelihood: float
     iterations: int

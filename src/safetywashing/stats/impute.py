@@ -26,29 +26,19 @@ DEFAULT_MAX_ITER = 500
 
 @dataclass(frozen=True)
 class Imputation:
-    """A completed block and how the iteration went.
+    """A completed block and how the iteration went."""
 
-    Attributes
-    ----------
-    completed : ndarray of shape (n, k)
-        The input with every missing cell filled, in the input's units.
-    missing : ndarray of bool, shape (n, k)
-        True where a cell was imputed.
-    rank : int
-        Number of components used for the reconstruction.
-    iterations : int
-        Iterations run (0 when nothing was missing).
-    converged : bool
-        True when the last change of the filled cells was below the tolerance.
-    change : float
-        Last relative change of the filled cells (0 when nothing was missing).
-    """
-
+    #: ndarray of shape (n, k): The input with every missing cell filled, in the input's units.
     completed: FloatArray
+    #: ndarray of bool, shape (n, k): True where a cell was imputed.
     missing: BoolArray
+    #: Number of components used for the reconstruction.
     rank: int
+    #: Iterations run (0 when nothing was missing).
     iterations: int
+    #: True when the last change of the filled cells was below the tolerance.
     converged: bool
+    #: Last relative change of the filled cells (0 when nothing was missing).
     change: float
 
     @property

@@ -41,52 +41,35 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class RandomEffects:
-    """A DerSimonian-Laird random-effects summary, on the scale of the effects.
+    """A DerSimonian-Laird random-effects summary, on the scale of the effects."""
 
-    Attributes
-    ----------
-    estimate : float
-        Random-effects mean.
-    se : float
-        Its standard error.
-    ci_low, ci_high : float
-        Confidence interval of the mean.
-    pi_low, pi_high : float
-        Prediction interval: where the effect in a new setting would fall.
-    fixed_estimate : float
-        Fixed-effect (inverse-variance) mean.
-    tau2 : float
-        Between-setting variance.
-    i2 : float
-        Share of the total variability due to heterogeneity, in [0, 1] (NaN for k = 1).
-    h2 : float
-        Total over sampling variability (1 when tau^2 = 0).
-    q : float
-        Cochran's Q.
-    q_df : int
-        Its degrees of freedom, k - 1.
-    q_pvalue : float
-        P-value of Q against chi^2 with k - 1 degrees of freedom (NaN for k = 1).
-    weights : ndarray of shape (k,)
-        Random-effects weight of each setting, summing to 1.
-    confidence : float
-        Level of the intervals.
-    """
-
+    #: Random-effects mean.
     estimate: float
+    #: Its standard error.
     se: float
+    #: ci_low, ci_high: Confidence interval of the mean.
     ci_low: float
     ci_high: float
+    #: pi_low, pi_high: Prediction interval: where the effect in a new setting would fall.
     pi_low: float
     pi_high: float
+    #: Fixed-effect (inverse-variance) mean.
     fixed_estimate: float
+    #: Between-setting variance.
     tau2: float
+    #: Share of the total variability due to heterogeneity, in [0, 1] (NaN for k = 1).
     i2: float
+    #: Total over sampling variability (1 when tau^2 = 0).
     h2: float
+    #: Cochran's Q.
     q: float
+    #: Its degrees of freedom, k - 1.
     q_df: int
+    #: P-value of Q against chi^2 with k - 1 degrees of freedom (NaN for k = 1).
     q_pvalue: float
+    #: ndarray of shape (k,): Random-effects weight of each setting, summing to 1.
     weights: FloatArray
+    #: Level of the intervals.
     confidence: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -243,34 +226,23 @@ def random_effects(
 
 @dataclass(frozen=True)
 class CorrelationMeta:
-    """A random-effects summary of one correlation over several settings.
+    """A random-effects summary of one correlation over several settings."""
 
-    Attributes
-    ----------
-    r : float
-        Pooled correlation (tanh of the random-effects mean of Fisher's z).
-    ci_low, ci_high : float
-        Its confidence interval, back-transformed.
-    pi_low, pi_high : float
-        Prediction interval for the correlation in a new setting, back-transformed.
-    fixed_r : float
-        Fixed-effect pooled correlation.
-    z : RandomEffects
-        The analysis on Fisher's z scale (tau^2, I^2, H^2, Q, its p-value, weights).
-    correlations : ndarray of shape (k,)
-        The correlations pooled.
-    n : ndarray of shape (k,)
-        Their numbers of models.
-    """
-
+    #: Pooled correlation (tanh of the random-effects mean of Fisher's z).
     r: float
+    #: ci_low, ci_high: Its confidence interval, back-transformed.
     ci_low: float
     ci_high: float
+    #: pi_low, pi_high: Prediction interval for the correlation in a new setting, back-transformed.
     pi_low: float
     pi_high: float
+    #: Fixed-effect pooled correlation.
     fixed_r: float
+    #: The analysis on Fisher's z scale (tau^2, I^2, H^2, Q, its p-value, weights).
     z: RandomEffects
+    #: ndarray of shape (k,): The correlations pooled.
     correlations: FloatArray
+    #: ndarray of shape (k,): Their numbers of models.
     n: npt.NDArray[np.int64]
 
     @property

@@ -51,35 +51,26 @@ def standardize(matrix: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArr
 
 @dataclass(frozen=True)
 class CapabilityComponent:
-    """PC1 of the capability benchmarks and the scores it gives.
+    """PC1 of the capability benchmarks and the scores it gives."""
 
-    Attributes
-    ----------
-    loadings : ndarray of shape (k,)
-        Unit-length top eigenvector, signed so that scores rise with capability.
-    eigenvalues : ndarray of shape (k,)
-        All eigenvalues of the matrix, descending.
-    matrix : ndarray of shape (k, k)
-        The matrix decomposed (Spearman, Pearson or covariance of the z-scores).
-    scores : ndarray of shape (n,)
-        ``z @ loadings`` for each model.
-    eigenvalue_share : float
-        Top eigenvalue / trace of the matrix: the paper's "variance explained" (for a
-        correlation matrix the trace is k, the number of capability benchmarks).
-    projected_variance_share : float
-        Variance of the scores / total variance of the z-scores: the share of the
-        standardized data's variance that the capability score itself captures. For the
-        Spearman matrix this differs from ``eigenvalue_share``.
-    sign_rule : {"mean-z", "largest-loading"}
-        Which rule fixed the sign (see :func:`capability_component`).
-    """
-
+    #: ndarray of shape (k,): Unit-length top eigenvector, signed so that scores rise with
+    #: capability.
     loadings: FloatArray
+    #: ndarray of shape (k,): All eigenvalues of the matrix, descending.
     eigenvalues: FloatArray
+    #: ndarray of shape (k, k): The matrix decomposed (Spearman, Pearson or covariance of the
+    #: z-scores).
     matrix: FloatArray
+    #: ndarray of shape (n,): ``z @ loadings`` for each model.
     scores: FloatArray
+    #: Top eigenvalue / trace of the matrix: the paper's "variance explained" (for a correlation
+    #: matrix the trace is k, the number of capability benchmarks).
     eigenvalue_share: float
+    #: Variance of the scores / total variance of the z-scores: the share of the standardized data's
+    #: variance that the capability score itself captures. For the Spearman matrix this differs from
+    #: ``eigenvalue_share``.
     projected_variance_share: float
+    #: {"mean-z", "largest-loading"}: Which rule fixed the sign (see :func:`capability_component`).
     sign_rule: SignRule
 
 

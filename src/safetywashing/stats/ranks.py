@@ -214,23 +214,17 @@ def rank_rows_where(values: FloatArray, kept: npt.NDArray[np.bool_]) -> FloatArr
 
 @dataclass(frozen=True)
 class SortedRuns:
-    """A vector's ascending order and its runs of tied values, from :func:`sorted_runs`.
+    """A vector's ascending order and its runs of tied values, from :func:`sorted_runs`."""
 
-    Attributes
-    ----------
-    order : ndarray of int, shape (n,)
-        Positions in ascending order of value, missing (NaN) entries last.
-    inverse : ndarray of int, shape (n,)
-        Where each entry stands in that order (``order[inverse] == arange(n)``).
-    tied : ndarray of int
-        Positions in that order that lie in a run of two or more equal present values.
-    tied_start, tied_end : ndarray of int, same shape as ``tied``
-        The first position of each one's run, and one past its last.
-    """
-
+    #: ndarray of int, shape (n,): Positions in ascending order of value, missing (NaN) entries
+    #: last.
     order: IntpArray
+    #: ndarray of int, shape (n,): Where each entry stands in that order (``order[inverse] ==
+    #: arange(n)``).
     inverse: IntpArray
+    #: Positions in that order that lie in a run of two or more equal present values.
     tied: IntpArray
+    #: tied_start, tied_end: The first position of each one's run, and one past its last.
     tied_start: IntpArray
     tied_end: IntpArray
 

@@ -30,21 +30,13 @@ IntArray = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class SubsetFit:
-    """One selection: which items are kept and how the kept set scores.
+    """One selection: which items are kept and how the kept set scores."""
 
-    Attributes
-    ----------
-    selected : ndarray of bool, shape (n_items,)
-    correlation : float
-        Spearman correlation of the subset score with the capability score.
-    full_correlation : float
-        The same for all items.
-    reliability : float
-    inside_band, meets_floor : bool
-    """
-
+    #: ndarray of bool, shape (n_items,)
     selected: BoolArray
+    #: Spearman correlation of the subset score with the capability score.
     correlation: float
+    #: The same for all items.
     full_correlation: float
     reliability: float
     inside_band: bool
@@ -123,28 +115,19 @@ def select_subset(
 
 @dataclass(frozen=True)
 class CrossFit:
-    """Held-out figures of the selection procedure, one entry per (split, direction).
-
-    Attributes
-    ----------
-    repeat : ndarray of int
-    n_train, n_test : ndarray of int
-        Models on each side.
-    n_selected : ndarray of int
-    train_correlation, test_correlation : ndarray of float
-        The subset's correlation on the models it was selected on, and on the others.
-    test_reliability : ndarray of float
-    test_full_correlation : ndarray of float
-        All items' correlation on the held-out models, for comparison.
-    """
+    """Held-out figures of the selection procedure, one entry per (split, direction)."""
 
     repeat: IntArray
+    #: n_train, n_test: Models on each side.
     n_train: IntArray
     n_test: IntArray
     n_selected: IntArray
+    #: train_correlation, test_correlation: The subset's correlation on the models it was selected
+    #: on, and on the others.
     train_correlation: FloatArray
     test_correlation: FloatArray
     test_reliability: FloatArray
+    #: All items' correlation on the held-out models, for comparison.
     test_full_correlation: FloatArray
     selections: tuple[BoolArray, ...]
 
