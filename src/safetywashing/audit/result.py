@@ -18,7 +18,7 @@ from safetywashing.audit.coverage import ClassCoverage
 from safetywashing.audit.prepared import PreparedClass
 from safetywashing.core.config import AuditConfig
 from safetywashing.core.decision import DecisionRule
-from safetywashing.core.document import envelope, finite, finite_list
+from safetywashing.core.document import envelope, field_values, finite, finite_list
 from safetywashing.core.errors import UnknownNameError
 from safetywashing.core.result import ByClass, Result, position
 from safetywashing.core.table import COMPUTE_LABELS
@@ -99,26 +99,8 @@ class BenchmarkResult(Result):
         return pd.DataFrame([{"benchmark": self.id, **self.to_dict()}])
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (NaN as None)."""
-        return {
-            "name": self.name,
-            "metric": self.metric,
-            "role": self.role,
-            "area": self.area,
-            "direction": self.direction,
-            "flipped": self.flipped,
-            "correlated_with": self.correlated_with,
-            "n": self.n,
-            "capabilities_correlation": finite(self.capabilities_correlation),
-            "n_compute": self.n_compute,
-            "compute_correlation": finite(self.compute_correlation),
-            "note": self.note,
-            "ci_low": finite(self.ci_low),
-            "ci_high": finite(self.ci_high),
-            "p_value": finite(self.p_value),
-            "p_adjusted": finite(self.p_adjusted),
-            "verdict": self.verdict or None,
-        }
+        """JSON-ready dict (NaN as None): every field but the id, which keys it."""
+        return {**field_values(self, skip="id"), "verdict": self.verdict or None}
 
 
 @dataclass(frozen=True)

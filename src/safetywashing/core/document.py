@@ -8,6 +8,7 @@ fields are documented in ``docs/schema.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -30,6 +31,32 @@ def finite(value: float) -> float | None:
 def finite_list(values: npt.ArrayLike) -> list[float | None]:
     """A flat list of :func:`finite` values."""
     return [finite(v) for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def field_values(source: Any, names: str | None = None, *, skip: str = "") -> dict[str, Any]:
+    """Fields of a dataclass instance as a JSON-ready dict, floats through :func:`finite`.
+
+    Parameters
+    ----------
+    source : dataclass instance
+    names : str, optional
+        Space-separated field names, in the order wanted; every field in declaration order
+        by default.
+    skip : str
+        Space-separated field names to leave out.
+
+    Examples
+    --------
+    >>> from safetywashing.core.table import ModelInfo
+    >>> field_values(ModelInfo("m1", family="x"), "id flop family")
+    {'id': 'm1', 'flop': None, 'family': 'x'}
+    """
+    chosen = names.split() if names is not None else [f.name for f in dataclasses.fields(source)]
+    left_out = set(skip.split())
+    values = {name: getattr(source, name) for name in chosen if name not in left_out}
+    return {
+        name: finite(value) if isinstance(value, float) else value for name, value in values.items()
+    }
 
 
 def number(value: Any) -> float:

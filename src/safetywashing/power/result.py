@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from safetywashing.core.decision import VERDICTS
-from safetywashing.core.document import envelope, finite
+from safetywashing.core.document import envelope, field_values, finite
 from safetywashing.core.result import Result
 
 if TYPE_CHECKING:
@@ -88,16 +88,9 @@ class PowerResult(Result):
     def settings(self) -> dict[str, Any]:
         """The settings of the simulation, JSON-ready."""
         return {
-            "rho": self.rho,
-            "panels": self.panels,
-            "engine": self.engine,
-            "n_resamples": self.n_resamples,
-            "confidence": self.confidence,
-            "alpha": self.alpha,
+            **field_values(self, "rho panels engine n_resamples confidence alpha"),
             "verdict_lines": [-self.threshold, self.threshold],
-            "interval": self.interval,
-            "n_capability": self.n_capability,
-            "seed": self.seed,
+            **field_values(self, "interval n_capability seed"),
         }
 
     def readings(self) -> list[str]:

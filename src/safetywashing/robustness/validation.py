@@ -19,6 +19,7 @@ import numpy.typing as npt
 from safetywashing.audit.compute import audit
 from safetywashing.audit.result import AuditResult
 from safetywashing.core.config import ImputeMethod
+from safetywashing.core.document import field_values
 from safetywashing.core.errors import InputWarning
 from safetywashing.core.table import ScoreTable
 from safetywashing.datasets.simulate import as_generator
@@ -49,15 +50,7 @@ class MaskingRun:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return {
-            "fraction": self.fraction,
-            "seed": self.seed,
-            "n_masked": self.n_masked,
-            "n_scored": self.n_scored,
-            "score_spearman": self.score_spearman,
-            "median_abs_change": self.median_abs_change,
-            "max_abs_change": self.max_abs_change,
-        }
+        return field_values(self)
 
 
 def mask_cells(

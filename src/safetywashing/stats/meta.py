@@ -29,7 +29,7 @@ pooled mean and its intervals transformed back with tanh.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from statistics import NormalDist
 from typing import Any
 
@@ -73,24 +73,9 @@ class RandomEffects:
     confidence: float
 
     def to_dict(self) -> dict[str, Any]:
-        """Raw values, JSON-ready (weights as a list)."""
-        return {
-            "estimate": self.estimate,
-            "se": self.se,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "pi_low": self.pi_low,
-            "pi_high": self.pi_high,
-            "fixed_estimate": self.fixed_estimate,
-            "tau2": self.tau2,
-            "i2": self.i2,
-            "h2": self.h2,
-            "q": self.q,
-            "q_df": self.q_df,
-            "q_pvalue": self.q_pvalue,
-            "weights": [float(w) for w in self.weights],
-            "confidence": self.confidence,
-        }
+        """Raw values, JSON-ready: every field in order, the weights as a list."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return values | {"weights": [float(w) for w in self.weights]}
 
 
 def _paired(
