@@ -107,13 +107,18 @@ def numeric_copy(source: Path, folder: Path) -> Path:
 
 
 def paper_reference(path: Path) -> list[str]:
-    """The pandas + scipy point audit of the paper's chat file (its 12 capabilities)."""
+    """The pandas + scipy point audit of the paper's chat file (its 12 capabilities).
+
+    The capability names are passed in, so that the reference imports nothing of ours.
+    """
+    from safetywashing.datasets.presets import PAPER_CAPABILITIES
+
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import bench_scale, pathlib; "
-        "from safetywashing.datasets.presets import PAPER_CAPABILITIES as C; "
-        "bench_scale.reference(pathlib.Path(sys.argv[2]), list(C))"
+        "bench_scale.reference(pathlib.Path(sys.argv[2]), sys.argv[3].split(','))"
     )
-    return [sys.executable, "-c", code, str(Path(__file__).resolve().parent), str(path)]
+    folder = str(Path(__file__).resolve().parent)
+    return [sys.executable, "-c", code, folder, str(path), ",".join(PAPER_CAPABILITIES)]
 
 
 def side_by_side(
