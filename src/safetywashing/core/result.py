@@ -7,6 +7,7 @@ object or different ones: comparing arrays element-wise has no single truth valu
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import html
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -20,16 +21,49 @@ if TYPE_CHECKING:
 
 
 def read_only(value: Any) -> Any:
-    """A read-only view of an array (or of each array in a tuple); anything else as is."""
+    """A read-only view of an array, or a value holding arrays with read-only views.
+
+    Tuples, lists and dicts are rebuilt, and a plain dataclass (a kernel's output such as
+    the capability component) is copied, only when something inside them changes; the
+    caller's objects and arrays are never modified. Results freeze their own fields.
+    """
     if isinstance(value, np.ndarray):
         if not value.flags.writeable:
             return value
         view = value.view()
         view.flags.writeable = False
         return view
-    if isinstance(value, tuple) and any(isinstance(item, np.ndarray) for item in value):
-        return tuple(read_only(item) for item in value)
+    if isinstance(value, tuple | list):
+        items = [read_only(item) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return type(value)(items) if isinstance(value, list) else _same_tuple(value, items)
+    if isinstance(value, dict):
+        frozen = {key: read_only(item) for key, item in value.items()}
+        if all(frozen[key] is item for key, item in value.items()):
+            return value
+        return frozen
+    if dataclasses.is_dataclass(value) and not isinstance(value, type | Result):
+        changed = {
+            item.name: read_only(getattr(value, item.name))
+            for item in dataclasses.fields(value)
+            if hasattr(value, item.name)
+        }
+        changed = {name: new for name, new in changed.items() if new is not getattr(value, name)}
+        if not changed:
+            return value
+        copied = copy.copy(value)
+        for name, new in changed.items():
+            object.__setattr__(copied, name, new)
+        return copied
     return value
+
+
+def _same_tuple(value: tuple[Any, ...], items: list[Any]) -> tuple[Any, ...]:
+    """``items`` as a tuple of the type of ``value`` (a named tuple stays one)."""
+    if hasattr(value, "_fields"):
+        return type(value)(*items)
+    return tuple(items)
 
 
 def position(kind: str, name: str, names: tuple[str, ...], *, where: str) -> int:
