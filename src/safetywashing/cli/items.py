@@ -119,13 +119,19 @@ def items_command(
     """Rank a benchmark's items by capabilities correlation; select a subset that is not."""
     from safetywashing.io.tables.names import read_aliases
     from safetywashing.io.writers import check_writable, write_files
-    from safetywashing.items.analysis import analyse_items, capability_for, select_items
+    from safetywashing.items.analysis import (
+        analyse_items,
+        capability_for,
+        check_settings,
+        select_items,
+    )
     from safetywashing.panels import resolve_panel
     from safetywashing.report import items as render
 
     OutputOptions(output_format).require((OutputFormat.table, OutputFormat.json), "items")
     if reliability not in ("alpha", "split-half"):
         raise InputError(f"--reliability {reliability} is unknown; use alpha or split-half.")
+    check_settings(n_resamples=n_resamples, seed=seed, n_repeats=n_repeats)
     if lm_eval_task is not None and out is None:
         raise InputError("--lm-eval-task writes into the --out folder; add --out DIR.")
     if lm_eval_task is not None and not subset:

@@ -33,6 +33,10 @@ MAX_COLUMNS = 5_000
 #: minutes and gigabytes on a paper-sized panel).
 MAX_RESAMPLES = 100_000
 
+#: Most random halvings of the models when ``items`` cross-fits its subset (``--repeats``;
+#: 5 is usual, and each halving runs the selection twice).
+MAX_REPEATS = 1_000
+
 #: Largest simulated panel of ``power`` (models), most capability benchmarks per
 #: simulated panel, and most simulated panels per size.
 MAX_POWER_MODELS = 10_000

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from safetywashing.core.errors import InputError, name_list
+from safetywashing.core.limits import MAX_REPEATS
 from safetywashing.core.progress import ProgressCallback, report_to
 from safetywashing.items.result import ItemAnalysis, ItemSubset
 from safetywashing.items.table import ItemMatrix
@@ -42,6 +43,7 @@ from safetywashing.stats.items import (
 from safetywashing.stats.multiple import adjust
 from safetywashing.stats.reliability import RELIABILITY_METHODS, ReliabilityMethod, row_means
 from safetywashing.stats.subset import cross_fit, select_subset
+from safetywashing.uncertainty.settings import check_count, root_seed
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -111,6 +113,28 @@ def _usable(values: FloatArray, capability: FloatArray) -> np.ndarray:
     return keep
 
 
+def check_settings(*, n_resamples: int = 0, seed: int | None = None, n_repeats: int = 5) -> int:
+    """Check the counts and the seed of the item analysis before any work; the resamples.
+
+    Raises
+    ------
+    InputError
+        For a negative count or seed, more than :data:`MAX_RESAMPLES` resamples, no
+        halving or more than :data:`MAX_REPEATS` of them.
+    """
+    resamples = check_count(n_resamples, "n_resamples", "bootstrap resamples", allow_zero=True)
+    root_seed(seed)
+    if isinstance(n_repeats, bool) or not isinstance(n_repeats, int) or n_repeats < 1:
+        raise InputError(f"n_repeats={n_repeats} gives no cross-fitting", param="n_repeats")
+    if n_repeats > MAX_REPEATS:
+        raise InputError(
+            f"n_repeats={n_repeats} asks for more halvings than the {MAX_REPEATS} allowed",
+            param="n_repeats",
+            remedy=f"give at most n_repeats={MAX_REPEATS} (n_repeats=5 is usual)",
+        )
+    return resamples
+
+
 def analyse_items(
     values: npt.ArrayLike,
     capability: npt.ArrayLike,
@@ -161,8 +185,7 @@ def analyse_items(
             "per row of values",
             param="capability",
         )
-    if n_resamples < 0:
-        raise InputError(f"n_resamples={n_resamples} is negative", param="n_resamples")
+    n_resamples = check_settings(n_resamples=n_resamples, seed=seed)
     if not 0.0 < fdr < 1.0:
         raise InputError(f"fdr={fdr} is not a rate in (0, 1)", param="fdr", remedy="give fdr=0.05")
     if not 0.0 < confidence < 1.0:
@@ -309,8 +332,7 @@ def select_items(
             f"reliability='{reliability}' is not one of {name_list(RELIABILITY_METHODS)}",
             param="reliability",
         )
-    if n_repeats < 1:
-        raise InputError(f"n_repeats={n_repeats} gives no cross-fitting", param="n_repeats")
+    check_settings(seed=seed, n_repeats=n_repeats)
     x = np.asarray(values, dtype=np.float64)
     y = np.asarray(capability, dtype=np.float64)
     keep = _usable(x, y)

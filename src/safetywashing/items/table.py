@@ -24,15 +24,25 @@ import numpy as np
 import numpy.typing as npt
 
 from safetywashing.core.errors import InputError, name_list
+from safetywashing.core.limits import MAX_MAGNITUDE
+from safetywashing.io.tables.rows import check_regular
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 FloatArray = npt.NDArray[np.float64]
 
 REQUIRED = ("model", "benchmark", "item", "score")
+#: The columns read as ids: text as written, never a missing value.
+ID_COLUMNS = ("model", "benchmark", "item")
 #: Metadata columns read as an item's category, in order of preference.
 CATEGORY_COLUMNS = ("category", "subject", "subcategory", "group", "area")
+#: Cell texts read as a missing score or metadata value (pandas' defaults); ids keep them.
+MISSING_TEXT = (
+    *("", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "<NA>"),
+    *("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "1.#IND", "1.#QNAN"),
+)
 _PARQUET = frozenset({".parquet", ".pq"})
 
 
@@ -84,7 +94,13 @@ def natural_order(labels: Sequence[str]) -> npt.NDArray[np.int64]:
 
 
 def check_item_frame(frame: pd.DataFrame, source: str) -> None:
-    """Refuse a long item table without the four columns, or with a non-numeric score."""
+    """Refuse a long item table without the four columns, with an empty id or a bad score.
+
+    A model, benchmark or item id is text as written (``NA``, ``None`` or ``null`` is an
+    id like any other); an empty one is refused with its row, since it would otherwise be
+    merged into another model or item. A score must be a number, finite and of magnitude
+    at most :data:`~safetywashing.core.limits.MAX_MAGNITUDE` (empty means no result).
+    """
     missing = [column for column in REQUIRED if column not in frame.columns]
     if missing:
         raise InputError(
@@ -94,6 +110,11 @@ def check_item_frame(frame: pd.DataFrame, source: str) -> None:
         )
     import pandas as pd
 
+    for column in ID_COLUMNS:
+        ids = frame[column]
+        empty = ids.isna().to_numpy() | (ids.astype(str).str.strip() == "").to_numpy()
+        if empty.any():
+            raise empty_id(source, column, int(np.flatnonzero(empty)[0]))
     scores = pd.to_numeric(frame["score"], errors="coerce")
     bad = scores.isna() & frame["score"].notna()
     if bad.any():
@@ -102,6 +123,31 @@ def check_item_frame(frame: pd.DataFrame, source: str) -> None:
             f"{source}, row {row + 2}: the score {frame['score'].iloc[row]!r} is not a number; "
             "fix the cell or remove the row"
         )
+    beyond = np.flatnonzero(~_in_range(scores.to_numpy(dtype=np.float64)))
+    if beyond.size:
+        raise score_out_of_range(source, int(beyond[0]), float(scores.iloc[beyond[0]]))
+
+
+def empty_id(source: str, column: str, row: int) -> InputError:
+    """The refusal of a row (0-based, after the header) whose ``column`` id is empty."""
+    return InputError(
+        f"{source}, row {row + 2}: the {column} is empty; give every row its {column} "
+        "(text such as NA or None is read as an id)"
+    )
+
+
+def score_out_of_range(source: str, row: int, value: float) -> InputError:
+    """The refusal of a row (0-based, after the header) whose score is beyond the range."""
+    return InputError(
+        f"{source}, row {row + 2}: the score {value:g} is beyond the supported range (a "
+        f"finite value of magnitude at most {MAX_MAGNITUDE:.0e}); fix the cell or remove the row"
+    )
+
+
+def _in_range(scores: FloatArray) -> npt.NDArray[np.bool_]:
+    """True where a score is missing (NaN) or finite and within :data:`MAX_MAGNITUDE`."""
+    with np.errstate(invalid="ignore"):
+        return np.isnan(scores) | (np.abs(scores) <= MAX_MAGNITUDE)
 
 
 def item_matrix(
@@ -221,21 +267,41 @@ def read_item_table(path: str | Path, *, benchmarks: Sequence[str] | None = None
     elif source.suffix.lower() in _PARQUET:
         frame = _read_parquet(source, None)
     else:
-        separator = "\t" if source.suffix.lower() == ".tsv" else ","
-        try:
-            frame = pd.read_csv(
-                source, sep=separator, dtype={"model": str, "item": str, "benchmark": str}
-            )
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-            raise InputError(f"{source} cannot be read as an item table ({error})") from None
+        frame = _read_text(source)
     check_item_frame(frame, str(source))
     if benchmarks is not None:
         frame = frame[frame["benchmark"].astype(str).isin(list(benchmarks))]
     return frame
 
 
+def _read_text(source: Path) -> pd.DataFrame:
+    """A CSV or TSV item table; ids are read as written (pandas would read ``NA`` as missing)."""
+    import pandas as pd
+
+    check_regular(source, "an item table (CSV, TSV or Parquet)")
+    separator = "\t" if source.suffix.lower() == ".tsv" else ","
+    try:
+        header = pd.read_csv(source, sep=separator, nrows=0).columns
+        ids = [column for column in header if column in ID_COLUMNS]
+        return pd.read_csv(
+            source,
+            sep=separator,
+            dtype=dict.fromkeys(ids, str),
+            keep_default_na=False,
+            na_values={c: MISSING_TEXT for c in header if c not in ID_COLUMNS},
+        )
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise InputError(f"{source} cannot be read as an item table ({error})") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            f"{source} is empty; an item table has the columns model, benchmark, item, score"
+        ) from None
+
+
 def _read_parquet(path: Path, benchmark: str | None) -> pd.DataFrame:
     import pyarrow.parquet as pq
+
+    check_regular(path, "an item table (CSV, TSV or Parquet)")
 
     try:
         table = pq.read_table(path)
@@ -291,6 +357,15 @@ def write_item_table(frame: pd.DataFrame, path: str | Path, *, force: bool = Fal
         part = part.drop(columns=["benchmark"])
         written.append(write_atomic(file, parquet_bytes(part.reset_index(drop=True)), force=force))
     return written
+
+
+def _check_ids(ids: pa.Array, column: str, file: str, start: int) -> None:
+    """Refuse a batch of a Parquet item table holding a null or empty ``column`` id."""
+    import pyarrow.compute as pc
+
+    empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(pc.cast(ids, "string")), ""), True)
+    if pc.any(empty).as_py():
+        raise empty_id(file, column, start + int(pc.index(empty, True).as_py()))
 
 
 def _is_parquet(path: Path) -> bool:
@@ -376,19 +451,31 @@ def read_item_matrix(
 
     try:
         for file in files:
+            check_regular(Path(file), "an item table (CSV, TSV or Parquet)")
             reader = pq.ParquetFile(file, read_dictionary=dictionary)
+            offset = 0  # rows of the file before the batch, for messages
             for batch in reader.iter_batches(batch_size=1 << 20, columns=wanted):
+                start, offset = offset, offset + batch.num_rows
                 if filters is not None or not source.is_dir():
                     bench = batch.column("benchmark")
+                    _check_ids(bench, "benchmark", file, start)
                     found.update(str(v) for v in pc.unique(bench).to_pylist())
                     if benchmark is not None:
                         batch = batch.filter(pc.equal(bench, benchmark))
+                _check_ids(batch.column("model"), "model", file, start)
+                _check_ids(batch.column("item"), "item", file, start)
                 parts_mi.append(codes(batch.column("model"), model_index))
                 parts_ii.append(codes(batch.column("item"), item_index))
                 if column is not None:
                     parts_ci.append(codes(batch.column(column), category_index))
                 score = batch.column("score").to_numpy(zero_copy_only=False)
                 parts_score.append(np.asarray(score, dtype=np.float64))
+                beyond = np.flatnonzero(~_in_range(parts_score[-1]))
+                if beyond.size:
+                    value = float(parts_score[-1][beyond[0]])
+                    raise score_out_of_range(file, start + int(beyond[0]), value)
+    except InputError:
+        raise
     except (OSError, ValueError, pa.ArrowException) as error:
         raise InputError(f"{source} cannot be read as Parquet ({error})") from None
     if not source.is_dir():
