@@ -4,12 +4,15 @@ Nothing here ever extracts an archive to disk. Zip members are located through t
 archive's central directory, their compressed bytes are read from the local header, and
 they are decompressed in memory with a hard cap on the output size, so a zip bomb ends
 in :class:`Unreadable` instead of filling memory. Entries with absolute paths or ``..``
-make the whole archive unreadable (a zip-slip archive is refused, not partly read).
+make the whole archive unreadable (a zip-slip archive is refused, not partly read), and
+so do entries whose bytes overlap (many names for one compressed member); what all the
+members read from one archive expand to is bounded too.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import stat
 import struct
@@ -27,6 +30,8 @@ MAX_JSON_BYTES = 256 * 1024 * 1024
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 #: Most entries an archive may list.
 MAX_ENTRIES = 1_000_000
+#: Largest decompressed size of all the members read from one archive (bytes).
+MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
 
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 _LOCAL_SIGNATURE = b"PK\x03\x04"
@@ -139,16 +144,24 @@ class SafeZip:
     member_limit : int, optional
         Cap on any member's decompressed size (defaults to :data:`MAX_MEMBER_BYTES`).
 
+    total_limit : int, optional
+        Cap on the decompressed size of all the members read (defaults to
+        :data:`MAX_ARCHIVE_BYTES`).
+
     Raises
     ------
     Unreadable
-        If the file is not a zip archive, lists too many entries, or has an entry with an
-        absolute path or ``..``.
+        If the file is not a zip archive, lists too many entries, has an entry with an
+        absolute path or ``..``, or entries whose bytes overlap.
     """
 
-    def __init__(self, path: Path, *, member_limit: int | None = None) -> None:
+    def __init__(
+        self, path: Path, *, member_limit: int | None = None, total_limit: int | None = None
+    ) -> None:
         self.path = path
         self.member_limit = MAX_MEMBER_BYTES if member_limit is None else member_limit
+        self.total_limit = MAX_ARCHIVE_BYTES if total_limit is None else total_limit
+        self._expanded = 0
         _require_regular(path)
         try:
             self._handle: IO[bytes] = path.open("rb")
@@ -176,6 +189,13 @@ class SafeZip:
             twice = next(name for name, count in counts.items() if count > 1)
             self._handle.close()
             raise Unreadable(f"has two entries named '{twice}'; the archive was not read")
+        overlap = _overlapping(infos)
+        if overlap is not None:
+            self._handle.close()
+            raise Unreadable(
+                f"has entries '{overlap[0]}' and '{overlap[1]}' that share their bytes (a zip "
+                "bomb?); the archive was not read"
+            )
 
     def __enter__(self) -> SafeZip:
         return self
@@ -239,6 +259,12 @@ class SafeZip:
             )
         if zlib.crc32(data) != info.CRC:
             raise Unreadable(f"entry '{name}' is corrupt (checksum mismatch)")
+        self._expanded += len(data)
+        if self._expanded > self.total_limit:
+            raise Unreadable(
+                f"expands beyond the {_megabytes(self.total_limit)} limit for one archive "
+                f"at entry '{name}' (a zip bomb?)"
+            )
         return data
 
     def read_json(self, name: str) -> Any:
@@ -266,6 +292,20 @@ class SafeZip:
         if len(raw) != info.compress_size:
             raise Unreadable(f"entry '{info.filename}' is truncated")
         return raw
+
+
+def _overlapping(infos: list[zipfile.ZipInfo]) -> tuple[str, str] | None:
+    """Two entries whose local header and data overlap, if any.
+
+    An entry spans at least its local header and its compressed bytes from its offset;
+    its name and extra field only make it longer, so a next entry starting inside that
+    span overlaps it for certain.
+    """
+    ordered = sorted(infos, key=lambda info: info.header_offset)
+    for before, after in itertools.pairwise(ordered):
+        if after.header_offset < before.header_offset + _LOCAL_HEADER.size + before.compress_size:
+            return before.filename, after.filename
+    return None
 
 
 def _unzstd(raw: bytes, cap: int, name: str) -> bytes:
