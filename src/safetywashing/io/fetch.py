@@ -33,7 +33,11 @@ PAPER_FILES: dict[str, str] = {
 }
 DATA_DIR_ENV = "SAFETYWASHING_DATA_DIR"
 BASE_URL_ENV = "SAFETYWASHING_BASE_URL"
+#: Longest wait for a connection or for any bytes of a response.
 TIMEOUT_SECONDS = 60.0
+#: Longest time all the downloads of one fetch may take together: a mirror that sends a
+#: byte now and then never trips the per-read timeout, and this ends it.
+DEADLINE_SECONDS = 300.0
 
 
 def cache_dir() -> Path:
@@ -79,9 +83,11 @@ class FetchResult:
 MAX_DOWNLOAD_BYTES = 8 * 1024 * 1024
 
 
-def _download(url: str) -> bytes:
+def _download(url: str, deadline: float) -> bytes:
+    """The bytes at ``url``, read by ``deadline`` (a :func:`time.monotonic` time)."""
     import http.client
     import stat
+    import time
     import urllib.error
     import urllib.parse
     import urllib.request
@@ -94,9 +100,28 @@ def _download(url: str) -> bytes:
                     f"{url} is not a regular file (a FIFO or device), so it was not read; "
                     f"check the mirror set in {BASE_URL_ENV}."
                 )
+    chunks: list[bytes] = []
+    size = 0
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
-            data: bytes = response.read(MAX_DOWNLOAD_BYTES + 1)
+        timeout = max(min(TIMEOUT_SECONDS, deadline - time.monotonic()), 0.001)
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            # read1 returns what one read gives, so the deadline is checked between reads
+            # (read(n) would wait for all n bytes however slowly they come).
+            read = getattr(response, "read1", response.read)
+            while size <= MAX_DOWNLOAD_BYTES:
+                if time.monotonic() > deadline:
+                    raise _Late
+                chunk: bytes = read(min(1 << 16, MAX_DOWNLOAD_BYTES + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+    except _Late:
+        raise InputError(
+            f"Downloading {url} took longer than the {DEADLINE_SECONDS:g} s allowed for the "
+            "paper's files, so it was stopped; check the network connection or set "
+            f"{BASE_URL_ENV} to a faster mirror."
+        ) from None
     except urllib.error.HTTPError as error:
         raise InputError(
             f"Downloading {url} failed (HTTP {error.code}); check the address or set "
@@ -113,6 +138,7 @@ def _download(url: str) -> bytes:
             f"Downloading {url} failed ({reason}); check the network connection or set "
             f"{BASE_URL_ENV} to a mirror."
         ) from None
+    data = b"".join(chunks)
     if len(data) > MAX_DOWNLOAD_BYTES:
         raise InputError(
             f"{url} is larger than the {MAX_DOWNLOAD_BYTES // (1024 * 1024)} MB expected of "
@@ -122,11 +148,17 @@ def _download(url: str) -> bytes:
     return data
 
 
+class _Late(Exception):
+    """The fetch's deadline passed during a download."""
+
+
 def fetch_paper(*, base_url: str | None = None, force: bool = False) -> FetchResult:
     """Download, verify and cache the paper's three CSV files.
 
     Every file is downloaded and verified before any is written, so a bad download
-    leaves the cache as it was.
+    leaves the cache as it was. The downloads together are stopped after
+    :data:`DEADLINE_SECONDS` (the read under way then may wait up to
+    :data:`TIMEOUT_SECONDS` more), however slowly a mirror sends its bytes.
 
     Parameters
     ----------
@@ -145,8 +177,11 @@ def fetch_paper(*, base_url: str | None = None, force: bool = False) -> FetchRes
     InputError
         A download fails or a file's SHA-256 differs from the pinned value.
     """
+    import time
+
     from safetywashing.io.writers import write_atomic
 
+    deadline = time.monotonic() + DEADLINE_SECONDS
     base = base_url or os.environ.get(BASE_URL_ENV) or PAPER_BASE_URL
     if not base.endswith("/"):
         base += "/"
@@ -159,7 +194,7 @@ def fetch_paper(*, base_url: str | None = None, force: bool = False) -> FetchRes
             cached.append(name)
             continue
         url = base + name
-        data = _download(url)
+        data = _download(url, deadline)
         digest = _sha256(data)
         if digest != expected:
             raise InputError(
