@@ -19,7 +19,7 @@ import math
 from collections.abc import Sequence
 
 from safetywashing.core.decision import PAPER_THRESHOLD, DecisionRule
-from safetywashing.core.errors import InputError
+from safetywashing.core.errors import InputError, name_list, suggestion
 from safetywashing.io.tables.new_scores import NewScores
 from safetywashing.panels.check import check, closed_form_method
 from safetywashing.panels.model import Panel, PanelBenchmark
@@ -94,6 +94,8 @@ def atlas(
             "Give either the new benchmark's scores or its names in the panels",
             param=("new", "panel_benchmarks"),
         )
+    if new is None:
+        _check_held(panels, panel_benchmarks)
     settings: list[AtlasSetting] = []
     skipped: list[SkippedSetting] = []
     for panel in panels:
@@ -155,6 +157,18 @@ def atlas(
         threshold=threshold,
         confidence=confidence,
         sources=((new.source, new.sha256),) if new is not None else (),
+    )
+
+
+def _check_held(panels: Sequence[Panel], names: Sequence[str]) -> None:
+    """Refuse benchmark names that no class of any panel holds (a misspelling)."""
+    held = {b.id for panel in panels for c in panel.classes for b in c.benchmarks}
+    if {b.lower() for b in held} & {name.lower() for name in names}:
+        return
+    raise InputError(
+        f"No panel holds the benchmark {name_list(list(names))}"
+        f"{suggestion(names[0], sorted(held))}; give a benchmark of the panels",
+        param="panel_benchmarks",
     )
 
 

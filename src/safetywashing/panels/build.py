@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import fields
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from safetywashing.audit.compute import AuditInput, resolve_audit
 from safetywashing.audit.result import AuditResult, BenchmarkResult, ClassAudit
-from safetywashing.core.errors import InputWarning
+from safetywashing.core.errors import InputError, InputWarning
 from safetywashing.panels.model import Panel, PanelBenchmark, PanelClass, PanelModel, load_panel
 
 
@@ -139,4 +140,15 @@ def resolve_panel(spec: str) -> Panel:
 
     if spec in REFERENCE_PANELS:
         return paper_panel(spec)
-    return load_panel(spec)
+    panel = load_panel(spec)
+    for panel_class in panel.classes:
+        for model in panel_class.models:
+            # NaN (null) is a model without a score (an audit without imputation writes
+            # it); an infinite score has no rank and would move every correlation.
+            if math.isinf(model.capability_score):
+                raise InputError(
+                    f"{spec}: model '{model.id}' of class '{panel_class.model_class}' has the "
+                    f"capability score {model.capability_score}, not a finite number; "
+                    "rebuild the panel with `safetywashing panel build`."
+                )
+    return panel
