@@ -1,18 +1,25 @@
-"""A seeded fuzzer: mutated score tables and results files through the command line.
+"""A seeded fuzzer: mutated score tables, results and item files through the command line.
 
-Each case mutates a small slice of the paper's chat file (a few models, the 12
+Of every ten cases, four mutate a score table, two an item table, and one each an
+lm-evaluation-harness results file, its samples, an Inspect ``.eval`` log and a panel
+JSON. A table case mutates a small slice of the paper's chat file (a few models, the 12
 capability benchmarks and some safety benchmarks) or an lm-evaluation-harness results
 file with one to three hostile edits (cells such as ``inf``, ``1e400``, ``1_5``, ``٣``,
 ``=cmd``, terminal escapes, 5,001 digits; short, long, repeated or missing rows and
 columns; a BOM, CRLF, semicolons or tabs; a truncated or byte-flipped file), picks
-random flags, and runs ``safetywashing audit`` (or ``ingest``) in-process. It reports:
+random flags, and runs ``safetywashing audit`` (or ``ingest``) in-process. An item case
+mutates a simulated item table (hostile model and item ids such as ``NA``, ``None`` or
+``""``, hostile scores, repeated, missing or reordered rows and columns) and runs
+``items`` against a simulated panel; the samples and ``.eval`` cases run ``ingest
+--items`` on mutated records and bytes; a panel case mutates one value of the panel JSON
+and runs ``check``. It reports:
 
 - crashes: an exception other than the one-line user error, or an exit code outside
   {0, 1, 2};
 - hangs: a case that runs longer than 10 s (stopped by an alarm);
 - invariant violations: for a case that succeeds with ``--format json``, the results
   must not change when the rows and columns of the file are shuffled, or when every
-  model but one is renamed.
+  model but one is renamed (for an item table: renamed in the table and the panel).
 
 Run: ``python benchmarks/fuzz.py [--cases 20000] [--seed 0]``; prints a summary line and
 the first failures with their seed, and exits 1 if there is any.
@@ -405,6 +412,238 @@ def results_case(seed: int, folder: Path) -> Outcome:
     return judge(argv)
 
 
+# -- item tables, samples, .eval logs and panels ------------------------------------------
+
+
+HOSTILE_IDS = ("NA", "None", "null", "", " ", "nan", "N/A", "a,b", "x\ny", "=cmd", "\x1b[2J", "0")
+ITEM_COLUMNS = ("model", "benchmark", "item", "score", "category")
+
+
+@dataclass(frozen=True)
+class ItemSeed:
+    """A simulated item table (rows in ``ITEM_COLUMNS`` order) and its panel's JSON."""
+
+    rows: list[list[str]]
+    panel: dict[str, Any]
+
+
+def item_seed() -> ItemSeed:
+    from safetywashing.items.simulate import simulate_items
+    from safetywashing.panels import build_panel
+
+    sim = simulate_items(n_models=10, n_items=24, entangled_fraction=0.5, rng=11)
+    frame = sim.to_frame()
+    rows = [[str(row[c]) for c in ITEM_COLUMNS] for row in frame.to_dict("records")]
+    panel = json.loads(build_panel(sim.panel.table, label="fuzz").to_json())
+    return ItemSeed([list(ITEM_COLUMNS), *rows], panel)
+
+
+def mutate_items(rows: list[list[str]], rng: random.Random) -> list[list[str]]:
+    rows = [list(row) for row in rows]
+    r = rng.randrange(1, len(rows))
+    choice = rng.randrange(8)
+    if choice <= 1:  # a model's id, everywhere it appears
+        old, new = rows[r][0], rng.choice(HOSTILE_IDS)
+        for row in rows[1:]:
+            if row and row[0] == old:
+                row[0] = new
+    elif choice == 2:  # an item's id
+        column = rows[0].index("item") if "item" in rows[0] else 2
+        if column < len(rows[r]):
+            rows[r][column] = rng.choice((*HOSTILE_IDS, rows[rng.randrange(1, len(rows))][column]))
+    elif choice == 3:  # a hostile score
+        column = rows[0].index("score") if "score" in rows[0] else 3
+        if column < len(rows[r]):
+            rows[r][column] = rng.choice((*HOSTILE_CELLS[:14], "1e300", "0.5", "1"))
+    elif choice == 4:  # a repeated or missing row
+        if rng.random() < 0.5:
+            rows.insert(rng.randrange(1, len(rows) + 1), list(rows[r]))
+        else:
+            del rows[r]
+    elif choice == 5:  # a missing or renamed column
+        c = rng.randrange(len(rows[0]))
+        if rng.random() < 0.5:
+            for row in rows:
+                if c < len(row):
+                    del row[c]
+        else:
+            rows[0][c] = rng.choice(("", "score", "model", "subject", "Model"))
+    elif choice == 6:  # a model's results for half the items go
+        model = rows[r][0]
+        rows = [rows[0], *(row for row in rows[1:] if row[0] != model or rng.random() < 0.5)]
+    else:  # a second benchmark
+        for row in rows[1:]:
+            if len(row) > 1 and rng.random() < 0.3:
+                row[1] = "other"
+    return rows
+
+
+def item_summary(document: dict[str, Any], rename: dict[str, str] | None = None) -> dict[str, Any]:
+    """The item analysis's numbers that must not depend on order or other models' names."""
+    back = {new: old for old, new in (rename or {}).items()}
+    found: dict[str, Any] = {
+        ("benchmark", key): document.get(key)
+        for key in ("n_models", "n_items", "benchmark_correlation", "variance_share")
+    }
+    for item in document.get("items", []):
+        for key in ("r", "n", "mean_score", "p_value"):
+            found[(item["item"], key)] = item.get(key)
+    for model in document.get("models", []):
+        found[("score", back.get(model["model"], model["model"]))] = model.get("capability_score")
+    return found
+
+
+def items_case(seed: int, start: ItemSeed, folder: Path) -> Outcome:
+    rng = random.Random(seed)
+    rows = start.rows
+    for _ in range(rng.randint(1, 3)):
+        rows = mutate_items(rows, rng)
+    panel_path = folder / f"panel{seed}.json"
+    panel_path.write_text(json.dumps(start.panel), encoding="utf-8")
+    path = folder / f"items{seed}.csv"
+    text = to_text(rows)
+    data: str | bytes = mutate_text(text, rng) if rng.random() < 0.15 else text
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+    flags = ["--no-subset"] if rng.random() < 0.7 else ["--repeats", "2"]
+    if rng.random() < 0.2:
+        flags += ["--benchmark", rng.choice(("syn_items", "other", "nope"))]
+    argv = ["items", str(path), "--panel", str(panel_path), *flags, "--format", "json"]
+    outcome = judge(argv)
+    if outcome.kind != "ok" or data != text or len({len(row) for row in rows}) > 1:
+        return outcome
+    code, out, _, _ = run_cli(argv)
+    reference = item_summary(json.loads(out))
+    order = rng.sample(range(len(rows[0])), len(rows[0]))
+    body = rng.sample(rows[1:], len(rows) - 1)
+    shuffled_path = folder / f"items{seed}-shuffled.csv"
+    shuffled_path.write_text(to_text([[row[i] for i in order] for row in [rows[0], *body]]))
+    code, out, err, _ = run_cli([argv[0], str(shuffled_path), *argv[2:]])
+    if code != 0:
+        return Outcome("violation", f"shuffled item rows/columns exit {code}: {err.strip()[-200:]}")
+    problem = same(reference, item_summary(json.loads(out)))
+    if problem:
+        return Outcome("violation", f"shuffled item rows/columns change {problem}: {argv}")
+    column = rows[0].index("model")
+    names = sorted({row[column] for row in rows[1:]})
+    mapping = {name: f"renamed-{i}" for i, name in enumerate(names[1:])}
+    panel = json.loads(json.dumps(start.panel))
+    for body_of_class in panel["classes"].values():
+        for model in body_of_class["models"]:
+            model["id"] = model["name"] = mapping.get(model["id"], model["id"])
+    renamed_panel = folder / f"panel{seed}-renamed.json"
+    renamed_panel.write_text(json.dumps(panel), encoding="utf-8")
+    renamed_path = folder / f"items{seed}-renamed.csv"
+    renamed_path.write_text(
+        to_text(
+            [
+                rows[0],
+                *(
+                    [mapping.get(c, c) if j == column else c for j, c in enumerate(row)]
+                    for row in rows[1:]
+                ),
+            ]
+        )
+    )
+    code, out, err, _ = run_cli(
+        [argv[0], str(renamed_path), "--panel", str(renamed_panel), *argv[4:]]
+    )
+    if code != 0:
+        return Outcome("violation", f"renamed item models exit {code}: {err.strip()[-200:]}")
+    problem = same(reference, item_summary(json.loads(out), mapping))
+    if problem:
+        return Outcome("violation", f"renaming models changes {problem}: {argv}")
+    return Outcome("ok", checked=True)
+
+
+def hostile_value(rng: random.Random) -> Any:
+    return rng.choice((*HOSTILE_JSON, "NA", {"x": []}, "Infinity", "0.5"))
+
+
+def samples_case(seed: int, folder: Path) -> Outcome:
+    rng = random.Random(seed)
+    sub = folder / f"samples{seed}"
+    sub.mkdir()
+    date = "2024-01-01T00-00-00.000000"
+    (sub / f"results_{date}.json").write_text(
+        json.dumps({"results": {"t": {"acc,none": 0.5}}, "model_name": "org/m"})
+    )
+    lines = []
+    for doc_id in range(rng.randint(1, 6)):
+        record: dict[str, Any] = {
+            "doc_id": doc_id, "doc": {"id": doc_id, "question": "q"}, "filter": "none",
+            "metrics": ["acc"], "acc": rng.choice((0, 1)), "arguments": [["q", " a"]],
+        }  # fmt: skip
+        if rng.random() < 0.4:
+            record[rng.choice([*record, "extra"])] = hostile_value(rng)
+        lines.append(json.dumps(record, allow_nan=True))
+    text = "\n".join(lines) + "\n"
+    if rng.random() < 0.2:
+        text = text[: rng.randrange(len(text) + 1)]
+    if rng.random() < 0.03:
+        text = '{"doc_id": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+    (sub / f"samples_t_{date}.jsonl").write_text(text, encoding="utf-8")
+    return judge(["ingest", "--items", str(sub), "-o", str(folder / f"s{seed}.csv"), "--force"])
+
+
+def eval_case(seed: int, folder: Path) -> Outcome:
+    import zipfile
+
+    rng = random.Random(seed)
+    header: Any = {"eval": {"task": "t", "model": "org/m"}, "results": {}}
+    if rng.random() < 0.3:
+        header["eval"][rng.choice(("task", "model", "x"))] = hostile_value(rng)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("header.json", json.dumps(header, allow_nan=True))
+        for index in range(rng.randint(0, 5)):
+            sample: dict[str, Any] = {
+                "id": index, "epoch": 1, "input": "q", "scores": {"s": {"value": 1.0}},
+            }  # fmt: skip
+            if rng.random() < 0.4:
+                sample[rng.choice(("id", "scores", "input", "metadata"))] = hostile_value(rng)
+            name = rng.choice((f"samples/{index}_epoch_1.json", "../x.json", "samples/a.json"))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a repeated name is one of the mutations
+                archive.writestr(name, json.dumps(sample, allow_nan=True))
+    data = bytearray(buffer.getvalue())
+    if rng.random() < 0.3:
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+    if rng.random() < 0.1:
+        data = data[: rng.randrange(len(data) + 1)]
+    path = folder / f"log{seed}.eval"
+    path.write_bytes(bytes(data))
+    return judge(["ingest", "--items", str(path), "-o", str(folder / f"e{seed}.csv"), "--force"])
+
+
+def panel_case(seed: int, start: ItemSeed, folder: Path) -> Outcome:
+    rng = random.Random(seed)
+    document: Any = json.loads(json.dumps(start.panel))
+    for _ in range(rng.randint(1, 2)):
+        node, key = document, None
+        while True:  # walk to a random leaf (or stop early at a container)
+            keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+            if not keys:
+                key = None
+                break
+            key = rng.choice(keys)
+            child = node[key]
+            if not isinstance(child, dict | list) or rng.random() < 0.15:
+                break
+            node = child
+        if key is not None:
+            node[key] = hostile_value(rng)
+    panel_path = folder / f"panel{seed}.json"
+    panel_path.write_text(json.dumps(document, allow_nan=True), encoding="utf-8")
+    models = [m["id"] for m in start.panel["classes"]["all"]["models"]]
+    new = folder / f"new{seed}.csv"
+    new.write_text("model,new\n" + "".join(f"{m},{rng.random():.3f}\n" for m in models))
+    return judge(["check", str(new), "--panel", str(panel_path), "--format", "json"])
+
+
 def judge(argv: list[str]) -> Outcome:
     started = time.perf_counter()
     try:
@@ -424,9 +663,10 @@ def judge(argv: list[str]) -> Outcome:
 
 
 def fuzz(cases: int, seed: int, *, progress: bool = False) -> Tally:
-    """Run ``cases`` seeded cases (four tables to one results file); the tally."""
+    """Run ``cases`` seeded cases (see the module docstring for the mix); the tally."""
     tally = Tally()
     base = base_rows()
+    start = item_seed()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -435,8 +675,17 @@ def fuzz(cases: int, seed: int, *, progress: bool = False) -> Tally:
         try:
             for index in range(cases):
                 case_seed = seed * 1_000_003 + index
-                if index % 5 == 4:
+                slot = index % 10
+                if slot in (4, 9):
+                    outcome = items_case(case_seed, start, folder)
+                elif slot == 5:
                     outcome = results_case(case_seed, folder)
+                elif slot == 6:
+                    outcome = samples_case(case_seed, folder)
+                elif slot == 7:
+                    outcome = eval_case(case_seed, folder)
+                elif slot == 8:
+                    outcome = panel_case(case_seed, start, folder)
                 else:
                     outcome = table_case(case_seed, base, folder)
                 tally.add(case_seed, outcome)
