@@ -68,20 +68,13 @@ def file_mtime(path: Path) -> float:
 
 @dataclass
 class Context:
-    """Options and running state shared by the readers during one ingest.
+    """Options and running state shared by the readers during one ingest."""
 
-    Attributes
-    ----------
-    metric_map : MetricMap
-        User's metric choices per task.
-    subtasks : bool
-        Also read the subtasks of groups that have their own score.
-    used : set of str
-        Metric-map keys that matched a task (the rest are reported).
-    """
-
+    #: User's metric choices per task.
     metric_map: MetricMap = field(default_factory=dict)
+    #: Also read the subtasks of groups that have their own score.
     subtasks: bool = False
+    #: Metric-map keys that matched a task (the rest are reported).
     used: set[str] = field(default_factory=set)
 
     def choice(self, *names: str) -> MetricChoice | None:

@@ -14,42 +14,28 @@ FRAMEWORKS: tuple[str, ...] = ("lm-eval", "inspect", "helm", "openllm")
 
 @dataclass(frozen=True)
 class ResultRecord:
-    """One score of one model on one benchmark, as an evaluation framework reported it.
+    """One score of one model on one benchmark, as an evaluation framework reported it."""
 
-    Attributes
-    ----------
-    model : str
-        Model name as the framework wrote it (e.g. ``"EleutherAI/pythia-160m"``).
-    benchmark : str
-        Task or benchmark id (the lm-evaluation-harness task name where there is one).
-    score : float
-        The chosen metric's value, finite.
-    stderr : float
-        Its standard error as reported, NaN when absent.
-    source : str
-        The file (or HELM run folder) the score came from.
-    framework : str
-        One of ``"lm-eval"``, ``"inspect"``, ``"helm"``, ``"openllm"``.
-    metric : str
-        The metric used, with its qualifier where the framework has one: ``"acc"``,
-        ``"exact_match,strict-match"`` (lm-eval filter), ``"exact_match,test"`` (HELM
-        split), ``"accuracy,choice"`` (Inspect scorer).
-    higher_is_better : bool or None
-        Direction of the metric when the framework (or the metric map) says; None when
-        unknown.
-    timestamp : float
-        When the run happened (seconds since the epoch), NaN when unknown; used to keep
-        the newest of several runs.
-    """
-
+    #: Model name as the framework wrote it (e.g. ``"EleutherAI/pythia-160m"``).
     model: str
+    #: Task or benchmark id (the lm-evaluation-harness task name where there is one).
     benchmark: str
+    #: The chosen metric's value, finite.
     score: float
+    #: Its standard error as reported, NaN when absent.
     stderr: float
+    #: The file (or HELM run folder) the score came from.
     source: str
+    #: One of ``"lm-eval"``, ``"inspect"``, ``"helm"``, ``"openllm"``.
     framework: str
+    #: The metric used, with its qualifier where the framework has one: ``"acc"``,
+    #: ``"exact_match,strict-match"`` (lm-eval filter), ``"exact_match,test"`` (HELM split),
+    #: ``"accuracy,choice"`` (Inspect scorer).
     metric: str
+    #: Direction of the metric when the framework (or the metric map) says; None when unknown.
     higher_is_better: bool | None = None
+    #: When the run happened (seconds since the epoch), NaN when unknown; used to keep the newest of
+    #: several runs.
     timestamp: float = math.nan
 
 
@@ -66,25 +52,17 @@ class SkippedFile:
 
 @dataclass(frozen=True)
 class IngestReport:
-    """Everything read from a set of result files.
+    """Everything read from a set of result files."""
 
-    Attributes
-    ----------
-    records : tuple of ResultRecord
-        One record per model and benchmark (duplicates already resolved: the newest
-        run wins, and ``notes`` says which runs were set aside).
-    skipped : tuple of SkippedFile
-        Files that were not used, with the reason.
-    notes : tuple of str
-        Remarks made while reading: superseded runs, default metric choices, metric-map
-        entries that matched nothing.
-    sources : tuple of SourceFile
-        Every file read, with its SHA-256.
-    """
-
+    #: One record per model and benchmark (duplicates already resolved: the newest run wins, and
+    #: ``notes`` says which runs were set aside).
     records: tuple[ResultRecord, ...]
+    #: Files that were not used, with the reason.
     skipped: tuple[SkippedFile, ...] = ()
+    #: Remarks made while reading: superseded runs, default metric choices, metric-map entries that
+    #: matched nothing.
     notes: tuple[str, ...] = ()
+    #: Every file read, with its SHA-256.
     sources: tuple[SourceFile, ...] = field(default=())
 
     @property

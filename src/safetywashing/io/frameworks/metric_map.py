@@ -43,20 +43,13 @@ _DIRECTIONS: dict[str, Direction] = {
 
 @dataclass(frozen=True)
 class MetricChoice:
-    """The metric to read for one task.
+    """The metric to read for one task."""
 
-    Attributes
-    ----------
-    metric : str
-        Metric name, e.g. ``"acc_norm"``.
-    qualifier : str or None
-        lm-eval filter, HELM split or Inspect scorer; None accepts any (the default one).
-    direction : {"higher", "lower"} or None
-        Which raw value is better; None keeps what the framework says.
-    """
-
+    #: Metric name, e.g. ``"acc_norm"``.
     metric: str
+    #: lm-eval filter, HELM split or Inspect scorer; None accepts any (the default one).
     qualifier: str | None = None
+    #: {"higher", "lower"} or None: Which raw value is better; None keeps what the framework says.
     direction: Direction | None = None
 
     @classmethod

@@ -170,26 +170,18 @@ class ScoreScan:
 
     Reading a column in one pass gives what reading it cell by cell, row after row,
     would: the same values, and the cell where that reading would have stopped.
-
-    Attributes
-    ----------
-    values : list of float
-        One per cell, NaN where missing or not a number.
-    not_numbers : list of int
-        Positions of the cells that are not numbers (nor missing-value tokens).
-    filled : int
-        How many cells are not missing-value tokens.
-    refused : int or None
-        First cell :func:`parse_score` refuses (not a number, infinite, beyond range).
-    mixed : tuple of (int, int) or None
-        The first cell of each way of writing scores (with % and without), earlier
-        first, when the column has both before any refused cell.
     """
 
+    #: One per cell, NaN where missing or not a number.
     values: list[float]
+    #: Positions of the cells that are not numbers (nor missing-value tokens).
     not_numbers: list[int]
+    #: How many cells are not missing-value tokens.
     filled: int
+    #: First cell :func:`parse_score` refuses (not a number, infinite, beyond range).
     refused: int | None
+    #: tuple of (int, int) or None: The first cell of each way of writing scores (with % and
+    #: without), earlier first, when the column has both before any refused cell.
     mixed: tuple[int, int] | None
 
     @property

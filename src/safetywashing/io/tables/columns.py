@@ -26,76 +26,55 @@ class ColumnMap:
 
     Defaults follow the Safetywashing paper's files. A column given here that the file
     does not have is an error unless it is the default (defaults are optional).
-
-    Attributes
-    ----------
-    model : str
-        Model id column; several columns separated by commas (``"fullname,Precision"``)
-        are joined into one id (``"org/model:bfloat16"``) when the file has no column of
-        that whole name.
-    name : str
-        Display name column.
-    model_class : str
-        Class column (e.g. base/chat).
-    parameters : str
-        Parameter count column.
-    flop : str
-        Compute column (training FLOP by default; see ``compute_kind``).
-    family : str
-        Model family column.
-    flop_scale : float
-        Multiplier turning the compute column into its unit (``1e21`` for "FLOPs (1E21)").
-    parameters_scale : float
-        Multiplier turning the parameters column into a parameter count (``1e9`` for "B").
-    ignore : tuple of str
-        Other non-score columns to skip (``""`` names an unnamed column).
-    default_class : str
-        Class given to every model when the file has no class column.
-    compute_kind : {"flop", "params", "tokens"}
-        What the compute column holds; outputs name it so. Values of zero or below are
-        treated as unknown, with a notice.
-    header_row : int or None
-        Line of the file (1 = first) that holds the header; lines above it are skipped.
-        None: the first non-blank line.
-    skip_rows : int
-        Non-blank rows right under the header to skip (e.g. units or descriptions).
-    duplicates : {"error", "first", "last", "mean", "max"}
-        What to do with a model id on several rows: refuse (naming them), keep the first
-        or last row, or combine the rows' scores cell by cell (mean or max; metadata from
-        the first row).
-    text_columns : {"error", "ignore"}
-        Columns whose cells are mostly text, not scores: refuse them (all named in one
-        message) or skip them with one notice.
-    missing_class : str or None
-        Class for rows whose class cell is empty; None makes an empty cell an error.
-    class_values : tuple of (str, str)
-        Rewrites of class cells: the first pair whose text occurs in the cell (case-
-        insensitive) gives the class (e.g. ``("pretrained", "base")``).
-    max_file_mb, max_rows, max_columns : float, int, int
-        The largest scores table read (see :mod:`safetywashing.core.limits`).
-    layout : {"auto", "none"}
-        ``auto`` recognises the Open LLM Leaderboard's and HELM's exported tables by their
-        columns (see :mod:`safetywashing.io.tables.layouts`); ``none`` reads every file as given.
     """
 
+    #: Model id column; several columns separated by commas (``"fullname,Precision"``) are joined
+    #: into one id (``"org/model:bfloat16"``) when the file has no column of that whole name.
     model: str = "model"
+    #: Display name column.
     name: str = "name"
+    #: Class column (e.g. base/chat).
     model_class: str = "type"
+    #: Parameter count column.
     parameters: str = "model_size"
+    #: Compute column (training FLOP by default; see ``compute_kind``).
     flop: str = "FLOP"
+    #: Model family column.
     family: str = "family"
+    #: Multiplier turning the compute column into its unit (``1e21`` for "FLOPs (1E21)").
     flop_scale: float = 1.0
+    #: Multiplier turning the parameters column into a parameter count (``1e9`` for "B").
     parameters_scale: float = 1.0
+    #: Other non-score columns to skip (``""`` names an unnamed column).
     ignore: tuple[str, ...] = field(default=())
+    #: Class given to every model when the file has no class column.
     default_class: str = DEFAULT_CLASS
+    #: {"flop", "params", "tokens"}: What the compute column holds; outputs name it so. Values of
+    #: zero or below are treated as unknown, with a notice.
     compute_kind: ComputeKind = "flop"
+    #: Line of the file (1 = first) that holds the header; lines above it are skipped. None: the
+    #: first non-blank line.
     header_row: int | None = None
+    #: Non-blank rows right under the header to skip (e.g. units or descriptions).
     skip_rows: int = 0
+    #: {"error", "first", "last", "mean", "max"}: What to do with a model id on several rows: refuse
+    #: (naming them), keep the first or last row, or combine the rows' scores cell by cell (mean or
+    #: max; metadata from the first row).
     duplicates: DuplicatePolicy = "error"
+    #: {"error", "ignore"}: Columns whose cells are mostly text, not scores: refuse them (all named
+    #: in one message) or skip them with one notice.
     text_columns: TextColumnPolicy = "error"
+    #: Class for rows whose class cell is empty; None makes an empty cell an error.
     missing_class: str | None = None
+    #: tuple of (str, str): Rewrites of class cells: the first pair whose text occurs in the cell
+    #: (case- insensitive) gives the class (e.g. ``("pretrained", "base")``).
     class_values: tuple[tuple[str, str], ...] = field(default=())
+    #: {"auto", "none"}: ``auto`` recognises the Open LLM Leaderboard's and HELM's exported tables
+    #: by their columns (see :mod:`safetywashing.io.tables.layouts`); ``none`` reads every file as
+    #: given.
     layout: Literal["auto", "none"] = "auto"
+    #: max_file_mb, max_rows, max_columns: The largest scores table read (see
+    #: :mod:`safetywashing.core.limits`).
     max_file_mb: float = MAX_TABLE_MB
     max_rows: int = MAX_ROWS
     max_columns: int = MAX_COLUMNS

@@ -30,40 +30,29 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class Grid:
-    """A table's header and cells, column by column, as a tokenizer split them.
+    """A table's header and cells, column by column, as a tokenizer split them."""
 
-    Attributes
-    ----------
-    header : list of str
-        Column names, stripped.
-    row_numbers : list of int
-        Each row's number as a spreadsheet shows it (messages name rows by it).
-    texts : dict of int to sequence of str
-        The cells of the columns read as text, by header position; one per row.
-    block : ndarray of shape (n_rows, len(block_positions)) or None
-        The columns read as numbers, NaN where missing.
-    block_positions : tuple of int
-        Header positions of the columns of ``block``, in order.
-    ragged : tuple of (int, int)
-        Rows with more or fewer cells than the header: (row number, cells). Their text
-        is cut or padded with empty cells to the header's width.
-    body : list of (int, list of str) or None
-        The rows as read, when the tokenizer read rows (a long table reads them).
-    order : {"C", "F"}
-        Memory order of a score matrix built from this grid: row-major as the row
-        tokenizer always gave, column-major as pyarrow fills ``block``.
-    sha256 : str or None
-        The file's SHA-256 when the tokenizer computed it while reading.
-    """
-
+    #: Column names, stripped.
     header: list[str]
+    #: Each row's number as a spreadsheet shows it (messages name rows by it).
     row_numbers: list[int]
+    #: The cells of the columns read as text, by header position; one per row.
     texts: dict[int, Sequence[str]]
+    #: ndarray of shape (n_rows, len(block_positions)) or None: The columns read as numbers, NaN
+    #: where missing.
     block: FloatArray | None = None
+    #: Header positions of the columns of ``block``, in order.
     block_positions: tuple[int, ...] = ()
+    #: tuple of (int, int): Rows with more or fewer cells than the header: (row number, cells).
+    #: Their text is cut or padded with empty cells to the header's width.
     ragged: tuple[tuple[int, int], ...] = ()
+    #: list of (int, list of str) or None: The rows as read, when the tokenizer read rows (a long
+    #: table reads them).
     body: list[tuple[int, list[str]]] | None = None
+    #: {"C", "F"}: Memory order of a score matrix built from this grid: row-major as the row
+    #: tokenizer always gave, column-major as pyarrow fills ``block``.
     order: Literal["C", "F"] = "C"
+    #: The file's SHA-256 when the tokenizer computed it while reading.
     sha256: str | None = None
     _block_index: dict[int, int] = field(init=False, repr=False, compare=False)
 

@@ -101,29 +101,19 @@ _HIGHER = ("↑", "higher is better", "higher")
 
 @dataclass(frozen=True)
 class Layout:
-    """A recognised export: its column map and the roles of its benchmark columns.
+    """A recognised export: its column map and the roles of its benchmark columns."""
 
-    Attributes
-    ----------
-    name : str
-        ``openllm-v1``, ``openllm-v2`` or ``helm``.
-    description : str
-        How a notice names it.
-    columns : ColumnMap
-        Column names for this file's header.
-    roles : dict of str to str
-        Role of each benchmark column the layout knows.
-    skip_metadata_rows : bool
-        Whether rows without scores right under the header are skipped (HELM).
-    score_columns : tuple of str
-        The columns that hold scores (for recognising metadata rows).
-    """
-
+    #: ``openllm-v1``, ``openllm-v2`` or ``helm``.
     name: str
+    #: How a notice names it.
     description: str
+    #: Column names for this file's header.
     columns: ColumnMap
+    #: Role of each benchmark column the layout knows.
     roles: dict[str, Role] = field(default_factory=dict)
+    #: Whether rows without scores right under the header are skipped (HELM).
     skip_metadata_rows: bool = False
+    #: The columns that hold scores (for recognising metadata rows).
     score_columns: tuple[str, ...] = ()
     header: tuple[str, ...] = ()
     directions: dict[str, Direction] = field(default_factory=dict)

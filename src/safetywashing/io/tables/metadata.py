@@ -38,23 +38,15 @@ _DIRECTION_WORDS: dict[str, Direction] = {
 
 @dataclass(frozen=True)
 class BenchmarkMetadata:
-    """Benchmark metadata read from a file.
+    """Benchmark metadata read from a file."""
 
-    Attributes
-    ----------
-    infos : dict of str to BenchmarkInfo
-        One entry per benchmark row.
-    declares_roles : bool
-        Whether the file had a role column. A file without one (the paper's
-        ``benchmarks_info.csv``) is a catalogue: entries absent from the scores are
-        ignored. A file with roles describes the analysis, so a benchmark it names must
-        be in the scores.
-    source : SourceFile
-        The file and its hash.
-    """
-
+    #: One entry per benchmark row.
     infos: dict[str, BenchmarkInfo]
+    #: Whether the file had a role column. A file without one (the paper's ``benchmarks_info.csv``)
+    #: is a catalogue: entries absent from the scores are ignored. A file with roles describes the
+    #: analysis, so a benchmark it names must be in the scores.
     declares_roles: bool
+    #: The file and its hash.
     source: SourceFile
 
 

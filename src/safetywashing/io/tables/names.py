@@ -87,13 +87,7 @@ class Unmatched:
 
 @dataclass(frozen=True)
 class MatchReport:
-    """Every input name either matched or listed as unmatched, in input order.
-
-    Attributes
-    ----------
-    matches : tuple of NameMatch
-    unmatched : tuple of Unmatched
-    """
+    """Every input name either matched or listed as unmatched, in input order."""
 
     matches: tuple[NameMatch, ...]
     unmatched: tuple[Unmatched, ...]

@@ -17,22 +17,14 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class NewScores:
-    """A new benchmark's scores as read from a file.
+    """A new benchmark's scores as read from a file."""
 
-    Attributes
-    ----------
-    benchmark : str
-        Its name (the score column's header, or the file's stem for a ``score`` column).
-    models : tuple of str
-    scores : ndarray of shape (n,)
-    source : str
-        The file, for messages.
-    sha256 : str
-    """
-
+    #: Its name (the score column's header, or the file's stem for a ``score`` column).
     benchmark: str
     models: tuple[str, ...]
+    #: ndarray of shape (n,)
     scores: FloatArray
+    #: The file, for messages.
     source: str
     sha256: str = ""
 

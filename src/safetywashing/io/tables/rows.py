@@ -84,18 +84,12 @@ def delimiter_of(path: Path, first_line: str) -> str:
 
 @dataclass(frozen=True)
 class Rows:
-    """A table file's header and its non-blank rows.
-
-    Attributes
-    ----------
-    header : list of str
-    body : list of (int, list of str)
-        Each row with its number as a spreadsheet shows it (the header's row is 1 in a
-        file without leading blank lines; blank rows count, so the numbers in messages
-        point at the right line).
-    """
+    """A table file's header and its non-blank rows."""
 
     header: list[str]
+    #: list of (int, list of str): Each row with its number as a spreadsheet shows it (the header's
+    #: row is 1 in a file without leading blank lines; blank rows count, so the numbers in messages
+    #: point at the right line).
     body: list[tuple[int, list[str]]]
 
 
