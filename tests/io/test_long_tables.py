@@ -81,3 +81,24 @@ def test_a_tab_separated_file_named_csv_is_read_as_tsv(
     table = read_scores(path)
     assert table.benchmark_ids == ("a", "b", "c") and len(table.models) == 6
     assert main(["audit", str(path), "--capabilities", "a,b", "--format", "csv"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("rows", "row", "here", "there"),
+    [
+        # The repeated (model, benchmark) row with another class comes last ...
+        (["m1,base,a,0.5", "m1,base,b,0.6", "m1,chat,a,0.5"], 4, "chat", "base"),
+        # ... or first: before, only this order was refused (row order changed the result).
+        (["m1,chat,a,0.5", "m1,base,b,0.6", "m1,base,a,0.5"], 3, "base", "chat"),
+    ],
+)
+def test_a_repeated_row_with_another_class_is_refused_in_any_order(
+    tmp_path: Path, rows: list[str], row: int, here: str, there: str
+) -> None:
+    path = _write(tmp_path / "long.csv", _long(rows))
+    with pytest.raises(InputError) as caught:
+        read_scores(path)
+    assert str(caught.value) == (
+        f"{path}, row {row}: model 'm1' has model class '{here}' here but '{there}' in row 2; "
+        "give each model one value."
+    )

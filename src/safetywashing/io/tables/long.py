@@ -85,6 +85,9 @@ def read_long(
         )
         score = parse_score(row[score_position], where)
         percents.see(benchmark_id, row[score_position], where, row_number)
+        # Every row's metadata is checked, a repeated pair's too: the rows of a model must
+        # agree whatever their order.
+        _see_model_metadata(path, row_number, model_id, row, metadata, seen_metadata)
         key = (model_id, benchmark_id)
         if key in first_row:
             previous_row, previous = first_row[key]
@@ -97,7 +100,6 @@ def read_long(
             continue
         first_row[key] = (row_number, score)
         records.append((model_id, benchmark_id, score))
-        _see_model_metadata(path, row_number, model_id, row, metadata, seen_metadata)
     models = [
         _long_model(model_id, f"{path}, row {first} (model '{model_id}')", values, columns)
         for model_id, (first, values) in seen_metadata.items()
