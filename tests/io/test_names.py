@@ -124,6 +124,19 @@ def test_alias_to_an_unknown_panel_model_is_refused() -> None:
     )
 
 
+def test_an_alias_renaming_a_panel_model_into_another_is_refused_not_ignored() -> None:
+    # Before, 'gpt-4' matched itself and the alias to 'gpt-4-0613' was silently dropped.
+    with pytest.raises(InputError) as caught:
+        match_names(["gpt-4"], ["gpt-4", "gpt-4-0613"], aliases={"gpt-4": "gpt-4-0613"})
+    assert str(caught.value) == (
+        "The alias 'gpt-4' points to 'gpt-4-0613', but 'gpt-4' is itself a model of the "
+        "panel; remove the alias, or point it at its own name."
+    )
+    # An alias naming a model as itself changes nothing.
+    report = match_names(["gpt-4"], ["gpt-4", "gpt-4-0613"], aliases={"gpt-4": "gpt-4"})
+    assert [(m.name, m.panel_id, m.how) for m in report.matches] == [("gpt-4", "gpt-4", "exact")]
+
+
 def test_read_aliases(tmp_path: Path) -> None:
     path = tmp_path / "aliases.csv"
     path.write_text("alias,model\nllama2-7b,Llama-2-7b-hf\n\nyi,Yi-6B\n", encoding="utf-8")

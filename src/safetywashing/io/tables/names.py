@@ -192,7 +192,8 @@ def match_names(
     Raises
     ------
     InputError
-        If an alias points to a model the panel does not have.
+        If an alias points to a model the panel does not have, or renames a panel model
+        into another.
     """
     known = set(panel_ids)
     by_key: dict[str, set[str]] = {}
@@ -210,6 +211,12 @@ def match_names(
             raise InputError(
                 f"The alias '{alias}' points to '{target}', which is not a model of the panel"
                 f"{suggestion(target, panel_ids)}; fix the alias file."
+            )
+        if alias in known and alias != target:
+            # Either reading would be a guess: the name is a model of its own.
+            raise InputError(
+                f"The alias '{alias}' points to '{target}', but '{alias}' is itself a model of "
+                "the panel; remove the alias, or point it at its own name."
             )
         alias_exact[alias] = target
         alias_by_key.setdefault(normalize_name(alias), set()).add(target)
