@@ -122,6 +122,21 @@ class Grid:
             for number, cells in zip(self.row_numbers, zip(*columns, strict=True), strict=True)
         ]
 
+    def take(self, indices: Sequence[int]) -> Grid:
+        """This grid with only the rows at ``indices`` (positions under the header), in
+        that order."""
+        chosen = list(indices)
+        numbers = [self.row_numbers[i] for i in chosen]
+        kept = set(numbers)
+        return replace(
+            self,
+            row_numbers=numbers,
+            texts={p: [cells[i] for i in chosen] for p, cells in self.texts.items()},
+            block=None if self.block is None else self.block[chosen],
+            ragged=tuple(r for r in self.ragged if r[0] in kept),
+            body=None if self.body is None else [self.body[i] for i in chosen],
+        )
+
     def drop_leading(self, count: int) -> Grid:
         """This grid without its first ``count`` rows."""
         if count == 0:

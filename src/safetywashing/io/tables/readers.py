@@ -47,8 +47,9 @@ from safetywashing.io.tables.metadata import (
     apply_benchmark_metadata,
     read_benchmark_info,
 )
+from safetywashing.io.tables.notices import Notices
 from safetywashing.io.tables.rows import Rows, frame_rows, is_long_table, read_rows
-from safetywashing.io.tables.wide import Notices, read_wide, text_positions
+from safetywashing.io.tables.wide import read_wide, text_positions
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import NoReturn
 
 import numpy as np
 
-from safetywashing.core.errors import InputError, InputNotice, name_list, suggestion
+from safetywashing.core.errors import InputError, name_list, suggestion
 from safetywashing.core.table import (
     COMPUTE_LABELS,
     BenchmarkInfo,
@@ -36,39 +35,9 @@ from safetywashing.io.tables.cells import (
     scan_scores,
 )
 from safetywashing.io.tables.columns import DEFAULT_COLUMNS, ColumnMap
+from safetywashing.io.tables.duplicates import resolve_duplicates
 from safetywashing.io.tables.grid import Grid
-
-
-class Notices:
-    """Remarks made while reading one file: each one stderr line, all names in the notes.
-
-    A notice names what was done and to which models or columns; the warning (one line
-    on stderr, given by :meth:`emit` once the file has been read without error) shows
-    the first few names and a count, the table's ``notes`` (the JSON output,
-    ``--verbose``) keep every name.
-    """
-
-    def __init__(self) -> None:
-        self.notes: list[str] = []
-        self._short: list[str] = []
-
-    def add(self, summary: str, names: Sequence[str] = ()) -> None:
-        """Record ``summary`` (a sentence without its final period) about ``names``."""
-        if not names:
-            self.notes.append(f"{summary}.")
-            self._short.append(f"{summary}.")
-            return
-        self.notes.append(f"{summary}: {name_list(names, limit=None)}.")
-        short = f"{summary}: {name_list(names)}"
-        if len(names) > 4:
-            short += " (all in the output's notes; --verbose lists them)"
-        self._short.append(short + ".")
-
-    def emit(self) -> None:
-        """Warn each notice (:class:`~safetywashing.core.errors.InputNotice`), one line each."""
-        for message in self._short:
-            warnings.warn(message, InputNotice, stacklevel=4)
-
+from safetywashing.io.tables.notices import Notices
 
 _UNNAMED = re.compile(r"(Unnamed: \d+(_level_\d+)?)?")
 
@@ -297,7 +266,9 @@ def read_wide(
             )  # fmt: skip
     models = _drop_nonpositive_compute(path, header, meta_positions, models, columns, notices)
     values = _score_matrix(grid, score_positions, scans)
-    values, models = _resolve_duplicates(path, values, models, row_numbers, columns, notices)
+    values, models = resolve_duplicates(
+        path, values, models, row_numbers, columns.duplicates, notices
+    )
     bench_ids = [header[p] for p in score_positions]
     known = {b.id: b for b in benchmarks}
     table = ScoreTable(
@@ -386,8 +357,10 @@ def _score_matrix(grid: Grid, positions: list[int], scans: dict[int, ScoreScan])
     return values
 
 
-_TRUE = frozenset({"true", "yes", "1"})
-_FALSE = frozenset({"false", "no", "0"})
+#: Cells of a yes/no class column (``1.0``/``0.0``: a 0/1 column saved by a program
+#: that wrote it as floats).
+_TRUE = frozenset({"true", "yes", "1", "1.0"})
+_FALSE = frozenset({"false", "no", "0", "0.0"})
 
 
 def _flag_classes(
@@ -440,7 +413,7 @@ def _without_text_columns(
     leading = 0
     while leading < grid.n_rows and any(leading in cells for cells in not_numbers):
         leading += 1
-    if 0 < leading < grid.n_rows and all(max(cells) < leading for cells in not_numbers):
+    if 0 < leading < grid.n_rows and _leading_rows_differ(grid, positions, scans, text, leading):
         first, last = grid.row_numbers[0], grid.row_numbers[leading - 1]
         raise InputError(
             f"{path}: the first {leading} row{'s' if leading > 1 else ''} under the header "
@@ -456,6 +429,36 @@ def _without_text_columns(
         )
     notices.add(f"{path}: {len(names)} text column{'s' if len(names) > 1 else ''} left out", names)
     return [p for p in positions if p not in text]
+
+
+def _leading_rows_differ(
+    grid: Grid,
+    positions: list[int],
+    scans: dict[int, ScoreScan],
+    text: list[int],
+    leading: int,
+) -> bool:
+    """Whether the first ``leading`` rows differ in kind from the rest: no score column
+    holds a number in them, and every text column holds numbers (only) below them.
+
+    Rows of units or descriptions under a header look so; a column of numbers with unit
+    suffixes, filled in for the first rows only, does not (skipping those rows would
+    drop the models they hold).
+    """
+    for position in positions:
+        top = scans[position].values[:leading] if position in scans else None
+        if top is None:
+            if not np.isnan(grid.numbers(position)[:leading]).all():
+                return False
+        elif not all(math.isnan(value) for value in top):
+            return False
+    for position in text:
+        scan = scans[position]
+        if max(scan.not_numbers) >= leading:
+            return False
+        if all(math.isnan(value) for value in scan.values[leading:]):
+            return False
+    return True
 
 
 def _fill_empty_class(
@@ -504,81 +507,17 @@ def _drop_nonpositive_compute(
         return models
     column = header[meta_positions["flop"]]
     label = COMPUTE_LABELS[columns.compute_kind][0]
+    # Counted by model, not by row: a model on several rows is one model once merged.
+    names = list(dict.fromkeys(models[i].id for i in bad))
     notices.add(
-        f"{path}: {len(bad)} model{'s have' if len(bad) > 1 else ' has'} zero or negative "
+        f"{path}: {len(names)} model{'s have' if len(names) > 1 else ' has'} zero or negative "
         f"'{column}' ({label}), read as unknown and left out of the compute correlations",
-        [models[i].id for i in bad],
+        names,
     )
     dropped = set(bad)
     return [
         replace(model, flop=math.nan) if i in dropped else model for i, model in enumerate(models)
     ]
-
-
-def _resolve_duplicates(
-    path: Path,
-    values: np.ndarray,
-    models: list[ModelInfo],
-    row_numbers: list[int],
-    columns: ColumnMap,
-    notices: Notices,
-) -> tuple[np.ndarray, list[ModelInfo]]:
-    if len({model.id for model in models}) == len(models):
-        return values, models
-    groups: dict[str, list[int]] = {}
-    for index, model in enumerate(models):
-        groups.setdefault(model.id, []).append(index)
-    repeated = {model_id: rows for model_id, rows in groups.items() if len(rows) > 1}
-    if not repeated:
-        return values, models
-    examples = [
-        f"'{model_id}' in rows {', '.join(str(row_numbers[i]) for i in rows)}"
-        for model_id, rows in list(repeated.items())[:3]
-    ]
-    more = f" and {len(repeated) - 3} more" if len(repeated) > 3 else ""
-    if columns.duplicates == "error":
-        count = len(repeated)
-        raise InputError(
-            f"{path}: {count} model{'s appear' if count > 1 else ' appears'} on more than one "
-            f"row ({'; '.join(examples)}{more}); keep one row per model, choose with "
-            "--duplicates first|last|mean|max, or build the id from several columns with "
-            "--model-column a,b."
-        )
-    kept_values: list[np.ndarray] = []
-    kept_models: list[ModelInfo] = []
-    for rows in groups.values():
-        block = values[rows]
-        if columns.duplicates == "first":
-            row, model = block[0], models[rows[0]]
-        elif columns.duplicates == "last":
-            row, model = block[-1], models[rows[-1]]
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # an all-empty column
-                combine = np.nanmean if columns.duplicates == "mean" else np.nanmax
-                row = combine(block, axis=0)
-                # The compute figures are combined like the scores, so that the result
-                # does not depend on which of the rows comes first.
-                first = models[rows[0]]
-                flop = combine(np.array([models[i].flop for i in rows], dtype=np.float64))
-                parameters = combine(
-                    np.array([models[i].parameters for i in rows], dtype=np.float64)
-                )
-            model = replace(first, flop=float(flop), parameters=float(parameters))
-        kept_values.append(row)
-        kept_models.append(model)
-    what = {
-        "first": "kept the first row of each",
-        "last": "kept the last row of each",
-        "mean": "averaged their scores cell by cell",
-        "max": "kept the highest score of each cell",
-    }[columns.duplicates]
-    notices.add(
-        f"{path}: {len(repeated)} model{'s' if len(repeated) > 1 else ''} on more than one row, "
-        f"{what} (--duplicates {columns.duplicates})",
-        list(repeated),
-    )
-    return np.vstack(kept_values), kept_models
 
 
 def _class_text(cell: str, columns: ColumnMap) -> str:
