@@ -46,13 +46,14 @@ def test_table_files_figure_and_exports(
     assert "De-entangled subset:" in captured.out
     names = sorted(p.name for p in out.iterdir())
     assert names == [
-        "categories.csv", "items.csv", "items.json", "subset_ids.txt",
+        "categories.csv", "items.csv", "items.json", "subset_ids.json", "subset_ids.txt",
         "syn_items_subset.py", "syn_items_subset.yaml",
     ]  # fmt: skip
     document = json.loads((out / "items.json").read_text())
     assert document["kind"] == "safetywashing-items"
     kept = (out / "subset_ids.txt").read_text().split()
     assert kept == document["subset"]["kept"]
+    assert json.loads((out / "subset_ids.json").read_text()) == kept
     assert "include: syn_items.yaml" in (out / "syn_items_subset.yaml").read_text()
     namespace: dict[str, object] = {}
     exec((out / "syn_items_subset.py").read_text(), namespace)  # the filter is valid Python

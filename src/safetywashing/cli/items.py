@@ -203,7 +203,16 @@ def items_command(
             "items.json": render.items_json(result, chosen),
         }
         if chosen is not None:
-            files["subset_ids.txt"] = render.inspect_sample_ids(chosen)
+            files["subset_ids.json"] = render.inspect_sample_ids_json(chosen)
+            if all(render.recipe_safe(item) for item in chosen.kept):
+                files["subset_ids.txt"] = render.inspect_sample_ids(chosen)
+            else:
+                print(
+                    "note: some kept ids hold a comma or a line break, which --sample-id "
+                    "would split, so subset_ids.txt is not written; subset_ids.json lists "
+                    "them exactly (Inspect's Python API takes it as sample_id=).",
+                    file=sys.stderr,
+                )
             if lm_eval_task is not None:
                 files.update(render.lm_eval_subset_files(chosen, lm_eval_task))
         written = write_files(out, files, force=force)

@@ -8,6 +8,7 @@ to the kept ones, and an Inspect sample-id list.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -163,8 +164,10 @@ def lm_eval_subset_files(subset: ItemSubset, lm_eval_task: str) -> dict[str, str
     The YAML includes the original task's YAML (``include: TASK.yaml``, so place both
     files beside it) under a new name and filters the documents with
     ``process_docs: !function TASK_subset.process_docs``. lm-eval's ``doc_id`` is a
-    document's position in the evaluated split, so integer item ids are kept by
-    position; other ids are matched against the document's ``id`` field.
+    document's position in the evaluated split, so when every kept id is such a position
+    (a whole number) documents are kept by position alone, never by a field of their own
+    (a split may hold an ``id`` field that is another number); otherwise the ids are
+    matched against the document's ``id`` field alone.
 
     The task name becomes file names, YAML and Python, so it must be a plain name
     (letters, digits, ``_``, ``-`` and ``.``, starting with a letter or digit); the
@@ -194,18 +197,51 @@ def lm_eval_subset_files(subset: ItemSubset, lm_eval_task: str) -> dict[str, str
         f"task: {task}_subset\n"
         f"process_docs: !function {module}.process_docs\n"
     )
+    by_position = all(_is_position(item) for item in kept)
+    test = "str(index) in KEEP" if by_position else "str(doc.get('id', '')) in KEEP"
     python = (
         f'"""Keep the documents of {task} in the de-entangled subset."""\n\n'
         f"KEEP = frozenset({kept!r})\n\n\n"
         "def process_docs(dataset):\n"
         "    def keep(doc, index):\n"
-        "        return str(index) in KEEP or str(doc.get('id', '')) in KEEP\n\n"
+        f"        return {test}\n\n"
         "    return dataset.filter(keep, with_indices=True)\n"
     )
     return {f"{task}_subset.yaml": yaml, f"{module}.py": python}
 
 
+def _is_position(item: str) -> bool:
+    """An lm-eval ``doc_id``: a whole number written as lm-eval writes it (``0``, ``17``)."""
+    return item.isascii() and item.isdigit() and (item == "0" or not item.startswith("0"))
+
+
+def recipe_safe(item: str) -> bool:
+    """Whether an id survives ``--sample-id "$(paste -sd, FILE)"`` (no comma, no line break)."""
+    return not any(c in item for c in ",\n\r")
+
+
 def inspect_sample_ids(subset: ItemSubset) -> str:
     """The kept sample ids, one a line (``inspect eval TASK --sample-id`` takes them
-    comma-separated: ``--sample-id "$(paste -sd, FILE)"``)."""
+    comma-separated: ``--sample-id "$(paste -sd, FILE)"``).
+
+    Raises
+    ------
+    InputError
+        If an id holds a comma or a line break, which that recipe would split.
+    """
+    unsafe = [item for item in subset.kept if not recipe_safe(item)]
+    if unsafe:
+        raise InputError(
+            f"{len(unsafe)} kept ids hold a comma or a line break (first {unsafe[0]!r}), which "
+            "--sample-id would split",
+            param="subset",
+            remedy="use inspect_sample_ids_json, whose list Inspect's Python API takes as "
+            "sample_id=",
+        )
     return "".join(f"{item}\n" for item in subset.kept)
+
+
+def inspect_sample_ids_json(subset: ItemSubset) -> str:
+    """The kept sample ids as a JSON list, exact whatever they hold (for Inspect's Python
+    API: ``eval(task, sample_id=json.load(open("subset_ids.json")))``)."""
+    return json.dumps(list(subset.kept), ensure_ascii=False) + "\n"
