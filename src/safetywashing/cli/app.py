@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="safetywashing")
     except InputError as error:
         WARNINGS.flush()
-        from safetywashing.report.console import escaped
+        from safetywashing.report.text import escaped
 
         print(f"error: {escaped(error.for_command_line(parameter_flags()))}", file=sys.stderr)
         return 2

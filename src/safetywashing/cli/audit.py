@@ -91,7 +91,7 @@ def audit_command(
     _check_outputs(report, out, inputs_of(scores, columns))
     result = load_and_audit(scores, columns, settings, uncertainty)
     if verbose:
-        from safetywashing.report.console import escaped
+        from safetywashing.report.text import escaped
 
         for note in result.notes:
             print(f"note: {escaped(note)}", file=sys.stderr)

@@ -94,7 +94,7 @@ def ingest_command(
     from safetywashing.io.frameworks import ingest
     from safetywashing.io.frameworks.output import write_long, write_wide
     from safetywashing.io.writers import check_apart
-    from safetywashing.report.console import escaped
+    from safetywashing.report.text import escaped
 
     if format_alias is not None:
         if framework != "auto" and framework != format_alias:
@@ -184,7 +184,7 @@ def _print_skipped_and_notes(
     """What the readers skipped and noted, on stderr (the first notes, or all if verbose)."""
     from rich.console import Console
 
-    from safetywashing.report.console import escaped
+    from safetywashing.report.text import escaped
 
     err = Console(stderr=True, soft_wrap=True, highlight=False)
     if skipped:
@@ -216,7 +216,7 @@ def _ingest_items(
 
     from safetywashing.io.frameworks.items import ingest_items
     from safetywashing.items.table import write_item_table
-    from safetywashing.report.console import escaped
+    from safetywashing.report.text import escaped
 
     if item_id not in ("id", "hash"):
         raise InputError(f"--item-id {item_id} is unknown; use id or hash.")

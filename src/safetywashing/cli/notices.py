@@ -43,7 +43,7 @@ class WarningLines:
         line: str | None = None,
     ) -> None:
         """Print one warning (the signature of :func:`warnings.showwarning`)."""
-        from safetywashing.report.console import escaped
+        from safetywashing.report.text import escaped
 
         text = escaped(str(message))
         if issubclass(category, InputNotice):

@@ -11,10 +11,11 @@ from rich.text import Text
 
 from safetywashing.core.document import dumps
 from safetywashing.panels.result import AtlasResult
-from safetywashing.report.console import elide_middle, escaped, name_column_width
+from safetywashing.report.console import elide_middle, name_column_width
 from safetywashing.report.figures.style import plain
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
 from safetywashing.report.numbers import format_number
+from safetywashing.report.text import escaped
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -11,9 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from safetywashing.panels.result import CheckResult
-from safetywashing.report.console import escaped
 from safetywashing.report.latex import escape_latex, escape_markdown, latex_percent
 from safetywashing.report.numbers import format_number
+from safetywashing.report.text import escaped
 
 # The check's numbers: "45.2%", "n/a" when undefined.
 _percent = partial(format_number, missing="n/a", suffix="%")

@@ -10,7 +10,6 @@ narrow; numbers and decisions are never cut.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -27,6 +26,7 @@ from safetywashing.audit.result import (
 from safetywashing.core.errors import InputError, suggestion
 from safetywashing.report.numbers import signed
 from safetywashing.report.reading import TableView, grouped_benchmarks, synthetic_banner
+from safetywashing.report.text import escaped
 
 _STYLE = {
     "inverse": "bold magenta",
@@ -42,39 +42,6 @@ _DECISIONS = ("inconclusive", "entangled", "moderate", "distinct", "inverse", "h
 #: Marks a capability benchmark (one of those forming the capability score).
 CAPABILITY_MARK = "◆"
 MIN_NAME_WIDTH = 12
-
-
-#: Unicode categories shown as escapes: controls (terminal escapes), format characters
-#: (bidi overrides such as U+202E, zero-width spaces and joiners), line and paragraph
-#: separators, and lone surrogates.
-_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
-
-
-def escaped(text: str, *, keep: str = "\n\t") -> str:
-    r"""Text safe to show: control and invisible characters written as escapes.
-
-    A name or cell can hold terminal escape sequences (``\x1b]0;title\x07`` sets the
-    window title), a right-to-left override that makes ``txt.exe`` read as ``exe.txt``,
-    or zero-width characters that make two names look the same. Printed raw they act on
-    the terminal or mislead the reader, in Markdown and LaTeX as much as on a terminal,
-    so they are shown as ``\x1b``, ``\u202e``, ``\u200b``. The characters in ``keep``
-    (line feed and tab by default) are left as they are.
-
-    Examples
-    --------
-    >>> escaped("m1\x1b[2J")
-    'm1\\x1b[2J'
-    >>> escaped("a\u202eb\u200bc")
-    'a\\u202eb\\u200bc'
-    """
-    if text.isprintable():
-        return text
-    return "".join(
-        ch.encode("unicode_escape", "backslashreplace").decode("ascii")
-        if ch not in keep and unicodedata.category(ch) in _HIDDEN
-        else ch
-        for ch in text
-    )
 
 
 def name_column_width(width: int, others: Sequence[Sequence[str]]) -> int:

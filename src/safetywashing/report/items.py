@@ -20,9 +20,9 @@ from rich.text import Text
 from safetywashing.core.document import dumps
 from safetywashing.core.errors import InputError
 from safetywashing.items.result import ItemAnalysis, ItemSubset
-from safetywashing.report.console import escaped
 from safetywashing.report.figures.style import figure_style, plain
 from safetywashing.report.numbers import format_number
+from safetywashing.report.text import escaped
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -20,9 +20,9 @@ from collections.abc import Callable
 
 from safetywashing._version import __version__
 from safetywashing.audit.result import CAPABILITY_SCORE, AuditResult, BenchmarkResult, ClassAudit
-from safetywashing.report.console import escaped
 from safetywashing.report.numbers import format_number
 from safetywashing.report.reading import grouped_benchmarks
+from safetywashing.report.text import escaped
 
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}",
