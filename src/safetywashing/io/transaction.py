@@ -18,6 +18,12 @@ A writer holds an advisory lock on ``.DIR.lock`` beside the folder (:func:`outpu
 ``flock`` on POSIX, a ``msvcrt`` byte lock on Windows; the lock dies with its process),
 so a second concurrent writer is refused and whatever the lock's holder finds beside
 the folder is a dead writer's leftover.
+
+The replacement keeps the folder's mode, owner and group (run as root, too). Another
+program that writes into the folder while it is replaced does not lose its file: what
+appears in the previous folder after the run copied its list is moved into the new
+one (:func:`_rescue_late_files`). A file such a program still holds open in the
+previous folder and writes to after that is gone with it, as with any swapped folder.
 """
 
 from __future__ import annotations
@@ -263,7 +269,8 @@ def swappable(folder: Path) -> bool:
     folder (or above it), not a link or a mount point, at most :data:`SWAP_ENTRIES`
     entries, no sub-folder but ``figures``, and only regular files, folders and links on
     its own file system (what the run does not write is hard-linked into the
-    replacement; on Windows, where re-creating a link takes a privilege, no links).
+    replacement; on Windows, where re-creating a link takes a privilege, no links), and
+    owned by this user or written by root (the replacement keeps the owner and mode).
     Any other folder has its files replaced one by one.
     """
     if not folder.exists():
@@ -274,6 +281,8 @@ def swappable(folder: Path) -> bool:
         return False
     if os.path.ismount(absolute) or absolute == Path.home():
         return False
+    if hasattr(os, "geteuid") and os.geteuid() not in (0, absolute.stat().st_uid):
+        return False  # a swap would make the folder ours; replace its files instead
     kinds = {stat.S_IFREG, stat.S_IFDIR} | ({stat.S_IFLNK} if os.name != "nt" else set())
     device = absolute.stat().st_dev
     seen = 0
@@ -334,13 +343,63 @@ def publish_folder(folder: Path, files: Mapping[str, str | bytes]) -> None:
     if absolute.exists():
         _keep_others(absolute, stage, files)  # what this run does not write stays
         os.chmod(stage, absolute.stat().st_mode & 0o7777)
+        _keep_owner(absolute, stage)
         fsync_folder(stage)
-        shutil.rmtree(replace_folder(stage, absolute), ignore_errors=True)
+        previous = replace_folder(stage, absolute)
+        _rescue_late_files(previous, absolute, files)
+        shutil.rmtree(previous, ignore_errors=True)
     else:
         os.chmod(stage, 0o777 & ~current_umask())
         fsync_folder(stage)
         os.rename(stage, absolute)
     fsync_folder(absolute.parent)
+
+
+def _rescue_late_files(previous: Path, folder: Path, files: Mapping[str, str | bytes]) -> None:
+    """Move into ``folder`` what another program wrote into it while it was being replaced.
+
+    Files the run does not write were hard-linked into the replacement before the swap;
+    one created (or replaced by a rename) after that is only in the previous folder, and
+    is moved over instead of being removed with it.
+    """
+    written = {os.path.normpath(name) for name in files}
+    for root, _, names in os.walk(previous):
+        relative = os.path.relpath(root, previous)
+        for name in names:
+            key = os.path.normpath(os.path.join(relative, name))
+            if key in written:
+                continue
+            old, new = os.path.join(root, name), folder / key
+            before = os.lstat(old)
+            try:
+                after: os.stat_result | None = os.lstat(new)
+            except FileNotFoundError:
+                after = None
+            if after is not None and (
+                os.path.samestat(before, after)
+                or (stat.S_ISLNK(before.st_mode) and os.readlink(old) == os.readlink(new))
+            ):
+                continue
+            new.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old, new)
+
+
+def _keep_owner(folder: Path, stage: Path) -> None:
+    """Give the staging folder (and its sub-folders) the owner and group of ``folder``.
+
+    Run as root, the swap would otherwise hand a user's folder to root. Only root (or
+    the owner, for a group it belongs to) may do this; :func:`swappable` leaves another
+    user's folder to the file-by-file path for everyone else.
+    """
+    if not hasattr(os, "chown"):
+        return
+    info = folder.stat()
+    for root, folders, _ in os.walk(stage):
+        for path in (root, *(os.path.join(root, name) for name in folders)):
+            here = os.lstat(path)
+            if (here.st_uid, here.st_gid) != (info.st_uid, info.st_gid):
+                with contextlib.suppress(PermissionError):
+                    os.chown(path, info.st_uid, info.st_gid, follow_symlinks=False)
 
 
 def replace_folder(stage: Path, folder: Path) -> Path:

@@ -123,13 +123,17 @@ def check_apart(
     """
     sources = [(what, Path(path)) for what, path in inputs if path is not None]
     for flag, target in files:
-        for what, source in sources if target is not None else ():
-            if _same(Path(target), source):
+        if target is None:
+            continue
+        for what, source in sources:
+            if _same(target, source):
                 raise InputError(f"{flag} {target} is {what} {source}; give {flag} another path.")
     for flag, folder in folders:
-        for what, source in sources if folder is not None else ():
-            same = _same(Path(folder), source)
-            if same or _holds(Path(folder), source):
+        if folder is None:
+            continue
+        for what, source in sources:
+            same = _same(folder, source)
+            if same or _holds(folder, source):
                 raise InputError(
                     f"{flag} {folder} {'is' if same else 'holds'} {what} {source}; give {flag} "
                     "a folder that holds no input, or move the input out of it."
