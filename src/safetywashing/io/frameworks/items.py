@@ -38,7 +38,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from safetywashing.core.errors import InputError
-from safetywashing.io.frameworks._safe import SafeZip, Unreadable, load_json, read_bounded
+from safetywashing.io.frameworks._safe import (
+    SafeZip,
+    Unreadable,
+    load_json,
+    loads_text,
+    read_bounded,
+)
 from safetywashing.io.frameworks.lm_eval import model_name
 
 if TYPE_CHECKING:
@@ -193,9 +199,13 @@ def read_lm_eval_samples(
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise Unreadable(f"line {number} is not valid JSON") from None
+            # Bounded: an integer of thousands of digits or arrays nested 100,000 deep
+            # make the skip list, not a traceback.
+            record = loads_text(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise Unreadable(f"line {number} is not UTF-8 text") from None
+        except Unreadable as error:
+            raise Unreadable(f"line {number} {error.reason}") from None
         if not isinstance(record, dict) or "doc_id" not in record:
             raise Unreadable(f"line {number} has no doc_id: not an lm-eval samples file")
         doc_id = str(record["doc_id"])
@@ -203,7 +213,8 @@ def read_lm_eval_samples(
         if doc_id in rows and record.get("filter", "none") != "none":
             continue
         names = record.get("metrics")
-        chosen = metric or (names[0] if isinstance(names, list) and names else None)
+        listed = names[0] if isinstance(names, list) and names else None
+        chosen = metric or (listed if isinstance(listed, str) else None)
         if chosen is None:
             chosen = next((k for k in ("acc", "exact_match", "acc_norm") if k in record), None)
         value = _score(record.get(chosen)) if chosen else None
