@@ -9,6 +9,7 @@ came from. This module holds the panel's types and their JSON form.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -81,12 +82,40 @@ _TO_JSON: dict[str, Callable[[Any], Any]] = {
     "tuple[float, ...]": lambda values: [finite(v) for v in values],
     "tuple[str, ...]": list,
 }
+
+
+def _text(value: Any) -> str:
+    """A text field as stored; anything else (a number, null) is a damaged file."""
+    if not isinstance(value, str):
+        raise _Malformed(f"{_shown(value)}, not a text")
+    return value
+
+
+def _tuple_of_text(values: Any) -> tuple[str, ...]:
+    if not isinstance(values, list):
+        raise _Malformed(f"{_shown(values)}, not a list of texts")
+    return tuple(_text(value) for value in values)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+class _Malformed(ValueError):
+    """A field of a panel file holding the wrong kind of value (``what`` says which)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
 _FROM_JSON: dict[str, Callable[[Any], Any]] = {
-    "str": lambda value: value,
+    "str": _text,
     "int": int,
     "float": number,
     "tuple[float, ...]": lambda values: tuple(number(v) for v in values),
-    "tuple[str, ...]": tuple,
+    "tuple[str, ...]": _tuple_of_text,
 }
 
 
@@ -95,9 +124,21 @@ def _record(item: PanelModel | PanelBenchmark) -> dict[str, Any]:
     return {f.name: _TO_JSON[str(f.type)](getattr(item, f.name)) for f in fields(item)}
 
 
-def _from_record(kind: type[_Record], data: dict[str, Any]) -> _Record:
-    """The inverse of :func:`_record` (a missing key raises KeyError)."""
-    return kind(**{f.name: _FROM_JSON[str(f.type)](data[f.name]) for f in fields(kind)})
+def _from_record(kind: type[_Record], data: dict[str, Any], where: str) -> _Record:
+    """The inverse of :func:`_record` (a missing key raises KeyError).
+
+    Raises
+    ------
+    _Malformed
+        If a field holds the wrong kind of value (``where`` names the record).
+    """
+    values = {}
+    for item in fields(kind):
+        try:
+            values[item.name] = _FROM_JSON[str(item.type)](data[item.name])
+        except _Malformed as error:
+            raise _Malformed(f'{where} has "{item.name}": {error.what}') from None
+    return kind(**values)
 
 
 @dataclass(frozen=True)
@@ -173,8 +214,14 @@ class PanelClass:
             variance_explained=number(data["variance_explained"]),
             mean_capability_correlation=number(data["mean_capability_correlation"]),
             score_compute_correlation=number(data["score_compute_correlation"]),
-            models=tuple(_from_record(PanelModel, m) for m in data["models"]),
-            benchmarks=tuple(_from_record(PanelBenchmark, b) for b in data["benchmarks"]),
+            models=tuple(
+                _from_record(PanelModel, m, f"model {k} of class '{model_class}'")
+                for k, m in enumerate(data["models"], start=1)
+            ),
+            benchmarks=tuple(
+                _from_record(PanelBenchmark, b, f"benchmark {k} of class '{model_class}'")
+                for k, b in enumerate(data["benchmarks"], start=1)
+            ),
         )
 
 
@@ -271,6 +318,11 @@ class Panel(ByClass[PanelClass]):
                 f"{source} has panel schema version {version or 'none'}, but this version of "
                 f"safetywashing reads {PANEL_SCHEMA_VERSION}; rebuild the panel."
             )
+        if isinstance(data.get("classes"), dict) and not data["classes"]:
+            raise InputError(
+                f'{source} holds no model classes ("classes" is empty); rebuild it with '
+                "`safetywashing panel build`."
+            )
         try:
             classes = tuple(
                 PanelClass.from_dict(name, body) for name, body in data["classes"].items()
@@ -285,6 +337,11 @@ class Panel(ByClass[PanelClass]):
                 synthetic=bool(data.get("synthetic", False)),
                 version=str(data.get("tool", {}).get("version", "")),
             )
+        except _Malformed as error:
+            raise InputError(
+                f"{source} is a damaged panel file: {error.what}; rebuild it with "
+                "`safetywashing panel build`."
+            ) from None
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InputError(
                 f"{source} is a damaged panel file (missing or malformed {error}); rebuild it "
