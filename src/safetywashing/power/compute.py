@@ -54,6 +54,9 @@ from safetywashing.uncertainty.units import MIN_BOOTSTRAP_MODELS
 FloatArray = npt.NDArray[np.float64]
 Engine = Literal["fisher", "bootstrap"]
 ENGINES: tuple[Engine, ...] = ("fisher", "bootstrap")
+#: Most memory one panel size of the Fisher engine may take (:func:`simulation_bytes`):
+#: 2,000 panels of 3,000 models and 12 capability benchmarks fit (3.5 GiB).
+MAX_POWER_BYTES = 4 * 2**30
 #: Bootstrap resamples per simulated panel by default (``engine="bootstrap"``).
 POWER_RESAMPLES = 500
 
@@ -67,6 +70,7 @@ __all__ = [
     "fisher_size",
     "power_analysis",
     "simulate_estimates",
+    "simulation_bytes",
 ]
 
 
@@ -155,6 +159,28 @@ def _check(rho: float, models: Sequence[int], panels: int, n_capability: int, en
             param="engine",
             remedy="use engine='fisher' (fast) or engine='bootstrap' (the audit's own)",
         )
+    largest = max(models)
+    needed = simulation_bytes(largest, panels, n_capability)
+    if engine == "fisher" and needed > MAX_POWER_BYTES:
+        fitting = MAX_POWER_BYTES // simulation_bytes(largest, 1, n_capability)
+        raise InputError(
+            f"models={largest} with panels={panels} and n_capability={n_capability} needs "
+            f"about {needed / 2**30:.0f} GiB of memory for one panel size, more than the "
+            f"{MAX_POWER_BYTES / 2**30:.0f} GiB a simulation may take",
+            param=("models", "panels", "n_capability"),
+            remedy=f"give at most panels={fitting} at that size, or smaller sizes"
+            if fitting >= 1
+            else "give smaller sizes or fewer capability benchmarks",
+        )
+
+
+def simulation_bytes(n_models: int, panels: int, n_capability: int) -> int:
+    """The peak memory of :func:`simulate_estimates` for one panel size, in bytes.
+
+    About six float64 arrays of panels x models x (capability benchmarks + 1) are alive
+    at once (measured: 475 MB for 2,000 panels of 500 models and 12 benchmarks).
+    """
+    return 6 * 8 * panels * n_models * (n_capability + 1)
 
 
 def power_analysis(
