@@ -17,6 +17,7 @@ datasets fetch paper`` (same pinned SHA-256) is used instead when it is in the c
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -136,7 +137,49 @@ def reference_root() -> Path:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The SHA-256 of a file, read in blocks (a cached file may be of any size)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cached_copy(name: str, expected: str, packaged: Path) -> Path | None:
+    """The fetched copy of a paper file when it is the pinned file, else None.
+
+    Its size is compared with the packaged copy's before it is hashed, so that a huge or
+    sparse file in the cache costs one ``stat``, not minutes of reading.
+
+    Raises
+    ------
+    InputError
+        If ``SAFETYWASHING_DATA_DIR`` names a folder that cannot be resolved.
+    """
+    from safetywashing.io.fetch import DATA_DIR_ENV, paper_dir
+
+    try:
+        cached = paper_dir() / name
+        if not cached.is_file():
+            return None
+        size = cached.stat().st_size
+    except RuntimeError:  # ``~user`` of an unknown user, or no home folder
+        setting = os.environ.get(DATA_DIR_ENV)
+        raise InputError(
+            f"{DATA_DIR_ENV}={setting} names the home folder of a user this system does not "
+            f"know; set {DATA_DIR_ENV} to an existing folder, or unset it."
+            if setting
+            else f"The home folder (for the cache ~/.cache/safetywashing) cannot be "
+            f"determined; set {DATA_DIR_ENV} to a folder for the cache."
+        ) from None
+    except OSError:
+        return None
+    if packaged.is_file() and size != packaged.stat().st_size:
+        return None
+    try:
+        return cached if _sha256(cached) == expected else None
+    except OSError:
+        return None
 
 
 def reference_file(folder: str, name: str) -> Path:
@@ -167,13 +210,11 @@ def reference_file(folder: str, name: str) -> Path:
     'benchmarks_chat_models.csv'
     """
     expected = REFERENCE_SHA256[folder][name]
-    if folder == PAPER_FOLDER:
-        from safetywashing.io.fetch import paper_dir
-
-        cached = paper_dir() / name
-        if cached.is_file() and _sha256(cached) == expected:
-            return cached
     path = reference_root() / folder / name
+    if folder == PAPER_FOLDER:
+        cached = _cached_copy(name, expected, path)
+        if cached is not None:
+            return cached
     if not path.is_file():
         raise InputError(
             f"The packaged reference file {path} is missing; reinstall safetywashing or run "
