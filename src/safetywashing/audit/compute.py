@@ -87,12 +87,38 @@ def as_table(data: AuditInput) -> ScoreTable:
     if type(data).__module__.startswith("pandas") and type(data).__name__ == "DataFrame":
         from safetywashing.io.tables.readers import read_frame
 
+        _check_cells(data)
         return read_frame(data)
     raise InputError(
         f"data is a {type(data).__name__}; give a ScoreTable, a pandas DataFrame or the path "
         "of a scores file",
         param="data",
     )
+
+
+def _check_cells(frame: pd.DataFrame) -> None:
+    """Refuse a cell no table can hold (a dict, a list) before the frame is read.
+
+    Raises
+    ------
+    InputError
+        Naming the column, the row and what the cell is.
+    """
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype != object:
+            continue
+        for position, value in enumerate(series.to_numpy()):
+            try:
+                hash(value)
+            except TypeError:
+                raise InputError(
+                    f"data, row {position + 1}, column {str(column)!r}: the cell is a "
+                    f"{type(value).__name__}, not a score or a name",
+                    param="data",
+                    remedy="give one number (or text, for a name column) per cell, e.g. by "
+                    "expanding the column with pandas.json_normalize",
+                ) from None
 
 
 def audit(

@@ -107,6 +107,15 @@ class AuditConfig:
                     param="capabilities",
                     remedy="give a list such as capabilities=['mmlu', 'gsm8k', 'bbh']",
                 )
+            wrong = next((name for name in given if not isinstance(name, str)), None)
+            if wrong is not None:
+                raise InputError(
+                    f"capabilities={list(given)!r} holds {wrong!r} (of type "
+                    f"{type(wrong).__name__}), not a benchmark name",
+                    param="capabilities",
+                    remedy="give the names of the columns as text, such as "
+                    "capabilities=['mmlu', 'gsm8k', 'bbh']",
+                )
             object.__setattr__(self, "capabilities", tuple(self.capabilities))
         _one_of("method", self.method, CORRELATION_METHODS)
         _one_of("matrix", self.matrix, AUDIT_MATRICES)
