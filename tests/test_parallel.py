@@ -101,7 +101,7 @@ def cluster() -> Iterator[Any]:
     ],
 )
 def test_scheduler_names_resolve(spec: str, kind: str, address: str | None) -> None:
-    found = resolve_scheduler(spec, workers=3)
+    found = resolve_scheduler(spec, workers=1)
     assert (found.kind, found.address) == (kind, address)
     assert not found.automatic
 

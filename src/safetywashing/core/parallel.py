@@ -41,13 +41,14 @@ import dataclasses
 import os
 import re
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias, TypeVar
 
-from safetywashing.core.errors import InputError
+from safetywashing.core.errors import InputError, InputWarning
 
 __all__ = [
     "PARALLEL_MIN_CELLS",
@@ -158,14 +159,15 @@ def resolve_scheduler(spec: SchedulerSpec = None, workers: int | None = None) ->
         ``"local"`` (the default), ``"serial"``, ``"threads"``, ``"processes"``, or
         ``"dask://HOST:PORT"``.
     workers : int, optional
-        Local threads or processes; by default one per core.
+        Local threads or processes; by default one per core, and never more (a larger
+        number is lowered to it, with a warning).
 
     Examples
     --------
     >>> resolve_scheduler("serial").kind
     'serial'
-    >>> resolve_scheduler("threads", workers=2).workers
-    2
+    >>> resolve_scheduler("threads", workers=1).workers
+    1
     >>> resolve_scheduler("dask://127.0.0.1:8786").address
     'tcp://127.0.0.1:8786'
     """
@@ -175,7 +177,18 @@ def resolve_scheduler(spec: SchedulerSpec = None, workers: int | None = None) ->
             param="workers",
             remedy="give workers=1 or more, or leave it out for one per core",
         )
-    count = workers or available_cores()
+    cores = available_cores()
+    if workers is not None and workers > cores:
+        # More local workers than cores only adds start-up and memory (each chunk is
+        # compute-bound); a million of them would exhaust the machine.
+        warnings.warn(
+            f"workers={workers} is more than the {cores} cores this process may run on; "
+            f"{cores} are used.",
+            InputWarning,
+            stacklevel=2,
+        )
+        workers = cores
+    count = workers or cores
     if isinstance(spec, Scheduler):
         return spec
     if spec is None or spec == "local":

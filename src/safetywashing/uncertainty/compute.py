@@ -44,6 +44,7 @@ import numpy.typing as npt
 from safetywashing.audit.compute import AuditInput, audit, require_spearman, resolve_audit
 from safetywashing.audit.result import AuditResult, ClassAudit
 from safetywashing.core.errors import InputWarning
+from safetywashing.core.limits import MAX_RESAMPLES
 from safetywashing.core.parallel import Scheduler, SchedulerSpec, connected, resolve_scheduler
 from safetywashing.core.progress import ProgressCallback, report_to
 from safetywashing.stats.fisher import models_to_decide
@@ -344,10 +345,13 @@ def _class_uncertainty(
     compute_interval[
         :, np.isnan(full["compute"][0]) | (np.isfinite(compute_draws).sum(axis=0) < enough)
     ] = np.nan
+    # The class's own intervals follow the benchmarks' rule: none from too few resamples.
     share = draws["variance_explained"][:, None]
     share_ci = percentile_interval(share, settings.confidence)
+    if np.isfinite(share).sum() < enough:
+        share_ci = (np.full(1, np.nan), np.full(1, np.nan))
     score_ci = percentile_interval(score_draws[:, None], settings.confidence)
-    if math.isnan(float(full["score_compute"][0])):
+    if math.isnan(float(full["score_compute"][0])) or np.isfinite(score_draws).sum() < enough:
         score_ci = (np.full(1, np.nan), np.full(1, np.nan))
     chosen = percentile if settings.interval == "percentile" else bca
     verdicts = tuple(
@@ -472,7 +476,19 @@ def _permutation_count(
     largest = max(sizes)
     method = settings.adjustment
     if settings.permutations is None:
-        return max(settings.n_resamples, permutations_needed(largest, settings.alpha, method))
+        needed = permutations_needed(largest, settings.alpha, method)
+        if needed > MAX_RESAMPLES:
+            drawn = max(settings.n_resamples, MAX_RESAMPLES)
+            written = f"{needed:,}" if needed < 10**12 else f"about {needed:.1e}"
+            notes.append(
+                f"alpha={settings.alpha:g} with {method} over {largest} tests{among} would "
+                f"need {written} permutations, more than the {MAX_RESAMPLES:,} allowed; "
+                f"{drawn:,} were drawn, so no adjusted p-value can be below "
+                f"{smallest_adjusted(drawn, largest, method):.3g} (raise alpha, or give "
+                "fewer tests)."
+            )
+            return drawn
+        return max(settings.n_resamples, needed)
     count = settings.permutations
     if count > 0 and largest > 0:
         floor = smallest_adjusted(count, largest, method)
