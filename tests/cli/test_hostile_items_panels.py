@@ -416,8 +416,42 @@ def test_a_panel_with_an_infinite_capability_score_is_refused_naming_the_model(
     create({"items.csv": text, "panel.json": json.dumps(document)}, tmp_path)
     refused(
         ["items", "items.csv", "--panel", "panel.json"],
-        "panel.json: model 'model-01' of class 'all' has the capability score inf, not a "
-        "finite number; rebuild the panel with `safetywashing panel build`.",
+        "panel.json is a damaged panel file: model 1 (\"model-01\") of class 'all' has "
+        '"capability_score": Infinity, not a finite number (null stands for none); rebuild it '
+        "with `safetywashing panel build`.",
+        tmp_path,
+        capsys,
+    )
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        # Before: read as 0.5, 1.0 and a dropped model, each moving the correlation
+        # (r 0.793 / 0.745 instead of 0.812 on the panel) without a word.
+        ('"0.5"', '"0.5", not a number'),
+        ("true", "true, not a number"),
+        ("NaN", "NaN, not a finite number (null stands for none)"),
+    ],
+)
+def test_a_panel_score_that_is_not_a_number_is_refused_naming_the_model(
+    simulated: tuple[str, dict[str, object]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    stored: str,
+    shown: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text, panel = simulated
+    document = json.loads(json.dumps(panel))
+    document["classes"]["all"]["models"][0]["capability_score"] = "@SCORE@"
+    raw = json.dumps(document).replace('"@SCORE@"', stored)
+    create({"items.csv": text, "panel.json": raw}, tmp_path)
+    refused(
+        ["items", "items.csv", "--panel", "panel.json"],
+        "panel.json is a damaged panel file: model 1 (\"model-01\") of class 'all' has "
+        f'"capability_score": {shown}; rebuild it with `safetywashing panel build`.',
         tmp_path,
         capsys,
     )

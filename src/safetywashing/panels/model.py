@@ -10,6 +10,7 @@ came from. This module holds the panel's types and their JSON form.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -97,6 +98,27 @@ def _tuple_of_text(values: Any) -> tuple[str, ...]:
     return tuple(_text(value) for value in values)
 
 
+def _number(value: Any) -> float:
+    """A number field as stored: a finite JSON number, or null for "none" (NaN).
+
+    A text (``"0.5"``), a boolean (``true``) or a ``NaN``/``Infinity`` token is a damaged
+    file: the writer never makes one, and reading it as a number would change results.
+    """
+    if value is None:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Malformed(f"{_shown(value)}, not a number")
+    if not math.isfinite(value):
+        raise _Malformed(f"{_shown(value)}, not a finite number (null stands for none)")
+    return float(value)
+
+
+def _named(record: Any) -> str:
+    """`` ('id')`` for a record whose id is a text, to name it in a message."""
+    found = record.get("id") if isinstance(record, dict) else None
+    return f" ({_shown(found)})" if isinstance(found, str) else ""
+
+
 def _shown(value: Any) -> str:
     text = json.dumps(value)
     return text if len(text) <= 40 else text[:39] + "…"
@@ -113,7 +135,7 @@ class _Malformed(ValueError):
 _FROM_JSON: dict[str, Callable[[Any], Any]] = {
     "str": _text,
     "int": int,
-    "float": number,
+    "float": _number,
     "tuple[float, ...]": lambda values: tuple(number(v) for v in values),
     "tuple[str, ...]": _tuple_of_text,
 }
@@ -215,7 +237,7 @@ class PanelClass:
             mean_capability_correlation=number(data["mean_capability_correlation"]),
             score_compute_correlation=number(data["score_compute_correlation"]),
             models=tuple(
-                _from_record(PanelModel, m, f"model {k} of class '{model_class}'")
+                _from_record(PanelModel, m, f"model {k}{_named(m)} of class '{model_class}'")
                 for k, m in enumerate(data["models"], start=1)
             ),
             benchmarks=tuple(
