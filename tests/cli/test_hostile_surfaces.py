@@ -220,6 +220,12 @@ CASES = [
         "SAFETYWASHING_DATA_DIR=~nosuchuser/x names the home folder of a user this system does "
         "not know; set SAFETYWASHING_DATA_DIR to an existing folder, or unset it.",
     ),
+    Case(
+        "data-dir-of-an-unknown-user-fetch",
+        ("datasets", "fetch", "paper"),
+        "SAFETYWASHING_DATA_DIR=~nosuchuser/x names the home folder of a user this system does "
+        "not know; set SAFETYWASHING_DATA_DIR to an existing folder, or unset it.",
+    ),
 ]  # fmt: skip
 
 
@@ -247,7 +253,8 @@ def test_hostile_surface_is_one_sentence(
     work = tmp_path / "w"  # one level down, so that a path leaving it shows up in tmp_path
     work.mkdir()
     monkeypatch.chdir(work)
-    cache = "~nosuchuser/x" if case.id == "data-dir-of-an-unknown-user" else str(tmp_path / "c")
+    unknown = case.id.startswith("data-dir-of-an-unknown-user")
+    cache = "~nosuchuser/x" if unknown else str(tmp_path / "c")
     monkeypatch.setenv("SAFETYWASHING_DATA_DIR", cache)
     create(_fill(case.files, *item_inputs), work)  # type: ignore[arg-type]
     before = snapshot(tmp_path)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
 
@@ -139,28 +138,6 @@ class InputNotice(InputWarning):
 
     The command line prints it as ``note: ...``, one line per kind.
     """
-
-
-def printable(text: str) -> str:
-    r"""Text safe to print on a terminal: control characters shown as escapes.
-
-    A name or cell can hold terminal escape sequences (``\x1b]0;title\x07`` sets the
-    window title, ``\x1b[2J`` clears the screen); printed raw they act on the user's
-    terminal. Line feeds and tabs are kept.
-
-    Examples
-    --------
-    >>> printable("m1\x1b[2J")
-    'm1\\x1b[2J'
-    """
-    if text.isprintable() or all(ch.isprintable() or ch in "\n\t" for ch in text):
-        return text
-    return "".join(
-        ch
-        if ch.isprintable() or ch in "\n\t" or unicodedata.category(ch) != "Cc"
-        else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
 
 
 def close_matches(name: str, candidates: Iterable[str], *, limit: int = 3) -> list[str]:

@@ -17,7 +17,6 @@ datasets fetch paper`` (same pinned SHA-256) is used instead when it is in the c
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -156,22 +155,13 @@ def _cached_copy(name: str, expected: str, packaged: Path) -> Path | None:
     InputError
         If ``SAFETYWASHING_DATA_DIR`` names a folder that cannot be resolved.
     """
-    from safetywashing.io.fetch import DATA_DIR_ENV, paper_dir
+    from safetywashing.io.fetch import paper_dir
 
     try:
         cached = paper_dir() / name
         if not cached.is_file():
             return None
         size = cached.stat().st_size
-    except RuntimeError:  # ``~user`` of an unknown user, or no home folder
-        setting = os.environ.get(DATA_DIR_ENV)
-        raise InputError(
-            f"{DATA_DIR_ENV}={setting} names the home folder of a user this system does not "
-            f"know; set {DATA_DIR_ENV} to an existing folder, or unset it."
-            if setting
-            else f"The home folder (for the cache ~/.cache/safetywashing) cannot be "
-            f"determined; set {DATA_DIR_ENV} to a folder for the cache."
-        ) from None
     except OSError:
         return None
     if packaged.is_file() and size != packaged.stat().st_size:

@@ -41,12 +41,28 @@ DEADLINE_SECONDS = 300.0
 
 
 def cache_dir() -> Path:
-    """Folder where fetched data sets live (see the module docstring)."""
+    """Folder where fetched data sets live (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        If ``SAFETYWASHING_DATA_DIR`` names the home of an unknown user (``~nosuchuser``),
+        or no home folder can be found for the default cache.
+    """
     override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    root = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    try:
+        if override:
+            return Path(override).expanduser()
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        root = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    except RuntimeError:  # ``~user`` of an unknown user, or no home folder
+        raise InputError(
+            f"{DATA_DIR_ENV}={override} names the home folder of a user this system does not "
+            f"know; set {DATA_DIR_ENV} to an existing folder, or unset it."
+            if override
+            else f"The home folder (for the cache ~/.cache/safetywashing) cannot be "
+            f"determined; set {DATA_DIR_ENV} to a folder for the cache."
+        ) from None
     return root / "safetywashing"
 
 
