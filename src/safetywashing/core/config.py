@@ -35,44 +35,6 @@ IMPUTE_METHODS: tuple[ImputeMethod, ...] = tuple(sorted(get_args(ImputeMethod)))
 class AuditConfig:
     """Settings of one audit, recorded in its result.
 
-    Attributes
-    ----------
-    capabilities : tuple of str or None
-        Capability benchmarks; None means the benchmarks whose role is "capability".
-    method : {"spearman", "pearson", "kendall"}
-        Correlation used for capabilities and compute correlations.
-    matrix : {"spearman", "pearson"}
-        Matrix whose top eigenvector defines the capability score. (A covariance matrix
-        of z-scores is the Pearson matrix; the covariance of the unstandardized scores
-        is a robustness variant.)
-    model_class : str or None
-        Analyse only this class; None analyses every class.
-    pool_classes : bool
-        Analyse all models together instead of one class at a time.
-    preset : str or None
-        Name of the preset applied to the table (e.g. ``"paper"``).
-    threshold : float
-        The decision line in (0, 1] (the paper's 0.40): correlations below it read as
-        low, and bootstrap verdicts and robustness zones use the lines at -t and +t.
-        Checked once, when the config is made, by its :attr:`rule`.
-    impute : {"pca", "none"}
-        How models with missing capability scores are handled: "pca" fills the gaps by
-        iterative PCA of the capability block; "none" leaves such models out
-        (complete-case, the paper's computation). On complete data both agree.
-    impute_rank : int
-        Rank of the imputation's PCA; below the number of capability benchmarks.
-    min_observed : int or None
-        Fewest observed capability benchmarks a model needs to be imputed; None means
-        a quarter of the capability benchmarks, rounded up (at least 2).
-    impute_tolerance, impute_max_iter : float, int
-        Convergence tolerance and iteration cap of the imputation.
-    standardize : {"complete", "available"}
-        Basis of the z-scores: the models with a capability score (the default, and the
-        basis the bootstrap refits), or every model that has the benchmark.
-    rule : DecisionRule
-        The decision rule at ``threshold`` (not a parameter: made from it), which every
-        analysis of the audit reads.
-
     Examples
     --------
     >>> AuditConfig(preset="paper").rule.threshold
@@ -83,19 +45,42 @@ class AuditConfig:
     safetywashing.core.errors.InputError: method='spearmann' is not one of ... 'pearson'?).
     """
 
+    #: Capability benchmarks; None means the benchmarks whose role is "capability".
     capabilities: tuple[str, ...] | None = None
+    #: {"spearman", "pearson", "kendall"}: Correlation used for capabilities and compute
+    #: correlations.
     method: CorrelationMethod = "spearman"
+    #: {"spearman", "pearson"}: Matrix whose top eigenvector defines the capability score. (A
+    #: covariance matrix of z-scores is the Pearson matrix; the covariance of the unstandardized
+    #: scores is a robustness variant.)
     matrix: MatrixKind = "spearman"
+    #: Analyse only this class; None analyses every class.
     model_class: str | None = None
+    #: Analyse all models together instead of one class at a time.
     pool_classes: bool = False
+    #: Name of the preset applied to the table (e.g. ``"paper"``).
     preset: str | None = None
+    #: The decision line in (0, 1] (the paper's 0.40): correlations below it read as low, and
+    #: bootstrap verdicts and robustness zones use the lines at -t and +t. Checked once, when the
+    #: config is made, by its :attr:`rule`.
     threshold: float = PAPER_THRESHOLD
+    #: {"pca", "none"}: How models with missing capability scores are handled: "pca" fills the gaps
+    #: by iterative PCA of the capability block; "none" leaves such models out (complete-case, the
+    #: paper's computation). On complete data both agree.
     impute: ImputeMethod = "pca"
+    #: Rank of the imputation's PCA; below the number of capability benchmarks.
     impute_rank: int = 1
+    #: Fewest observed capability benchmarks a model needs to be imputed; None means a quarter of
+    #: the capability benchmarks, rounded up (at least 2).
     min_observed: int | None = None
+    #: impute_tolerance, impute_max_iter: Convergence tolerance and iteration cap of the imputation.
     impute_tolerance: float = DEFAULT_TOLERANCE
     impute_max_iter: int = DEFAULT_MAX_ITER
+    #: {"complete", "available"}: Basis of the z-scores: the models with a capability score (the
+    #: default, and the basis the bootstrap refits), or every model that has the benchmark.
     standardize: StandardizeBasis = "complete"
+    #: The decision rule at ``threshold`` (not a parameter: made from it), which every analysis of
+    #: the audit reads.
     rule: DecisionRule = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

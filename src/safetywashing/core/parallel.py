@@ -105,24 +105,17 @@ class Scheduler:
     """A resolved scheduler: what runs the chunks, and how many at once.
 
     Build with :func:`resolve_scheduler`.
-
-    Attributes
-    ----------
-    kind : {"serial", "threads", "processes", "dask"}
-    workers : int
-        Chunks that run at once (for Dask, the cluster decides; 0 means unknown).
-    address : str or None
-        The Dask scheduler's address, for ``kind="dask"`` given by name.
-    client : distributed.Client or None
-        A client passed in by the caller (left open after use).
-    automatic : bool
-        Chosen by default (``local``): small work runs in place (see :meth:`for_work`).
     """
 
+    #: {"serial", "threads", "processes", "dask"}
     kind: SchedulerKind
+    #: Chunks that run at once (for Dask, the cluster decides; 0 means unknown).
     workers: int
+    #: The Dask scheduler's address, for ``kind="dask"`` given by name.
     address: str | None = None
+    #: A client passed in by the caller (left open after use).
     client: Any = None
+    #: Chosen by default (``local``): small work runs in place (see :meth:`for_work`).
     automatic: bool = False
 
     @property

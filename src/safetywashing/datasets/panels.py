@@ -69,29 +69,19 @@ _OBSSCALING_COLUMNS = ColumnMap(
 
 @dataclass(frozen=True)
 class ReferencePanel:
-    """How one shipped file becomes a reference panel.
+    """How one shipped file becomes a reference panel."""
 
-    Attributes
-    ----------
-    folder : str
-        Folder under ``reference/``.
-    scores : str
-        The scores file in it.
-    columns : ColumnMap
-        Its column layout.
-    preset : str or None
-        Preset naming the capability benchmarks (``paper``), or None.
-    capabilities : tuple of str
-        Capability benchmarks when there is no preset.
-    metadata : str or None
-        Benchmark metadata file in the same folder.
-    """
-
+    #: Folder under ``reference/``.
     folder: str
+    #: The scores file in it.
     scores: str
+    #: Its column layout.
     columns: ColumnMap = field(default_factory=ColumnMap)
+    #: Preset naming the capability benchmarks (``paper``), or None.
     preset: str | None = None
+    #: Capability benchmarks when there is no preset.
     capabilities: tuple[str, ...] = ()
+    #: Benchmark metadata file in the same folder.
     metadata: str | None = None
 
 

@@ -77,20 +77,12 @@ def _sha256(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class FetchResult:
-    """What :func:`fetch_paper` did.
-
-    Attributes
-    ----------
-    folder : Path
-    downloaded : tuple of str
-        Files downloaded in this call.
-    cached : tuple of str
-        Files already present with the right hash.
-    base_url : str
-    """
+    """What :func:`fetch_paper` did."""
 
     folder: Path
+    #: Files downloaded in this call.
     downloaded: tuple[str, ...]
+    #: Files already present with the right hash.
     cached: tuple[str, ...]
     base_url: str
 

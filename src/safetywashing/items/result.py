@@ -40,74 +40,54 @@ ITEM_COLUMNS = (
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ItemAnalysis(Result):
-    """Each item's capabilities correlation, its item-response fit, and the benchmark's.
-
-    Attributes
-    ----------
-    benchmark : str
-    model_ids : tuple of str
-        Models with a capability score and item results, in the order of ``capability``.
-    capability : ndarray of shape (n_models,)
-    item_ids, categories : tuple of str
-    graded : ndarray of bool, shape (n_items,)
-        Spearman for graded items; point-biserial (Pearson) for 0/1 items.
-    n : ndarray of int, shape (n_items,)
-    r, ci_low, ci_high, p_value, q_value : ndarray of shape (n_items,)
-        Correlation, bootstrap percentile interval (NaN without a bootstrap), two-sided
-        p-value of zero correlation (Fisher's z) and its Benjamini-Hochberg q-value.
-    flag : tuple of str
-        "entangled" (q < fdr, r > 0), "inverse" (q < fdr, r < 0), or "".
-    mean_score, discrimination, difficulty : ndarray of shape (n_items,)
-        Share of the maximum score, and the two-parameter logistic fit against the
-        standardized capability score.
-    benchmark_correlation : float
-        Spearman correlation of the models' mean item score with the capability score.
-    benchmark_ci_low, benchmark_ci_high : float
-        Its two-way bootstrap interval, resampling models and items (NaN without a
-        bootstrap).
-    variance_share : float
-        Share of the variance of the models' mean score that the capability score
-        explains linearly (squared Pearson correlation).
-    item_variance_share : float
-        Share of the item-level variance (summed over items) that the capability score
-        explains linearly.
-    fdr, confidence : float
-    n_resamples : int
-    seed : int or None
-    coverage : tuple of (str, int)
-        Models that lack some items and how many items they have.
-    unmatched : tuple of str
-        Model names of the item table that the panel does not have.
-    panel : str
-    model_class : str
-    """
+    """Each item's capabilities correlation, its item-response fit, and the benchmark's."""
 
     benchmark: str
+    #: Models with a capability score and item results, in the order of ``capability``.
     model_ids: tuple[str, ...]
+    #: ndarray of shape (n_models,)
     capability: FloatArray
     item_ids: tuple[str, ...]
     categories: tuple[str, ...]
+    #: ndarray of bool, shape (n_items,): Spearman for graded items; point-biserial (Pearson) for
+    #: 0/1 items.
     graded: BoolArray
+    #: ndarray of int, shape (n_items,)
     n: IntArray
+    #: ndarray of shape (n_items,): r, ci_low, ci_high, p_value, q_value: Correlation, bootstrap
+    #: percentile interval (NaN without a bootstrap), two-sided p-value of zero correlation
+    #: (Fisher's z) and its Benjamini-Hochberg q-value.
     r: FloatArray
     ci_low: FloatArray
     ci_high: FloatArray
     p_value: FloatArray
     q_value: FloatArray
+    #: "entangled" (q < fdr, r > 0), "inverse" (q < fdr, r < 0), or "".
     flag: tuple[str, ...]
+    #: ndarray of shape (n_items,): mean_score, discrimination, difficulty: Share of the maximum
+    #: score, and the two-parameter logistic fit against the standardized capability score.
     mean_score: FloatArray
     discrimination: FloatArray
     difficulty: FloatArray
+    #: Spearman correlation of the models' mean item score with the capability score.
     benchmark_correlation: float
+    #: benchmark_ci_low, benchmark_ci_high: Its two-way bootstrap interval, resampling models and
+    #: items (NaN without a bootstrap).
     benchmark_ci_low: float
     benchmark_ci_high: float
+    #: Share of the variance of the models' mean score that the capability score explains linearly
+    #: (squared Pearson correlation).
     variance_share: float
+    #: Share of the item-level variance (summed over items) that the capability score explains
+    #: linearly.
     item_variance_share: float
     fdr: float
     confidence: float
     n_resamples: int
     seed: int | None
+    #: tuple of (str, int): Models that lack some items and how many items they have.
     coverage: tuple[tuple[str, int], ...] = ()
+    #: Model names of the item table that the panel does not have.
     unmatched: tuple[str, ...] = ()
     panel: str = ""
     model_class: str = ""
@@ -230,18 +210,6 @@ class ItemSubset(Result):
 
     Attributes
     ----------
-    benchmark : str
-    item_ids : tuple of str
-        All items, aligned with ``selected``.
-    selected : ndarray of bool, shape (n_items,)
-        The subset selected on all models.
-    correlation, full_correlation : float
-        Spearman correlation of the subset score (all items' score) with the capability
-        score, on all models.
-    reliability : float
-    reliability_method : str
-    band, aim, floor : float
-    inside_band, meets_floor : bool
     test_correlation, train_correlation, test_reliability, test_full_correlation :
         ndarray of shape (n_folds,)
         Per cross-fitting fold: the correlation on the held-out models of the subset
@@ -252,8 +220,12 @@ class ItemSubset(Result):
     """
 
     benchmark: str
+    #: All items, aligned with ``selected``.
     item_ids: tuple[str, ...]
+    #: ndarray of bool, shape (n_items,): The subset selected on all models.
     selected: BoolArray
+    #: correlation, full_correlation: Spearman correlation of the subset score (all items' score)
+    #: with the capability score, on all models.
     correlation: float
     full_correlation: float
     reliability: float

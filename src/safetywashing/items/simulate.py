@@ -38,37 +38,25 @@ DEFAULT_CATEGORIES = ("harmful requests", "deception", "privacy", "bias")
 
 @dataclass(frozen=True)
 class SimulatedItems:
-    """Simulated per-item results of one benchmark and the truth behind them.
+    """Simulated per-item results of one benchmark and the truth behind them."""
 
-    Attributes
-    ----------
-    panel : SimulatedPanel
-        The models and their capability benchmarks (build a reference panel from
-        ``panel.table``).
-    benchmark : str
-    model_ids : tuple of str
-    item_ids : tuple of str
-    values : ndarray of shape (n_models, n_items)
-        Item scores (NaN: missing).
-    categories : tuple of str
-        Each item's category.
-    capability_loadings, safety_loadings : ndarray of shape (n_items,)
-    entangled : ndarray of bool, shape (n_items,)
-        The planted truth: items that load on capability.
-    graded : ndarray of bool, shape (n_items,)
-    safety_latent : ndarray of shape (n_models,)
-    """
-
+    #: The models and their capability benchmarks (build a reference panel from ``panel.table``).
     panel: SimulatedPanel
     benchmark: str
     model_ids: tuple[str, ...]
     item_ids: tuple[str, ...]
+    #: ndarray of shape (n_models, n_items): Item scores (NaN: missing).
     values: FloatArray
+    #: Each item's category.
     categories: tuple[str, ...]
+    #: ndarray of shape (n_items,)
     capability_loadings: FloatArray
     safety_loadings: FloatArray
+    #: ndarray of bool, shape (n_items,): The planted truth: items that load on capability.
     entangled: BoolArray
+    #: ndarray of bool, shape (n_items,)
     graded: BoolArray
+    #: ndarray of shape (n_models,)
     safety_latent: FloatArray
 
     def to_frame(self) -> pd.DataFrame:

@@ -48,26 +48,16 @@ _PARQUET = frozenset({".parquet", ".pq"})
 
 @dataclass(frozen=True)
 class ItemMatrix:
-    """One benchmark's item results: models x items.
-
-    Attributes
-    ----------
-    benchmark : str
-    model_ids : tuple of str
-    item_ids : tuple of str
-    values : ndarray of shape (n_models, n_items)
-        NaN where a model has no result for an item.
-    categories : tuple of str
-        Each item's category ("" when the framework gives none).
-    category_column : str or None
-        The metadata column the categories came from.
-    """
+    """One benchmark's item results: models x items."""
 
     benchmark: str
     model_ids: tuple[str, ...]
     item_ids: tuple[str, ...]
+    #: ndarray of shape (n_models, n_items): NaN where a model has no result for an item.
     values: FloatArray
+    #: Each item's category ("" when the framework gives none).
     categories: tuple[str, ...]
+    #: The metadata column the categories came from.
     category_column: str | None = None
 
     def coverage(self) -> list[tuple[str, int]]:

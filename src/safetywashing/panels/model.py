@@ -32,29 +32,20 @@ PANEL_KIND = "safetywashing-panel"
 
 @dataclass(frozen=True)
 class PanelModel:
-    """One model of a panel class.
-
-    Attributes
-    ----------
-    id, name, family : str
-    parameters, flop : float
-        NaN where unknown.
-    capability_score : float
-        NaN for a model left out of the capability score.
-    capability_values : tuple of float
-        Raw capability-benchmark scores aligned with the class's capability benchmarks
-        (imputed values included; NaN for a left-out model's gaps).
-    imputed : tuple of str
-        Capability benchmarks whose value was imputed.
-    """
+    """One model of a panel class."""
 
     id: str
     name: str
     family: str
+    #: parameters, flop: NaN where unknown.
     parameters: float
     flop: float
+    #: NaN for a model left out of the capability score.
     capability_score: float
+    #: Raw capability-benchmark scores aligned with the class's capability benchmarks (imputed
+    #: values included; NaN for a left-out model's gaps).
     capability_values: tuple[float, ...]
+    #: Capability benchmarks whose value was imputed.
     imputed: tuple[str, ...] = ()
 
 
@@ -165,30 +156,17 @@ def _from_record(kind: type[_Record], data: dict[str, Any], where: str) -> _Reco
 
 @dataclass(frozen=True)
 class PanelClass:
-    """The stored audit of one model class.
-
-    Attributes
-    ----------
-    model_class : str
-    capability_benchmarks : tuple of str
-    mean, std : tuple of float
-        Standardization of the capability benchmarks (ddof = 0).
-    loadings : tuple of float
-        PC1 loadings.
-    variance_explained : float
-    mean_capability_correlation : float
-        The paper's yardstick for "high".
-    score_compute_correlation : float
-    models : tuple of PanelModel
-    benchmarks : tuple of PanelBenchmark
-    """
+    """The stored audit of one model class."""
 
     model_class: str
     capability_benchmarks: tuple[str, ...]
+    #: mean, std: Standardization of the capability benchmarks (ddof = 0).
     mean: tuple[float, ...]
     std: tuple[float, ...]
+    #: PC1 loadings.
     loadings: tuple[float, ...]
     variance_explained: float
+    #: The paper's yardstick for "high".
     mean_capability_correlation: float
     score_compute_correlation: float
     models: tuple[PanelModel, ...]
@@ -249,27 +227,17 @@ class PanelClass:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Panel(ByClass[PanelClass]):
-    """A reference panel: one :class:`PanelClass` per model class, with provenance.
+    """A reference panel: one :class:`PanelClass` per model class, with provenance."""
 
-    Attributes
-    ----------
-    label : str
-        How reports name the panel (e.g. the scores file's name, or ``paper-chat``).
-    classes : tuple of PanelClass
-    config : dict
-        The audit settings the panel was built with.
-    sources : tuple of (str, str)
-        Input files and their SHA-256.
-    synthetic : bool
-    version : str
-        Package version that built the panel.
-    """
-
+    #: How reports name the panel (e.g. the scores file's name, or ``paper-chat``).
     label: str
     classes: tuple[PanelClass, ...]
+    #: The audit settings the panel was built with.
     config: dict[str, Any] = field(default_factory=dict)
+    #: tuple of (str, str): Input files and their SHA-256.
     sources: tuple[tuple[str, str], ...] = ()
     synthetic: bool = False
+    #: Package version that built the panel.
     version: str = __version__
 
     @property

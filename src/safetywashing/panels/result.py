@@ -41,28 +41,20 @@ ATLAS_KIND = "safetywashing-atlas"
 
 @dataclass(frozen=True)
 class CheckData:
-    """What an interval estimator receives: the matched models only, aligned.
+    """What an interval estimator receives: the matched models only, aligned."""
 
-    Attributes
-    ----------
-    capability_block : ndarray of shape (n, k)
-        Raw capability scores of the matched models (imputed cells filled), so that a
-        bootstrap can refit standardization and PC1 inside every resample.
-    capability_scores : ndarray of shape (n,)
-    scores : ndarray of shape (n,)
-        The new benchmark's scores.
-    flop : ndarray of shape (n,)
-    method : str
-        The correlation method.
-    loadings : ndarray of shape (k,)
-        The panel class's PC1 loadings (to align the sign of a refitted PC1).
-    """
-
+    #: ndarray of shape (n, k): Raw capability scores of the matched models (imputed cells filled),
+    #: so that a bootstrap can refit standardization and PC1 inside every resample.
     capability_block: FloatArray
+    #: ndarray of shape (n,)
     capability_scores: FloatArray
+    #: ndarray of shape (n,): The new benchmark's scores.
     scores: FloatArray
+    #: ndarray of shape (n,)
     flop: FloatArray
+    #: The correlation method.
     method: CorrelationMethod
+    #: ndarray of shape (k,): The panel class's PC1 loadings (to align the sign of a refitted PC1).
     loadings: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
@@ -92,70 +84,46 @@ class Neighbour:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class CheckResult(Result):
-    """A new benchmark checked against a panel class.
-
-    Attributes
-    ----------
-    benchmark : str
-    panel : str
-        The panel's label.
-    model_class : str
-    n : int
-        Matched models with both a new score and a capability score.
-    capabilities_correlation : float
-    n_compute : int
-    compute_correlation : float
-    rank : int
-        1 + the number of the panel's safety benchmarks (correlated with the capability
-        score) whose capabilities correlation is higher.
-    n_ranked : int
-        Those panel benchmarks plus the new one.
-    above, below : Neighbour or None
-        The panel benchmarks just above and below in that ranking.
-    mean_capability_correlation : float
-        The panel's mean pairwise capability correlation (the paper's yardstick).
-    threshold : float
-        The decision line (the paper's 0.40).
-    ci_low, ci_high, p_value : float
-        From the interval hook; NaN when none was given.
-    verdict : str
-        From the interval hook; empty when none was given (or the hook gives none).
-    interval_method : str
-        How the interval was computed, in words.
-    confidence : float
-        The interval's confidence level; NaN without an interval.
-    matching : MatchReport
-    n_matched : int
-        Input names placed on a panel model.
-    panel_models : int
-        Models in the panel class.
-    sources : tuple of (str, str)
-        The new scores' file and hash.
-    """
+    """A new benchmark checked against a panel class."""
 
     benchmark: str
+    #: The panel's label.
     panel: str
     model_class: str
+    #: Matched models with both a new score and a capability score.
     n: int
     capabilities_correlation: float
     n_compute: int
     compute_correlation: float
+    #: 1 + the number of the panel's safety benchmarks (correlated with the capability score) whose
+    #: capabilities correlation is higher.
     rank: int
+    #: Those panel benchmarks plus the new one.
     n_ranked: int
+    #: above, below: The panel benchmarks just above and below in that ranking.
     above: Neighbour | None
     below: Neighbour | None
+    #: The panel's mean pairwise capability correlation (the paper's yardstick).
     mean_capability_correlation: float
+    #: The decision line (the paper's 0.40).
     threshold: float
     matching: MatchReport
+    #: Input names placed on a panel model.
     n_matched: int
+    #: Models in the panel class.
     panel_models: int
+    #: tuple of (str, str): The new scores' file and hash.
     sources: tuple[tuple[str, str], ...] = ()
+    #: ci_low, ci_high, p_value: From the interval hook; NaN when none was given.
     ci_low: float = math.nan
     ci_high: float = math.nan
     p_value: float = math.nan
+    #: From the interval hook; empty when none was given (or the hook gives none).
     verdict: str = ""
+    #: How the interval was computed, in words.
     interval_method: str = ""
     method: str = "spearman"
+    #: The interval's confidence level; NaN without an interval.
     confidence: float = math.nan
 
     @property
@@ -247,27 +215,15 @@ class CheckResult(Result):
 
 @dataclass(frozen=True)
 class AtlasSetting:
-    """The benchmark's capabilities correlation in one setting (a panel class).
-
-    Attributes
-    ----------
-    panel, model_class : str
-    source : str
-        ``"new scores"`` or ``"panel benchmark <id>"``.
-    n : int
-    capabilities_correlation : float
-    ci_low, ci_high : float
-        The bootstrap interval when one was asked for, else Fisher's z interval.
-    interval_method : str
-    n_compute : int
-    compute_correlation : float
-    """
+    """The benchmark's capabilities correlation in one setting (a panel class)."""
 
     panel: str
     model_class: str
+    #: ``"new scores"`` or ``"panel benchmark <id>"``.
     source: str
     n: int
     capabilities_correlation: float
+    #: ci_low, ci_high: The bootstrap interval when one was asked for, else Fisher's z interval.
     ci_low: float
     ci_high: float
     interval_method: str
@@ -295,27 +251,17 @@ class SkippedSetting:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class AtlasResult(Result):
-    """One benchmark across settings, with a random-effects summary.
-
-    Attributes
-    ----------
-    benchmark : str
-    settings : tuple of AtlasSetting
-    skipped : tuple of SkippedSetting
-    meta : CorrelationMeta or None
-        The pooled correlation (None with fewer than two settings).
-    threshold : float
-        The decision line of the readings.
-    confidence : float
-    sources : tuple of (str, str)
-    """
+    """One benchmark across settings, with a random-effects summary."""
 
     benchmark: str
     settings: tuple[AtlasSetting, ...]
     skipped: tuple[SkippedSetting, ...]
+    #: The pooled correlation (None with fewer than two settings).
     meta: CorrelationMeta | None
+    #: The decision line of the readings.
     threshold: float = PAPER_THRESHOLD
     confidence: float = 0.95
+    #: tuple of (str, str)
     sources: tuple[tuple[str, str], ...] = field(default=())
 
     def zones(self) -> tuple[str, ...]:

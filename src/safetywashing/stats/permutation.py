@@ -118,20 +118,14 @@ class PermutationPlan:
     """The permutation tests of several (reference, columns) pairs, grouped by size.
 
     Build with :func:`permutation_plan`; count with :meth:`counts`.
-
-    Attributes
-    ----------
-    widths : tuple of int
-        Columns of each test.
-    defined : tuple of ndarray of bool
-        Per test and column: False where the correlation is undefined (fewer than 3
-        pairs, a constant side).
-    by_size : tuple of (int, tuple of _Pattern)
-        Patterns by their number of models, ascending.
     """
 
+    #: Columns of each test.
     widths: tuple[int, ...]
+    #: Per test and column: False where the correlation is undefined (fewer than 3 pairs, a constant
+    #: side).
     defined: tuple[BoolArray, ...]
+    #: tuple of (int, tuple of _Pattern): Patterns by their number of models, ascending.
     by_size: tuple[tuple[int, tuple[_Pattern, ...]], ...]
 
     def counts(

@@ -45,80 +45,60 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ClassUncertainty(Result):
-    """Bootstrap and permutation results of one model class.
-
-    Attributes
-    ----------
-    model_class : str
-    benchmark_ids : tuple of str
-        Aligned with every per-benchmark array (the audit's benchmark order).
-    estimate : ndarray of shape (J,)
-        Full-data capabilities correlations.
-    percentile, bca : ndarray of shape (2, J)
-        Interval ends (low, high) of each kind. The BCa interval is NaN when it was not
-        asked for and its jackknife would have cost more than a quarter of the bootstrap
-        (:func:`~safetywashing.uncertainty.settings.needs_jackknife`).
-    p_value, p_bh, p_by, p_holm : ndarray of shape (J,)
-        Permutation p-values and their adjusted values, adjusted within each test family
-        (capability benchmarks are in none and get NaN).
-    test_family : tuple of str
-        Per benchmark: ``"capability score"`` (tested against the capability score),
-        ``"reference"`` (a calibration benchmark tested against its own reference
-        column: a family of its own), or ``""`` (a capability benchmark: not tested).
-    permutations : int
-        Permutations behind each p-value in this class.
-    verdicts : tuple of str
-        Empty where the estimate is undefined or fewer than the minimum of valid
-        resamples (:func:`~safetywashing.uncertainty.settings.minimum_valid`) gave a replicate.
-    compute_interval : ndarray of shape (2, J)
-        Percentile interval of each compute correlation.
-    variance_explained : ndarray of shape (3,)
-        Estimate, low, high (percentile) of the top eigenvalue share.
-    score_compute : ndarray of shape (3,)
-        Estimate, low, high (percentile) of the capability score vs FLOP.
-    n_valid : int
-        Resamples that gave a capability score (others had a constant capability column
-        or fewer than 3 distinct models and are left out).
-    n_units : int
-        Models (or families) resampled.
-    valid_share : ndarray of shape (J,)
-        Share of resamples in which the benchmark's correlation was defined; the
-        interval is conditional on these (the others were degenerate: fewer than 3
-        distinct models, a constant column). NaN where the estimate is undefined.
-    p_equivalence : ndarray of shape (J,)
-        Bootstrap TOST p-value that the correlation lies inside the lines (distinct).
-    models_needed : ndarray of shape (J,)
-        For an inconclusive benchmark, the models with which its interval would decide
-        (entangled, inverse or distinct, as the estimate points) with 80% chance, if the
-        estimate were the truth (Fisher-z approximation, :mod:`safetywashing.stats.fisher`);
-        NaN otherwise or beyond reach.
-    cluster_scale : float
-        Factor the cluster bootstrap's deviations were widened by (1 without clusters).
-    replicates : ndarray of shape (B, J) or None
-        Bootstrap replicates of the capabilities correlations, when kept.
-    """
+    """Bootstrap and permutation results of one model class."""
 
     model_class: str
+    #: Aligned with every per-benchmark array (the audit's benchmark order).
     benchmark_ids: tuple[str, ...]
+    #: ndarray of shape (J,): Full-data capabilities correlations.
     estimate: FloatArray
+    #: ndarray of shape (2, J): percentile, bca: Interval ends (low, high) of each kind. The BCa
+    #: interval is NaN when it was not asked for and its jackknife would have cost more than a
+    #: quarter of the bootstrap (:func:`~safetywashing.uncertainty.settings.needs_jackknife`).
     percentile: FloatArray
     bca: FloatArray
+    #: ndarray of shape (J,): p_value, p_bh, p_by, p_holm: Permutation p-values and their adjusted
+    #: values, adjusted within each test family (capability benchmarks are in none and get NaN).
     p_value: FloatArray
     p_bh: FloatArray
     p_by: FloatArray
     p_holm: FloatArray
+    #: Per benchmark: ``"capability score"`` (tested against the capability score), ``"reference"``
+    #: (a calibration benchmark tested against its own reference column: a family of its own), or
+    #: ``""`` (a capability benchmark: not tested).
     test_family: tuple[str, ...]
+    #: Permutations behind each p-value in this class.
     permutations: int
+    #: Empty where the estimate is undefined or fewer than the minimum of valid resamples
+    #: (:func:`~safetywashing.uncertainty.settings.minimum_valid`) gave a replicate.
     verdicts: tuple[str, ...]
+    #: ndarray of shape (2, J): Percentile interval of each compute correlation.
     compute_interval: FloatArray
+    #: ndarray of shape (3,): Estimate, low, high (percentile) of the top eigenvalue share.
     variance_explained: FloatArray
+    #: ndarray of shape (3,): Estimate, low, high (percentile) of the capability score vs FLOP.
     score_compute: FloatArray
+    #: Resamples that gave a capability score (others had a constant capability column or fewer than
+    #: 3 distinct models and are left out).
     n_valid: int
+    #: Models (or families) resampled.
     n_units: int
+    #: ndarray of shape (J,): Share of resamples in which the benchmark's correlation was defined;
+    #: the interval is conditional on these (the others were degenerate: fewer than 3 distinct
+    #: models, a constant column). NaN where the estimate is undefined.
     valid_share: FloatArray
+    #: ndarray of shape (J,): Bootstrap TOST p-value that the correlation lies inside the lines
+    #: (distinct).
     p_equivalence: FloatArray
+    #: ndarray of shape (J,): For an inconclusive benchmark, the models with which its interval
+    #: would decide (entangled, inverse or distinct, as the estimate points) with 80% chance, if the
+    #: estimate were the truth (Fisher-z approximation, :mod:`safetywashing.stats.fisher`); NaN
+    #: otherwise or beyond reach.
     models_needed: FloatArray
+    #: Factor the cluster bootstrap's deviations were widened by (1 without clusters).
     cluster_scale: float = 1.0
+    #: ndarray of shape (B, J) or None: Bootstrap replicates of the capabilities correlations, when
+    #: kept.
     replicates: FloatArray | None = None
 
     def adjusted(self, method: Adjustment) -> FloatArray:
@@ -229,22 +209,14 @@ class ClassUncertainty(Result):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class UncertaintyResult(ByClass[ClassUncertainty]):
-    """Uncertainty of every class of an audit.
-
-    Attributes
-    ----------
-    settings : UncertaintySettings
-    classes : tuple of ClassUncertainty
-    audit : AuditResult
-        The audit these uncertainties belong to (the verdicts use its rule).
-    warnings : tuple of str
-        What the analysis could not do as asked (too few permutations or clusters,
-        degenerate resamples), one sentence each; :meth:`apply` adds them to the audit's.
-    """
+    """Uncertainty of every class of an audit."""
 
     settings: UncertaintySettings
     classes: tuple[ClassUncertainty, ...]
+    #: The audit these uncertainties belong to (the verdicts use its rule).
     audit: AuditResult
+    #: What the analysis could not do as asked (too few permutations or clusters, degenerate
+    #: resamples), one sentence each; :meth:`apply` adds them to the audit's.
     warnings: tuple[str, ...] = ()
 
     lookup_where = "this uncertainty"

@@ -196,32 +196,6 @@ def _level(name: str, value: object, example: str) -> None:
 class UncertaintySettings:
     """Settings of the uncertainty analysis, recorded in the output.
 
-    Attributes
-    ----------
-    n_resamples : int
-        Bootstrap resamples (default 2000).
-    confidence : float
-        Interval coverage, in (0, 1) (default 0.95).
-    seed : int
-        Root seed of every random stream (recorded even when drawn from entropy; see
-        :meth:`drawn`).
-    interval : {"percentile", "bca"}
-        Which interval fills ``ci_low``/``ci_high`` and the verdict; both are reported.
-    cluster : {"family"} or None
-        ``"family"`` resamples whole model families; None resamples models.
-    permutations : int or None
-        Permutations per p-value; 0 computes none; None (the default) sizes them to the
-        adjustment (see :data:`PERMUTATION_RULE`; the count used is in each class).
-    adjustment : {"bh", "by", "holm"}
-        Which adjusted p-value fills ``p_adjusted``; all three are reported.
-    alpha : float
-        Level of the tests (default 0.05): permutation counts are sized to reach it after
-        adjustment, and the equivalence test ("distinct") is read at it.
-    rule : DecisionRule
-        The decision rule behind the verdicts: the audit's (the paper's 0.40 line by
-        default; :func:`~safetywashing.uncertainty.compute.bootstrap_audit` records the
-        rule of the audit it bootstraps).
-
     Examples
     --------
     >>> UncertaintySettings(n_resamples=0)  # doctest: +ELLIPSIS
@@ -230,14 +204,28 @@ class UncertaintySettings:
     safetywashing.core.errors.InputError: n_resamples=0 asks for no bootstrap resamples; ...
     """
 
+    #: Bootstrap resamples (default 2000).
     n_resamples: int = DEFAULT_RESAMPLES
+    #: Interval coverage, in (0, 1) (default 0.95).
     confidence: float = 0.95
+    #: Root seed of every random stream (recorded even when drawn from entropy; see :meth:`drawn`).
     seed: int = 0
+    #: {"percentile", "bca"}: Which interval fills ``ci_low``/``ci_high`` and the verdict; both are
+    #: reported.
     interval: IntervalKind = "percentile"
+    #: {"family"} or None: ``"family"`` resamples whole model families; None resamples models.
     cluster: Cluster | None = None
+    #: Permutations per p-value; 0 computes none; None (the default) sizes them to the adjustment
+    #: (see :data:`PERMUTATION_RULE`; the count used is in each class).
     permutations: int | None = None
+    #: {"bh", "by", "holm"}: Which adjusted p-value fills ``p_adjusted``; all three are reported.
     adjustment: Adjustment = "bh"
+    #: Level of the tests (default 0.05): permutation counts are sized to reach it after adjustment,
+    #: and the equivalence test ("distinct") is read at it.
     alpha: float = 0.05
+    #: The decision rule behind the verdicts: the audit's (the paper's 0.40 line by default;
+    #: :func:`~safetywashing.uncertainty.compute.bootstrap_audit` records the rule of the audit it
+    #: bootstraps).
     rule: DecisionRule = field(default_factory=DecisionRule)
 
     def __post_init__(self) -> None:

@@ -64,19 +64,12 @@ MAX_SAMPLES_BYTES = 1024 * 1024 * 1024
 
 @dataclass
 class ItemIngest:
-    """What :func:`ingest_items` read.
+    """What :func:`ingest_items` read."""
 
-    Attributes
-    ----------
-    rows : list of dict
-        One per (model, benchmark, item): model, benchmark, item, score, framework and
-        the item metadata.
-    skipped : list of str
-        Files that could not be used, each with the reason.
-    notes : list of str
-    """
-
+    #: One per (model, benchmark, item): model, benchmark, item, score, framework and the item
+    #: metadata.
     rows: list[dict[str, Any]] = field(default_factory=list)
+    #: Files that could not be used, each with the reason.
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
