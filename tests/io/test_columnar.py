@@ -374,7 +374,7 @@ def test_large_file_with_quirks_stays_with_pyarrow(
     frame.to_csv(path)  # with pandas' index column
     columns = readers.ColumnMap(text_columns="ignore", duplicates="mean", missing_class="chat")
     slow = row_reader(path, columns)
-    assert len(slow.notes) == 4  # index, text column, empty classes, repeated model
+    assert len(slow.notes) == 3  # columns not audited (index, text), empty classes, repeated model
     _no_row_tokenizer(monkeypatch)
     with pytest.warns(InputNotice):
         fast = readers.read_scores(path, columns=columns)

@@ -67,10 +67,15 @@ def test_open_llm_leaderboard_v2_reads_with_no_flag(tables: dict[str, Path], nam
     np.testing.assert_allclose(table.flop, frame["#Params (B)"].to_numpy() * 1e9)
     # Type "🟢 : pretrained" -> base, "💬 : chat models (...)" -> chat
     assert table.classes() == ("base", "chat")
-    assert notices == [
+    assert notices[0] == (
         f"{tables[name]}: read as an Open LLM Leaderboard v2 table (model id 'fullname', "
         "class from 'Type', compute = '#Params (B)' as parameters)."
-    ]
+    )
+    # Every other column is said not audited, with its reason, in one note.
+    assert len(notices) == 2 and notices[1].startswith(f"{tables[name]}: 27 columns not audited")
+    note = table.notes[1]
+    audited = {*table.benchmark_ids, "fullname", "Type", "#Params (B)"}
+    assert all(f"'{column}'" in note for column in frame.columns if column not in audited)
 
 
 def test_v2_table_audits_with_no_flag(
@@ -86,7 +91,8 @@ def test_the_old_leaderboard_export_audits_with_one_set_of_flags(
 ) -> None:
     path = str(tables["openllm_v1_export.csv"])
     assert main(["audit", path]) == 2
-    assert "the class column 'Type' is empty in 8 rows" in capsys.readouterr().err
+    # 8 rows have an empty Type; one is a second precision of a model, left out first
+    assert "the class column 'Type' is empty in 7 rows" in capsys.readouterr().err
     flags = ["--missing-class", "chat", "--duplicates", "max", "--format", "json"]
     assert main(["audit", path, *flags]) == 0
     captured = capsys.readouterr()
@@ -95,7 +101,8 @@ def test_the_old_leaderboard_export_audits_with_one_set_of_flags(
     n_models = frame["fullname"].nunique()
     assert sum(c["n_models"] for c in document["classes"].values()) == n_models
     notes = [line for line in captured.err.splitlines() if line.startswith("note: ")]
-    assert len(notes) == 4  # the layout, empty classes, 0 parameters, repeated models
+    # the layout, empty classes, 0 parameters, repeated models, the columns not audited
+    assert len(notes) == 5
     # TruthfulQA is the safety benchmark of v1; the other five are capabilities.
     chat = document["classes"]["chat"]
     assert chat["capability_benchmarks"] == list(MAKER.V1_BENCHMARKS[:3] + MAKER.V1_BENCHMARKS[4:])
@@ -158,11 +165,11 @@ def test_the_188_model_table_audits_with_one_set_of_flags(
         "chat": 94,
     }
     assert [line for line in captured.err.splitlines() if line.startswith("note: ")] == [
-        f"note: {path}: the unnamed first column (an index a program wrote) is left out.",
         f"note: {path}: the class column 'Instruct' is a yes/no flag, read as chat (yes) or "
         "base (no).",
-        f"note: {path}: 4 text columns left out: 'Architecture', 'Hub License', 'Precision' "
-        "and 'Base Model'.",
+        f"note: {path}: 5 columns not audited (an unnamed index a program wrote: "
+        "'column 1'; text, not scores (--text-columns ignore): 'Architecture', 'Hub License', "
+        "'Precision' and 'Base Model').",
     ]
 
 

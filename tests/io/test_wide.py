@@ -45,7 +45,9 @@ def test_pandas_index_column_is_left_out_with_a_notice(tmp_path: Path) -> None:
     table, notices = read_quietly(path)
     assert table.model_ids == ("m1", "m2", "m3")  # type: ignore[attr-defined]
     assert table.benchmark_ids == ("a", "b")  # type: ignore[attr-defined]
-    assert notices == [f"{path}: the unnamed first column (an index a program wrote) is left out."]
+    assert notices == [
+        f"{path}: 1 column not audited (an unnamed index a program wrote: 'column 1')."
+    ]
 
 
 def test_pandas_index_read_back_as_unnamed_is_also_an_index(tmp_path: Path) -> None:
@@ -191,7 +193,8 @@ def test_duplicate_policies(
             "mean": "averaged their scores cell by cell",
             "max": "kept the highest score of each cell",
         }[policy]
-        + f" (--duplicates {policy}): 'x' and 'y'."
+        + f" (--duplicates {policy}): 'x' and 'y'.",
+        f"{path}: 1 column not audited (ignored (--ignore-column): 'precision').",
     ]
 
 
@@ -220,7 +223,7 @@ def test_text_columns_are_listed_in_one_message(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_scores(path)
     assert str(caught.value) == (
-        f"{path}: 4 columns hold text, not scores ('licence', 'arch', 'date' and 'flag'); "
+        f"{path}: 3 columns hold text, not scores ('licence', 'arch' and 'flag'); "
         "skip them all with --text-columns ignore (or name each with --ignore-column)."
     )
 
@@ -229,7 +232,11 @@ def test_text_columns_ignored_with_one_notice(tmp_path: Path) -> None:
     path = write(tmp_path, "texty.csv", TEXTY)
     table, notices = read_quietly(path, ColumnMap(text_columns="ignore"))
     assert table.benchmark_ids == ("a", "b")  # type: ignore[attr-defined]
-    assert notices == [f"{path}: 4 text columns left out: 'licence', 'arch', 'date' and 'flag'."]
+    # 'date' is named as a model fact, so it is not a text column to refuse.
+    assert notices == [
+        f"{path}: 4 columns not audited (named as a date, and not numbers: 'date'; text, not "
+        "scores (--text-columns ignore): 'licence', 'arch' and 'flag')."
+    ]
 
 
 def test_a_stray_word_in_a_score_column_is_still_located(tmp_path: Path) -> None:
@@ -331,7 +338,8 @@ def test_cli_flags_reach_the_reader(tmp_path: Path, capsys: pytest.CaptureFixtur
     args += ["--compute-column", "params", "--compute-kind", "params"]
     assert main(args) == 0
     err = capsys.readouterr().err.splitlines()
-    assert len([line for line in err if line.startswith("note: ")]) == 5
+    # the columns not audited (index, text), empty classes, 0 params, repeated models
+    assert len([line for line in err if line.startswith("note: ")]) == 4
     assert main([*args, "--flop-column", "params"]) == 2
     assert "--compute-column and --flop-column both name the compute column" in (
         capsys.readouterr().err

@@ -5,7 +5,9 @@
   GSM8K) and v2 (``open-llm-leaderboard/contents``: IFEval, BBH, MATH Lvl 5, GPQA, MUSR,
   MMLU-PRO, each also as ``... Raw``), as CSV or Parquet. The model id is ``fullname``
   (``org/model``; ``Model`` holds an HTML link); the class comes from ``Type``
-  (pretrained -> base, chat / instruction-tuned -> chat, fine-tuned, merge); compute is
+  (pretrained -> base, chat / instruction-tuned -> chat, fine-tuned, merge, multimodal,
+  other); a model listed at several precisions is read from its row of the highest
+  precision (:data:`~safetywashing.io.tables.duplicates.PRECISION_ORDER`); compute is
   ``#Params (B)``, labelled as parameters, not FLOP; ``Average ⬆️``, the ``Raw`` twins and
   the descriptive columns (licence, hub likes, flags, dates, ...) are left out. The
   capability benchmarks are the leaderboard's own, except TruthfulQA, which the
@@ -30,6 +32,7 @@ from typing import Literal
 from safetywashing.core.table import BenchmarkInfo, Direction, Role
 from safetywashing.io.tables.cells import MISSING_TOKENS, parse_number
 from safetywashing.io.tables.columns import ColumnMap
+from safetywashing.io.tables.duplicates import PRECISION_ORDER
 from safetywashing.io.tables.grid import Grid
 
 OPENLLM_V1_CAPABILITIES = ("ARC", "HellaSwag", "MMLU", "Winogrande", "GSM8K")
@@ -74,6 +77,7 @@ OPENLLM_CLASSES: tuple[tuple[str, str], ...] = (
     ("fine-tuned", "fine-tuned"),
     ("merge", "merge"),
     ("multimodal", "multimodal"),
+    ("other", "other"),
     ("?", ""),
 )
 
@@ -117,6 +121,11 @@ class Layout:
     score_columns: tuple[str, ...] = ()
     header: tuple[str, ...] = ()
     directions: dict[str, Direction] = field(default_factory=dict)
+    #: A column whose values, best first, choose the row kept for a model listed on several
+    #: rows (the Open LLM Leaderboard's ``Precision``), unless the user says otherwise.
+    preferred: tuple[str, tuple[str, ...]] | None = None
+    #: Why each column the layout ignores is not audited.
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def body(self, grid: Grid) -> Grid:
         """The rows that hold models: leading rows without any score are skipped.
@@ -170,6 +179,14 @@ def _openllm(header: Sequence[str], version: Literal[1, 2]) -> Layout:
     present = set(header)
     ignore = [name for name in OPENLLM_DESCRIPTIVE if name in present]
     ignore += [name for name in header if name.endswith(" Raw")]
+    reasons = {
+        name: "the raw twin of a normalised score"
+        if name.endswith(" Raw")
+        else "the leaderboard's average of its scores"
+        if name.startswith("Average")
+        else "a description of the model, not a score"
+        for name in ignore
+    }
     if version == 1:
         roles: dict[str, Role] = dict.fromkeys(OPENLLM_V1_CAPABILITIES, "capability")
         roles.update(dict.fromkeys(OPENLLM_V1_SAFETY, "safety"))
@@ -194,6 +211,8 @@ def _openllm(header: Sequence[str], version: Literal[1, 2]) -> Layout:
         ),
         columns=columns,
         roles=roles,
+        preferred=("Precision", PRECISION_ORDER) if "Precision" in present else None,
+        reasons=reasons,
     )
 
 
@@ -213,6 +232,7 @@ def _helm(header: Sequence[str]) -> Layout:
         skip_metadata_rows=True,
         score_columns=scores,
         header=tuple(header),
+        reasons=dict.fromkeys(ignore, "a win rate over the other columns"),
     )
 
 

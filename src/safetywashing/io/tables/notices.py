@@ -33,6 +33,14 @@ class Notices:
             short += " (all in the output's notes; --verbose lists them)"
         self._short.append(short + ".")
 
+    def add_text(self, full: str, short: str, more: bool = False) -> None:
+        """Record a notice already worded: ``full`` for the notes, ``short`` for the warning
+        (``more``: some names are shown in the notes only)."""
+        self.notes.append(full)
+        self._short.append(
+            short[:-1] + " (all in the output's notes; --verbose lists them)." if more else short
+        )
+
     def emit(self) -> None:
         """Warn each notice (:class:`~safetywashing.core.errors.InputNotice`), one line each."""
         for message in self._short:

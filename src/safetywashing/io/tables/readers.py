@@ -39,6 +39,7 @@ from safetywashing.io.tables.columns import (
     DuplicatePolicy,
     TextColumnPolicy,
 )
+from safetywashing.io.tables.duplicates import keep_preferred
 from safetywashing.io.tables.grid import Grid
 from safetywashing.io.tables.layouts import recognise
 from safetywashing.io.tables.long import read_long
@@ -136,14 +137,25 @@ def read_scores(
         return read_long(path, header, grid.rows(), columns, benchmarks, source)
     notices = Notices()
     infos = list(benchmarks)
+    reasons: dict[str, str] = {}
     layout = recognise(header) if columns.layout == "auto" else None
     if layout is not None:
         columns = columns.with_defaults_from(layout.columns)
+        notices.add(f"{path}: read as {layout.description}")
         grid = layout.body(grid)
+        if (
+            layout.preferred is not None
+            and columns.duplicates == "error"
+            and columns.model == layout.columns.model
+        ):
+            column, order = layout.preferred
+            grid = keep_preferred(
+                path, grid, header.index(columns.model), header.index(column), order, notices
+            )
         known = {info.id for info in infos}
         infos += [info for info in layout.benchmarks(header) if info.id not in known]
-        notices.add(f"{path}: read as {layout.description}")
-    return read_wide(path, grid, columns, infos, source, notices)
+        reasons = layout.reasons
+    return read_wide(path, grid, columns, infos, source, notices, reasons)
 
 
 def _tokenize(path: Path, columns: ColumnMap) -> Grid:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
@@ -26,6 +26,7 @@ from safetywashing.core.table import (
     ScoreTable,
     SourceFile,
 )
+from safetywashing.io.tables.accounting import NAMED_ONLY, Accounting, metadata_kind
 from safetywashing.io.tables.cells import (
     ScoreScan,
     mixed_percent,
@@ -119,8 +120,6 @@ def _model_positions(
             "name the model-id column with --model-column (several columns, joined into one "
             "id: --model-column a,b)."
         )
-    if index_columns:
-        notices.add(f"{path}: the unnamed first column (an index a program wrote) is left out")
     return positions, index_columns
 
 
@@ -131,6 +130,7 @@ def read_wide(
     benchmarks: Iterable[BenchmarkInfo],
     source: SourceFile,
     notices: Notices | None = None,
+    reasons: Mapping[str, str] | None = None,
 ) -> ScoreTable:
     """Read a wide table (one row per model) into a :class:`ScoreTable`.
 
@@ -150,6 +150,9 @@ def read_wide(
     notices : Notices, optional
         Notices already made (e.g. a recognised layout); more are added here and all
         are warned once the table is read.
+    reasons : mapping of str to str, optional
+        Why a recognised layout leaves out each of the columns it ignores (for the
+        notice of the columns not audited).
 
     Returns
     -------
@@ -164,8 +167,13 @@ def read_wide(
         cell or repeated models (unless the options say what to do), and the like.
     """
     notices = notices if notices is not None else Notices()
+    benchmarks = tuple(benchmarks)
+    accounting = Accounting()
     header = grid.header
     model_positions, index_columns = _model_positions(path, grid, columns, notices)
+    accounting.add(
+        "an unnamed index a program wrote", [header[p] or "column 1" for p in index_columns]
+    )
     seen: dict[str, int] = {}
     for position, name in enumerate(header):
         if position in index_columns or position in model_positions:
@@ -200,13 +208,33 @@ def read_wide(
                 "check --ignore-column."
             )
         ignored.add(header.index(name))
+        accounting.add((reasons or {}).get(name, "ignored (--ignore-column)"), [name])
     skipped = {*model_positions, *index_columns, *meta_positions.values(), *ignored}
     score_positions = [i for i in range(len(header)) if i not in skipped]
     if grid.ragged:
         row_number, cells = grid.ragged[0]
         raise ragged_row(path, row_number, cells, len(header))
     scans = {p: scan_scores(grid.text(p)) for p in score_positions if not grid.is_numeric(p)}
-    score_positions = _without_text_columns(path, grid, score_positions, scans, columns, notices)
+    known = {b.id: b for b in benchmarks}
+    facts = {
+        p: kind
+        for p in score_positions
+        if header[p] not in known and (kind := metadata_kind(header[p])) is not None
+    }
+    unread = [p for p in facts if p in scans and scans[p].not_numbers]
+    for p in unread:
+        accounting.add(f"named as {facts.pop(p)}, and not numbers", [header[p]])
+    score_positions = [p for p in score_positions if p not in unread]
+    score_positions, text = _without_text_columns(path, grid, score_positions, scans, columns)
+    accounting.add("text, not scores (--text-columns ignore)", text)
+    for p, kind in facts.items():
+        accounting.add(f"named as {kind}", [header[p]], NAMED_ONLY)
+    if score_positions and all(p in facts for p in score_positions):
+        raise InputError(
+            f"{path} has no benchmark columns besides the model metadata and columns named "
+            f"as model facts ({name_list([header[p] for p in facts], limit=None)}); name the "
+            "benchmarks among them with --capabilities or a role in --benchmarks."
+        )
     if not score_positions:
         raise InputError(f"{path} has no benchmark columns besides the model metadata.")
 
@@ -269,12 +297,22 @@ def read_wide(
     values, models = resolve_duplicates(
         path, values, models, row_numbers, columns.duplicates, notices
     )
-    bench_ids = [header[p] for p in score_positions]
-    known = {b.id: b for b in benchmarks}
+    infos = [
+        known.get(header[p], BenchmarkInfo(id=header[p], role="ignore" if p in facts else "safety"))
+        for p in score_positions
+    ]
+    accounting.notify(path, notices)
+    looks = [i.id for i in infos if i.role != "ignore" and metadata_kind(i.id) is not None]
+    if looks:
+        notices.add(
+            f"{path}: {len(looks)} column{'s' if len(looks) > 1 else ''} named like model facts "
+            f"{'are' if len(looks) > 1 else 'is'} audited, as given by the benchmark roles",
+            looks,
+        )
     table = ScoreTable(
         values=values,
         models=tuple(models),
-        benchmarks=tuple(known.get(b, BenchmarkInfo(id=b)) for b in bench_ids),
+        benchmarks=tuple(infos),
         sources=(source,),
         notes=tuple(notices.notes),
         compute_kind=columns.compute_kind,
@@ -388,9 +426,9 @@ def _without_text_columns(
     positions: list[int],
     scans: dict[int, ScoreScan],
     columns: ColumnMap,
-    notices: Notices,
-) -> list[int]:
-    """Score columns minus those that hold mostly text, all refused or skipped at once.
+) -> tuple[list[int], list[str]]:
+    """Score columns minus those that hold mostly text, all refused or skipped at once
+    (the names of those skipped are returned).
 
     A column where at least two, and at least half, of the non-empty cells are not
     numbers holds text (names, licences, dates, True/False); a column with a stray bad
@@ -407,7 +445,7 @@ def _without_text_columns(
         if bad >= 2 and 2 * bad >= scan.filled:
             text.append(position)
     if not text:
-        return positions
+        return positions, []
     names = [grid.header[p] for p in text]
     not_numbers = [set(scans[p].not_numbers) for p in text]
     leading = 0
@@ -427,8 +465,7 @@ def _without_text_columns(
             f"{'them all' if len(names) > 1 else 'it'} with --text-columns ignore (or name "
             "each with --ignore-column)."
         )
-    notices.add(f"{path}: {len(names)} text column{'s' if len(names) > 1 else ''} left out", names)
-    return [p for p in positions if p not in text]
+    return [p for p in positions if p not in text], names
 
 
 def _leading_rows_differ(
