@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -288,41 +288,12 @@ class ScoreTable:
         )
 
     def models_frame(self) -> pd.DataFrame:
-        """Model metadata as a pandas DataFrame indexed by model id."""
-        import pandas as pd
-
-        return pd.DataFrame(
-            [
-                {
-                    "model": m.id,
-                    "name": m.name,
-                    "model_class": m.model_class,
-                    "parameters": m.parameters,
-                    "flop": m.flop,
-                    "family": m.family,
-                }
-                for m in self.models
-            ]
-        ).set_index("model")
+        """Model metadata as a pandas DataFrame indexed by model id (one column a field)."""
+        return _records_frame(self.models, ModelInfo, "model")
 
     def benchmarks_frame(self) -> pd.DataFrame:
         """Benchmark metadata as a pandas DataFrame indexed by benchmark id."""
-        import pandas as pd
-
-        return pd.DataFrame(
-            [
-                {
-                    "benchmark": b.id,
-                    "name": b.name,
-                    "metric": b.metric,
-                    "role": b.role,
-                    "area": b.area,
-                    "direction": b.direction,
-                    "reference": b.reference,
-                }
-                for b in self.benchmarks
-            ]
-        ).set_index("benchmark")
+        return _records_frame(self.benchmarks, BenchmarkInfo, "benchmark")
 
     # -- construction --------------------------------------------------------------------
 
@@ -457,3 +428,16 @@ def _require_unique(ids: Iterable[str], kind: str) -> None:
         if item in seen:
             raise InputError(f"The {kind} id '{item}' appears twice; give each {kind} one entry.")
         seen.add(item)
+
+
+def _records_frame(
+    records: Sequence[ModelInfo] | Sequence[BenchmarkInfo],
+    kind: type[ModelInfo] | type[BenchmarkInfo],
+    index: str,
+) -> pd.DataFrame:
+    """One row per record, one column per field, the ``id`` field as the index ``index``."""
+    import pandas as pd
+
+    names = [item.name for item in fields(kind)]
+    rows = [[getattr(record, name) for name in names] for record in records]
+    return pd.DataFrame(rows, columns=names).rename(columns={"id": index}).set_index(index)
