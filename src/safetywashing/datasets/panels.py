@@ -16,13 +16,13 @@ datasets fetch paper`` (same pinned SHA-256) is used instead when it is in the c
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 from safetywashing.core.errors import InputError
 from safetywashing.core.table import ScoreTable
+from safetywashing.io.tables.cells import file_sha256
 from safetywashing.io.tables.readers import ColumnMap
 
 PAPER_FOLDER = "safetywashing-paper"
@@ -125,15 +125,6 @@ def reference_root() -> Path:
     return Path(str(resources.files("safetywashing.datasets").joinpath("reference")))
 
 
-def _sha256(path: Path) -> str:
-    """The SHA-256 of a file, read in blocks (a cached file may be of any size)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _cached_copy(name: str, expected: str, packaged: Path) -> Path | None:
     """The fetched copy of a paper file when it is the pinned file, else None.
 
@@ -157,7 +148,7 @@ def _cached_copy(name: str, expected: str, packaged: Path) -> Path | None:
     if packaged.is_file() and size != packaged.stat().st_size:
         return None
     try:
-        return cached if _sha256(cached) == expected else None
+        return cached if file_sha256(cached) == expected else None
     except OSError:
         return None
 
