@@ -46,7 +46,7 @@ from safetywashing.audit.result import (
     ClassAudit,
 )
 from safetywashing.core.config import AuditConfig
-from safetywashing.core.errors import InputError, InputWarning, suggestion
+from safetywashing.core.errors import InputError, InputNotice, InputWarning, suggestion
 from safetywashing.core.table import DEFAULT_CLASS, ScoreTable
 from safetywashing.stats.correlation import correlate_columns_each, correlation
 from safetywashing.stats.pca import (
@@ -197,6 +197,7 @@ def audit(
         groups = [("all" if len(table.classes()) > 1 else table.classes()[0], table)]
     else:
         groups = [(name, table.select_class(name)) for name in table.classes()]
+    groups, class_notes = _classes_to_audit(groups)
     collected: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputWarning)
@@ -207,6 +208,8 @@ def audit(
         warnings.warn_explicit(
             item.message, item.category, item.filename, item.lineno, source=item.source
         )
+    for note in class_notes:
+        warnings.warn(note, InputNotice, stacklevel=2)
     _, flipped = table.oriented()
     return AuditResult(
         config=config,
@@ -215,9 +218,45 @@ def audit(
         sources=tuple((s.path, s.sha256) for s in table.sources),
         synthetic=table.synthetic,
         warnings=tuple(collected),
-        notes=table.notes,
+        notes=table.notes + tuple(class_notes),
         compute_kind=table.compute_kind,
     )
+
+
+def _classes_to_audit(
+    groups: list[tuple[str, ScoreTable]],
+) -> tuple[list[tuple[str, ScoreTable]], list[str]]:
+    """The classes to audit, and a note for each class left out or benchmark not audited.
+
+    Among several classes, one with fewer than ``MIN_MODELS`` models is left out (a
+    leaderboard's handful of "other" models must not end the run); a benchmark with no
+    score for a class's models (a chat-only leaderboard in a base class) is not part of
+    that class's audit. Each is said in a note naming the class.
+    """
+    notes: list[str] = []
+    if len(groups) > 1:
+        small = [(name, group) for name, group in groups if len(group.models) < MIN_MODELS]
+        if len(small) < len(groups):
+            for name, group in small:
+                n = len(group.models)
+                notes.append(
+                    f"The class '{name}' is not audited: it has {n} model{'s' if n > 1 else ''} "
+                    f"({', '.join(repr(m) for m in group.model_ids)}) and the method needs at "
+                    f"least {MIN_MODELS} (analyse it with others using --pool)."
+                )
+            groups = [(name, group) for name, group in groups if len(group.models) >= MIN_MODELS]
+    for name, group in groups:
+        empty = np.isnan(group.values).all(axis=0)
+        unscored = [b.id for j, b in enumerate(group.benchmarks) if empty[j] and b.role != "ignore"]
+        if unscored:
+            kind = "" if name == DEFAULT_CLASS else f"the class '{name}': "
+            many = len(unscored) > 1
+            notes.append(
+                f"{kind}{len(unscored)} benchmark{'s have' if many else ' has'} no score for "
+                f"{'its' if kind else 'any'} models and {'are' if many else 'is'} not audited "
+                f"({', '.join(repr(b) for b in unscored)})."
+            )
+    return groups, notes
 
 
 def resolve_audit(source: AuditResult | AuditInput, options: dict[str, Any]) -> AuditResult:
