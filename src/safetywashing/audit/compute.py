@@ -240,7 +240,7 @@ def _classes_to_audit(
             for name, group in small:
                 n = len(group.models)
                 notes.append(
-                    f"The class '{name}' is not audited: it has {n} model{'s' if n > 1 else ''} "
+                    f"the class '{name}' is not audited: it has {n} model{'s' if n > 1 else ''} "
                     f"({', '.join(repr(m) for m in group.model_ids)}) and the method needs at "
                     f"least {MIN_MODELS} (analyse it with others using --pool)."
                 )
