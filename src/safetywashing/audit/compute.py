@@ -246,7 +246,7 @@ def _classes_to_audit(
                 )
             groups = [(name, group) for name, group in groups if len(group.models) >= MIN_MODELS]
     for name, group in groups:
-        empty = np.isnan(group.values).all(axis=0)
+        empty = np.asarray(np.isnan(group.values).all(axis=0), dtype=bool)
         unscored = [b.id for j, b in enumerate(group.benchmarks) if empty[j] and b.role != "ignore"]
         if unscored:
             kind = "" if name == DEFAULT_CLASS else f"the class '{name}': "
