@@ -78,6 +78,9 @@ class ColumnMap:
     max_file_mb: float = MAX_TABLE_MB
     max_rows: int = MAX_ROWS
     max_columns: int = MAX_COLUMNS
+    #: A second table of model facts (model id plus any of the metadata columns above), joined
+    #: by model id (see :mod:`safetywashing.io.tables.facts`); None: the scores table only.
+    models: str | None = None
 
     def __post_init__(self) -> None:
         choices: list[tuple[str, str, tuple[str, ...]]] = [

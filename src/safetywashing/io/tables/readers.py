@@ -40,6 +40,7 @@ from safetywashing.io.tables.columns import (
     TextColumnPolicy,
 )
 from safetywashing.io.tables.duplicates import keep_preferred
+from safetywashing.io.tables.facts import for_scores, join_model_facts
 from safetywashing.io.tables.grid import Grid
 from safetywashing.io.tables.layouts import recognise
 from safetywashing.io.tables.long import read_long
@@ -122,6 +123,19 @@ def read_scores(
     path = Path(path)
     benchmarks = tuple(benchmarks)
     grid = _tokenize(path, columns)
+    if columns.models is None:
+        return _read_grid(path, grid, columns, benchmarks)
+    table = _read_grid(path, grid, for_scores(grid.header, columns), benchmarks)
+    notices = Notices()
+    table = join_model_facts(table, Path(columns.models), columns, notices)
+    notices.emit()
+    return table
+
+
+def _read_grid(
+    path: Path, grid: Grid, columns: ColumnMap, benchmarks: tuple[BenchmarkInfo, ...]
+) -> ScoreTable:
+    """The table a tokenized file holds, long or wide (a recognised layout or not)."""
     if columns.skip_rows:
         if columns.skip_rows >= grid.n_rows:
             raise InputError(
