@@ -154,4 +154,6 @@ def inputs_of(scores: list[Path] | None, columns: ColumnOptions) -> list[tuple[s
     found = [("the scores file", Path(path)) for path in scores or []]
     if columns.benchmarks is not None:
         found.append(("the benchmark metadata file", Path(columns.benchmarks)))
+    if columns.models is not None:
+        found.append(("the model facts file", Path(columns.models)))
     return found

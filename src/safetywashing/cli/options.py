@@ -144,6 +144,14 @@ class ColumnOptions:
             "direction, reference).",
         ),
     ] = None
+    models: Annotated[
+        Path | None,
+        _column(
+            "--models",
+            help="A table of model facts joined by model id (model id plus any of the name, "
+            "class, params, FLOP and family columns).",
+        ),
+    ] = None
     model_column: Annotated[str, _column("--model-column", help="Model id column.")] = "model"
     name_column: Annotated[
         str,
@@ -262,6 +270,7 @@ class ColumnOptions:
             max_file_mb=self.max_file_mb,
             max_rows=self.max_rows,
             max_columns=self.max_columns,
+            models=None if self.models is None else str(self.models),
         )
 
 
