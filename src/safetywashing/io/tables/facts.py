@@ -165,5 +165,6 @@ def join_model_facts(
         + (f"; its columns {name_list(unused, limit=None)} are not used" if unused else "")
     )
     if without:
-        notices.add(f"{len(without)} models have no row in {path}", without)
+        many = len(without) > 1
+        notices.add(f"{len(without)} model{'s have' if many else ' has'} no row in {path}", without)
     return replace(table, models=tuple(models), notes=table.notes + tuple(notices.notes))
