@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 
 import numpy as np
 import numpy.typing as npt
@@ -342,24 +343,23 @@ def select_items(
     folds = cross_fit(
         x, y, n_repeats=n_repeats, seed=seed, band=band, aim=aim, floor=floor, method=reliability
     )
+    held_out = (
+        "train_correlation",
+        "test_correlation",
+        "test_reliability",
+        "test_full_correlation",
+    )
     return ItemSubset(
         benchmark=benchmark,
         item_ids=ids,
-        selected=fit.selected,
-        correlation=fit.correlation,
-        full_correlation=fit.full_correlation,
-        reliability=fit.reliability,
         reliability_method=reliability,
         band=band,
         aim=0.5 * band if aim is None else aim,
         floor=floor,
-        inside_band=fit.inside_band,
-        meets_floor=fit.meets_floor,
-        train_correlation=folds.train_correlation,
-        test_correlation=folds.test_correlation,
-        test_reliability=folds.test_reliability,
-        test_full_correlation=folds.test_full_correlation,
         n_selected_folds=folds.n_selected,
         n_repeats=n_repeats,
         seed=seed,
+        # The selection on all models, and its cross-fitted check, as the kernels give them.
+        **{f.name: getattr(fit, f.name) for f in fields(fit)},
+        **{name: getattr(folds, name) for name in held_out},
     )

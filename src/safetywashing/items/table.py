@@ -213,13 +213,13 @@ def item_matrix(
         for code, label in zip(ii, labels, strict=True):
             if not categories[code]:
                 categories[code] = str(label)
-    return ItemMatrix(
-        benchmark=benchmark,
-        model_ids=tuple(model_labels[i] for i in model_order),
-        item_ids=tuple(item_labels[j] for j in item_order),
-        values=values,
-        categories=tuple(categories),
-        category_column=column,
+    return _matrix(
+        benchmark,
+        (model_labels, model_order),
+        (item_labels, item_order),
+        values,
+        categories,
+        column,
     )
 
 
@@ -500,11 +500,24 @@ def read_item_matrix(
         )
     del seen
     labels = [cats[c] if c >= 0 else "" for c in first] if column else [""] * len(items)
+    return _matrix(name, (models, model_order), (items, item_order), values, labels, column)
+
+
+def _matrix(
+    benchmark: str,
+    models: tuple[Sequence[str], npt.NDArray[np.int64]],
+    items: tuple[Sequence[str], npt.NDArray[np.int64]],
+    values: FloatArray,
+    categories: Sequence[str],
+    column: str | None,
+) -> ItemMatrix:
+    """The item matrix of labels taken in the given orders (``(labels, order)`` pairs)."""
+    (model_labels, model_order), (item_labels, item_order) = models, items
     return ItemMatrix(
-        benchmark=name,
-        model_ids=tuple(models[i] for i in model_order),
-        item_ids=tuple(items[j] for j in item_order),
+        benchmark=benchmark,
+        model_ids=tuple(model_labels[i] for i in model_order),
+        item_ids=tuple(item_labels[j] for j in item_order),
         values=values,
-        categories=tuple(labels),
+        categories=tuple(categories),
         category_column=column,
     )
