@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from safetywashing.core.decision import VERDICTS
@@ -115,12 +115,7 @@ class PowerResult(Result):
         return pd.DataFrame(
             [
                 {
-                    "n_models": row.n_models,
-                    "true_correlation": row.true_correlation,
-                    "mean_estimate": row.mean_estimate,
-                    "power": row.power,
-                    "mean_width": row.mean_width,
-                    "coverage": row.coverage,
+                    **{f.name: getattr(row, f.name) for f in fields(row) if f.name != "verdicts"},
                     **{f"p_{verdict}": row.verdicts.get(verdict, 0.0) for verdict in VERDICTS},
                     "reading": reading,
                 }
