@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from safetywashing.core.document import envelope, finite, finite_list
+from safetywashing.core.document import envelope, field_values, finite, finite_list
 from safetywashing.core.result import Result
 
 if TYPE_CHECKING:
@@ -165,14 +165,7 @@ class ItemAnalysis(Result):
     def to_dict(self) -> dict[str, Any]:
         document = envelope(
             ITEMS_KIND,
-            config={
-                "fdr": self.fdr,
-                "confidence": self.confidence,
-                "n_resamples": self.n_resamples,
-                "seed": self.seed,
-                "panel": self.panel,
-                "model_class": self.model_class,
-            },
+            config=field_values(self, "fdr confidence n_resamples seed panel model_class"),
         )
         frame = self.to_frame()
         document.update(
@@ -292,12 +285,9 @@ class ItemSubset(Result):
         document = envelope(
             SUBSET_KIND,
             config={
-                "band": self.band,
-                "aim": self.aim,
-                "floor": self.floor,
+                **field_values(self, "band aim floor"),
                 "reliability": self.reliability_method,
-                "n_repeats": self.n_repeats,
-                "seed": self.seed,
+                **field_values(self, "n_repeats seed"),
             },
         )
         document.update(
