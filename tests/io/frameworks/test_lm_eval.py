@@ -184,3 +184,28 @@ def test_results_file_written_by_tmp_path_round_trip(tmp_path: Path) -> None:
     [record] = ingest(tmp_path).records
     assert (record.model, record.benchmark, record.score) == ("org/m", "piqa", 0.7)
     assert math.isnan(record.stderr) and record.framework == "lm-eval"
+
+
+def test_v03_crows_pairs_is_lower_is_better(tmp_path: Path) -> None:
+    # Issue 23, failure 8: lm-eval 0.3 writes no direction; the likelihood difference of
+    # CrowS-Pairs was read with none, though lm-eval's task declares lower is better.
+    results = {
+        "results": {
+            "crows_pairs_english": {
+                "likelihood_difference": 3.4512,
+                "likelihood_difference_stderr": 0.0921,
+                "pct_stereotype": 0.6231,
+                "pct_stereotype_stderr": 0.0118,
+            },
+            "hellaswag": {"acc": 0.2891, "acc_stderr": 0.0045},
+        },
+        "versions": {"crows_pairs_english": 0, "hellaswag": 0},
+        "config": {"model": "hf-causal", "model_args": "pretrained=gpt2", "num_fewshot": 0},
+    }
+    folder = tmp_path / "gpt2"
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    records = _by_key(ingest(folder).records)
+    crows = records[("gpt2", "crows_pairs_english")]
+    assert crows.metric == "likelihood_difference" and crows.higher_is_better is False
+    assert records[("gpt2", "hellaswag")].higher_is_better is None

@@ -229,7 +229,22 @@ def _declared_metrics(document: dict[str, Any], task: str) -> list[str]:
     ]
 
 
+#: Metrics lm-evaluation-harness declares lower-is-better in its own task code, for the
+#: 0.3 results files, which do not say (CrowS-Pairs: the likelihood difference and the
+#: share of stereotyped choices).
+LOWER_IS_BETTER = frozenset({"likelihood_difference", "pct_stereotype"})
+
+
 def _direction(document: dict[str, Any], task: str, metric: str) -> bool | None:
+    """Whether a higher value of ``metric`` is better, as the file says; for a metric the
+    file says nothing about, False where :data:`LOWER_IS_BETTER` knows it, else None."""
+    said = _declared_direction(document, task, metric)
+    if said is None and metric in LOWER_IS_BETTER:
+        return False
+    return said
+
+
+def _declared_direction(document: dict[str, Any], task: str, metric: str) -> bool | None:
     table = document.get("higher_is_better")
     if isinstance(table, dict) and isinstance(table.get(task), dict):
         value = table[task].get(metric)
