@@ -20,6 +20,10 @@ TextColumnPolicy = Literal["error", "ignore"]
 ComputeKind = Literal["flop", "params", "tokens"]
 
 
+#: The model-metadata roles a column can play (the keys of ColumnMap.metadata_columns).
+METADATA_ROLES = ("name", "model_class", "parameters", "flop", "family")
+
+
 @dataclass(frozen=True)
 class ColumnMap:
     """Which columns of a wide table hold model metadata, and how to read the rest.
@@ -122,13 +126,7 @@ class ColumnMap:
 
     def metadata_columns(self) -> dict[str, str]:
         """Map of role -> column name for the metadata columns."""
-        return {
-            "name": self.name,
-            "model_class": self.model_class,
-            "parameters": self.parameters,
-            "flop": self.flop,
-            "family": self.family,
-        }
+        return {role: getattr(self, role) for role in METADATA_ROLES}
 
     def with_defaults_from(self, other: ColumnMap) -> ColumnMap:
         """This map with every field still at its default taken from ``other``.
