@@ -453,3 +453,39 @@ def test_python_api_names_the_argument(call: str, message: str) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+LFS = (
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    "size 12345\n"
+)
+POINTER_SKIP = (
+    "is a Git LFS pointer, not the file itself (the repository stores the file with Git "
+    "LFS); fetch it with `git lfs pull` in that repository, or download the file"
+)
+
+
+@pytest.mark.parametrize("items", [False, True])
+def test_git_lfs_pointers_are_named_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], items: bool
+) -> None:
+    # Before: "line 1 is not valid JSON" and "lm-eval needs --log_samples".
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "results_2024-05-01T10-00-00.json").write_text(LFS, encoding="utf-8")
+    (folder / "samples_mmlu_2024-05-01T10-00-00.jsonl").write_text(LFS, encoding="utf-8")
+    args = ["ingest", *(["--items"] if items else []), "r", "-o", "out" if items else "out.csv"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    pointer = (
+        "samples_mmlu_2024-05-01T10-00-00.jsonl" if items else "results_2024-05-01T10-00-00.json"
+    )
+    assert f"r/{pointer} {POINTER_SKIP}" in err
+    what = "per-item results" if items else "scores"
+    assert err.rstrip().endswith(
+        f"error: No {what} could be read from r: its files are Git LFS pointers, not the "
+        "results (see above); fetch them with `git lfs pull` in their repository."
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # nothing written

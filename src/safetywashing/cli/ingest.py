@@ -92,6 +92,7 @@ def ingest_command(
     from rich.console import Console
 
     from safetywashing.io.frameworks import ingest
+    from safetywashing.io.frameworks._safe import LFS_POINTER
     from safetywashing.io.frameworks.output import write_long, write_wide
     from safetywashing.io.writers import check_apart
     from safetywashing.report.text import escaped
@@ -133,6 +134,11 @@ def ingest_command(
     if not report.records:
         where = ", ".join(str(p) for p in paths)
         reason = "every file was skipped (see above)" if report.skipped else "no results files"
+        if report.skipped and all(LFS_POINTER in s.reason for s in report.skipped):
+            raise InputError(
+                f"No scores could be read from {where}: its files are Git LFS pointers, not "
+                "the results (see above); fetch them with `git lfs pull` in their repository."
+            )
         raise InputError(
             f"No scores could be read from {where}: {reason}; check the paths or --framework."
         )
@@ -214,6 +220,7 @@ def _ingest_items(
     """``ingest --items``: per-item results under ``paths`` into the item table ``output``."""
     from rich.console import Console
 
+    from safetywashing.io.frameworks._safe import LFS_POINTER
     from safetywashing.io.frameworks.items import ingest_items
     from safetywashing.items.table import write_item_table
     from safetywashing.report.text import escaped
@@ -229,6 +236,12 @@ def _ingest_items(
     _print_skipped_and_notes(found.skipped, found.notes, verbose=verbose)
     if not found.rows:
         where = ", ".join(str(p) for p in paths)
+        if found.skipped and all(LFS_POINTER in reason for reason in found.skipped):
+            raise InputError(
+                f"No per-item results could be read from {where}: its files are Git LFS "
+                "pointers, not the results (see above); fetch them with `git lfs pull` in "
+                "their repository."
+            )
         raise InputError(
             f"No per-item results could be read from {where}; lm-eval needs --log_samples "
             "(samples_*.jsonl), Inspect logs need their samples, HELM runs need "

@@ -91,7 +91,24 @@ def read_bounded(path: Path, *, limit: int | None = None) -> bytes:
         raise Unreadable(f"cannot be read ({error.strerror or error})") from None
     if len(data) > cap:
         raise Unreadable(f"is larger than the {_megabytes(cap)} limit for a results file")
+    if is_lfs_pointer(data):
+        raise Unreadable(LFS_POINTER)
     return data
+
+
+#: The first line of a Git LFS pointer file (what a clone without ``git lfs`` holds).
+LFS_SPEC = b"version https://git-lfs.github.com/spec/v1"
+
+#: Why a pointer is not read, and the fix.
+LFS_POINTER = (
+    "is a Git LFS pointer, not the file itself (the repository stores the file with Git "
+    "LFS); fetch it with `git lfs pull` in that repository, or download the file"
+)
+
+
+def is_lfs_pointer(data: bytes) -> bool:
+    """Whether ``data`` is a Git LFS pointer file rather than the content it points to."""
+    return data.startswith(LFS_SPEC)
 
 
 def parse_json(data: bytes) -> Any:

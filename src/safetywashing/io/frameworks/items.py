@@ -39,8 +39,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from safetywashing.core.errors import InputError
 from safetywashing.io.frameworks._safe import (
+    LFS_POINTER,
+    LFS_SPEC,
     SafeZip,
     Unreadable,
+    is_lfs_pointer,
     load_json,
     loads_text,
     read_bounded,
@@ -154,6 +157,15 @@ def _lm_eval_prompt(record: dict[str, Any]) -> Any:
     return doc
 
 
+def _is_pointer(path: Path) -> bool:
+    """Whether a file starts as a Git LFS pointer (only its first bytes are read)."""
+    try:
+        with path.open("rb") as handle:
+            return is_lfs_pointer(handle.read(len(LFS_SPEC)))
+    except OSError:
+        return False
+
+
 def _lm_eval_model(path: Path, date: str) -> str | None:
     candidates = sorted(path.parent.glob("results_*.json"))
     same = [c for c in candidates if c.name == f"results_{date}.json"]
@@ -183,10 +195,15 @@ def read_lm_eval_samples(
     if match is None:
         raise Unreadable("is not named samples_<task>_<date>.jsonl")
     task, date = match["task"], match["date"]
+    data = read_bounded(path, limit=MAX_SAMPLES_BYTES)
     model = _lm_eval_model(path, date)
     if model is None:
+        pointers = [c.name for c in sorted(path.parent.glob("results_*.json")) if _is_pointer(c)]
+        if pointers:
+            raise Unreadable(
+                f"has no results file beside it naming the model: {pointers[0]} {LFS_POINTER}"
+            )
         raise Unreadable("has no results_<date>.json beside it naming the model")
-    data = read_bounded(path, limit=MAX_SAMPLES_BYTES)
     rows: dict[str, dict[str, Any]] = {}
     for number, line in enumerate(data.splitlines(), start=1):
         if not line.strip():
