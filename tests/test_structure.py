@@ -175,9 +175,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
         for capability in CAPABILITIES
     },
     "report": frozenset({*CAPABILITIES, "datasets", "io", "core", "stats", "_version", ""}),
-    "cli": frozenset(
-        {"report", *CAPABILITIES, "datasets", "io", "core", "stats", "_version", ""}
-    ),
+    "cli": frozenset({"report", *CAPABILITIES, "datasets", "io", "core", "stats", "_version", ""}),
 }
 
 
@@ -192,8 +190,7 @@ def test_imports_inside_functions_are_seen() -> None:
     late = [i for i in imports if i.in_function]
     assert late, "no function-level import found: the walk misses them"
     assert any(
-        i.source == "safetywashing" and i.target == "safetywashing.audit.compute"
-        for i in imports
+        i.source == "safetywashing" and i.target == "safetywashing.audit.compute" for i in imports
     )
 
 
