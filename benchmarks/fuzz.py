@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import csv
 import io
 import json
@@ -559,7 +560,9 @@ def items_case(seed: int, start: ItemSeed, folder: Path) -> Outcome:
 
 
 def hostile_value(rng: random.Random) -> Any:
-    return rng.choice((*HOSTILE_JSON, "NA", {"x": []}, "Infinity", "0.5"))
+    # A fresh copy: a shared list placed twice and then mutated into itself would make
+    # the document circular.
+    return copy.deepcopy(rng.choice((*HOSTILE_JSON, "NA", {"x": []}, "Infinity", "0.5")))
 
 
 def samples_case(seed: int, folder: Path) -> Outcome:
