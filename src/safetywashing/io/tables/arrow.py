@@ -39,7 +39,7 @@ import functools
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -50,17 +50,11 @@ import numpy.typing as npt
 from safetywashing.core.limits import MAX_MAGNITUDE
 from safetywashing.io.tables.cells import MISSING_TOKENS, file_sha256
 from safetywashing.io.tables.columns import ColumnMap
-from safetywashing.io.tables.grid import Grid
+from safetywashing.io.tables.grid import MIN_CSV_BYTES, TEXT_TABLE_SUFFIXES, Grid, TextPositions
 from safetywashing.io.tables.rows import delimiter_of
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Maps a stripped header to the positions whose cells the reader needs as text.
-TextPositions = Callable[[list[str]], set[int]]
-
-#: CSV files smaller than this go to the row tokenizer (below ~100,000 cells it is
-#: quicker than importing pyarrow).
-MIN_CSV_BYTES = 1 << 19
 
 #: Spellings of a missing score that pyarrow maps to null. The row reader's tokens are
 #: case-insensitive; a spelling not here (``nA``) fails pyarrow's conversion and the
@@ -84,7 +78,7 @@ PARQUET_GROUP_CELLS = 1 << 20
 MAX_REPARSES = 8
 
 _PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
-_CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+_CSV_SUFFIXES = TEXT_TABLE_SUFFIXES
 _FAILED_COLUMN = re.compile(r"In CSV column #(\d+): CSV conversion error to double")
 
 

@@ -16,7 +16,7 @@ column, and every column a reader asks for as text, keeps its text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -26,6 +26,17 @@ import numpy.typing as npt
 from safetywashing.io.tables.rows import Rows
 
 FloatArray = npt.NDArray[np.float64]
+
+
+#: Maps a stripped header to the positions whose cells the reader needs as text.
+TextPositions = Callable[[list[str]], set[int]]
+
+#: CSV files smaller than this go to the row tokenizer (below ~100,000 cells it is
+#: quicker than importing pyarrow).
+MIN_CSV_BYTES = 1 << 19
+
+#: Suffixes of the text tables the pyarrow tokenizer reads (when they are large enough).
+TEXT_TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 
 
 @dataclass(frozen=True)

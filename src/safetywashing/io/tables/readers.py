@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 from safetywashing.core.errors import InputError
 from safetywashing.core.table import BenchmarkInfo, ScoreTable, SourceFile
-from safetywashing.io.tables.arrow import read_grid
 from safetywashing.io.tables.cells import (
     MISSING_TOKENS,
     PercentCheck,
@@ -40,10 +39,8 @@ from safetywashing.io.tables.columns import (
     TextColumnPolicy,
 )
 from safetywashing.io.tables.duplicates import keep_preferred
-from safetywashing.io.tables.facts import for_scores, join_model_facts
-from safetywashing.io.tables.grid import Grid
+from safetywashing.io.tables.grid import MIN_CSV_BYTES, TEXT_TABLE_SUFFIXES, Grid, TextPositions
 from safetywashing.io.tables.layouts import recognise
-from safetywashing.io.tables.long import read_long
 from safetywashing.io.tables.metadata import (
     BenchmarkMetadata,
     apply_benchmark_metadata,
@@ -125,6 +122,8 @@ def read_scores(
     grid = _tokenize(path, columns)
     if columns.models is None:
         return _read_grid(path, grid, columns, benchmarks)
+    from safetywashing.io.tables.facts import for_scores, join_model_facts
+
     table = _read_grid(path, grid, for_scores(grid.header, columns), benchmarks)
     notices = Notices()
     table = join_model_facts(table, Path(columns.models), columns, notices)
@@ -148,6 +147,8 @@ def _read_grid(
     source = SourceFile(path=str(path), sha256=grid.sha256 or file_sha256(path))
     header = grid.header
     if is_long_table(header, columns):
+        from safetywashing.io.tables.long import read_long
+
         return read_long(path, header, grid.rows(), columns, benchmarks, source)
     notices = Notices()
     infos = list(benchmarks)
@@ -170,6 +171,21 @@ def _read_grid(
         infos += [info for info in layout.benchmarks(header) if info.id not in known]
         reasons = layout.reasons
     return read_wide(path, grid, columns, infos, source, notices, reasons)
+
+
+def read_grid(path: Path, columns: ColumnMap, text_positions: TextPositions) -> Grid | None:
+    """The pyarrow tokenizer's grid (:func:`safetywashing.io.tables.arrow.read_grid`), or
+    None; a small CSV or TSV file never loads pyarrow or that module (the row tokenizer
+    is quicker for it than their import)."""
+    try:
+        small = path.suffix.lower() in TEXT_TABLE_SUFFIXES and path.stat().st_size < MIN_CSV_BYTES
+    except OSError:
+        small = True  # the row tokenizer words the error
+    if small:
+        return None
+    from safetywashing.io.tables.arrow import read_grid as arrow_grid
+
+    return arrow_grid(path, columns, text_positions)
 
 
 def _tokenize(path: Path, columns: ColumnMap) -> Grid:
@@ -257,5 +273,7 @@ def read_frame(
     source = SourceFile(path=label, sha256=digest)
     where = Path(label)
     if is_long_table(header, columns):
+        from safetywashing.io.tables.long import read_long
+
         return read_long(where, header, rows.body, columns, benchmarks, source)
     return read_wide(where, grid, columns, benchmarks, source)
