@@ -489,3 +489,26 @@ def test_git_lfs_pointers_are_named_as_such(
         "results (see above); fetch them with `git lfs pull` in their repository."
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # nothing written
+
+
+def test_an_eval_log_with_an_unsupported_zip_version_is_a_skipped_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found by benchmarks/fuzz.py (seed 25): a flipped byte in the central directory's
+    # "version needed" made zipfile raise NotImplementedError, a traceback.
+    import io
+    import zipfile
+
+    monkeypatch.chdir(tmp_path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("header.json", "{}")
+    data = bytearray(buffer.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6 : central + 8] = (158).to_bytes(2, "little")  # version needed: 15.8
+    (tmp_path / "log.eval").write_bytes(bytes(data))
+    assert main(["ingest", "--items", "log.eval", "-o", "items.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "log.eval is not a valid zip archive (zip file version 15.8)" in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.eval"]

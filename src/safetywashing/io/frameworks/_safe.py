@@ -186,7 +186,9 @@ class SafeZip:
             raise Unreadable(f"cannot be read ({error.strerror or error})") from None
         try:
             archive = zipfile.ZipFile(self._handle)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        # NotImplementedError: a version or method field zipfile does not support (a
+        # damaged header reads as "zip file version 15.8").
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as error:
             self._handle.close()
             raise Unreadable(f"is not a valid zip archive ({error})") from None
         infos = archive.infolist()
