@@ -65,3 +65,17 @@ def test_rank_subset_ranks_a_vector_over_any_subset(values: np.ndarray, subset: 
         ranks = rank_subset(runs, kept, np.flatnonzero(kept))
         expected = scipy.stats.rankdata(values[kept], method="average")
         np.testing.assert_array_equal(ranks, expected)
+
+
+def test_snap_ties_makes_last_bit_neighbours_one_tie_and_keeps_the_rest() -> None:
+    from safetywashing.stats.ranks import rank_average, snap_ties
+
+    values = np.array([0.3, 0.1 + 0.2, 0.5, np.nan, -1.0, -1.0 + 1e-16])
+    snapped = snap_ties(values)
+    assert snapped[0] == snapped[1] and snapped[4] == snapped[5]
+    assert np.isnan(snapped[3]) and snapped[2] == 0.5
+    # The ranks of snapped values are the ranks of the exact ties (scipy's "average").
+    assert rank_average(snapped[~np.isnan(snapped)]).tolist() == [3.5, 3.5, 5.0, 1.5, 1.5]
+    # Values apart by more than the tolerance are untouched.
+    spread = np.linspace(-3, 3, 50)
+    assert np.array_equal(snap_ties(spread), spread)

@@ -53,6 +53,7 @@ from safetywashing.stats.pca import (
     mean_offdiagonal,
     standardize,
 )
+from safetywashing.stats.ranks import snap_ties
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -415,7 +416,10 @@ def _audit_class(
         else covariance_to_correlation(component.matrix)
     )
     flop = np.asarray(table.flop, dtype=np.float64)
-    score_compute, score_compute_n = correlation(scores, flop, config.method)
+    # Correlated as ranks, models with the same capability block tie whatever the order of
+    # the columns (the stored scores are left as computed).
+    compared = snap_ties(scores)
+    score_compute, score_compute_n = correlation(compared, flop, config.method)
 
     # A benchmark with no score in this class (e.g. a chat-only leaderboard when auditing
     # base models from a combined table) is not part of this class's audit.
@@ -429,7 +433,7 @@ def _audit_class(
         else values[:, reported]
     )
     (capability_r, capability_n), (compute_r, compute_n) = correlate_columns_each(
-        [scores, flop], reported_values, config.method
+        [compared, flop], reported_values, config.method
     )
     results: list[BenchmarkResult] = []
     references: list[FloatArray | None] = []

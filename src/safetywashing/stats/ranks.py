@@ -325,3 +325,37 @@ def rank_subset(runs: SortedRuns, kept: npt.NDArray[np.bool_], positions: IntpAr
     if runs.tied.size:
         ranks[runs.tied] = (counts[runs.tied_start] + counts[runs.tied_end] + 1) / 2.0
     return ranks.take(runs.inverse.take(positions))
+
+
+#: Values closer than this, relative to the largest magnitude, are one tie (see snap_ties).
+TIE_RTOL = 1e-12
+
+
+def snap_ties(values: npt.ArrayLike, *, rtol: float = TIE_RTOL) -> FloatArray:
+    """``values`` with near-equal entries made equal, so that their ranks are a tie.
+
+    Two models with the same capability scores get scores that differ in the last bits
+    depending on the order the dot product adds them (the order of the columns), and a
+    rank correlation would then depend on the order of the file's columns. Entries that
+    differ by at most ``rtol`` times the largest magnitude, in sorted order, take the
+    smallest of their run; NaN stays NaN.
+
+    Examples
+    --------
+    >>> snap_ties([0.3, 0.1 + 0.2, 0.5, float("nan")]).tolist()
+    [0.3, 0.3, 0.5, nan]
+    """
+    out = np.array(values, dtype=np.float64)
+    finite = np.isfinite(out)
+    present = out[finite]
+    if present.size < 2:
+        return out
+    order = np.argsort(present, kind="stable")
+    ordered = present[order]
+    scale = float(np.max(np.abs(ordered))) or 1.0
+    starts = np.concatenate(([True], np.diff(ordered) > rtol * scale))
+    first = np.flatnonzero(starts)
+    snapped = np.empty_like(present)
+    snapped[order] = ordered[first[np.cumsum(starts) - 1]]
+    out[finite] = snapped
+    return out
