@@ -385,7 +385,7 @@ def results_case(seed: int, folder: Path) -> Outcome:
     document: Any = json.loads(json.dumps(RESULTS_TEMPLATE))
     for _ in range(rng.randint(1, 3)):
         target = rng.choice(["results", "configs", "config", "root"])
-        value = rng.choice(HOSTILE_JSON)
+        value = copy.deepcopy(rng.choice(HOSTILE_JSON))  # never the shared object itself
         if target == "root":
             document[rng.choice(list(document))] = value
         elif isinstance(document.get(target), dict) and document[target]:
