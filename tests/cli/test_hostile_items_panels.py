@@ -203,6 +203,29 @@ def test_item_scores_beyond_the_audits_range_are_refused(
 # -- hangs and unbounded work ----------------------------------------------------------
 
 
+def test_an_item_table_naming_a_column_twice_is_refused_in_any_column_order(
+    simulated: tuple[str, dict[str, object]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Found by benchmarks/fuzz.py (seed 25): with the category column renamed "score",
+    # pandas read the second one as "score.1", so shuffling the columns changed which one
+    # was the score (one order audited the items, the other refused 'privacy' as a score).
+    monkeypatch.chdir(tmp_path)
+    text, panel = simulated
+    header, _, body = text.partition("\n")
+    assert header.endswith(",category")
+    create({"items.csv": header.replace(",category", ",score") + "\n" + body}, tmp_path)
+    create({"panel.json": json.dumps(panel)}, tmp_path)
+    refused(
+        ["items", "items.csv", "--panel", "panel.json"],
+        "items.csv: the column 'score' appears twice in the header; keep one column of each name.",
+        tmp_path,
+        capsys,
+    )
+
+
 def test_items_refuses_a_fifo(
     simulated: tuple[str, dict[str, object]],
     tmp_path: Path,

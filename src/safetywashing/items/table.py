@@ -13,6 +13,7 @@ a model has no result for an item.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Sequence
@@ -271,6 +272,7 @@ def _read_text(source: Path) -> pd.DataFrame:
     check_regular(source, "an item table (CSV, TSV or Parquet)")
     separator = "\t" if source.suffix.lower() == ".tsv" else ","
     try:
+        _refuse_repeated_columns(source, separator)
         header = pd.read_csv(source, sep=separator, nrows=0).columns
         ids = [column for column in header if column in ID_COLUMNS]
         return pd.read_csv(
@@ -286,6 +288,21 @@ def _read_text(source: Path) -> pd.DataFrame:
         raise InputError(
             f"{source} is empty; an item table has the columns model, benchmark, item, score"
         ) from None
+
+
+def _refuse_repeated_columns(source: Path, separator: str) -> None:
+    """A header naming a column twice is refused: pandas would rename the second
+    (``score.1``), and which one is read would depend on the order of the columns."""
+    with source.open(newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle, delimiter=separator), [])
+    seen: set[str] = set()
+    for name in (cell.strip() for cell in header):
+        if name in seen and name:
+            raise InputError(
+                f"{source}: the column '{name}' appears twice in the header; keep one "
+                "column of each name."
+            )
+        seen.add(name)
 
 
 def _read_parquet(path: Path, benchmark: str | None) -> pd.DataFrame:
