@@ -63,3 +63,63 @@ def test_local_workers_are_capped_by_the_cores(capsys: pytest.CaptureFixture[str
     assert "cores this process may run on;" in err
     reference = _audit(capsys, "--bootstrap", "200", "--scheduler", "serial")[1]
     assert document["uncertainty"] == reference["uncertainty"]  # same numbers either way
+
+
+def _serve_garbage() -> int:
+    """A TCP server on 127.0.0.1 that answers every connection with bytes that are not Dask's."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+
+    def answer() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.sendall(b"garbage\x00\xff" * 100)
+
+    threading.Thread(target=answer, daemon=True).start()
+    return int(server.getsockname()[1])
+
+
+def test_a_server_that_is_not_a_dask_scheduler_is_one_sentence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("distributed")
+    port = _serve_garbage()
+    # Before: a MemoryError (Dask read the garbage as a 25 PiB frame), then a traceback.
+    code, _, err = _audit(capsys, "--bootstrap", "200", "--scheduler", f"dask://127.0.0.1:{port}")
+    assert code == 2
+    assert err.strip().endswith(
+        f"error: What answered at tcp://127.0.0.1:{port} is not a Dask scheduler (MemoryError "
+        f"while connecting); start one there (dask scheduler, then dask worker "
+        f"tcp://127.0.0.1:{port}), or check the host and port."
+    )
+    assert "Traceback" not in err
+
+
+def test_a_cluster_that_loses_the_work_is_one_sentence() -> None:
+    from safetywashing.core import parallel
+    from safetywashing.core.errors import InputError
+
+    class FutureCancelledError(Exception):
+        """What distributed raises for the futures of a worker that was killed."""
+
+    FutureCancelledError.__module__ = "distributed.client"
+    scheduler = parallel.Scheduler("dask", 0, address="tcp://10.0.0.5:8786")
+    with pytest.raises(InputError) as caught, parallel._cluster_failures(scheduler):
+        raise FutureCancelledError("lost")
+    assert str(caught.value).startswith(
+        "The Dask cluster at tcp://10.0.0.5:8786 lost the work (FutureCancelledError, e.g. a "
+        "worker that stopped)"
+    )
+    with (
+        pytest.raises(InputError, match="did not take the work"),
+        parallel._cluster_failures(scheduler),
+    ):
+        raise TimeoutError("no workers")

@@ -38,8 +38,10 @@ shows how; ``benchmarks/bench_distributed.py`` measures both).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import re
+import sys
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -342,21 +344,64 @@ def connected(scheduler: Scheduler) -> Iterator[Scheduler]:
         yield scheduler
         return
     distributed = _distributed()
+    failure: str | None = None
+    # A half-made client closes itself when collected, waiting out its own timeout and
+    # printing what that raised; nothing of it reaches the user.
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = lambda _: None
     try:
         client = distributed.Client(
             scheduler.address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False
         )
     except (OSError, TimeoutError):
+        failure = f"No Dask scheduler answered at {scheduler.address} within {CONNECT_SECONDS} s"
+    except Exception as error:  # what a server that is not a scheduler makes Dask raise
+        failure = (
+            f"What answered at {scheduler.address} is not a Dask scheduler "
+            f"({type(error).__name__} while connecting)"
+        )
+    finally:
+        if failure is not None:
+            gc.collect()
+        sys.unraisablehook = previous_hook
+    if failure is not None:
         raise InputError(
-            f"No Dask scheduler answered at {scheduler.address} within {CONNECT_SECONDS} s",
+            failure,
             param="scheduler",
             remedy=f"start one there (dask scheduler, then dask worker {scheduler.address}), "
             "or check the host and port",
-        ) from None
+        )
     try:
         yield dataclasses.replace(scheduler, client=client)
     finally:
         client.close()
+
+
+@contextmanager
+def _cluster_failures(scheduler: Scheduler) -> Iterator[None]:
+    """A cluster that cannot do the work (no workers, a worker lost) as one sentence."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (TimeoutError, OSError) as error:
+        raise InputError(
+            f"The Dask cluster at {scheduler.address or 'the client'} did not take the work "
+            f"({type(error).__name__}: no worker answered within {CONNECT_SECONDS} s)",
+            param="scheduler",
+            remedy="start workers for it (dask worker ADDRESS), or leave --scheduler out to "
+            "use this machine's cores",
+        ) from None
+    except Exception as error:
+        if not type(error).__module__.startswith(("distributed", "concurrent", "asyncio")):
+            raise
+        raise InputError(
+            f"The Dask cluster at {scheduler.address or 'the client'} lost the work "
+            f"({type(error).__name__}, e.g. a worker that stopped)",
+            param="scheduler",
+            remedy="run again when its workers are up, or leave --scheduler out to use "
+            "this machine's cores",
+        ) from None
 
 
 def _run_on_dask(
@@ -367,9 +412,9 @@ def _run_on_dask(
     on_done: Callable[[int], None] | None,
 ) -> list[Any]:
     distributed = _distributed()
-    with connected(scheduler) as live:
+    with connected(scheduler) as live, _cluster_failures(scheduler):
         client = live.client
-        remote = client.scatter(shared, broadcast=True, hash=False)
+        remote = client.scatter(shared, broadcast=True, hash=False, timeout=CONNECT_SECONDS)
         run = uuid.uuid4().hex
         futures = [
             client.submit(function, remote, task, pure=False, key=f"safetywashing-{run}-{i}")
