@@ -480,6 +480,29 @@ def test_a_panel_score_that_is_not_a_number_is_refused_naming_the_model(
     )
 
 
+def test_a_panel_count_that_is_not_a_whole_number_is_refused(
+    simulated: tuple[str, dict[str, object]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Found by benchmarks/fuzz.py (seed 24): a benchmark's "n" of Infinity ended in an
+    # OverflowError traceback.
+    monkeypatch.chdir(tmp_path)
+    text, panel = simulated
+    document = json.loads(json.dumps(panel))
+    document["classes"]["all"]["benchmarks"][0]["n"] = "@N@"
+    raw = json.dumps(document).replace('"@N@"', "Infinity")
+    create({"items.csv": text, "panel.json": raw}, tmp_path)
+    refused(
+        ["items", "items.csv", "--panel", "panel.json"],
+        "panel.json is a damaged panel file: benchmark 1 of class 'all' has \"n\": Infinity, "
+        "not a whole number; rebuild it with `safetywashing panel build`.",
+        tmp_path,
+        capsys,
+    )
+
+
 # -- results are read-only ---------------------------------------------------------------
 
 

@@ -104,6 +104,15 @@ def _number(value: Any) -> float:
     return float(value)
 
 
+def _whole(value: Any) -> int:
+    """A count field as stored: a whole JSON number (``3`` or ``3.0``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Malformed(f"{_shown(value)}, not a whole number")
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise _Malformed(f"{_shown(value)}, not a whole number")
+    return int(value)
+
+
 def _named(record: Any) -> str:
     """`` ('id')`` for a record whose id is a text, to name it in a message."""
     found = record.get("id") if isinstance(record, dict) else None
@@ -125,7 +134,7 @@ class _Malformed(ValueError):
 
 _FROM_JSON: dict[str, Callable[[Any], Any]] = {
     "str": _text,
-    "int": int,
+    "int": _whole,
     "float": _number,
     "tuple[float, ...]": lambda values: tuple(number(v) for v in values),
     "tuple[str, ...]": _tuple_of_text,
