@@ -45,12 +45,14 @@ import sys
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 from safetywashing.core.errors import InputError, InputWarning
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = [
     "PARALLEL_MIN_CELLS",
@@ -247,6 +249,10 @@ def run_chunks(
         return in_order
     if scheduler.kind == "dask":
         return _run_on_dask(scheduler, function, shared, tasks, on_done)
+    # Imported here: the pools pull in multiprocessing, sockets and logging, which a
+    # serial run (the demo audit) never needs.
+    from concurrent.futures import as_completed
+
     with _one_blas_thread(), _local_executor(scheduler, shared, len(tasks)) as executor:
         if scheduler.kind == "threads":
             futures = {executor.submit(function, shared, task): i for i, task in enumerate(tasks)}
@@ -268,6 +274,8 @@ def run_chunks(
 
 
 def _local_executor(scheduler: Scheduler, shared: Any, n_tasks: int) -> Executor:
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
     workers = min(scheduler.workers, n_tasks)
     if scheduler.kind == "threads":
         return ThreadPoolExecutor(max_workers=workers)
