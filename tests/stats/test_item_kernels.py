@@ -155,3 +155,15 @@ def test_the_two_way_interval_covers_the_estimate_and_is_wider_than_models_alone
     only = [correlation(np.nanmean(values[rows], axis=1), capability[rows])[0] for rows in models]
     narrow = np.quantile(only, [0.025, 0.975])
     assert high - low > narrow[1] - narrow[0]
+
+
+def test_a_capability_spread_whose_squares_underflow_has_no_item_correlation() -> None:
+    # Found by hypothesis: one score of 6.6e-244 among zeros has squares that underflow,
+    # and the bulk kernel divided by that zero (r = -1) where correlation() gives NaN.
+    matrix = np.ones((14, 6))
+    matrix[0, 0] = 0.0
+    capability = np.zeros(14)
+    capability[0] = 6.5604877e-244
+    r, n = item_correlations(matrix, capability)
+    assert np.isnan(r).all() and (n == 14).all()
+    assert np.isnan(correlation(capability, matrix[:, 0], "pearson")[0])

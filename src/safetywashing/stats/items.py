@@ -66,8 +66,12 @@ def masked_pearson(values: npt.ArrayLike, reference: npt.ArrayLike) -> tuple[Flo
     sxy = np.einsum("ij,ij->j", xs, ys)
     sxx = np.einsum("ij,ij->j", xs, xs)
     syy = np.einsum("ij,ij->j", ys, ys)
+    denominator = np.sqrt(sxx * syy)
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = sxy / np.sqrt(sxx * syy)
+        r = sxy / denominator
+    # As pearson(): a spread whose squares underflow (a column of 1e-244 and zeros) has no
+    # correlation, not the +-1 that dividing by the zero product gives.
+    r[~(denominator > 0) | ~np.isfinite(denominator)] = np.nan
     # A constant side has zero spread up to rounding: test it exactly, as pearson() does.
     big = np.finfo(np.float64).max
     constant_x = np.where(present, x, big).min(axis=0) == np.where(present, x, -big).max(axis=0)
